@@ -1,0 +1,354 @@
+//! `ier-gate check`: find and read the files, build the change, evaluate.
+//!
+//! This is the one place that touches the file system and git for a check;
+//! the arithmetic and the verdict take values.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use globset::{Glob, GlobSet, GlobSetBuilder};
+
+use crate::baseline::{self, Baseline};
+use crate::diagnostic::{Diag, Diags, SourceFile};
+use crate::git::{self, Status};
+use crate::manifest::{self, Manifest};
+use crate::policy::{self, Policy};
+use crate::prices::PriceBook;
+use crate::report::{ChangeKind, Report};
+use crate::verdict::{evaluate, Change, Inputs};
+
+/// Most manifests one check reads.
+pub const MAX_MANIFESTS: usize = 5_000;
+/// Most files walked when expanding the manifest globs.
+const MAX_WALK: usize = 100_000;
+
+#[derive(Clone, Debug, Default)]
+pub struct CheckOptions {
+    /// Repository root (`-C`).
+    pub root: PathBuf,
+    /// Explicit manifests, relative to the root; empty means the globs.
+    pub manifests: Vec<PathBuf>,
+    pub policy: Option<PathBuf>,
+    pub baseline: Option<PathBuf>,
+    pub prices: Option<PathBuf>,
+    /// `--base REF`.
+    pub base: Option<String>,
+    pub labels: Vec<String>,
+}
+
+/// Why a check could not be evaluated.
+#[derive(Debug)]
+pub enum Failure {
+    /// Exit 2: the input files are invalid.
+    Input(Vec<Diag>),
+    /// Exit 3: git or the environment failed.
+    Environment(String),
+}
+
+impl From<git::GitError> for Failure {
+    fn from(e: git::GitError) -> Self {
+        Failure::Environment(e.0)
+    }
+}
+
+/// Everything read for a check.
+pub struct Loaded {
+    pub policy: Policy,
+    pub baseline: Baseline,
+    pub book: PriceBook,
+    pub changes: Vec<Change>,
+    pub edited_config: Vec<String>,
+}
+
+fn display(p: &Path) -> String {
+    p.to_string_lossy().replace('\\', "/")
+}
+
+fn read(root: &Path, rel: &Path) -> Result<Option<Arc<SourceFile>>, Diag> {
+    let full = root.join(rel);
+    match std::fs::metadata(&full) {
+        Err(_) => return Ok(None),
+        Ok(meta) if !meta.is_file() => {
+            return Err(Diag::error(
+                "not-a-file",
+                format!("{} is not a regular file", display(rel)),
+            ));
+        }
+        Ok(meta) if meta.len() > crate::yaml::MAX_FILE_BYTES as u64 => {
+            return Err(Diag::error(
+                "file-too-large",
+                format!(
+                    "{} is {} bytes; input files are limited to {} bytes",
+                    display(rel),
+                    meta.len(),
+                    crate::yaml::MAX_FILE_BYTES
+                ),
+            ));
+        }
+        Ok(_) => {}
+    }
+    match std::fs::read(&full) {
+        Ok(bytes) => match String::from_utf8(bytes) {
+            Ok(text) => Ok(Some(SourceFile::new(display(rel), text))),
+            Err(_) => Err(Diag::error(
+                "not-utf8",
+                format!("{} is not UTF-8 text", display(rel)),
+            )),
+        },
+        Err(e) => Err(Diag::error(
+            "unreadable",
+            format!("cannot read {}: {e}", display(rel)),
+        )),
+    }
+}
+
+fn required(root: &Path, rel: &Path, what: &str) -> Result<Arc<SourceFile>, Diag> {
+    read(root, rel)?.ok_or_else(|| {
+        Diag::error("missing-file", format!("no {what} at {}", display(rel)))
+            .help("run `ier-gate check -C DIR` from the repository root, or pass the path")
+    })
+}
+
+/// Reads a config file from the base revision when there is one and the
+/// user did not name a path; otherwise from the working tree.
+fn config_file(
+    opts: &CheckOptions,
+    explicit: &Option<PathBuf>,
+    default: &str,
+    what: &str,
+    optional: bool,
+) -> Result<Option<Arc<SourceFile>>, Failure> {
+    if let Some(p) = explicit {
+        return required(&opts.root, p, what)
+            .map(Some)
+            .map_err(|d| Failure::Input(vec![d]));
+    }
+    if let Some(base) = &opts.base {
+        if let Some(text) = git::show(&opts.root, base, default)? {
+            return Ok(Some(SourceFile::new(format!("{base}:{default}"), text)));
+        }
+    }
+    let rel = Path::new(default);
+    if optional {
+        read(&opts.root, rel).map_err(|d| Failure::Input(vec![d]))
+    } else {
+        required(&opts.root, rel, what)
+            .map(Some)
+            .map_err(|d| Failure::Input(vec![d]))
+    }
+}
+
+fn globset(globs: &[String]) -> GlobSet {
+    let mut b = GlobSetBuilder::new();
+    for g in globs {
+        if let Ok(g) = Glob::new(g) {
+            b.add(g);
+        }
+    }
+    b.build().unwrap_or_else(|_| GlobSet::empty())
+}
+
+/// Files under `root` matching the globs, sorted.
+fn walk(root: &Path, set: &GlobSet) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![PathBuf::new()];
+    let mut seen = 0usize;
+    while let Some(dir) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(root.join(&dir)) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            seen += 1;
+            if seen > MAX_WALK {
+                break;
+            }
+            let name = e.file_name();
+            let rel = dir.join(&name);
+            let Ok(ft) = e.file_type() else { continue };
+            if ft.is_dir() {
+                if !matches!(name.to_str(), Some(".git" | "target" | "node_modules")) {
+                    stack.push(rel);
+                }
+            } else if ft.is_file() && set.is_match(display(&rel)) {
+                out.push(rel);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Reads and validates every file a check needs.
+pub fn load(opts: &CheckOptions) -> Result<Loaded, Failure> {
+    let mut diags = Diags::default();
+    let policy_file = config_file(opts, &opts.policy, policy::DEFAULT_POLICY, "policy", false)?;
+    let policy = policy_file
+        .as_ref()
+        .and_then(|f| policy::load(f, &mut diags));
+    let Some(policy) = policy else {
+        return Err(Failure::Input(diags.0));
+    };
+
+    let baseline_file = config_file(opts, &opts.baseline, &policy.baseline, "baseline", false)?;
+    let baseline = baseline_file
+        .as_ref()
+        .and_then(|f| baseline::load(f, &mut diags));
+
+    let mut book = PriceBook::builtin().map_err(|d| Failure::Input(vec![d]))?;
+    if let Some(f) = config_file(opts, &opts.prices, &policy.prices, "price overrides", true)? {
+        book.apply_overrides(&f, &mut diags);
+    }
+
+    let set = globset(&policy.manifests);
+    let mut edited_config = Vec::new();
+    let mut changes = Vec::new();
+    let mut seen: BTreeMap<String, String> = BTreeMap::new();
+    let mut check_unique = |m: &Manifest, diags: &mut Diags| {
+        if let Some(first) = seen.insert(m.feature.clone(), m.file.path.clone()) {
+            diags.push(
+                Diag::error(
+                    "duplicate-feature",
+                    format!("feature `{}` is also declared in {first}", m.feature),
+                )
+                .at(&m.feature_site, "duplicate feature id")
+                .help("feature ids are unique across manifests"),
+            );
+        }
+    };
+    match &opts.base {
+        None => {
+            let paths = if opts.manifests.is_empty() {
+                walk(&opts.root, &set)
+            } else {
+                opts.manifests.clone()
+            };
+            if paths.len() > MAX_MANIFESTS {
+                return Err(Failure::Input(vec![Diag::error(
+                    "too-many-manifests",
+                    format!(
+                        "{} manifests; at most {MAX_MANIFESTS} per check",
+                        paths.len()
+                    ),
+                )]));
+            }
+            for p in &paths {
+                let file = match required(&opts.root, p, "manifest") {
+                    Ok(f) => f,
+                    Err(d) => {
+                        diags.push(d);
+                        continue;
+                    }
+                };
+                if let Some(m) = manifest::load(&file, &book, &mut diags) {
+                    check_unique(&m, &mut diags);
+                    changes.push(Change::added(m));
+                }
+            }
+        }
+        Some(base) => {
+            let changed = git::changed_files(&opts.root, base)?;
+            let wanted: Vec<String> = opts.manifests.iter().map(|p| display(p)).collect();
+            for c in &changed {
+                if [
+                    policy::DEFAULT_POLICY,
+                    policy.baseline.as_str(),
+                    policy.prices.as_str(),
+                ]
+                .contains(&c.path.as_str())
+                {
+                    edited_config.push(c.path.clone());
+                }
+            }
+            let relevant: Vec<_> = changed
+                .into_iter()
+                .filter(|c| {
+                    let from_match =
+                        matches!(&c.status, Status::Renamed { from } if set.is_match(from));
+                    (set.is_match(&c.path) || from_match)
+                        && (wanted.is_empty() || wanted.contains(&c.path))
+                })
+                .collect();
+            if relevant.len() > MAX_MANIFESTS {
+                return Err(Failure::Input(vec![Diag::error(
+                    "too-many-manifests",
+                    format!(
+                        "{} changed manifests; at most {MAX_MANIFESTS} per check",
+                        relevant.len()
+                    ),
+                )]));
+            }
+            for c in relevant {
+                let (kind, base_path) = match &c.status {
+                    Status::Added => (ChangeKind::Added, None),
+                    Status::Modified => (ChangeKind::Modified, Some(c.path.clone())),
+                    Status::Removed => (ChangeKind::Removed, Some(c.path.clone())),
+                    Status::Renamed { from } => (ChangeKind::Renamed, Some(from.clone())),
+                };
+                let head = if kind == ChangeKind::Removed {
+                    None
+                } else {
+                    match required(&opts.root, Path::new(&c.path), "manifest") {
+                        Ok(f) => manifest::load(&f, &book, &mut diags),
+                        Err(d) => {
+                            diags.push(d);
+                            None
+                        }
+                    }
+                };
+                let base_m = match &base_path {
+                    Some(bp) => git::show(&opts.root, base, bp)?.and_then(|text| {
+                        manifest::load(
+                            &SourceFile::new(format!("{base}:{bp}"), text),
+                            &book,
+                            &mut diags,
+                        )
+                    }),
+                    None => None,
+                };
+                if let Some(h) = &head {
+                    check_unique(h, &mut diags);
+                }
+                if head.is_some() || base_m.is_some() {
+                    changes.push(Change {
+                        kind,
+                        head,
+                        base: base_m,
+                        path: c.path.clone(),
+                        previous_path: match c.status {
+                            Status::Renamed { from } => Some(from),
+                            _ => None,
+                        },
+                    });
+                }
+            }
+        }
+    }
+    if diags.has_errors() {
+        return Err(Failure::Input(diags.0));
+    }
+    let Some(baseline) = baseline else {
+        return Err(Failure::Input(diags.0));
+    };
+    Ok(Loaded {
+        policy,
+        baseline,
+        book,
+        changes,
+        edited_config,
+    })
+}
+
+/// Loads and evaluates.
+pub fn run(opts: &CheckOptions) -> Result<Report, Failure> {
+    let l = load(opts)?;
+    evaluate(&Inputs {
+        policy: &l.policy,
+        baseline: &l.baseline,
+        book: &l.book,
+        changes: &l.changes,
+        labels: &opts.labels,
+        edited_config: &l.edited_config,
+    })
+    .map_err(Failure::Input)
+}

@@ -1,0 +1,124 @@
+//! The change against a git revision (`check --base REF`), read with `git`.
+//!
+//! Head versions come from the working tree (so uncommitted edits count, as a
+//! developer expects); base versions from `git show REF:path`.
+
+use std::path::Path;
+use std::process::Command;
+
+/// A path's status between the base revision and the working tree.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Status {
+    Added,
+    Modified,
+    Removed,
+    Renamed { from: String },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Changed {
+    pub path: String,
+    pub status: Status,
+}
+
+/// Running git failed: not a repository, unknown revision, git missing.
+#[derive(Debug)]
+pub struct GitError(pub String);
+
+fn git(root: &Path, args: &[&str]) -> Result<Vec<u8>, GitError> {
+    let out = Command::new("git")
+        .arg("-C")
+        .arg(root)
+        .args(args)
+        .output()
+        .map_err(|e| GitError(format!("could not run git: {e}")))?;
+    if !out.status.success() {
+        let err = String::from_utf8_lossy(&out.stderr);
+        return Err(GitError(format!(
+            "`git {}` failed: {}",
+            args.join(" "),
+            err.trim()
+        )));
+    }
+    Ok(out.stdout)
+}
+
+/// Files changed between `base` and the working tree, renames detected,
+/// plus untracked files (new manifests not yet added).
+pub fn changed_files(root: &Path, base: &str) -> Result<Vec<Changed>, GitError> {
+    let rev = format!("{base}^{{commit}}");
+    git(root, &["rev-parse", "--verify", "--quiet", &rev]).map_err(|_| {
+        GitError(format!(
+            "`{base}` is not a revision of the repository at {}",
+            root.display()
+        ))
+    })?;
+    let raw = git(
+        root,
+        &[
+            "diff",
+            "--name-status",
+            "-z",
+            "-M",
+            "--relative",
+            base,
+            "--",
+        ],
+    )?;
+    let mut fields = raw
+        .split(|b| *b == 0)
+        .map(|f| String::from_utf8_lossy(f).into_owned());
+    let mut out = Vec::new();
+    while let Some(code) = fields.next() {
+        if code.is_empty() {
+            continue;
+        }
+        let Some(path) = fields.next() else { break };
+        let status = match code.chars().next() {
+            Some('A') => Status::Added,
+            Some('D') => Status::Removed,
+            Some('R') => {
+                let Some(to) = fields.next() else { break };
+                out.push(Changed {
+                    path: to,
+                    status: Status::Renamed { from: path },
+                });
+                continue;
+            }
+            Some('C') => {
+                let Some(to) = fields.next() else { break };
+                out.push(Changed {
+                    path: to,
+                    status: Status::Added,
+                });
+                continue;
+            }
+            _ => Status::Modified,
+        };
+        out.push(Changed { path, status });
+    }
+    let untracked = git(root, &["ls-files", "-z", "--others", "--exclude-standard"])?;
+    for p in untracked.split(|b| *b == 0).filter(|p| !p.is_empty()) {
+        out.push(Changed {
+            path: String::from_utf8_lossy(p).into_owned(),
+            status: Status::Added,
+        });
+    }
+    Ok(out)
+}
+
+/// A file's text at `base`, or `None` when it does not exist there.
+pub fn show(root: &Path, base: &str, path: &str) -> Result<Option<String>, GitError> {
+    let spec = format!("{base}:./{path}");
+    let exists = Command::new("git")
+        .arg("-C")
+        .arg(root)
+        .args(["cat-file", "-e", &spec])
+        .output()
+        .map_err(|e| GitError(format!("could not run git: {e}")))?;
+    if !exists.status.success() {
+        return Ok(None);
+    }
+    let bytes = git(root, &["show", &spec])?;
+    Ok(Some(String::from_utf8_lossy(&bytes).into_owned()))
+}

@@ -1,0 +1,25 @@
+//! ier-gate: the launch gate for AI features.
+//!
+//! A product manager describes a feature's inference cost model in a YAML
+//! manifest; ier-gate projects the company's Inference Efficiency Ratio (AI
+//! revenue ÷ inference cost) after launch against finance's baseline, and
+//! passes, warns or fails. The library never prints: [`cli::run`] returns
+//! what to print and the exit code, and `main` does the printing.
+#![warn(clippy::print_stdout, clippy::print_stderr)]
+
+pub mod baseline;
+pub mod check;
+pub mod cli;
+pub mod diagnostic;
+pub mod explain;
+pub mod git;
+pub mod manifest;
+pub mod month;
+pub mod num;
+pub mod policy;
+pub mod prices;
+pub mod projection;
+pub mod render;
+pub mod report;
+pub mod verdict;
+pub mod yaml;

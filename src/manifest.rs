@@ -1,0 +1,754 @@
+//! The cost manifest a product manager writes for one feature (SPEC 2.1).
+//!
+//! Parsing gives raw structs that keep every value's location; validation
+//! then checks every rule and resolves model names against the price book,
+//! collecting all problems so the author sees them in one go.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::Arc;
+
+use rust_decimal::Decimal;
+use serde::de::{MapAccess, Visitor};
+use serde::{Deserialize, Deserializer};
+use serde_saphyr::Spanned;
+
+use crate::diagnostic::{Diag, Diags, Site, SourceFile};
+use crate::month::Month;
+use crate::num::{dec_visitor, Dec};
+use crate::prices::{Kind, Lookup, PriceBook};
+
+/// Longest ramp accepted, in months.
+pub const MAX_RAMP: usize = 120;
+
+// ---------------------------------------------------------------- raw
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawManifest {
+    version: Spanned<u32>,
+    feature: Spanned<String>,
+    title: Option<String>,
+    owner: Option<String>,
+    launch: Option<Spanned<String>>,
+    adoption: RawAdoption,
+    revenue: Spanned<RawRevenue>,
+    #[serde(default)]
+    workloads: Vec<Spanned<RawWorkload>>,
+    #[serde(default)]
+    embeddings: Vec<Spanned<RawEmbedding>>,
+    #[serde(default)]
+    infrastructure: Vec<Spanned<RawInfra>>,
+    mitigation: Option<Spanned<RawMitigation>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAdoption {
+    users: Spanned<Dec>,
+    ramp: Option<Spanned<Vec<Spanned<Dec>>>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRevenue {
+    per_user_month: Option<Spanned<Dec>>,
+    monthly: Option<Spanned<Dec>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawWorkload {
+    name: Spanned<String>,
+    model: Option<Spanned<String>>,
+    route: Option<Spanned<Vec<Spanned<RawLeg>>>>,
+    calls_per_user_month: Spanned<RawCalls>,
+    input_tokens: Spanned<Dec>,
+    output_tokens: Spanned<Dec>,
+    cached_input_tokens: Option<Spanned<Dec>>,
+    cache_hit_rate: Option<Spanned<Dec>>,
+    cache_ttl: Option<CacheTtl>,
+    batch: Option<Spanned<bool>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLeg {
+    model: Spanned<String>,
+    share: Spanned<Dec>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawEmbedding {
+    model: Spanned<String>,
+    tokens_per_user_month: Option<Spanned<Dec>>,
+    tokens_per_month: Option<Spanned<Dec>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawInfra {
+    name: Spanned<String>,
+    monthly: Option<Spanned<Dec>>,
+    per_user_month: Option<Spanned<Dec>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawMitigation {
+    plan: Option<Spanned<String>>,
+    owner: Option<String>,
+    due: Option<Spanned<String>>,
+}
+
+/// Which cache-write price applies.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Default)]
+pub enum CacheTtl {
+    #[default]
+    #[serde(rename = "5m")]
+    FiveMinutes,
+    #[serde(rename = "1h")]
+    OneHour,
+}
+
+/// `calls_per_user_month`: a mean, or `{p50, p95}`.
+#[derive(Debug)]
+enum RawCalls {
+    Mean(Dec),
+    Dist {
+        p50: Spanned<Dec>,
+        p95: Spanned<Dec>,
+    },
+}
+
+impl<'de> Deserialize<'de> for RawCalls {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = RawCalls;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a number or a map `{ p50: .., p95: .. }`")
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<RawCalls, E> {
+                dec_visitor().visit_u64(v).map(RawCalls::Mean)
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<RawCalls, E> {
+                dec_visitor().visit_i64(v).map(RawCalls::Mean)
+            }
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<RawCalls, E> {
+                dec_visitor().visit_f64(v).map(RawCalls::Mean)
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<RawCalls, E> {
+                dec_visitor().visit_str(v).map(RawCalls::Mean)
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawCalls, A::Error> {
+                let (mut p50, mut p95) = (None, None);
+                while let Some(key) = map.next_key::<String>()? {
+                    match key.as_str() {
+                        "p50" => p50 = Some(map.next_value()?),
+                        "p95" => p95 = Some(map.next_value()?),
+                        other => {
+                            return Err(serde::de::Error::unknown_field(other, &["p50", "p95"]))
+                        }
+                    }
+                }
+                let p50 = p50.ok_or_else(|| serde::de::Error::missing_field("p50"))?;
+                let p95 = p95.ok_or_else(|| serde::de::Error::missing_field("p95"))?;
+                Ok(RawCalls::Dist { p50, p95 })
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+// ---------------------------------------------------------------- domain
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Revenue {
+    PerUserMonth(Decimal),
+    Monthly(Decimal),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Calls {
+    Mean(Decimal),
+    /// Log-normal with these percentiles.
+    Dist {
+        p50: Decimal,
+        p95: Decimal,
+    },
+}
+
+#[derive(Clone, Debug)]
+pub struct Leg {
+    /// Canonical catalogue id.
+    pub model: String,
+    pub share: Decimal,
+    pub site: Site,
+}
+
+#[derive(Clone, Debug)]
+pub struct Workload {
+    pub name: String,
+    pub site: Site,
+    /// One leg of share 1 for `model:`, several for `route:`.
+    pub legs: Vec<Leg>,
+    pub routed: bool,
+    pub calls: Calls,
+    pub calls_site: Site,
+    pub input_tokens: Decimal,
+    pub output_tokens: Decimal,
+    pub cached_input_tokens: Decimal,
+    pub cache_hit_rate: Decimal,
+    pub cache_ttl: CacheTtl,
+    pub batch: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct Embedding {
+    pub model: String,
+    pub site: Site,
+    pub tokens_per_user_month: Decimal,
+    pub tokens_per_month: Decimal,
+}
+
+#[derive(Clone, Debug)]
+pub struct Infra {
+    pub name: String,
+    pub monthly: Decimal,
+    pub per_user_month: Decimal,
+}
+
+#[derive(Clone, Debug)]
+pub struct Mitigation {
+    pub plan: String,
+    pub owner: Option<String>,
+    pub due: Option<String>,
+}
+
+/// A validated manifest.
+#[derive(Clone, Debug)]
+pub struct Manifest {
+    pub file: Arc<SourceFile>,
+    pub feature: String,
+    pub feature_site: Site,
+    pub title: Option<String>,
+    pub owner: Option<String>,
+    pub launch: Option<Month>,
+    pub users: Decimal,
+    pub ramp: Vec<Decimal>,
+    pub revenue: Revenue,
+    pub workloads: Vec<Workload>,
+    pub embeddings: Vec<Embedding>,
+    pub infrastructure: Vec<Infra>,
+    pub mitigation: Option<Mitigation>,
+}
+
+impl Manifest {
+    /// Adoption share in launch month `m` (1-based); the last value holds.
+    pub fn ramp_at(&self, m: u32) -> Decimal {
+        let i = (m.max(1) as usize - 1).min(self.ramp.len() - 1);
+        self.ramp[i]
+    }
+
+    pub fn steady_share(&self) -> Decimal {
+        self.ramp[self.ramp.len() - 1]
+    }
+}
+
+/// Parses and validates one manifest. Returns `None` when it has errors,
+/// which are pushed to `diags`.
+pub fn load(file: &Arc<SourceFile>, book: &PriceBook, diags: &mut Diags) -> Option<Manifest> {
+    let raw: RawManifest = match crate::yaml::parse(file) {
+        Ok(r) => r,
+        Err(d) => {
+            diags.push(d);
+            return None;
+        }
+    };
+    let before = diags.0.len();
+    let m = validate(raw, file, book, diags);
+    (diags.0.len() == before).then_some(m)
+}
+
+struct Check<'a> {
+    file: &'a Arc<SourceFile>,
+    diags: &'a mut Diags,
+}
+
+impl Check<'_> {
+    fn site(&self, loc: serde_saphyr::Location) -> Site {
+        Site::new(self.file, loc)
+    }
+
+    fn err(
+        &mut self,
+        code: &'static str,
+        loc: serde_saphyr::Location,
+        msg: impl Into<String>,
+        label: impl Into<String>,
+    ) {
+        let site = self.site(loc);
+        self.diags.push(Diag::error(code, msg).at(&site, label));
+    }
+
+    /// A number that must be `>= 0`.
+    fn non_negative(&mut self, v: &Spanned<Dec>, what: &str) -> Decimal {
+        let d = v.value.get();
+        if d < Decimal::ZERO {
+            self.err(
+                "negative-value",
+                v.referenced,
+                format!("{what} cannot be negative"),
+                "negative",
+            );
+        }
+        d
+    }
+
+    fn opt_non_negative(&mut self, v: &Option<Spanned<Dec>>, what: &str) -> Decimal {
+        v.as_ref()
+            .map(|v| self.non_negative(v, what))
+            .unwrap_or_default()
+    }
+
+    fn model(&mut self, book: &PriceBook, kind: Kind, name: &Spanned<String>) -> String {
+        match book.lookup(kind, &name.value) {
+            Lookup::Found(m) => m.id.clone(),
+            Lookup::Unknown { suggestions } => {
+                let what = if kind == Kind::Llm {
+                    "model"
+                } else {
+                    "embedding model"
+                };
+                let help = match suggestions.as_slice() {
+                    [] => "run `ier-gate prices` for the catalogue, or add the model to .ier/prices.yaml".to_string(),
+                    [one] => format!("did you mean `{one}`?"),
+                    many => format!(
+                        "did you mean one of: {}?",
+                        many.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(", ")
+                    ),
+                };
+                let site = self.site(name.referenced);
+                self.diags.push(
+                    Diag::error("unknown-model", format!("unknown {what} `{}`", name.value))
+                        .at(&site, "not in the catalogue or .ier/prices.yaml")
+                        .help(help),
+                );
+                name.value.clone()
+            }
+        }
+    }
+}
+
+pub(crate) fn is_feature_id(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 64
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !s.starts_with('-')
+}
+
+fn validate(
+    raw: RawManifest,
+    file: &Arc<SourceFile>,
+    book: &PriceBook,
+    diags: &mut Diags,
+) -> Manifest {
+    let mut c = Check { file, diags };
+    let one = Decimal::ONE;
+
+    if raw.version.value != 1 {
+        c.err(
+            "unsupported-version",
+            raw.version.referenced,
+            format!("unsupported manifest version {}", raw.version.value),
+            "expected `version: 1`",
+        );
+    }
+    if !is_feature_id(&raw.feature.value) {
+        c.err(
+            "invalid-feature-id",
+            raw.feature.referenced,
+            format!(
+                "feature id `{}` must be lowercase letters, digits and '-'",
+                raw.feature.value.escape_debug()
+            ),
+            "invalid id",
+        );
+    }
+    let launch = raw.launch.as_ref().and_then(|l| {
+        let m = Month::parse(&l.value);
+        if m.is_none() {
+            c.err(
+                "invalid-month",
+                l.referenced,
+                format!("`{}` is not a month", l.value.escape_debug()),
+                "expected YYYY-MM",
+            );
+        }
+        m
+    });
+
+    // adoption
+    let users = raw.adoption.users.value.get();
+    if users <= Decimal::ZERO {
+        c.err(
+            "users-not-positive",
+            raw.adoption.users.referenced,
+            "`users` must be greater than 0",
+            "must be > 0",
+        );
+    }
+    let ramp: Vec<Decimal> = match &raw.adoption.ramp {
+        None => vec![one],
+        Some(r) => {
+            if r.value.is_empty() {
+                c.err(
+                    "empty-ramp",
+                    r.referenced,
+                    "`ramp` needs at least one value",
+                    "empty",
+                );
+            }
+            if r.value.len() > MAX_RAMP {
+                c.err(
+                    "ramp-too-long",
+                    r.referenced,
+                    format!("`ramp` has {} values; at most {MAX_RAMP}", r.value.len()),
+                    "too long",
+                );
+            }
+            for v in &r.value {
+                let d = v.value.get();
+                if d <= Decimal::ZERO || d > one {
+                    c.err(
+                        "ramp-out-of-range",
+                        v.referenced,
+                        format!("ramp value {d} is outside (0, 1]"),
+                        "must be in (0, 1]",
+                    );
+                }
+            }
+            let vals: Vec<Decimal> = r.value.iter().map(|v| v.value.get()).collect();
+            if vals.is_empty() {
+                vec![one]
+            } else {
+                vals
+            }
+        }
+    };
+
+    // revenue
+    let revenue = match (
+        &raw.revenue.value.per_user_month,
+        &raw.revenue.value.monthly,
+    ) {
+        (Some(p), None) => Revenue::PerUserMonth(c.non_negative(p, "revenue")),
+        (None, Some(m)) => Revenue::Monthly(c.non_negative(m, "revenue")),
+        (Some(_), Some(m)) => {
+            c.err(
+                "revenue-both",
+                m.referenced,
+                "give `per_user_month` or `monthly`, not both",
+                "second revenue form",
+            );
+            Revenue::Monthly(Decimal::ZERO)
+        }
+        (None, None) => {
+            c.err(
+                "revenue-missing",
+                raw.revenue.referenced,
+                "`revenue` needs `per_user_month` or `monthly`",
+                "empty revenue",
+            );
+            Revenue::Monthly(Decimal::ZERO)
+        }
+    };
+
+    // workloads
+    let mut workloads = Vec::new();
+    let mut names: BTreeMap<String, ()> = BTreeMap::new();
+    for w in &raw.workloads {
+        let wv = &w.value;
+        if names.insert(wv.name.value.clone(), ()).is_some() {
+            c.err(
+                "duplicate-workload",
+                wv.name.referenced,
+                format!("workload `{}` is named twice", wv.name.value.escape_debug()),
+                "duplicate name",
+            );
+        }
+        let legs = match (&wv.model, &wv.route) {
+            (Some(m), None) => vec![Leg {
+                model: c.model(book, Kind::Llm, m),
+                share: one,
+                site: c.site(m.referenced),
+            }],
+            (None, Some(route)) => {
+                let mut legs = Vec::new();
+                let mut total = Decimal::ZERO;
+                for leg in &route.value {
+                    let share = leg.value.share.value.get();
+                    if share <= Decimal::ZERO || share > one {
+                        c.err(
+                            "share-out-of-range",
+                            leg.value.share.referenced,
+                            format!("route share {share} is outside (0, 1]"),
+                            "must be in (0, 1]",
+                        );
+                    }
+                    total = total.checked_add(share).unwrap_or(Decimal::MAX);
+                    legs.push(Leg {
+                        model: c.model(book, Kind::Llm, &leg.value.model),
+                        share,
+                        site: c.site(leg.value.model.referenced),
+                    });
+                }
+                if route.value.is_empty() {
+                    c.err(
+                        "empty-route",
+                        route.referenced,
+                        "`route` needs at least one model",
+                        "empty",
+                    );
+                } else if total != one {
+                    c.err(
+                        "shares-not-one",
+                        route.referenced,
+                        format!("route shares sum to {total}, not exactly 1"),
+                        format!("shares sum to {total}"),
+                    );
+                }
+                legs
+            }
+            (Some(_), Some(r)) => {
+                c.err(
+                    "model-and-route",
+                    r.referenced,
+                    "give `model` or `route`, not both",
+                    "second model form",
+                );
+                vec![]
+            }
+            (None, None) => {
+                c.err(
+                    "model-missing",
+                    wv.name.referenced,
+                    format!(
+                        "workload `{}` needs `model` or `route`",
+                        wv.name.value.escape_debug()
+                    ),
+                    "no model",
+                );
+                vec![]
+            }
+        };
+        let calls = match &wv.calls_per_user_month.value {
+            RawCalls::Mean(d) => {
+                if d.get() < Decimal::ZERO {
+                    c.err(
+                        "negative-value",
+                        wv.calls_per_user_month.referenced,
+                        "calls cannot be negative",
+                        "negative",
+                    );
+                }
+                Calls::Mean(d.get())
+            }
+            RawCalls::Dist { p50, p95 } => {
+                if p50.value.get() <= Decimal::ZERO {
+                    c.err(
+                        "p50-not-positive",
+                        p50.referenced,
+                        "`p50` must be greater than 0",
+                        "must be > 0",
+                    );
+                } else if p95.value < p50.value {
+                    c.err(
+                        "p95-below-p50",
+                        p95.referenced,
+                        format!(
+                            "`p95` ({}) is below `p50` ({})",
+                            p95.value.get(),
+                            p50.value.get()
+                        ),
+                        "must be >= p50",
+                    );
+                }
+                Calls::Dist {
+                    p50: p50.value.get(),
+                    p95: p95.value.get(),
+                }
+            }
+        };
+        let input_tokens = c.non_negative(&wv.input_tokens, "input_tokens");
+        let output_tokens = c.non_negative(&wv.output_tokens, "output_tokens");
+        let cached = c.opt_non_negative(&wv.cached_input_tokens, "cached_input_tokens");
+        if let Some(ci) = &wv.cached_input_tokens {
+            if ci.value.get() > input_tokens {
+                c.err(
+                    "cached-exceeds-input",
+                    ci.referenced,
+                    format!(
+                        "`cached_input_tokens` ({}) exceeds `input_tokens` ({input_tokens})",
+                        ci.value.get()
+                    ),
+                    "must be <= input_tokens",
+                );
+            }
+        }
+        let hit = match &wv.cache_hit_rate {
+            Some(h) => {
+                let d = h.value.get();
+                if d < Decimal::ZERO || d > one {
+                    c.err(
+                        "hit-rate-out-of-range",
+                        h.referenced,
+                        format!("cache_hit_rate {d} is outside [0, 1]"),
+                        "must be in [0, 1]",
+                    );
+                }
+                d
+            }
+            None => {
+                if cached > Decimal::ZERO {
+                    let loc = wv
+                        .cached_input_tokens
+                        .as_ref()
+                        .map(|s| s.referenced)
+                        .unwrap_or(w.referenced);
+                    c.err(
+                        "hit-rate-missing",
+                        loc,
+                        "`cache_hit_rate` is required when `cached_input_tokens` > 0",
+                        "cacheable prefix without a hit rate",
+                    );
+                }
+                Decimal::ZERO
+            }
+        };
+        let batch = wv.batch.as_ref().is_some_and(|b| b.value);
+        if let Some(b) = wv.batch.as_ref().filter(|b| b.value) {
+            for leg in &legs {
+                if let Some(m) = book.get(&leg.model) {
+                    if !m.has_batch() {
+                        c.err(
+                            "no-batch-price",
+                            b.referenced,
+                            format!("`{}` has no batch prices", m.id),
+                            "batch: true",
+                        )
+                    }
+                }
+            }
+        }
+        workloads.push(Workload {
+            name: wv.name.value.clone(),
+            site: c.site(wv.name.referenced),
+            routed: wv.route.is_some(),
+            legs,
+            calls,
+            calls_site: c.site(wv.calls_per_user_month.referenced),
+            input_tokens,
+            output_tokens,
+            cached_input_tokens: cached,
+            cache_hit_rate: hit,
+            cache_ttl: wv.cache_ttl.unwrap_or_default(),
+            batch,
+        });
+    }
+
+    let embeddings = raw
+        .embeddings
+        .iter()
+        .map(|e| Embedding {
+            model: c.model(book, Kind::Embedding, &e.value.model),
+            site: c.site(e.value.model.referenced),
+            tokens_per_user_month: c
+                .opt_non_negative(&e.value.tokens_per_user_month, "tokens_per_user_month"),
+            tokens_per_month: c.opt_non_negative(&e.value.tokens_per_month, "tokens_per_month"),
+        })
+        .collect();
+
+    let infrastructure = raw
+        .infrastructure
+        .iter()
+        .map(|i| {
+            if i.value.monthly.is_none() && i.value.per_user_month.is_none() {
+                c.err(
+                    "infra-empty",
+                    i.referenced,
+                    format!(
+                        "infrastructure `{}` needs `monthly` or `per_user_month`",
+                        i.value.name.value.escape_debug()
+                    ),
+                    "no cost",
+                );
+            }
+            Infra {
+                name: i.value.name.value.clone(),
+                monthly: c.opt_non_negative(&i.value.monthly, "monthly"),
+                per_user_month: c.opt_non_negative(&i.value.per_user_month, "per_user_month"),
+            }
+        })
+        .collect();
+
+    if raw.workloads.is_empty() && raw.embeddings.is_empty() && raw.infrastructure.is_empty() {
+        c.err(
+            "no-cost-entries",
+            raw.feature.referenced,
+            "a manifest needs at least one entry in `workloads`, `embeddings` or `infrastructure`",
+            "this feature has no cost",
+        );
+    }
+
+    let mitigation = raw.mitigation.as_ref().map(|m| {
+        let plan = m
+            .value
+            .plan
+            .as_ref()
+            .map(|p| p.value.trim().to_string())
+            .unwrap_or_default();
+        if plan.is_empty() {
+            c.err(
+                "mitigation-without-plan",
+                m.referenced,
+                "`mitigation` needs a non-empty `plan`",
+                "no plan",
+            );
+        }
+        if let Some(d) = &m.value.due {
+            if Month::parse(&d.value).is_none() {
+                c.err(
+                    "invalid-month",
+                    d.referenced,
+                    format!("`{}` is not a month", d.value.escape_debug()),
+                    "expected YYYY-MM",
+                );
+            }
+        }
+        Mitigation {
+            plan,
+            owner: m.value.owner.clone(),
+            due: m.value.due.as_ref().map(|d| d.value.clone()),
+        }
+    });
+
+    Manifest {
+        file: file.clone(),
+        feature: raw.feature.value.clone(),
+        feature_site: Site::new(file, raw.feature.referenced),
+        title: raw.title,
+        owner: raw.owner,
+        launch,
+        users,
+        ramp,
+        revenue,
+        workloads,
+        embeddings,
+        infrastructure,
+        mitigation,
+    }
+}

@@ -1,0 +1,320 @@
+//! Exact numbers read from YAML, and the ratio type.
+//!
+//! Money and ratios are `rust_decimal::Decimal`. A YAML scalar is read from its
+//! source text (`416666.67` stays `416666.67`), never through `f64`. The one
+//! place a float is allowed is a statistical shape factor (the log-normal
+//! sigma), converted to decimal once.
+
+use std::fmt;
+use std::str::FromStr;
+
+use rust_decimal::prelude::FromPrimitive;
+use rust_decimal::{Decimal, RoundingStrategy};
+use serde::{Deserialize, Deserializer};
+
+/// A decimal number as written in a YAML file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Default)]
+pub struct Dec(pub Decimal);
+
+impl Dec {
+    pub fn get(self) -> Decimal {
+        self.0
+    }
+}
+
+/// Parses a YAML number's text exactly. Accepts plain and scientific notation
+/// and `_` digit separators; rejects anything a decimal cannot hold.
+pub fn parse_decimal(text: &str) -> Result<Decimal, String> {
+    let t = text.trim().replace('_', "");
+    if t.is_empty() {
+        return Err("expected a number, found an empty value".into());
+    }
+    let looks_numeric = t
+        .chars()
+        .all(|c| c.is_ascii_digit() || matches!(c, '.' | '-' | '+' | 'e' | 'E'));
+    if !looks_numeric || !t.chars().any(|c| c.is_ascii_digit()) {
+        return Err(format!("expected a number, found `{}`", shorten(text)));
+    }
+    let parsed = if t.contains(['e', 'E']) {
+        Decimal::from_scientific(&t)
+    } else {
+        Decimal::from_str_exact(t.strip_prefix('+').unwrap_or(&t))
+    };
+    parsed.map_err(|_| {
+        format!(
+            "`{}` cannot be held exactly as a decimal (at most 28 significant digits, magnitude below 7.9e28)",
+            shorten(text)
+        )
+    })
+}
+
+fn shorten(text: &str) -> String {
+    if text.chars().count() > 40 {
+        let head: String = text.chars().take(37).collect();
+        format!("{head}...")
+    } else {
+        text.to_string()
+    }
+}
+
+struct DecVisitor;
+
+impl serde::de::Visitor<'_> for DecVisitor {
+    type Value = Dec;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a number")
+    }
+
+    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Dec, E> {
+        parse_decimal(v).map(Dec).map_err(E::custom)
+    }
+
+    fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Dec, E> {
+        Ok(Dec(Decimal::from(v)))
+    }
+
+    fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Dec, E> {
+        Ok(Dec(Decimal::from(v)))
+    }
+
+    fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Dec, E> {
+        // Reached only where serde buffers a value (number-or-map fields). Rust
+        // prints the shortest text that round-trips, which is the text the
+        // user wrote for any number of up to 15 significant digits.
+        parse_decimal(&v.to_string()).map(Dec).map_err(E::custom)
+    }
+
+    fn visit_bool<E: serde::de::Error>(self, v: bool) -> Result<Dec, E> {
+        Err(E::invalid_type(serde::de::Unexpected::Bool(v), &self))
+    }
+}
+
+impl<'de> Deserialize<'de> for Dec {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_str(DecVisitor)
+    }
+}
+
+/// Reads a number where the field may also hold a map; used by the
+/// number-or-map visitors of the manifest and baseline.
+pub(crate) fn dec_visitor() -> impl for<'de> serde::de::Visitor<'de, Value = Dec> {
+    DecVisitor
+}
+
+/// A ratio such as the IER: finite, unbounded (`inf`, positive over zero) or
+/// undefined (0/0).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ratio {
+    Finite(Decimal),
+    Inf,
+    Undefined,
+}
+
+impl Ratio {
+    /// `num / den` with the spec's conventions: `x / 0` is `inf` for `x > 0`,
+    /// undefined for `x <= 0`.
+    pub fn of(num: Decimal, den: Decimal) -> Ratio {
+        if den.is_zero() {
+            if num > Decimal::ZERO {
+                Ratio::Inf
+            } else {
+                Ratio::Undefined
+            }
+        } else {
+            match num.checked_div(den) {
+                Some(q) => Ratio::Finite(q),
+                None => Ratio::Inf,
+            }
+        }
+    }
+
+    /// Total order for the gate: undefined lowest, then finite, then `inf`.
+    pub fn rank_key(&self) -> (u8, Decimal) {
+        match self {
+            Ratio::Undefined => (0, Decimal::ZERO),
+            Ratio::Finite(d) => (1, *d),
+            Ratio::Inf => (2, Decimal::ZERO),
+        }
+    }
+
+    /// `self >= threshold`; an undefined ratio clears no threshold.
+    pub fn at_least(&self, threshold: Decimal) -> bool {
+        match self {
+            Ratio::Inf => true,
+            Ratio::Finite(d) => *d >= threshold,
+            Ratio::Undefined => false,
+        }
+    }
+
+    pub fn ge(&self, other: &Ratio) -> bool {
+        match (self, other) {
+            (Ratio::Undefined, _) | (_, Ratio::Undefined) => false,
+            (Ratio::Inf, _) => true,
+            (Ratio::Finite(_), Ratio::Inf) => false,
+            (Ratio::Finite(a), Ratio::Finite(b)) => a >= b,
+        }
+    }
+
+    pub fn below(&self, threshold: Decimal) -> bool {
+        matches!(self, Ratio::Finite(d) if *d < threshold)
+    }
+
+    /// JSON form: 4 places as a string, `"inf"`, or null.
+    pub fn json(&self) -> serde_json::Value {
+        match self {
+            Ratio::Finite(d) => serde_json::Value::String(round(*d, 4).to_string()),
+            Ratio::Inf => serde_json::Value::String("inf".into()),
+            Ratio::Undefined => serde_json::Value::Null,
+        }
+    }
+
+    /// Text form `4.4:1`, `inf`, or `n/a`.
+    pub fn display(&self) -> String {
+        match self {
+            Ratio::Finite(d) => format!("{}:1", fixed(*d, 1)),
+            Ratio::Inf => "inf".into(),
+            Ratio::Undefined => "n/a".into(),
+        }
+    }
+}
+
+/// Minimum over ratios with undefined values ignored when any is defined.
+pub fn min_ratio(values: impl IntoIterator<Item = Ratio>) -> Ratio {
+    let mut best: Option<Ratio> = None;
+    for v in values {
+        best = Some(match best {
+            None => v,
+            Some(Ratio::Undefined) => v,
+            Some(b) if v == Ratio::Undefined => b,
+            Some(b) => {
+                if v.rank_key() < b.rank_key() {
+                    v
+                } else {
+                    b
+                }
+            }
+        });
+    }
+    best.unwrap_or(Ratio::Undefined)
+}
+
+/// Half away from zero, as every reported figure is rounded.
+pub fn round(d: Decimal, dp: u32) -> Decimal {
+    d.round_dp_with_strategy(dp, RoundingStrategy::MidpointAwayFromZero)
+}
+
+/// Rounded and padded to exactly `dp` places (`4.0`, `52000.00`).
+pub fn fixed(d: Decimal, dp: u32) -> String {
+    let mut r = round(d, dp);
+    r.rescale(dp);
+    r.to_string()
+}
+
+/// Money with thousands separators for people: `416,666.67`.
+pub fn money(d: Decimal) -> String {
+    let s = fixed(d, 2);
+    let (sign, s) = match s.strip_prefix('-') {
+        Some(rest) => ("-", rest.to_string()),
+        None => ("", s),
+    };
+    let (int, frac) = s.split_once('.').unwrap_or((&s, "00"));
+    let mut out = String::new();
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    format!("{sign}{out}.{frac}")
+}
+
+/// A share as a percentage with one decimal: `22.8%`.
+pub fn percent(share: Decimal) -> String {
+    format!("{}%", fixed(share * Decimal::ONE_HUNDRED, 1))
+}
+
+/// Converts a statistical shape factor computed in `f64` to a decimal.
+pub fn from_shape_factor(x: f64) -> Option<Decimal> {
+    if !x.is_finite() {
+        return None;
+    }
+    Decimal::from_f64(x).or_else(|| Decimal::from_str(&format!("{x:.20}")).ok())
+}
+
+/// A value a computation produced that does not fit a decimal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Overflow;
+
+pub trait Checked: Sized {
+    fn add_c(self, o: Self) -> Result<Self, Overflow>;
+    fn sub_c(self, o: Self) -> Result<Self, Overflow>;
+    fn mul_c(self, o: Self) -> Result<Self, Overflow>;
+    fn div_c(self, o: Self) -> Result<Self, Overflow>;
+}
+
+impl Checked for Decimal {
+    fn add_c(self, o: Self) -> Result<Self, Overflow> {
+        self.checked_add(o).ok_or(Overflow)
+    }
+    fn sub_c(self, o: Self) -> Result<Self, Overflow> {
+        self.checked_sub(o).ok_or(Overflow)
+    }
+    fn mul_c(self, o: Self) -> Result<Self, Overflow> {
+        self.checked_mul(o).ok_or(Overflow)
+    }
+    fn div_c(self, o: Self) -> Result<Self, Overflow> {
+        self.checked_div(o).ok_or(Overflow)
+    }
+}
+
+/// Sums with overflow detection.
+pub fn sum(values: impl IntoIterator<Item = Decimal>) -> Result<Decimal, Overflow> {
+    values
+        .into_iter()
+        .try_fold(Decimal::ZERO, |a, b| a.add_c(b))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal_macros::dec;
+
+    #[test]
+    fn parses_exact_text() {
+        assert_eq!(parse_decimal("416666.67").unwrap(), dec!(416666.67));
+        assert_eq!(parse_decimal("1_000").unwrap(), dec!(1000));
+        assert_eq!(parse_decimal("2.5e3").unwrap(), dec!(2500));
+        assert!(parse_decimal("1e40").is_err());
+        assert!(parse_decimal(&"9".repeat(200)).is_err());
+        assert!(parse_decimal("abc").is_err());
+        assert!(parse_decimal(".nan").is_err());
+    }
+
+    #[test]
+    fn ratio_conventions() {
+        assert_eq!(Ratio::of(dec!(1), dec!(0)), Ratio::Inf);
+        assert_eq!(Ratio::of(dec!(0), dec!(0)), Ratio::Undefined);
+        assert_eq!(Ratio::of(dec!(8), dec!(2)), Ratio::Finite(dec!(4)));
+        // 416,666.67 / 95,000 = 4.38596... shown as 4.4:1
+        let acme = Ratio::of(dec!(416666.67), dec!(95000));
+        assert_eq!(acme.display(), "4.4:1");
+        assert_eq!(acme.json(), serde_json::json!("4.3860"));
+    }
+
+    #[test]
+    fn rounding_is_half_away_from_zero() {
+        assert_eq!(fixed(dec!(0.125), 2), "0.13");
+        assert_eq!(fixed(dec!(-0.125), 2), "-0.13");
+        assert_eq!(money(dec!(1234567.891)), "1,234,567.89");
+        assert_eq!(money(dec!(-950)), "-950.00");
+        assert_eq!(percent(dec!(0.228)), "22.8%");
+    }
+
+    #[test]
+    fn min_ignores_undefined() {
+        let m = min_ratio([Ratio::Undefined, Ratio::Inf, Ratio::Finite(dec!(3))]);
+        assert_eq!(m, Ratio::Finite(dec!(3)));
+        assert_eq!(min_ratio([Ratio::Undefined]), Ratio::Undefined);
+    }
+}

@@ -1,0 +1,343 @@
+//! Finance's policy (SPEC 2.3): zones, gate rules, paths.
+//!
+//! The policy is always read from the base branch: a pull request can never
+//! lower its own floor.
+
+use std::sync::Arc;
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Deserializer};
+use serde_saphyr::Spanned;
+
+use crate::diagnostic::{Diag, Diags, Site, SourceFile};
+use crate::num::Dec;
+
+pub const DEFAULT_MANIFESTS: &str = "ai-features/**/*.yaml";
+pub const DEFAULT_BASELINE: &str = ".ier/baseline.yaml";
+pub const DEFAULT_PRICES: &str = ".ier/prices.yaml";
+pub const DEFAULT_POLICY: &str = ".ier/policy.yaml";
+pub const MAX_HORIZON: u32 = 120;
+
+/// A key that may be absent (take the default) or `null` (disabled).
+#[derive(Debug, Default)]
+enum Nullable<T> {
+    #[default]
+    Absent,
+    Null,
+    Value(T),
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Nullable<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(match Option::<T>::deserialize(d)? {
+            Some(v) => Nullable::Value(v),
+            None => Nullable::Null,
+        })
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPolicy {
+    version: Spanned<u32>,
+    business_model: BusinessModel,
+    zones: Option<Spanned<RawZones>>,
+    #[serde(default)]
+    gate: RawGate,
+    #[serde(default)]
+    mitigation: RawMitigation,
+    #[serde(default)]
+    scenarios: RawScenarios,
+    #[serde(default)]
+    comment: RawComment,
+    #[serde(default)]
+    paths: RawPaths,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawZones {
+    warning: Option<Spanned<Dec>>,
+    floor: Option<Spanned<Dec>>,
+    healthy: Option<Spanned<Dec>>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawGate {
+    basis: Option<Basis>,
+    horizon_months: Option<Spanned<u32>>,
+    launch_floor: Option<Spanned<Dec>>,
+    strict: Option<bool>,
+    #[serde(default)]
+    feature_floor: Nullable<Spanned<Dec>>,
+    #[serde(default)]
+    min_p95_user_ier: Nullable<Spanned<Dec>>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawMitigation {
+    accepted: Option<bool>,
+    label: Option<String>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawScenarios {
+    price_shock: Option<Spanned<Dec>>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawComment {
+    mode: Option<CommentMode>,
+    on_change: Option<bool>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawPaths {
+    manifests: Option<Spanned<Vec<String>>>,
+    baseline: Option<String>,
+    prices: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum BusinessModel {
+    AiInfused,
+    AiNative,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum Basis {
+    #[default]
+    InMonth,
+    T3m,
+}
+
+impl Basis {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Basis::InMonth => "in-month",
+            Basis::T3m => "t3m",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum CommentMode {
+    #[default]
+    Update,
+    New,
+    HideAndNew,
+    DeleteAndNew,
+    Off,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Zones {
+    pub warning: Decimal,
+    pub floor: Decimal,
+    pub healthy: Decimal,
+}
+
+impl Zones {
+    pub fn defaults(model: BusinessModel) -> Zones {
+        match model {
+            BusinessModel::AiInfused => Zones {
+                warning: Decimal::from(5),
+                floor: Decimal::from(8),
+                healthy: Decimal::TEN,
+            },
+            BusinessModel::AiNative => Zones {
+                warning: Decimal::from(3),
+                floor: Decimal::from(4),
+                healthy: Decimal::from(5),
+            },
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Policy {
+    pub file: Option<Arc<SourceFile>>,
+    pub business_model: BusinessModel,
+    pub zones: Zones,
+    pub basis: Basis,
+    pub horizon_months: u32,
+    pub launch_floor: Decimal,
+    pub strict: bool,
+    pub feature_floor: Option<Decimal>,
+    pub min_p95_user_ier: Option<Decimal>,
+    pub mitigation_accepted: bool,
+    pub mitigation_label: Option<String>,
+    pub price_shock: Option<Decimal>,
+    pub comment_mode: CommentMode,
+    pub comment_on_change: bool,
+    pub manifests: Vec<String>,
+    pub baseline: String,
+    pub prices: String,
+}
+
+fn nullable(
+    v: Nullable<Spanned<Dec>>,
+    default: Option<Decimal>,
+) -> (Option<Decimal>, Option<serde_saphyr::Location>) {
+    match v {
+        Nullable::Absent => (default, None),
+        Nullable::Null => (None, None),
+        Nullable::Value(s) => (Some(s.value.get()), Some(s.referenced)),
+    }
+}
+
+pub fn load(file: &Arc<SourceFile>, diags: &mut Diags) -> Option<Policy> {
+    let raw: RawPolicy = match crate::yaml::parse(file) {
+        Ok(r) => r,
+        Err(d) => {
+            diags.push(d);
+            return None;
+        }
+    };
+    let before = diags.0.len();
+    let mut err = |code: &'static str, loc, msg: String, label: &str| {
+        diags.push(Diag::error(code, msg).at(&Site::new(file, loc), label));
+    };
+    if raw.version.value != 1 {
+        err(
+            "unsupported-version",
+            raw.version.referenced,
+            format!("unsupported policy version {}", raw.version.value),
+            "expected `version: 1`",
+        );
+    }
+    let mut zones = Zones::defaults(raw.business_model);
+    if let Some(z) = &raw.zones {
+        for (slot, v) in [
+            (&mut zones.warning, &z.value.warning),
+            (&mut zones.floor, &z.value.floor),
+            (&mut zones.healthy, &z.value.healthy),
+        ] {
+            if let Some(v) = v {
+                *slot = v.value.get();
+            }
+        }
+        if !(Decimal::ZERO < zones.warning
+            && zones.warning <= zones.floor
+            && zones.floor <= zones.healthy)
+        {
+            err(
+                "zones-out-of-order",
+                z.referenced,
+                format!("zones must satisfy 0 < warning <= floor <= healthy (got warning {}, floor {}, healthy {})", zones.warning, zones.floor, zones.healthy),
+                "zones out of order",
+            );
+        }
+    }
+    let horizon = raw.gate.horizon_months.as_ref().map(|h| {
+        if h.value < 1 || h.value > MAX_HORIZON {
+            err(
+                "horizon-out-of-range",
+                h.referenced,
+                format!("horizon_months {} is outside 1..{MAX_HORIZON}", h.value),
+                "must be 1..120",
+            );
+        }
+        h.value
+    });
+    let launch_floor = match &raw.gate.launch_floor {
+        Some(f) => {
+            if f.value.get() <= Decimal::ZERO {
+                err(
+                    "floor-not-positive",
+                    f.referenced,
+                    "launch_floor must be greater than 0".into(),
+                    "must be > 0",
+                );
+            }
+            f.value.get()
+        }
+        None => zones.floor,
+    };
+    let (feature_floor, ff_loc) = nullable(raw.gate.feature_floor, None);
+    let (min_p95, p95_loc) = nullable(raw.gate.min_p95_user_ier, Some(Decimal::ONE));
+    for (v, loc, name) in [
+        (feature_floor, ff_loc, "feature_floor"),
+        (min_p95, p95_loc, "min_p95_user_ier"),
+    ] {
+        if let (Some(v), Some(loc)) = (v, loc) {
+            if v < Decimal::ZERO {
+                err(
+                    "negative-value",
+                    loc,
+                    format!("{name} cannot be negative"),
+                    "negative",
+                );
+            }
+        }
+    }
+    let price_shock = raw.scenarios.price_shock.as_ref().map(|s| {
+        let v = s.value.get();
+        if v <= Decimal::NEGATIVE_ONE || v > Decimal::ONE_HUNDRED {
+            err(
+                "price-shock-out-of-range",
+                s.referenced,
+                format!("price_shock {v} is outside (-1, 100]"),
+                "a share: 0.5 means +50%",
+            );
+        }
+        v
+    });
+    let manifests = match &raw.paths.manifests {
+        Some(globs) => {
+            if globs.value.is_empty() {
+                err(
+                    "empty-globs",
+                    globs.referenced,
+                    "paths.manifests needs at least one glob".into(),
+                    "empty",
+                );
+            }
+            for g in &globs.value {
+                if globset::Glob::new(g).is_err() {
+                    err(
+                        "invalid-glob",
+                        globs.referenced,
+                        format!("`{}` is not a valid glob", g.escape_debug()),
+                        "invalid glob",
+                    );
+                }
+            }
+            globs.value.clone()
+        }
+        None => vec![DEFAULT_MANIFESTS.to_string()],
+    };
+    (diags.0.len() == before).then(|| Policy {
+        file: Some(file.clone()),
+        business_model: raw.business_model,
+        zones,
+        basis: raw.gate.basis.unwrap_or_default(),
+        horizon_months: horizon.unwrap_or(12),
+        launch_floor,
+        strict: raw.gate.strict.unwrap_or(false),
+        feature_floor,
+        min_p95_user_ier: min_p95,
+        mitigation_accepted: raw.mitigation.accepted.unwrap_or(false),
+        mitigation_label: raw.mitigation.label.filter(|l| !l.trim().is_empty()),
+        price_shock,
+        comment_mode: raw.comment.mode.unwrap_or_default(),
+        comment_on_change: raw.comment.on_change.unwrap_or(true),
+        manifests,
+        baseline: raw
+            .paths
+            .baseline
+            .unwrap_or_else(|| DEFAULT_BASELINE.to_string()),
+        prices: raw
+            .paths
+            .prices
+            .unwrap_or_else(|| DEFAULT_PRICES.to_string()),
+    })
+}

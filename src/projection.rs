@@ -1,0 +1,304 @@
+//! One feature's cost and revenue in a projected month (SPEC 4.1), and its
+//! P50 / P95 users (SPEC 4.3).
+//!
+//! Everything here is decimal. The log-normal shape factors (`exp(sigma²/2)`
+//! and the top-5% share) are the only floats, computed once per workload.
+
+use rust_decimal::Decimal;
+
+use crate::manifest::{CacheTtl, Calls, Manifest, Revenue, Workload};
+use crate::month::Month;
+use crate::num::{from_shape_factor, Checked, Overflow};
+use crate::prices::{CallPrices, Kind, PriceBook, PriceError};
+
+/// z for the 95th percentile of the standard normal.
+pub const Z95: f64 = 1.644_853_626_951_472_2;
+
+const MILLION: Decimal = Decimal::from_parts(1_000_000, 0, 0, false, 0);
+
+/// How adoption is read: a new launch follows its ramp; a feature that is
+/// live already sits at steady state (the ramp's last value).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Adoption {
+    Ramp,
+    Steady,
+}
+
+/// What can stop a projection.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ProjectionError {
+    Overflow,
+    /// A model has no prices in force in that month.
+    NoPrice {
+        model: String,
+        month: Month,
+        field: &'static str,
+    },
+}
+
+impl From<Overflow> for ProjectionError {
+    fn from(_: Overflow) -> Self {
+        ProjectionError::Overflow
+    }
+}
+
+/// Log-normal sigma from the percentiles: `ln(p95 / p50) / z95`.
+pub fn sigma(p50: Decimal, p95: Decimal) -> f64 {
+    let (a, b) = (to_f64(p50), to_f64(p95));
+    if a <= 0.0 || b <= a {
+        return 0.0;
+    }
+    (b / a).ln() / Z95
+}
+
+fn to_f64(d: Decimal) -> f64 {
+    use rust_decimal::prelude::ToPrimitive;
+    d.to_f64().unwrap_or(f64::MAX)
+}
+
+/// Mean calls per user: the number given, or `p50 * exp(sigma² / 2)`.
+pub fn mean_calls(calls: &Calls) -> Result<Decimal, ProjectionError> {
+    match calls {
+        Calls::Mean(m) => Ok(*m),
+        Calls::Dist { p50, p95 } => {
+            let s = sigma(*p50, *p95);
+            let factor = from_shape_factor((s * s / 2.0).exp()).ok_or(ProjectionError::Overflow)?;
+            Ok(p50.mul_c(factor)?)
+        }
+    }
+}
+
+/// The top 5% of users' share of calls: `Phi(sigma - z95)`.
+pub fn top5_share(calls: &Calls) -> Option<Decimal> {
+    match calls {
+        Calls::Mean(_) => None,
+        Calls::Dist { p50, p95 } => {
+            let x = sigma(*p50, *p95) - Z95;
+            from_shape_factor(0.5 * libm::erfc(-x / std::f64::consts::SQRT_2))
+        }
+    }
+}
+
+/// Cost of one call at the given prices (SPEC 4.1), with every price
+/// multiplied by `factor` (1, or `1 + price_shock`).
+pub fn call_cost(w: &Workload, p: &CallPrices, factor: Decimal) -> Result<Decimal, Overflow> {
+    let cw = match w.cache_ttl {
+        CacheTtl::FiveMinutes => p.cache_write,
+        CacheTtl::OneHour => p.cache_write_1h,
+    };
+    let i = w.input_tokens;
+    let c = w.cached_input_tokens;
+    let h = w.cache_hit_rate;
+    let uncached = i.sub_c(c)?.mul_c(p.input)?;
+    let cached_rate = h
+        .mul_c(p.cache_read)?
+        .add_c(Decimal::ONE.sub_c(h)?.mul_c(cw)?)?;
+    let cached = c.mul_c(cached_rate)?;
+    let out = w.output_tokens.mul_c(p.output)?;
+    uncached
+        .add_c(cached)?
+        .add_c(out)?
+        .mul_c(factor)?
+        .div_c(MILLION)
+}
+
+/// One routing leg's price and cost per call.
+#[derive(Clone, Debug)]
+pub struct LegCost {
+    pub model: String,
+    pub share: Decimal,
+    pub cost_per_call: Decimal,
+    pub tier: Option<Decimal>,
+    pub no_cache_discount: bool,
+}
+
+/// A workload's cost per call in `month`: `sum(share_k * cost_k)`.
+pub fn workload_call_cost(
+    w: &Workload,
+    book: &PriceBook,
+    month: Month,
+    factor: Decimal,
+) -> Result<(Decimal, Vec<LegCost>), ProjectionError> {
+    let mut total = Decimal::ZERO;
+    let mut legs = Vec::with_capacity(w.legs.len());
+    for leg in &w.legs {
+        let model = book.get(&leg.model);
+        let no_price = |field| ProjectionError::NoPrice {
+            model: leg.model.clone(),
+            month,
+            field,
+        };
+        let period = model
+            .and_then(|m| m.period_on(month.first_day()))
+            .ok_or_else(|| no_price("input"))?;
+        let prices = period
+            .call_prices(w.input_tokens, w.batch)
+            .map_err(|e| match e {
+                PriceError::Missing(f) => no_price(f),
+                PriceError::NotInForce => no_price("input"),
+            })?;
+        let cost = call_cost(w, &prices, factor)?;
+        total = total.add_c(leg.share.mul_c(cost)?)?;
+        legs.push(LegCost {
+            model: leg.model.clone(),
+            share: leg.share,
+            cost_per_call: cost,
+            tier: prices.tier,
+            no_cache_discount: prices.no_cache_discount && w.cached_input_tokens > Decimal::ZERO,
+        });
+    }
+    Ok((total, legs))
+}
+
+/// An embedding model's price per 1M tokens in `month`.
+pub fn embedding_price(
+    book: &PriceBook,
+    model: &str,
+    month: Month,
+) -> Result<Decimal, ProjectionError> {
+    book.get(model)
+        .filter(|m| m.kind == Kind::Embedding)
+        .and_then(|m| m.period_on(month.first_day()))
+        .and_then(|p| p.standard.input)
+        .ok_or_else(|| ProjectionError::NoPrice {
+            model: model.to_string(),
+            month,
+            field: "input",
+        })
+}
+
+/// One workload in one month.
+#[derive(Clone, Debug)]
+pub struct WorkloadMonth {
+    pub name: String,
+    pub mean_calls: Decimal,
+    pub cost_per_call: Decimal,
+    pub monthly_cost: Decimal,
+    pub legs: Vec<LegCost>,
+}
+
+/// One feature in one month.
+#[derive(Clone, Debug)]
+pub struct FeatureMonth {
+    pub active_users: Decimal,
+    pub revenue: Decimal,
+    pub cost: Decimal,
+    pub workloads: Vec<WorkloadMonth>,
+    pub embeddings_cost: Decimal,
+    pub infrastructure_cost: Decimal,
+}
+
+/// Cost and revenue of `m` in launch month `k` (1-based), calendar `month`.
+pub fn feature_month(
+    m: &Manifest,
+    book: &PriceBook,
+    adoption: Adoption,
+    k: u32,
+    month: Month,
+    factor: Decimal,
+) -> Result<FeatureMonth, ProjectionError> {
+    let a = match adoption {
+        Adoption::Ramp => m.ramp_at(k),
+        Adoption::Steady => m.steady_share(),
+    };
+    let users = m.users.mul_c(a)?;
+    let mut cost = Decimal::ZERO;
+    let mut workloads = Vec::with_capacity(m.workloads.len());
+    for w in &m.workloads {
+        let mean = mean_calls(&w.calls)?;
+        let (cpc, legs) = workload_call_cost(w, book, month, factor)?;
+        let monthly = users.mul_c(mean)?.mul_c(cpc)?;
+        cost = cost.add_c(monthly)?;
+        workloads.push(WorkloadMonth {
+            name: w.name.clone(),
+            mean_calls: mean,
+            cost_per_call: cpc,
+            monthly_cost: monthly,
+            legs,
+        });
+    }
+    let mut embeddings_cost = Decimal::ZERO;
+    for e in &m.embeddings {
+        let price = embedding_price(book, &e.model, month)?.mul_c(factor)?;
+        let tokens = e
+            .tokens_per_user_month
+            .mul_c(users)?
+            .add_c(e.tokens_per_month)?;
+        embeddings_cost = embeddings_cost.add_c(tokens.mul_c(price)?.div_c(MILLION)?)?;
+    }
+    let mut infrastructure_cost = Decimal::ZERO;
+    for i in &m.infrastructure {
+        infrastructure_cost =
+            infrastructure_cost.add_c(i.monthly.add_c(i.per_user_month.mul_c(users)?)?)?;
+    }
+    cost = cost.add_c(embeddings_cost)?.add_c(infrastructure_cost)?;
+    let revenue = match m.revenue {
+        Revenue::PerUserMonth(p) => p.mul_c(users)?,
+        Revenue::Monthly(total) => total.mul_c(a)?,
+    };
+    Ok(FeatureMonth {
+        active_users: users,
+        revenue,
+        cost,
+        workloads,
+        embeddings_cost,
+        infrastructure_cost,
+    })
+}
+
+/// One user's month at a call percentile.
+#[derive(Clone, Debug, PartialEq)]
+pub struct UserMonth {
+    pub revenue: Decimal,
+    pub cost: Decimal,
+}
+
+/// P50 and P95 users (SPEC 4.3), or `None` when no workload is distributed.
+pub fn power_users(
+    m: &Manifest,
+    book: &PriceBook,
+    month: Month,
+) -> Result<Option<(UserMonth, UserMonth)>, ProjectionError> {
+    if !m
+        .workloads
+        .iter()
+        .any(|w| matches!(w.calls, Calls::Dist { .. }))
+    {
+        return Ok(None);
+    }
+    let revenue = match m.revenue {
+        Revenue::PerUserMonth(p) => p,
+        Revenue::Monthly(total) => total.div_c(m.users)?,
+    };
+    let mut shared = Decimal::ZERO;
+    for e in &m.embeddings {
+        let price = embedding_price(book, &e.model, month)?;
+        shared = shared.add_c(e.tokens_per_user_month.mul_c(price)?.div_c(MILLION)?)?;
+    }
+    for i in &m.infrastructure {
+        shared = shared.add_c(i.per_user_month)?;
+    }
+    let (mut p50_cost, mut p95_cost) = (shared, shared);
+    for w in &m.workloads {
+        let (cpc, _) = workload_call_cost(w, book, month, Decimal::ONE)?;
+        let (c50, c95) = match w.calls {
+            Calls::Dist { p50, p95 } => (p50, p95),
+            Calls::Mean(_) => {
+                let mean = mean_calls(&w.calls)?;
+                (mean, mean)
+            }
+        };
+        p50_cost = p50_cost.add_c(c50.mul_c(cpc)?)?;
+        p95_cost = p95_cost.add_c(c95.mul_c(cpc)?)?;
+    }
+    Ok(Some((
+        UserMonth {
+            revenue,
+            cost: p50_cost,
+        },
+        UserMonth {
+            revenue,
+            cost: p95_cost,
+        },
+    )))
+}

@@ -1,0 +1,167 @@
+//! The terminal report. Colour only when asked (a TTY without `NO_COLOR`).
+
+use std::fmt::Write;
+
+use rust_decimal::Decimal;
+
+use super::term_escape as esc;
+use crate::num::{fixed, money, percent, Ratio};
+use crate::report::*;
+
+struct Paint(bool);
+
+impl Paint {
+    fn wrap(&self, code: &str, s: &str) -> String {
+        if self.0 {
+            format!("\x1b[{code}m{s}\x1b[0m")
+        } else {
+            s.to_string()
+        }
+    }
+    fn bold(&self, s: &str) -> String {
+        self.wrap("1", s)
+    }
+    fn verdict(&self, v: Verdict) -> String {
+        let (code, word) = match v {
+            Verdict::Pass => ("1;32", "PASS"),
+            Verdict::Warn => ("1;33", "WARN"),
+            Verdict::Fail => ("1;31", "FAIL"),
+        };
+        self.wrap(code, word)
+    }
+    fn zone(&self, z: Option<Zone>) -> String {
+        let code = match z {
+            Some(Zone::Healthy) | Some(Zone::OnTarget) => "32",
+            Some(Zone::BelowFloor) => "33",
+            Some(Zone::Warning) => "31",
+            None => "0",
+        };
+        self.wrap(code, zone_str(z))
+    }
+}
+
+fn signed(d: Decimal) -> String {
+    if d > Decimal::ZERO {
+        format!("+{}", money(d))
+    } else {
+        money(d)
+    }
+}
+
+pub fn render(r: &Report, color: bool) -> String {
+    let c = Paint(color);
+    let mut s = String::new();
+    let p = &r.projected;
+    let _ = writeln!(s, "{} ier-gate", c.verdict(r.verdict));
+    let _ = writeln!(s);
+    for (label, f) in [("in-month", &r.current_in_month), ("T3M", &r.current_t3m)] {
+        let share = match Ratio::of(f.inference, f.revenue) {
+            Ratio::Finite(x) => percent(x),
+            _ => "n/a".into(),
+        };
+        let _ = writeln!(
+            s,
+            "  current {label:<8} {:<17} IER {:>8}  {:<12} revenue {} {}, inference {} (share {share})",
+            f.label,
+            c.bold(&f.ier.display()),
+            c.zone(f.zone),
+            money(f.revenue),
+            esc(&r.currency),
+            money(f.inference),
+        );
+    }
+    let _ = writeln!(
+        s,
+        "  projected {:<8} {:<15} IER {:>8}  {:<12} lowest over {} months{}; launch floor {}:1",
+        p.basis.as_str(),
+        "",
+        c.bold(&p.gate_value.display()),
+        c.zone(p.zone),
+        r.horizon_months,
+        p.gate_month
+            .map(|m| format!(" (in {m})"))
+            .unwrap_or_default(),
+        r.launch_floor.normalize()
+    );
+    for sc in &r.scenarios {
+        let _ = writeln!(
+            s,
+            "  scenario  {:<25} IER {:>8}  {}  ({})",
+            sc.name,
+            sc.gate_value.display(),
+            c.zone(sc.zone),
+            esc(&sc.description)
+        );
+    }
+    let _ = writeln!(s);
+    for f in &r.features {
+        let _ = writeln!(
+            s,
+            "  {} ({}): month {} revenue {}, inference {}, marginal IER {}",
+            c.bold(&esc(&f.feature)),
+            f.change.as_str(),
+            r.horizon_months,
+            signed(f.delta_revenue),
+            signed(f.delta_inference),
+            f.marginal_ier.display()
+        );
+        for w in &f.workloads {
+            let models = w
+                .legs
+                .iter()
+                .map(|l| esc(&l.model))
+                .collect::<Vec<_>>()
+                .join("+");
+            let _ = writeln!(
+                s,
+                "    {:<18} {:<28} {:>8} calls x {:>10} = {:>12}/month{}",
+                esc(&w.name),
+                models,
+                fixed(w.mean_calls, 1),
+                fixed(w.cost_per_call, 6),
+                money(w.monthly_cost),
+                w.top5_share
+                    .map(|x| format!("  (top 5% make {} of calls)", percent(x)))
+                    .unwrap_or_default()
+            );
+        }
+        if let (Some(p50), Some(p95)) = (&f.p50_user, &f.p95_user) {
+            let _ = writeln!(
+                s,
+                "    P50 user costs {} pays {} ({}); P95 user costs {} pays {} ({})",
+                money(p50.cost),
+                money(p50.revenue),
+                p50.ier.display(),
+                money(p95.cost),
+                money(p95.revenue),
+                p95.ier.display()
+            );
+        }
+    }
+    if !r.features.is_empty() {
+        let _ = writeln!(s);
+    }
+    for reason in &r.reasons {
+        let tag = match reason.level {
+            Level::Info => c.wrap("36", "note"),
+            Level::Warning => c.wrap("33", "warning"),
+            Level::Error => c.wrap("31", "error"),
+        };
+        let _ = writeln!(s, "  {tag}[{}]: {}", reason.code, esc(&reason.message));
+    }
+    let _ = writeln!(
+        s,
+        "\n  prices: built-in catalogue as of {}{}",
+        r.catalogue_as_of,
+        if r.overridden_prices.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "; overridden by {}: {}",
+                esc(r.overrides_path.as_deref().unwrap_or("")),
+                esc(&r.overridden_prices.join(", "))
+            )
+        }
+    );
+    s
+}

@@ -1,0 +1,135 @@
+//! Reading a YAML file into raw serde structs, with limits.
+//!
+//! Every manifest arrives in a pull request from someone, so the reader caps
+//! the file size, nesting depth, node count and alias expansion before serde
+//! sees a value, and turns serde-saphyr's errors into [`Diag`]s with a code, a
+//! label on the offending key or value and a "did you mean".
+
+use std::sync::Arc;
+
+use serde::de::DeserializeOwned;
+use serde_saphyr::{Error, Location};
+
+use crate::diagnostic::{did_you_mean, Diag, Site, SourceFile};
+
+/// Largest input file read, in bytes.
+pub const MAX_FILE_BYTES: usize = 1024 * 1024;
+
+fn options() -> serde_saphyr::Options {
+    serde_saphyr::options! {
+        budget: serde_saphyr::budget! {
+            max_depth: 24,
+            max_nodes: 100_000,
+            max_aliases: 1_000,
+            max_anchors: 1_000,
+            max_documents: 1,
+            max_total_scalar_bytes: MAX_FILE_BYTES,
+            max_recorded_anchor_bytes: MAX_FILE_BYTES,
+        },
+    }
+}
+
+/// Checks the size, then parses `file` into `T`.
+pub fn parse<T: DeserializeOwned>(file: &Arc<SourceFile>) -> Result<T, Diag> {
+    if file.text.len() > MAX_FILE_BYTES {
+        return Err(Diag::error(
+            "file-too-large",
+            format!(
+                "{} is {} bytes; input files are limited to {} bytes",
+                file.path,
+                file.text.len(),
+                MAX_FILE_BYTES
+            ),
+        )
+        .at(&Site::file_start(file), "this file"));
+    }
+    serde_saphyr::from_str_with_options(&file.text, options()).map_err(|e| to_diag(&e, file))
+}
+
+/// Maps a serde-saphyr error to a diagnostic with a stable code.
+fn to_diag(err: &Error, file: &Arc<SourceFile>) -> Diag {
+    let text = err.without_snippet().to_string();
+    let msg = match text.rfind(" at line ") {
+        Some(i) => text[..i].to_string(),
+        None => text.clone(),
+    };
+    let site = err
+        .location()
+        .filter(|l| l.line() > 0)
+        .map(|l: Location| Site::new(file, l))
+        .unwrap_or_else(|| Site::file_start(file));
+
+    if let Some(rest) = msg.strip_prefix("unknown field ") {
+        let (name, expected) = split_expected(rest);
+        let help = did_you_mean(&name, expected.iter().map(String::as_str))
+            .map(|s| format!("did you mean `{s}`?"))
+            .or_else(|| {
+                (!expected.is_empty()).then(|| format!("valid keys here: {}", expected.join(", ")))
+            });
+        return Diag::error("unknown-key", format!("unknown key `{name}`"))
+            .at(&site, "not a key of this section")
+            .with_help(help);
+    }
+    if let Some(rest) = msg.strip_prefix("unknown variant ") {
+        let (name, expected) = split_expected(rest);
+        let help = did_you_mean(&name, expected.iter().map(String::as_str))
+            .map(|s| format!("did you mean `{s}`?"))
+            .or_else(|| Some(format!("expected one of: {}", expected.join(", "))));
+        return Diag::error(
+            "unknown-value",
+            format!("`{name}` is not a valid value here"),
+        )
+        .at(&site, "unknown value")
+        .with_help(help);
+    }
+    if let Some(rest) = msg.strip_prefix("missing field ") {
+        let name = rest.trim_matches('`');
+        return Diag::error("missing-key", format!("required key `{name}` is missing"))
+            .at(&site, format!("add `{name}` to this section"));
+    }
+    if msg.starts_with("invalid type") || msg.starts_with("expected ") {
+        return Diag::error("invalid-type", msg).at(&site, "wrong type");
+    }
+    if msg.contains("cannot be held exactly") || msg.starts_with("expected a number") {
+        return Diag::error("invalid-number", msg).at(&site, "not a usable number");
+    }
+    if msg.contains("budget") || msg.contains("limit") || msg.contains("depth") {
+        return Diag::error("yaml-limit", msg).at(&site, "over a reader limit");
+    }
+    if matches!(err, Error::Message { .. }) {
+        return Diag::error("invalid-value", msg).at(&site, "here");
+    }
+    Diag::error("yaml-syntax", msg).at(&site, "here")
+}
+
+/// Splits "`name`, expected one of `a`, `b`" into the name and the list.
+fn split_expected(rest: &str) -> (String, Vec<String>) {
+    let (name, tail) = match rest.split_once(", expected") {
+        Some((n, t)) => (n, t),
+        None => (rest, ""),
+    };
+    let tail = tail.trim_start_matches(" one of").trim();
+    let expected = tail
+        .split([','])
+        .flat_map(|s| s.split(" or "))
+        .map(|s| s.trim().trim_matches('`').to_string())
+        .filter(|s| !s.is_empty() && !s.contains(' '))
+        .collect();
+    (name.trim().trim_matches('`').to_string(), expected)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_serde_expectations() {
+        let (n, e) =
+            split_expected("`outptu_tokens`, expected one of `input_tokens`, `output_tokens`");
+        assert_eq!(n, "outptu_tokens");
+        assert_eq!(e, vec!["input_tokens", "output_tokens"]);
+        let (n, e) = split_expected("`ai-infuse`, expected `ai-infused` or `ai-native`");
+        assert_eq!(n, "ai-infuse");
+        assert_eq!(e, vec!["ai-infused", "ai-native"]);
+    }
+}
