@@ -182,21 +182,39 @@ fn walk(root: &Path, set: &GlobSet) -> Vec<PathBuf> {
 /// Reads and validates every file a check needs.
 pub fn load(opts: &CheckOptions) -> Result<Loaded, Failure> {
     let mut diags = Diags::default();
-    let policy_file = config_file(opts, &opts.policy, policy::DEFAULT_POLICY, "policy", false)?;
+    let soft = |r: Result<Option<Arc<SourceFile>>, Failure>, diags: &mut Diags| match r {
+        Ok(f) => Ok(f),
+        Err(Failure::Input(d)) => {
+            diags.0.extend(d);
+            Ok(None)
+        }
+        Err(e) => Err(e),
+    };
+    let policy_file = soft(
+        config_file(opts, &opts.policy, policy::DEFAULT_POLICY, "policy", false),
+        &mut diags,
+    )?;
     let policy = policy_file
         .as_ref()
         .and_then(|f| policy::load(f, &mut diags));
-    let Some(policy) = policy else {
-        return Err(Failure::Input(diags.0));
-    };
+    // An invalid policy still lets the other files be read from the default
+    // paths, so every problem in every file is reported in one run.
+    let policy_ok = policy.is_some();
+    let policy = policy.unwrap_or_else(Policy::locations_only);
 
-    let baseline_file = config_file(opts, &opts.baseline, &policy.baseline, "baseline", false)?;
+    let baseline_file = soft(
+        config_file(opts, &opts.baseline, &policy.baseline, "baseline", false),
+        &mut diags,
+    )?;
     let baseline = baseline_file
         .as_ref()
         .and_then(|f| baseline::load(f, &mut diags));
 
     let mut book = PriceBook::builtin().map_err(|d| Failure::Input(vec![d]))?;
-    if let Some(f) = config_file(opts, &opts.prices, &policy.prices, "price overrides", true)? {
+    if let Some(f) = soft(
+        config_file(opts, &opts.prices, &policy.prices, "price overrides", true),
+        &mut diags,
+    )? {
         book.apply_overrides(&f, &mut diags);
     }
 
@@ -324,7 +342,7 @@ pub fn load(opts: &CheckOptions) -> Result<Loaded, Failure> {
             }
         }
     }
-    if diags.has_errors() {
+    if diags.has_errors() || !policy_ok {
         return Err(Failure::Input(diags.0));
     }
     let Some(baseline) = baseline else {

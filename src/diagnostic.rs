@@ -69,7 +69,7 @@ pub struct Diag {
     pub code: &'static str,
     pub severity: Severity,
     pub message: String,
-    pub site: Option<Site>,
+    pub site: Option<Box<Site>>,
     pub label: String,
     pub help: Option<String>,
 }
@@ -87,7 +87,7 @@ impl Diag {
     }
 
     pub fn at(mut self, site: &Site, label: impl Into<String>) -> Diag {
-        self.site = Some(site.clone());
+        self.site = Some(Box::new(site.clone()));
         self.label = label.into();
         self
     }

@@ -10,7 +10,7 @@ use serde_json::json;
 use crate::check::{self, CheckOptions, Failure};
 use crate::diagnostic::{Diag, Diags, SourceFile};
 use crate::month::Month;
-use crate::num::{fixed, money, percent, Ratio};
+use crate::num::{fixed, money, percent, Checked, Ratio};
 use crate::prices::{Kind, Lookup, ModelPrices, PriceBook, PriceSet};
 use crate::projection::{feature_month, Adoption};
 use crate::render::{md_escape, term_escape};
@@ -64,11 +64,22 @@ pub fn explain(opts: &CheckOptions) -> Result<Explanation, Failure> {
         )
         .at(&m.feature_site, "here")])
     })?;
+    let overflow = || {
+        Failure::Input(vec![Diag::error(
+            "arithmetic-overflow",
+            format!("the breakdown of `{}` overflows a decimal", m.feature),
+        )
+        .at(&m.feature_site, "here")])
+    };
     let mut lines = Vec::new();
     for (w, wm) in m.workloads.iter().zip(&f.workloads) {
         for leg in &wm.legs {
-            let calls = wm.mean_calls * leg.share;
-            let monthly = f.active_users * calls * leg.cost_per_call;
+            let calls = wm.mean_calls.mul_c(leg.share).map_err(|_| overflow())?;
+            let monthly = f
+                .active_users
+                .mul_c(calls)
+                .and_then(|x| x.mul_c(leg.cost_per_call))
+                .map_err(|_| overflow())?;
             lines.push(Line {
                 kind: "workload",
                 name: w.name.clone(),
@@ -82,9 +93,14 @@ pub fn explain(opts: &CheckOptions) -> Result<Explanation, Failure> {
     }
     for e in &m.embeddings {
         let price =
-            crate::projection::embedding_price(&l.book, &e.model, month).unwrap_or_default();
-        let monthly = (e.tokens_per_user_month * f.active_users + e.tokens_per_month) * price
-            / Decimal::from(1_000_000);
+            crate::projection::embedding_price(&l.book, &e.model, month).map_err(|_| overflow())?;
+        let monthly = e
+            .tokens_per_user_month
+            .mul_c(f.active_users)
+            .and_then(|t| t.add_c(e.tokens_per_month))
+            .and_then(|t| t.mul_c(price))
+            .and_then(|t| t.div_c(Decimal::from(1_000_000)))
+            .map_err(|_| overflow())?;
         lines.push(Line {
             kind: "embedding",
             name: e.model.clone(),
@@ -96,7 +112,11 @@ pub fn explain(opts: &CheckOptions) -> Result<Explanation, Failure> {
         });
     }
     for i in &m.infrastructure {
-        let monthly = i.monthly + i.per_user_month * f.active_users;
+        let monthly = i
+            .per_user_month
+            .mul_c(f.active_users)
+            .and_then(|x| x.add_c(i.monthly))
+            .map_err(|_| overflow())?;
         lines.push(Line {
             kind: "infrastructure",
             name: i.name.clone(),

@@ -183,6 +183,33 @@ pub struct Policy {
     pub prices: String,
 }
 
+impl Policy {
+    /// Default paths and zones, used only to locate the other files when the
+    /// policy itself is invalid (the run still ends with exit 2).
+    pub fn locations_only() -> Policy {
+        let zones = Zones::defaults(BusinessModel::AiInfused);
+        Policy {
+            file: None,
+            business_model: BusinessModel::AiInfused,
+            zones,
+            basis: Basis::InMonth,
+            horizon_months: 12,
+            launch_floor: zones.floor,
+            strict: false,
+            feature_floor: None,
+            min_p95_user_ier: Some(Decimal::ONE),
+            mitigation_accepted: false,
+            mitigation_label: None,
+            price_shock: None,
+            comment_mode: CommentMode::Update,
+            comment_on_change: true,
+            manifests: vec![DEFAULT_MANIFESTS.to_string()],
+            baseline: DEFAULT_BASELINE.to_string(),
+            prices: DEFAULT_PRICES.to_string(),
+        }
+    }
+}
+
 fn nullable(
     v: Nullable<Spanned<Dec>>,
     default: Option<Decimal>,
