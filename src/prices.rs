@@ -442,12 +442,20 @@ impl PriceBook {
             .keys()
             .filter(|(kk, _)| *kk == k)
             .map(|(_, n)| n.as_str());
-        Lookup::Unknown {
-            suggestions: nearest(name, candidates, 3)
-                .into_iter()
-                .map(String::from)
-                .collect(),
+        // An alias suggests its canonical id; each id once.
+        let mut suggestions: Vec<String> = Vec::new();
+        for n in nearest(name, candidates, 6) {
+            let id = self
+                .names
+                .get(&(k, n.to_string()))
+                .cloned()
+                .unwrap_or_else(|| n.to_string());
+            if !suggestions.contains(&id) {
+                suggestions.push(id);
+            }
         }
+        suggestions.truncate(3);
+        Lookup::Unknown { suggestions }
     }
 
     pub fn get(&self, id: &str) -> Option<&ModelPrices> {
