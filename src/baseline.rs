@@ -205,7 +205,7 @@ pub fn load(file: &Arc<SourceFile>, diags: &mut Diags) -> Option<Baseline> {
                     match total.checked_add(v.value.get()) {
                         Some(t) => total = t,
                         None => err(
-                            "overflow",
+                            "arithmetic-overflow",
                             v.referenced,
                             "inference components overflow a decimal".into(),
                             "too large",

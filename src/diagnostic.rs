@@ -228,3 +228,91 @@ pub fn render(diags: &[Diag], color: bool) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every code the source emits, found by scanning it.
+    fn emitted_codes() -> std::collections::BTreeSet<String> {
+        let mut codes = std::collections::BTreeSet::new();
+        let mut stack = vec![std::path::PathBuf::from(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/src"
+        ))];
+        while let Some(dir) = stack.pop() {
+            for e in std::fs::read_dir(dir).expect("src is readable").flatten() {
+                let p = e.path();
+                if p.is_dir() {
+                    stack.push(p);
+                    continue;
+                }
+                let text = std::fs::read_to_string(&p).expect("source is text");
+                for marker in ["Diag::error(", "err(", "code: "] {
+                    for (i, _) in text.match_indices(marker) {
+                        let rest = text[i + marker.len()..].trim_start();
+                        let Some(rest) = rest.strip_prefix('"') else {
+                            continue;
+                        };
+                        let Some(end) = rest.find('"') else { continue };
+                        let code = &rest[..end];
+                        if !code.is_empty()
+                            && code
+                                .bytes()
+                                .all(|b| b.is_ascii_lowercase() || b == b'-' || b.is_ascii_digit())
+                        {
+                            codes.insert(code.to_string());
+                        }
+                    }
+                }
+            }
+        }
+        codes
+    }
+
+    #[test]
+    fn every_code_is_documented_once() {
+        let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"))
+            .expect("README");
+        let codes = emitted_codes();
+        assert!(codes.len() > 50, "the scan found too few codes: {codes:?}");
+        for code in &codes {
+            let row = format!("| `{code}` |");
+            assert_eq!(
+                readme.matches(&row).count(),
+                1,
+                "README must document `{code}` once in the codes table"
+            );
+        }
+        for line in readme.lines().filter(|l| l.starts_with("| `")) {
+            let code = line
+                .trim_start_matches("| `")
+                .split('`')
+                .next()
+                .unwrap_or_default();
+            if code.contains('-')
+                && !code.contains(' ')
+                && !code.contains('/')
+                && !code.contains('.')
+            {
+                assert!(
+                    codes.contains(code),
+                    "README documents `{code}`, which the code never emits"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn suggestions_find_typos() {
+        assert_eq!(
+            did_you_mean("outptu_tokens", ["input_tokens", "output_tokens"]),
+            Some("output_tokens")
+        );
+        assert_eq!(did_you_mean("zzz", ["input_tokens"]), None);
+        assert_eq!(
+            nearest("claude-sonet-4-5", ["claude-sonnet-4-5", "gpt-4o"], 3),
+            vec!["claude-sonnet-4-5"]
+        );
+    }
+}
