@@ -198,6 +198,17 @@ pub fn nearest<'a>(
     scored.into_iter().take(n).map(|(_, c)| c).collect()
 }
 
+/// "did you mean `a`, `b` or `c`?" for an unknown model, or where to look.
+pub fn suggestion_help(names: &[&str]) -> String {
+    let quoted: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
+    match quoted.as_slice() {
+        [] => "run `ier-gate prices` for the catalogue, or add the model to .ier/prices.yaml"
+            .to_string(),
+        [one] => format!("did you mean {one}?"),
+        [init @ .., last] => format!("did you mean {} or {last}?", init.join(", ")),
+    }
+}
+
 /// Renders diagnostics as miette's graphical report (colour only when asked).
 pub fn render(diags: &[Diag], color: bool) -> String {
     use miette::{GraphicalReportHandler, GraphicalTheme};

@@ -157,13 +157,13 @@ pub fn text(e: &Explanation) -> String {
     );
     let _ = writeln!(
         s,
-        "  {:<15} {:<20} {:<24} {:>12} {:>12} {:>14} {:>7}",
+        "  {:<15} {:<24} {:<24} {:>12} {:>12} {:>14} {:>7}",
         "kind", "name", "model", "calls/user", "cost/call", "monthly", "share"
     );
     for l in &e.lines {
         let _ = writeln!(
             s,
-            "  {:<15} {:<20} {:<24} {:>12} {:>12} {:>14} {:>7}",
+            "  {:<15} {:<24} {:<24} {:>12} {:>12} {:>14} {:>7}",
             l.kind,
             term_escape(&l.name),
             term_escape(&l.model),
@@ -231,8 +231,8 @@ pub fn json(e: &Explanation) -> String {
             "kind": l.kind,
             "name": l.name,
             "model": if l.model.is_empty() { serde_json::Value::Null } else { json!(l.model) },
-            "calls_per_user": l.calls.map(|c| crate::num::round(c, 4).normalize().to_string()),
-            "cost_per_call": l.cost_per_call.map(|c| crate::num::round(c, 6).normalize().to_string()),
+            "calls_per_user": l.calls.map(|c| fixed(c, 4)),
+            "cost_per_call": l.cost_per_call.map(|c| fixed(c, 6)),
             "monthly_cost": fixed(l.monthly, 2),
             "share": l.share.json(),
         })).collect::<Vec<_>>(),
@@ -357,16 +357,8 @@ pub fn prices(
         }
         let all = book.models().map(|m| m.id.as_str());
         let near = crate::diagnostic::nearest(name, all, 3);
-        let mut d = Diag::error("unknown-model", format!("unknown model `{name}`"));
-        if !near.is_empty() {
-            d = d.help(format!(
-                "did you mean {}?",
-                near.iter()
-                    .map(|n| format!("`{n}`"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ));
-        }
+        let d = Diag::error("unknown-model", format!("unknown model `{name}`"))
+            .help(crate::diagnostic::suggestion_help(&near));
         return Err(Failure::Input(vec![d]));
     }
     let mut s = String::new();

@@ -46,6 +46,12 @@ fn git(root: &Path, args: &[&str]) -> Result<Vec<u8>, GitError> {
 /// Files changed between `base` and the working tree, renames detected,
 /// plus untracked files (new manifests not yet added).
 pub fn changed_files(root: &Path, base: &str) -> Result<Vec<Changed>, GitError> {
+    git(root, &["rev-parse", "--git-dir"]).map_err(|_| {
+        GitError(format!(
+            "--base needs a git repository, and {} is not in one",
+            root.display()
+        ))
+    })?;
     let rev = format!("{base}^{{commit}}");
     git(root, &["rev-parse", "--verify", "--quiet", &rev]).map_err(|_| {
         GitError(format!(

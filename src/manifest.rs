@@ -13,7 +13,7 @@ use serde::de::{MapAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 use serde_saphyr::Spanned;
 
-use crate::diagnostic::{Diag, Diags, Site, SourceFile};
+use crate::diagnostic::{suggestion_help, Diag, Diags, Site, SourceFile};
 use crate::month::Month;
 use crate::num::{dec_visitor, Dec};
 use crate::prices::{Kind, Lookup, PriceBook};
@@ -322,14 +322,8 @@ impl Check<'_> {
                 } else {
                     "embedding model"
                 };
-                let help = match suggestions.as_slice() {
-                    [] => "run `ier-gate prices` for the catalogue, or add the model to .ier/prices.yaml".to_string(),
-                    [one] => format!("did you mean `{one}`?"),
-                    many => format!(
-                        "did you mean one of: {}?",
-                        many.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(", ")
-                    ),
-                };
+                let names: Vec<&str> = suggestions.iter().map(String::as_str).collect();
+                let help = suggestion_help(&names);
                 let site = self.site(name.referenced);
                 self.diags.push(
                     Diag::error("unknown-model", format!("unknown {what} `{}`", name.value))
@@ -514,9 +508,11 @@ fn validate(
                         "empty",
                     );
                 } else if total != one {
+                    // Label the last share: the one to adjust, usually.
+                    let last = route.value.last().map(|l| l.value.share.referenced);
                     c.err(
                         "shares-not-one",
-                        route.referenced,
+                        last.unwrap_or(route.referenced),
                         format!("route shares sum to {total}, not exactly 1"),
                         format!("shares sum to {total}"),
                     );

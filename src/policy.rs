@@ -256,11 +256,21 @@ pub fn load(file: &Arc<SourceFile>, diags: &mut Diags) -> Option<Policy> {
             && zones.warning <= zones.floor
             && zones.floor <= zones.healthy)
         {
+            // Point at the value that breaks the order: the first given key
+            // that is out of line with its neighbour, else the whole map.
+            let zv = &z.value;
+            let culprit = if zones.warning <= Decimal::ZERO {
+                zv.warning.as_ref()
+            } else if zones.warning > zones.floor {
+                zv.warning.as_ref().or(zv.floor.as_ref())
+            } else {
+                zv.floor.as_ref().or(zv.healthy.as_ref())
+            };
             err(
                 "zones-out-of-order",
-                z.referenced,
+                culprit.map(|c| c.referenced).unwrap_or(z.referenced),
                 format!("zones must satisfy 0 < warning <= floor <= healthy (got warning {}, floor {}, healthy {})", zones.warning, zones.floor, zones.healthy),
-                "zones out of order",
+                "out of order",
             );
         }
     }

@@ -5,7 +5,7 @@
 use rust_decimal::Decimal;
 use serde_json::{json, Value};
 
-use crate::num::{round, Ratio};
+use crate::num::Ratio;
 use crate::report::*;
 
 fn money(d: Decimal) -> Value {
@@ -13,11 +13,11 @@ fn money(d: Decimal) -> Value {
 }
 
 fn share(d: Decimal) -> Value {
-    Value::String(round(d, 4).normalize().to_string())
+    Value::String(crate::num::fixed(d, 4))
 }
 
 fn unit(d: Decimal) -> Value {
-    Value::String(round(d, 6).normalize().to_string())
+    Value::String(crate::num::fixed(d, 6))
 }
 
 fn ratio(r: Ratio) -> Value {

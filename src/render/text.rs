@@ -86,7 +86,7 @@ pub fn render(r: &Report, color: bool) -> String {
     for sc in &r.scenarios {
         let _ = writeln!(
             s,
-            "  scenario  {:<25} IER {:>8}  {}  ({})",
+            "  scenario  {:<24} IER {:>8}  {}  ({})",
             sc.name,
             sc.gate_value.display(),
             c.zone(sc.zone),
@@ -105,6 +105,18 @@ pub fn render(r: &Report, color: bool) -> String {
             signed(f.delta_inference),
             f.marginal_ier.display()
         );
+        let width = f
+            .workloads
+            .iter()
+            .map(|w| {
+                w.legs
+                    .iter()
+                    .map(|l| l.model.chars().count() + 1)
+                    .sum::<usize>()
+            })
+            .max()
+            .unwrap_or(0)
+            .max(24);
         for w in &f.workloads {
             let models = w
                 .legs
@@ -114,7 +126,7 @@ pub fn render(r: &Report, color: bool) -> String {
                 .join("+");
             let _ = writeln!(
                 s,
-                "    {:<18} {:<28} {:>8} calls x {:>10} = {:>12}/month{}",
+                "    {:<18} {:<width$} {:>8} calls x {:>10} = {:>12}/month{}",
                 esc(&w.name),
                 models,
                 fixed(w.mean_calls, 1),
