@@ -465,11 +465,13 @@ pub fn evaluate(inp: &Inputs) -> Result<Report, Vec<Diag>> {
         }
     };
 
-    // extra warnings: never turn a fail into a pass
+    // Extra warnings turn a pass into a warn, and never a fail into a pass.
     for (f, c) in features.iter().zip(inp.changes) {
         let site = c.feature().feature_site.clone();
         if let Some(ff) = policy.feature_floor {
-            if f.marginal_ier.below(ff) {
+            // Only a change that adds inference buys anything with it; a
+            // removal or a cost cut with a low ratio improves the company.
+            if f.delta_inference > Decimal::ZERO && f.marginal_ier.below(ff) {
                 reasons.push(Reason {
                     level: Level::Warning,
                     code: "feature-below-floor",
@@ -538,6 +540,11 @@ pub fn evaluate(inp: &Inputs) -> Result<Report, Vec<Diag>> {
         });
     }
 
+    let verdict = if verdict == Verdict::Pass && reasons.iter().any(|r| r.level == Level::Warning) {
+        Verdict::Warn
+    } else {
+        verdict
+    };
     let tail = &inp.baseline.months[inp.baseline.months.len().saturating_sub(3)..];
     let t3m_label = match tail {
         [one] => one.month.to_string(),

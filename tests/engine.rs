@@ -1,0 +1,1724 @@
+//! Engine tests: the arithmetic (SPEC 4.1), the company projection and the
+//! verdict (SPEC 4.2), the power users (SPEC 4.3), through the public API.
+//!
+//! Every expected number is worked by hand in a comment next to it, from the
+//! built-in catalogue (USD per 1M tokens) or a `.ier/prices.yaml` written in
+//! the test, so a test cannot pass by accident. Property tests check the
+//! invariants (more usage never raises the gate value; scaling revenue and
+//! cost together leaves the IER unchanged; manifest order does not matter).
+
+use std::path::Path;
+use std::process::Command;
+
+use ier_gate::baseline::{self, Baseline};
+use ier_gate::check::{self, CheckOptions, Failure};
+use ier_gate::diagnostic::{Diags, SourceFile};
+use ier_gate::manifest::{self, Calls, Manifest};
+use ier_gate::month::Month;
+use ier_gate::num::{round, Ratio};
+use ier_gate::policy::{self, Policy};
+use ier_gate::prices::PriceBook;
+use ier_gate::projection::{self, Adoption};
+use ier_gate::report::{ChangeKind, Level, MitigationStatus, Report, Verdict, Zone};
+use ier_gate::verdict::{self, Change, Inputs};
+use proptest::prelude::*;
+use rust_decimal::Decimal;
+use rust_decimal_macros::dec;
+
+// ------------------------------------------------------------------ helpers
+
+/// Strips the common leading indentation, so YAML can be written indented
+/// in the test source.
+fn dedent(s: &str) -> String {
+    let s = s.strip_prefix('\n').unwrap_or(s);
+    let indent = s
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| l.len() - l.trim_start().len())
+        .min()
+        .unwrap_or(0);
+    let mut out = String::new();
+    for l in s.lines() {
+        out.push_str(l.get(indent..).unwrap_or("").trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+/// `.ier/policy.yaml` for an ai-infused company (zones 5 / 8 / 10) plus `extra`.
+fn policy_yaml(extra: &str) -> String {
+    format!("version: 1\nbusiness_model: ai-infused\n{}", dedent(extra))
+}
+
+/// `.ier/baseline.yaml` from `(month, revenue, inference)` rows.
+fn baseline_yaml(rows: &[(&str, &str, &str)]) -> String {
+    let mut s = String::from("version: 1\ncurrency: USD\nmonths:\n");
+    for (m, r, i) in rows {
+        s.push_str(&format!(
+            "  - month: {m}\n    revenue: {r}\n    inference: {i}\n"
+        ));
+    }
+    s
+}
+
+/// The default company: 2026-08, revenue 100,000, inference 10,000 (IER 10).
+fn ier10() -> String {
+    baseline_yaml(&[("2026-08", "100000", "10000")])
+}
+
+/// A temporary repository with `.ier/` and `ai-features/`.
+struct Repo {
+    dir: tempfile::TempDir,
+}
+
+impl Repo {
+    fn new(policy: &str, baseline: &str) -> Repo {
+        let r = Repo {
+            dir: tempfile::tempdir().expect("temp dir"),
+        };
+        r.write(".ier/policy.yaml", policy);
+        r.write(".ier/baseline.yaml", baseline);
+        r
+    }
+
+    fn root(&self) -> &Path {
+        self.dir.path()
+    }
+
+    fn write(&self, rel: &str, text: &str) {
+        let p = self.root().join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+
+    /// Writes a manifest under `ai-features/`, dedented.
+    fn manifest(&self, name: &str, yaml: &str) {
+        self.write(&format!("ai-features/{name}.yaml"), &dedent(yaml));
+    }
+
+    fn remove(&self, rel: &str) {
+        std::fs::remove_file(self.root().join(rel)).unwrap();
+    }
+
+    fn opts(&self) -> CheckOptions {
+        CheckOptions {
+            root: self.root().to_path_buf(),
+            ..Default::default()
+        }
+    }
+
+    fn try_run(&self, opts: CheckOptions) -> Result<Report, Failure> {
+        check::run(&opts)
+    }
+
+    fn run_with(&self, opts: CheckOptions) -> Report {
+        match check::run(&opts) {
+            Ok(r) => r,
+            Err(Failure::Input(d)) => panic!("input errors: {:#?}", d),
+            Err(Failure::Environment(e)) => panic!("environment error: {e}"),
+        }
+    }
+
+    fn run(&self) -> Report {
+        self.run_with(self.opts())
+    }
+
+    fn git(&self, args: &[&str]) {
+        let out = Command::new("git")
+            .arg("-C")
+            .arg(self.root())
+            .args([
+                "-c",
+                "user.email=t@t",
+                "-c",
+                "user.name=t",
+                "-c",
+                "commit.gpgsign=false",
+                "-c",
+                "init.defaultBranch=main",
+            ])
+            .args(args)
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .output()
+            .expect("git runs");
+        assert!(
+            out.status.success(),
+            "git {:?} failed: {}",
+            args,
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    /// `git init` and commit everything written so far.
+    fn commit_all(&self) {
+        self.git(&["init", "-q"]);
+        self.git(&["add", "-A"]);
+        self.git(&["commit", "-q", "-m", "base"]);
+    }
+}
+
+fn book() -> PriceBook {
+    PriceBook::builtin().expect("built-in catalogue")
+}
+
+fn book_with(prices: &str) -> PriceBook {
+    let mut b = book();
+    let mut d = Diags::default();
+    b.apply_overrides(&SourceFile::new(".ier/prices.yaml", dedent(prices)), &mut d);
+    assert!(d.0.is_empty(), "{:#?}", d.0);
+    b
+}
+
+fn load_manifest_in(path: &str, yaml: &str, book: &PriceBook) -> Manifest {
+    let mut d = Diags::default();
+    let m = manifest::load(&SourceFile::new(path, dedent(yaml)), book, &mut d);
+    assert!(d.0.is_empty(), "{:#?}", d.0);
+    m.expect("manifest loads")
+}
+
+fn load_manifest(yaml: &str) -> Manifest {
+    load_manifest_in("ai-features/m.yaml", yaml, &book())
+}
+
+fn load_policy(text: &str) -> Policy {
+    let mut d = Diags::default();
+    let p = policy::load(&SourceFile::new(".ier/policy.yaml", text), &mut d);
+    assert!(d.0.is_empty(), "{:#?}", d.0);
+    p.expect("policy loads")
+}
+
+fn load_baseline(text: &str) -> Baseline {
+    let mut d = Diags::default();
+    let b = baseline::load(&SourceFile::new(".ier/baseline.yaml", text), &mut d);
+    assert!(d.0.is_empty(), "{:#?}", d.0);
+    b.expect("baseline loads")
+}
+
+fn evaluate(policy: &Policy, baseline: &Baseline, book: &PriceBook, changes: &[Change]) -> Report {
+    verdict::evaluate(&Inputs {
+        policy,
+        baseline,
+        book,
+        changes,
+        labels: &[],
+        edited_config: &[],
+    })
+    .unwrap_or_else(|d| panic!("evaluation failed: {:#?}", d))
+}
+
+fn fin(r: Ratio) -> Decimal {
+    match r {
+        Ratio::Finite(d) => d,
+        other => panic!("expected a finite ratio, got {other:?}"),
+    }
+}
+
+fn r4(d: Decimal) -> Decimal {
+    round(d, 4)
+}
+
+fn month(s: &str) -> Month {
+    Month::parse(s).unwrap()
+}
+
+fn codes(r: &Report) -> Vec<&'static str> {
+    r.reasons.iter().map(|x| x.code).collect()
+}
+
+fn has(r: &Report, code: &str) -> bool {
+    r.reasons.iter().any(|x| x.code == code)
+}
+
+fn reason<'a>(r: &'a Report, code: &str) -> &'a ier_gate::report::Reason {
+    r.reasons
+        .iter()
+        .find(|x| x.code == code)
+        .unwrap_or_else(|| panic!("no `{code}` reason in {:?}", codes(r)))
+}
+
+fn feature<'a>(r: &'a Report, name: &str) -> &'a ier_gate::report::FeatureReport {
+    r.features
+        .iter()
+        .find(|f| f.feature == name)
+        .unwrap_or_else(|| panic!("no feature `{name}`"))
+}
+
+/// A manifest whose whole cost is fixed infrastructure and whose revenue is
+/// a fixed monthly amount (no ramp), so dR and dC are exactly those numbers.
+fn flat(feature: &str, revenue: &str, infra: &str, plan: Option<&str>) -> String {
+    let mut s = format!(
+        "version: 1\nfeature: {feature}\nadoption: {{ users: 100 }}\nrevenue: {{ monthly: {revenue} }}\ninfrastructure:\n  - {{ name: servers, monthly: {infra} }}\n"
+    );
+    if let Some(p) = plan {
+        s.push_str(&format!(
+            "mitigation:\n  plan: {p}\n  owner: \"@jane\"\n  due: 2027-03\n"
+        ));
+    }
+    s
+}
+
+// ------------------------------------------------------------------ 4.1: one call
+
+/// claude-sonnet-4-5: input 3, output 15, cache_write 3.75, cache_read 0.30.
+#[test]
+fn caching_with_a_hit_rate_uses_the_5m_write_price() {
+    let repo = Repo::new(&policy_yaml(""), &ier10());
+    repo.manifest(
+        "cached",
+        "
+        version: 1
+        feature: cached
+        adoption: { users: 1000 }
+        revenue: { per_user_month: 0 }
+        workloads:
+          - name: chat
+            model: claude-sonnet-4-5
+            calls_per_user_month: 10
+            input_tokens: 10000
+            cached_input_tokens: 8000
+            cache_hit_rate: 0.75
+            output_tokens: 1000
+        ",
+    );
+    let r = repo.run();
+    let w = &r.features[0].workloads[0];
+    // uncached (10000 - 8000) * 3            =  6,000
+    // cached   8000 * (0.75*0.30 + 0.25*3.75) = 8000 * 1.1625 = 9,300
+    // output   1000 * 15                      = 15,000
+    // per call (6000 + 9300 + 15000) / 1e6    = 0.0303
+    assert_eq!(w.cost_per_call, dec!(0.0303));
+    // monthly: 1000 users * 10 calls * 0.0303 = 303
+    assert_eq!(w.monthly_cost, dec!(303));
+    assert_eq!(r.features[0].delta_inference, dec!(303));
+    assert_eq!(r.projected.months[0].inference, dec!(10303));
+    // no "no cache discount" warning: sonnet publishes a cache-read price
+    assert!(!has(&r, "no-cache-discount"));
+}
+
+#[test]
+fn one_hour_cache_write_uses_cache_write_1h() {
+    let repo = Repo::new(&policy_yaml(""), &ier10());
+    repo.manifest(
+        "cached-1h",
+        "
+        version: 1
+        feature: cached-1h
+        adoption: { users: 1000 }
+        revenue: { per_user_month: 0 }
+        workloads:
+          - name: chat
+            model: claude-sonnet-4-5
+            calls_per_user_month: 10
+            input_tokens: 10000
+            cached_input_tokens: 8000
+            cache_hit_rate: 0.75
+            cache_ttl: 1h
+            output_tokens: 1000
+        ",
+    );
+    let r = repo.run();
+    let w = &r.features[0].workloads[0];
+    // cached 8000 * (0.75*0.30 + 0.25*6) = 8000 * 1.725 = 13,800
+    // (6000 + 13800 + 15000) / 1e6 = 0.0348
+    assert_eq!(w.cost_per_call, dec!(0.0348));
+    // 1000 * 10 * 0.0348 = 348
+    assert_eq!(w.monthly_cost, dec!(348));
+}
+
+/// claude-sonnet-4-5 batch: input 1.5, output 7.5, cache_read 0.15; the batch
+/// set has no cache write, so the standard 3.75 applies (SPEC 3 fallback).
+#[test]
+fn batch_uses_the_batch_set_with_field_fallback() {
+    let repo = Repo::new(&policy_yaml(""), &ier10());
+    repo.manifest(
+        "batched",
+        "
+        version: 1
+        feature: batched
+        adoption: { users: 1000 }
+        revenue: { per_user_month: 0 }
+        workloads:
+          - name: plain
+            model: claude-sonnet-4-5
+            calls_per_user_month: 10
+            input_tokens: 10000
+            output_tokens: 1000
+            batch: true
+          - name: cached
+            model: claude-sonnet-4-5
+            calls_per_user_month: 10
+            input_tokens: 10000
+            cached_input_tokens: 8000
+            cache_hit_rate: 0.75
+            output_tokens: 1000
+            batch: true
+        ",
+    );
+    let r = repo.run();
+    let f = &r.features[0];
+    // plain: (10000 * 1.5 + 1000 * 7.5) / 1e6 = (15000 + 7500) / 1e6 = 0.0225
+    // (standard would be 0.045)
+    assert_eq!(f.workloads[0].cost_per_call, dec!(0.0225));
+    assert!(f.workloads[0].batch);
+    // cached: 2000 * 1.5 = 3000; 8000 * (0.75*0.15 + 0.25*3.75) = 8000 * 1.05
+    // = 8400; 1000 * 7.5 = 7500; (3000 + 8400 + 7500) / 1e6 = 0.0189
+    assert_eq!(f.workloads[1].cost_per_call, dec!(0.0189));
+    // 1000 * 10 * (0.0225 + 0.0189) = 414
+    assert_eq!(f.delta_inference, dec!(414));
+}
+
+/// claude-haiku-4-5 1 / 5; claude-sonnet-4-5 3 / 15.
+#[test]
+fn routed_workload_is_the_share_weighted_cost() {
+    let repo = Repo::new(&policy_yaml(""), &ier10());
+    repo.manifest(
+        "routed",
+        "
+        version: 1
+        feature: routed
+        adoption: { users: 1000 }
+        revenue: { per_user_month: 0 }
+        workloads:
+          - name: answer
+            route:
+              - { model: claude-haiku-4-5, share: 0.7 }
+              - { model: claude-sonnet-4.5, share: 0.3 }
+            calls_per_user_month: 10
+            input_tokens: 3000
+            output_tokens: 400
+        ",
+    );
+    let r = repo.run();
+    let w = &r.features[0].workloads[0];
+    // haiku:  (3000 * 1 + 400 * 5)  / 1e6 = 0.005
+    // sonnet: (3000 * 3 + 400 * 15) / 1e6 = 0.015 (the alias resolves)
+    assert_eq!(w.legs.len(), 2);
+    assert_eq!(w.legs[0].model, "claude-haiku-4-5");
+    assert_eq!(w.legs[0].cost_per_call, dec!(0.005));
+    assert_eq!(w.legs[1].model, "claude-sonnet-4-5");
+    assert_eq!(w.legs[1].cost_per_call, dec!(0.015));
+    // 0.7 * 0.005 + 0.3 * 0.015 = 0.0035 + 0.0045 = 0.008
+    assert_eq!(w.cost_per_call, dec!(0.008));
+    // 1000 * 10 * 0.008 = 80
+    assert_eq!(w.monthly_cost, dec!(80));
+}
+
+/// claude-sonnet-4-5 above 200,000 input tokens: input 6, output 22.5,
+/// cache_write 7.5, cache_read 0.60, batch 3 / 11.25.
+#[test]
+fn long_context_tier_bills_the_whole_call() {
+    let repo = Repo::new(&policy_yaml(""), &ier10());
+    repo.manifest(
+        "long",
+        "
+        version: 1
+        feature: long
+        adoption: { users: 100 }
+        revenue: { per_user_month: 0 }
+        workloads:
+          - name: at-threshold
+            model: claude-sonnet-4-5
+            calls_per_user_month: 1
+            input_tokens: 200000
+            output_tokens: 2000
+          - name: above
+            model: claude-sonnet-4-5
+            calls_per_user_month: 1
+            input_tokens: 250000
+            output_tokens: 2000
+          - name: above-cached
+            model: claude-sonnet-4-5
+            calls_per_user_month: 1
+            input_tokens: 250000
+            cached_input_tokens: 200000
+            cache_hit_rate: 0.5
+            output_tokens: 2000
+          - name: above-batch
+            model: claude-sonnet-4-5
+            calls_per_user_month: 1
+            input_tokens: 250000
+            output_tokens: 2000
+            batch: true
+        ",
+    );
+    let r = repo.run();
+    let w = &r.features[0].workloads;
+    // 200,000 does not exceed the threshold: standard prices
+    // (200000 * 3 + 2000 * 15) / 1e6 = (600000 + 30000) / 1e6 = 0.63
+    assert_eq!(w[0].cost_per_call, dec!(0.63));
+    assert_eq!(w[0].legs[0].tier, None);
+    // 250,000: the WHOLE call at the tier, not only the tokens above 200k
+    // (250000 * 6 + 2000 * 22.5) / 1e6 = (1500000 + 45000) / 1e6 = 1.545
+    assert_eq!(w[1].cost_per_call, dec!(1.545));
+    assert_eq!(w[1].legs[0].tier, Some(dec!(200000)));
+    // cached in the tier: 50000 * 6 = 300000; 200000 * (0.5*0.60 + 0.5*7.5)
+    // = 200000 * 4.05 = 810000; 2000 * 22.5 = 45000; total 1155000 / 1e6
+    assert_eq!(w[2].cost_per_call, dec!(1.155));
+    // batch in the tier: (250000 * 3 + 2000 * 11.25) / 1e6 = 0.7725
+    assert_eq!(w[3].cost_per_call, dec!(0.7725));
+    // 100 users * 1 call * (0.63 + 1.545 + 1.155 + 0.7725) = 410.25
+    assert_eq!(r.features[0].delta_inference, dec!(410.25));
+}
+
+// ------------------------------------------------------------------ 4.1: over time
+
+/// gemini-3.6-flash: 0.75 / 3.75 until 2026-12, 1.50 / 7.50 from 2027-01-01.
+#[test]
+fn price_change_inside_the_horizon_shows_in_the_trajectory() {
+    let repo = Repo::new(
+        &policy_yaml("gate: { horizon_months: 4 }\n"),
+        &baseline_yaml(&[("2026-10", "100000", "10000")]),
+    );
+    repo.manifest(
+        "flash",
+        "
+        version: 1
+        feature: flash
+        adoption: { users: 10000 }
+        revenue: { per_user_month: 1 }
+        workloads:
+          - name: w
+            model: gemini-3.6-flash
+            calls_per_user_month: 100
+            input_tokens: 1000
+            output_tokens: 200
+        ",
+    );
+    let r = repo.run();
+    let m = &r.projected.months;
+    let labels: Vec<String> = m.iter().map(|p| p.month.to_string()).collect();
+    assert_eq!(labels, ["2026-11", "2026-12", "2027-01", "2027-02"]);
+    // before: (1000 * 0.75 + 200 * 3.75) / 1e6 = 0.0015; 10000 * 100 calls
+    //   = 1,000,000 calls -> 1,500 a month
+    // after:  (1000 * 1.50 + 200 * 7.50) / 1e6 = 0.003 -> 3,000 a month
+    let inference: Vec<Decimal> = m.iter().map(|p| p.inference).collect();
+    assert_eq!(
+        inference,
+        [dec!(11500), dec!(11500), dec!(13000), dec!(13000)]
+    );
+    // revenue 10000 * 1 every month: 110,000
+    assert!(m.iter().all(|p| p.revenue == dec!(110000)));
+    // IER 110000 / 11500 = 9.5652 before, 110000 / 13000 = 8.4615 after
+    assert_eq!(r4(fin(m[1].ier)), dec!(9.5652));
+    assert_eq!(r4(fin(m[2].ier)), dec!(8.4615));
+    assert_eq!(r.projected.gate_value, Ratio::of(dec!(110000), dec!(13000)));
+    assert_eq!(r.projected.gate_month, Some(month("2027-01")));
+    // per-feature figures are those of the last month (2027-02)
+    assert_eq!(r.features[0].workloads[0].cost_per_call, dec!(0.003));
+    assert_eq!(r.features[0].delta_inference, dec!(3000));
+    // 8.46 >= 8: pass
+    assert_eq!(r.verdict, Verdict::Pass);
+}
+
+const RAMPED: &str = "
+    version: 1
+    feature: ramped
+    adoption:
+      users: 1000
+      ramp: [0.25, 0.5, 1.0]
+    revenue:
+      monthly: 4000
+    workloads:
+      - name: w
+        model: claude-haiku-4-5
+        calls_per_user_month: 10
+        input_tokens: 1000
+        output_tokens: 100
+    infrastructure:
+      - { name: db, monthly: 100 }
+    ";
+
+#[test]
+fn ramp_scales_users_and_monthly_revenue_and_the_last_value_holds() {
+    let b = book();
+    let m = load_manifest(RAMPED);
+    // haiku (1000 * 1 + 100 * 5) / 1e6 = 0.0015 a call; 10 calls a user.
+    // month k: users 1000 * a_k; workload users * 10 * 0.0015 = users * 0.015;
+    // infra 100 fixed; revenue `monthly: 4000` * a_k.
+    let cases = [
+        // k, a_k, users, revenue,     cost
+        (1, dec!(0.25), dec!(250), dec!(1000), dec!(3.75) + dec!(100)),
+        (2, dec!(0.5), dec!(500), dec!(2000), dec!(7.5) + dec!(100)),
+        (3, dec!(1.0), dec!(1000), dec!(4000), dec!(15) + dec!(100)),
+        (4, dec!(1.0), dec!(1000), dec!(4000), dec!(115)),
+        (12, dec!(1.0), dec!(1000), dec!(4000), dec!(115)),
+    ];
+    for (k, a, users, revenue, cost) in cases {
+        assert_eq!(m.ramp_at(k), a, "a_{k}");
+        let f =
+            projection::feature_month(&m, &b, Adoption::Ramp, k, month("2026-09"), Decimal::ONE)
+                .unwrap();
+        assert_eq!(f.active_users, users, "u_{k}");
+        assert_eq!(f.revenue, revenue, "r_{k}");
+        assert_eq!(f.cost, cost, "c_{k}");
+        assert_eq!(f.infrastructure_cost, dec!(100), "infra does not ramp");
+    }
+    // steady state (a live feature) ignores the ramp from month 1
+    let s = projection::feature_month(&m, &b, Adoption::Steady, 1, month("2026-09"), Decimal::ONE)
+        .unwrap();
+    assert_eq!(
+        (s.active_users, s.revenue, s.cost),
+        (dec!(1000), dec!(4000), dec!(115))
+    );
+
+    // the per-user form follows u_m: 3 * 250 = 750, 3 * 500 = 1500, 3 * 1000
+    let per_user = load_manifest(&RAMPED.replace("monthly: 4000", "per_user_month: 3"));
+    let revenues: Vec<Decimal> = (1..=4)
+        .map(|k| {
+            projection::feature_month(
+                &per_user,
+                &b,
+                Adoption::Ramp,
+                k,
+                month("2026-09"),
+                Decimal::ONE,
+            )
+            .unwrap()
+            .revenue
+        })
+        .collect();
+    assert_eq!(revenues, [dec!(750), dec!(1500), dec!(3000), dec!(3000)]);
+}
+
+#[test]
+fn ramp_end_to_end_moves_the_company_month_by_month() {
+    let repo = Repo::new(&policy_yaml("gate: { horizon_months: 4 }\n"), &ier10());
+    repo.manifest("ramped", RAMPED);
+    let r = repo.run();
+    let m = &r.projected.months;
+    // R_m = 100000 + 4000 * a_m; C_m = 10000 + 100 + 15 * a_m
+    let rev: Vec<Decimal> = m.iter().map(|p| p.revenue).collect();
+    let inf: Vec<Decimal> = m.iter().map(|p| p.inference).collect();
+    assert_eq!(
+        rev,
+        [dec!(101000), dec!(102000), dec!(104000), dec!(104000)]
+    );
+    assert_eq!(
+        inf,
+        [dec!(10103.75), dec!(10107.5), dec!(10115), dec!(10115)]
+    );
+    // month 1 is the lowest: 101000 / 10103.75 = 9.99629...
+    assert_eq!(
+        r.projected.gate_value,
+        Ratio::of(dec!(101000), dec!(10103.75))
+    );
+    assert_eq!(r4(fin(r.projected.gate_value)), dec!(9.9963));
+    assert_eq!(r.projected.gate_month, Some(month("2026-09")));
+    // the feature's own figures are month H's (steady): 4000 / 115
+    let f = &r.features[0];
+    assert_eq!(
+        (f.delta_revenue, f.delta_inference),
+        (dec!(4000), dec!(115))
+    );
+    assert_eq!(f.active_users, dec!(1000));
+}
+
+// ------------------------------------------------------------------ 4.1 / 4.3: distributions
+
+/// sigma = ln(60/10) / 1.6448536269514722 = 1.0893124104598...
+/// mean  = 10 * exp(sigma^2 / 2) = 18.0995279312...  (-> 18.0995)
+/// top 5% share = Phi(sigma - 1.6448536269514722) = Phi(-0.5555412164916709)
+///              = 0.28926226...  (-> 0.2893)
+/// (worked with 50-digit decimals and a numeric integral of the normal pdf)
+#[test]
+fn log_normal_mean_and_top5_share() {
+    let calls = Calls::Dist {
+        p50: dec!(10),
+        p95: dec!(60),
+    };
+    let s = projection::sigma(dec!(10), dec!(60));
+    assert!((s - 1.089_312_410_459_801_3).abs() < 1e-12, "sigma {s}");
+    let mean = projection::mean_calls(&calls).unwrap();
+    assert_eq!(r4(mean), dec!(18.0995));
+    assert!((mean - dec!(18.0995279312439331)).abs() < dec!(0.000000001));
+    let top5 = projection::top5_share(&calls).unwrap();
+    assert_eq!(r4(top5), dec!(0.2893));
+    assert!((top5 - dec!(0.28926226316)).abs() < dec!(0.000000001));
+    // a plain mean has no share; p50 == p95 is a point mass: sigma 0,
+    // mean = p50, and the top 5% hold Phi(-1.6449) = 5% of the calls
+    assert_eq!(projection::top5_share(&Calls::Mean(dec!(10))), None);
+    let point = Calls::Dist {
+        p50: dec!(7),
+        p95: dec!(7),
+    };
+    assert_eq!(projection::mean_calls(&point).unwrap(), dec!(7));
+    assert_eq!(r4(projection::top5_share(&point).unwrap()), dec!(0.05));
+}
+
+#[test]
+fn log_normal_workload_and_power_users_end_to_end() {
+    let repo = Repo::new(&policy_yaml(""), &ier10());
+    repo.manifest(
+        "tail",
+        "
+        version: 1
+        feature: tail
+        adoption: { users: 1000 }
+        revenue: { per_user_month: 2 }
+        workloads:
+          - name: dist
+            model: claude-haiku-4-5
+            calls_per_user_month: { p50: 10, p95: 60 }
+            input_tokens: 1000
+            output_tokens: 100
+          - name: flat
+            model: claude-haiku-4-5
+            calls_per_user_month: 4
+            input_tokens: 1000
+            output_tokens: 100
+        embeddings:
+          - { model: text-embedding-3-small, tokens_per_user_month: 100000 }
+        infrastructure:
+          - { name: db, per_user_month: 0.01 }
+        ",
+    );
+    let r = repo.run();
+    let f = &r.features[0];
+    // haiku (1000 * 1 + 100 * 5) / 1e6 = 0.0015 a call
+    let w = &f.workloads[0];
+    assert_eq!(w.cost_per_call, dec!(0.0015));
+    assert_eq!(r4(w.mean_calls), dec!(18.0995));
+    assert_eq!(r4(w.top5_share.unwrap()), dec!(0.2893));
+    // 1000 users * mean * 0.0015 = 1.5 * mean = 27.1493
+    assert_eq!(w.monthly_cost, dec!(1000) * w.mean_calls * dec!(0.0015));
+    assert_eq!(round(w.monthly_cost, 4), dec!(27.1493));
+    assert_eq!(f.workloads[1].top5_share, None);
+    // per user, shared by both: embeddings 100000 * 0.02 / 1e6 = 0.002,
+    // infra 0.01, the flat workload 4 * 0.0015 = 0.006 -> 0.018
+    // P50: 10 * 0.0015 + 0.018 = 0.033; IER 2 / 0.033 = 60.6061
+    // P95: 60 * 0.0015 + 0.018 = 0.108; IER 2 / 0.108 = 18.5185
+    let p50 = f.p50_user.as_ref().unwrap();
+    let p95 = f.p95_user.as_ref().unwrap();
+    assert_eq!((p50.revenue, p50.cost), (dec!(2), dec!(0.033)));
+    assert_eq!((p95.revenue, p95.cost), (dec!(2), dec!(0.108)));
+    assert_eq!(r4(fin(p50.ier)), dec!(60.6061));
+    assert_eq!(r4(fin(p95.ier)), dec!(18.5185));
+    assert!(!has(&r, "p95-user-below-min"));
+}
+
+// ------------------------------------------------------------------ 4.2: T3M
+
+/// The feature adds revenue 10,000 and cost 2,000 a month (no ramp).
+fn t3m_repo(rows: &[(&str, &str, &str)]) -> Report {
+    let repo = Repo::new(
+        &policy_yaml("gate: { basis: t3m, horizon_months: 3 }\n"),
+        &baseline_yaml(rows),
+    );
+    repo.write("ai-features/f.yaml", &flat("f", "10000", "2000", None));
+    repo.run()
+}
+
+#[test]
+fn t3m_with_a_one_month_baseline() {
+    let r = t3m_repo(&[("2026-08", "100000", "10000")]);
+    // current T3M over the one month there is: 100000 / 10000 = 10
+    assert_eq!(r.current_t3m.label, "2026-08");
+    assert_eq!(fin(r.current_t3m.ier), dec!(10));
+    assert_eq!(fin(r.current_gate), dec!(10));
+    let m = &r.projected.months;
+    // m1: (100000 + 110000) / (10000 + 12000)          = 210000 / 22000 = 9.5455
+    // m2: (100000 + 110000 * 2) / (10000 + 12000 * 2)  = 320000 / 34000 = 9.4118
+    // m3: (110000 * 3) / (12000 * 3)                   = 330000 / 36000 = 9.1667
+    assert_eq!(m[0].t3m_ier, Ratio::of(dec!(210000), dec!(22000)));
+    assert_eq!(m[1].t3m_ier, Ratio::of(dec!(320000), dec!(34000)));
+    assert_eq!(m[2].t3m_ier, Ratio::of(dec!(330000), dec!(36000)));
+    assert_eq!(r4(fin(m[0].t3m_ier)), dec!(9.5455));
+    // the in-month IER is reported too: 110000 / 12000
+    assert_eq!(m[0].ier, Ratio::of(dec!(110000), dec!(12000)));
+    // gate: the minimum T3M, 9.1667 in month 3; >= 8 -> pass
+    assert_eq!(r.projected.gate_value, Ratio::of(dec!(330000), dec!(36000)));
+    assert_eq!(r.projected.gate_month, Some(month("2026-11")));
+    assert_eq!(r.verdict, Verdict::Pass);
+}
+
+#[test]
+fn t3m_with_a_two_month_baseline() {
+    let r = t3m_repo(&[
+        ("2026-07", "90000", "10000"),
+        ("2026-08", "100000", "10000"),
+    ]);
+    // current T3M: (90000 + 100000) / (10000 + 10000) = 9.5
+    assert_eq!(r.current_t3m.label, "2026-07..2026-08");
+    assert_eq!(fin(r.current_t3m.ier), dec!(9.5));
+    assert_eq!(r.current_t3m.revenue, dec!(190000));
+    // in-month stays the latest month: 10
+    assert_eq!(fin(r.current_in_month.ier), dec!(10));
+    let m = &r.projected.months;
+    // m1: (90000 + 100000 + 110000) / (10000 + 10000 + 12000) = 300000 / 32000 = 9.375
+    // m2: (100000 + 110000 * 2) / (10000 + 12000 * 2)         = 320000 / 34000
+    // m3: 330000 / 36000
+    assert_eq!(fin(m[0].t3m_ier), dec!(9.375));
+    assert_eq!(m[1].t3m_ier, Ratio::of(dec!(320000), dec!(34000)));
+    assert_eq!(m[2].t3m_ier, Ratio::of(dec!(330000), dec!(36000)));
+    assert_eq!(r.projected.gate_value, Ratio::of(dec!(330000), dec!(36000)));
+}
+
+// ------------------------------------------------------------------ 4.1: embeddings, infra
+
+/// text-embedding-3-large 0.13, embed-v4.0 (alias cohere-embed-v4.0) 0.12.
+#[test]
+fn embeddings_per_user_follow_adoption_and_fixed_volume_does_not() {
+    let repo = Repo::new(&policy_yaml("gate: { horizon_months: 2 }\n"), &ier10());
+    repo.manifest(
+        "search",
+        "
+        version: 1
+        feature: search
+        adoption:
+          users: 1000
+          ramp: [0.5, 1.0]
+        revenue: { per_user_month: 0 }
+        embeddings:
+          - model: text-embedding-3-large
+            tokens_per_user_month: 200000
+            tokens_per_month: 50000000
+          - model: cohere-embed-v4.0
+            tokens_per_month: 10000000
+        ",
+    );
+    let r = repo.run();
+    // m1: large (200000 * 500 + 50,000,000) * 0.13 / 1e6 = 150M * 0.13 / 1e6 = 19.5
+    //     cohere 10,000,000 * 0.12 / 1e6 = 1.2 (fixed)          -> 20.7
+    // m2: large (200000 * 1000 + 50M) * 0.13 / 1e6 = 250M -> 32.5; + 1.2 = 33.7
+    let inf: Vec<Decimal> = r.projected.months.iter().map(|p| p.inference).collect();
+    assert_eq!(inf, [dec!(10020.7), dec!(10033.7)]);
+    assert_eq!(r.features[0].embeddings_cost, dec!(33.7));
+    assert_eq!(r.features[0].delta_inference, dec!(33.7));
+}
+
+#[test]
+fn infrastructure_monthly_is_fixed_from_month_one_per_user_follows_adoption() {
+    let repo = Repo::new(&policy_yaml("gate: { horizon_months: 3 }\n"), &ier10());
+    repo.manifest(
+        "vectors",
+        "
+        version: 1
+        feature: vectors
+        adoption:
+          users: 10000
+          ramp: [0.25, 1.0]
+        revenue: { per_user_month: 0.5 }
+        infrastructure:
+          - name: vector-db
+            monthly: 1500
+            per_user_month: 0.02
+        ",
+    );
+    let r = repo.run();
+    let m = &r.projected.months;
+    // m1: 1500 + 0.02 * 2500 = 1550 (the fixed 1500 is NOT 0.25 * 1500)
+    // m2, m3: 1500 + 0.02 * 10000 = 1700
+    let inf: Vec<Decimal> = m.iter().map(|p| p.inference).collect();
+    assert_eq!(inf, [dec!(11550), dec!(11700), dec!(11700)]);
+    // revenue 0.5 * 2500 = 1250, then 0.5 * 10000 = 5000
+    let rev: Vec<Decimal> = m.iter().map(|p| p.revenue).collect();
+    assert_eq!(rev, [dec!(101250), dec!(105000), dec!(105000)]);
+    assert_eq!(r.features[0].infrastructure_cost, dec!(1700));
+    // marginal IER 5000 / 1700 = 2.9412
+    assert_eq!(r4(fin(r.features[0].marginal_ier)), dec!(2.9412));
+}
+
+// ------------------------------------------------------------------ SPEC 1: Acme
+
+fn acme(latest_inference: &str) -> Report {
+    let repo = Repo::new(
+        &policy_yaml(""),
+        &baseline_yaml(&[
+            ("2026-06", "380000", "90000"),
+            ("2026-07", "401000", "91000"),
+            ("2026-08", "416666.67", latest_inference),
+        ]),
+    );
+    repo.run()
+}
+
+#[test]
+fn acme_before_is_in_the_warning_zone() {
+    let r = acme("{ llm: 52000, embeddings: 18000, vector_db: 15000, overage: 10000 }");
+    // inference 52000 + 18000 + 15000 + 10000 = 95,000
+    assert_eq!(r.current_in_month.inference, dec!(95000));
+    assert_eq!(r.current_in_month.revenue, dec!(416666.67));
+    // 416666.67 / 95000 = 4.385964947... -> "4.3860" in JSON, "4.4:1" in text
+    let ier = r.current_in_month.ier;
+    assert_eq!(r4(fin(ier)), dec!(4.3860));
+    assert_eq!(ier.json(), serde_json::json!("4.3860"));
+    assert_eq!(ier.display(), "4.4:1");
+    assert_eq!(r.current_in_month.zone, Some(Zone::Warning));
+    let json = ier_gate::render::json::to_value(&r);
+    assert_eq!(json["current"]["in_month"]["ier"], "4.3860");
+    assert_eq!(json["current"]["in_month"]["zone"], "warning");
+    // inference share 95000 / 416666.67 = 0.22799999... -> 0.2280 (22.8%)
+    assert_eq!(json["current"]["in_month"]["inference_share"], "0.2280");
+    // no manifest: nothing to gate (rule 1)
+    assert_eq!(r.verdict, Verdict::Pass);
+    assert_eq!(codes(&r), ["no-change"]);
+}
+
+#[test]
+fn acme_after_is_on_target() {
+    let r = acme("52000");
+    // 416666.67 / 52000 = 8.01282057... -> 8.0128, "8.0:1", 8 <= x < 10
+    let ier = r.current_in_month.ier;
+    assert_eq!(ier.json(), serde_json::json!("8.0128"));
+    assert_eq!(ier.display(), "8.0:1");
+    assert_eq!(r.current_in_month.zone, Some(Zone::OnTarget));
+}
+
+// ------------------------------------------------------------------ 4.2: verdict rules
+
+#[test]
+fn rule_1_no_changed_manifest_passes() {
+    // even a company deep in the warning zone (IER 2) passes with no change
+    let repo = Repo::new(
+        &policy_yaml("gate: { strict: true }\n"),
+        &baseline_yaml(&[("2026-08", "20000", "10000")]),
+    );
+    let r = repo.run();
+    assert_eq!(r.verdict, Verdict::Pass);
+    assert!(r.features.is_empty());
+    assert_eq!(reason(&r, "no-change").level, Level::Info);
+}
+
+#[test]
+fn rule_2_at_or_above_the_launch_floor_passes() {
+    let repo = Repo::new(&policy_yaml(""), &ier10());
+    // 100000 / (10000 + 1000) = 9.0909 >= 8
+    repo.write("ai-features/a.yaml", &flat("a", "0", "1000", None));
+    let r = repo.run();
+    assert_eq!(r4(fin(r.projected.gate_value)), dec!(9.0909));
+    assert_eq!(r.verdict, Verdict::Pass);
+    assert!(has(&r, "clears-floor"));
+    // exactly on the floor: 100000 / (10000 + 2500) = 8 -> pass (>=)
+    repo.write("ai-features/a.yaml", &flat("a", "0", "2500", None));
+    let r = repo.run();
+    assert_eq!(fin(r.projected.gate_value), dec!(8));
+    assert_eq!(r.verdict, Verdict::Pass);
+    // just below: 100000 / 12501 = 7.9994 -> fails (no plan)
+    repo.write("ai-features/a.yaml", &flat("a", "0", "2501", None));
+    assert_eq!(repo.run().verdict, Verdict::Fail);
+}
+
+#[test]
+fn rule_3_not_lowering_a_baseline_below_the_floor_warns_unless_strict() {
+    // company at 70000 / 10000 = 7, below the floor 8
+    let base = baseline_yaml(&[("2026-08", "70000", "10000")]);
+    let repo = Repo::new(&policy_yaml(""), &base);
+    // (70000 + 1000) / (10000 + 100) = 7.0297 >= 7
+    repo.write("ai-features/a.yaml", &flat("a", "1000", "100", None));
+    let r = repo.run();
+    assert_eq!(fin(r.current_gate), dec!(7));
+    assert_eq!(r4(fin(r.projected.gate_value)), dec!(7.0297));
+    assert_eq!(r.verdict, Verdict::Warn);
+    assert_eq!(reason(&r, "baseline-below-floor").level, Level::Warning);
+    // exactly equal: (70000 + 700) / 10100 = 7 -> still warn (G >= cur)
+    repo.write("ai-features/a.yaml", &flat("a", "700", "100", None));
+    let r = repo.run();
+    assert_eq!(fin(r.projected.gate_value), dec!(7));
+    assert_eq!(r.verdict, Verdict::Warn);
+    // lowering it: (70000 + 600) / 10100 = 6.9901 -> fail
+    repo.write("ai-features/a.yaml", &flat("a", "600", "100", None));
+    assert_eq!(repo.run().verdict, Verdict::Fail);
+
+    // strict: the same non-lowering change fails
+    let repo = Repo::new(&policy_yaml("gate: { strict: true }\n"), &base);
+    repo.write("ai-features/a.yaml", &flat("a", "1000", "100", None));
+    let r = repo.run();
+    assert_eq!(r.verdict, Verdict::Fail);
+    assert!(!has(&r, "baseline-below-floor"));
+    assert_eq!(reason(&r, "below-floor").level, Level::Error);
+    assert!(reason(&r, "below-floor").message.contains("strict"));
+}
+
+const PLAN: &str = "Route to Haiku after March";
+
+/// Company 100000 / 10000. `a` adds 5,000 of cost and a plan; `b` adds 100 of
+/// revenue and no cost (dC = 0) and needs no plan.
+/// G = (100000 + 100) / (10000 + 5000) = 6.6733: below the floor 8 and the
+/// current 10, above the warning line 5.
+fn rule4_repo(policy_extra: &str, plan_on_a: bool) -> Repo {
+    let repo = Repo::new(&policy_yaml(policy_extra), &ier10());
+    repo.write(
+        "ai-features/a.yaml",
+        &flat("a", "0", "5000", plan_on_a.then_some(PLAN)),
+    );
+    repo.write("ai-features/b.yaml", &flat("b", "100", "0", None));
+    repo
+}
+
+#[test]
+fn rule_4_an_accepted_plan_above_the_warning_line_warns() {
+    let repo = rule4_repo("mitigation: { accepted: true }\n", true);
+    let r = repo.run();
+    assert_eq!(r4(fin(r.projected.gate_value)), dec!(6.6733));
+    assert_eq!(feature(&r, "b").delta_inference, dec!(0));
+    assert_eq!(r.verdict, Verdict::Warn);
+    assert!(has(&r, "mitigated"));
+    assert_eq!(r.mitigation, MitigationStatus::Applied);
+    assert_eq!(feature(&r, "a").mitigation.as_ref().unwrap().plan, PLAN);
+}
+
+#[test]
+fn rule_4_needs_a_plan_on_every_manifest_that_adds_cost() {
+    let repo = rule4_repo("mitigation: { accepted: true }\n", false);
+    let r = repo.run();
+    assert_eq!(r.verdict, Verdict::Fail);
+    assert!(has(&r, "below-floor"));
+    assert_ne!(r.mitigation, MitigationStatus::Applied);
+    // a plan on `b` (dC = 0) does not stand in for the one `a` (dC > 0) lacks
+    repo.write("ai-features/b.yaml", &flat("b", "100", "0", Some(PLAN)));
+    let r = repo.run();
+    assert_eq!(r.verdict, Verdict::Fail);
+    match &r.mitigation {
+        MitigationStatus::Missing(why) => assert_eq!(why, "no mitigation plan in: a"),
+        other => panic!("expected Missing, got {other:?}"),
+    }
+}
+
+#[test]
+fn rule_4_label_required_absent_fails_present_warns() {
+    let repo = rule4_repo(
+        "mitigation: { accepted: true, label: ier-mitigation-approved }\n",
+        true,
+    );
+    let r = repo.run();
+    assert_eq!(r.verdict, Verdict::Fail);
+    assert!(
+        matches!(&r.mitigation, MitigationStatus::Missing(w) if w.contains("ier-mitigation-approved"))
+    );
+    // another label does not help
+    let r = repo.run_with(CheckOptions {
+        labels: vec!["something-else".into()],
+        ..repo.opts()
+    });
+    assert_eq!(r.verdict, Verdict::Fail);
+    // `--label ier-mitigation-approved`
+    let r = repo.run_with(CheckOptions {
+        labels: vec!["other".into(), "ier-mitigation-approved".into()],
+        ..repo.opts()
+    });
+    assert_eq!(r.verdict, Verdict::Warn);
+    assert_eq!(r.mitigation, MitigationStatus::Applied);
+}
+
+#[test]
+fn rule_4_policy_not_accepting_mitigation_fails() {
+    let r = rule4_repo("mitigation: { accepted: false }\n", true).run();
+    assert_eq!(r.verdict, Verdict::Fail);
+    assert_eq!(r.mitigation, MitigationStatus::NotAccepted);
+    // the default is not accepted either
+    let r = rule4_repo("", true).run();
+    assert_eq!(r.verdict, Verdict::Fail);
+}
+
+#[test]
+fn rule_4_applies_at_the_warning_line_and_not_below_it() {
+    let repo = Repo::new(&policy_yaml("mitigation: { accepted: true }\n"), &ier10());
+    // exactly on the warning line: 100000 / (10000 + 10000) = 5 -> warn
+    repo.write("ai-features/a.yaml", &flat("a", "0", "10000", Some(PLAN)));
+    let r = repo.run();
+    assert_eq!(fin(r.projected.gate_value), dec!(5));
+    assert_eq!(r.verdict, Verdict::Warn);
+    // rule 5: 100000 / (10000 + 15000) = 4 < 5: no plan can help
+    repo.write("ai-features/a.yaml", &flat("a", "0", "15000", Some(PLAN)));
+    let r = repo.run();
+    assert_eq!(fin(r.projected.gate_value), dec!(4));
+    assert_eq!(r.verdict, Verdict::Fail);
+    assert_eq!(r.projected.zone, Some(Zone::Warning));
+    assert!(matches!(&r.mitigation, MitigationStatus::Missing(w) if w.contains("warning line")));
+}
+
+// ------------------------------------------------------------------ 4.2: extra warnings
+
+#[test]
+fn feature_floor_turns_a_pass_into_a_warn() {
+    let repo = Repo::new(&policy_yaml("gate: { feature_floor: 20 }\n"), &ier10());
+    // marginal 1000 / 100 = 10 < 20; G = 101000 / 10100 = 10 >= 8
+    repo.write("ai-features/a.yaml", &flat("a", "1000", "100", None));
+    let r = repo.run();
+    assert_eq!(fin(r.features[0].marginal_ier), dec!(10));
+    assert_eq!(fin(r.projected.gate_value), dec!(10));
+    // G clears the floor (rule 2), but an extra warning makes it a warn
+    assert_eq!(r.verdict, Verdict::Warn);
+    let w = reason(&r, "feature-below-floor");
+    assert_eq!(w.level, Level::Warning);
+    assert!(w
+        .location
+        .as_ref()
+        .unwrap()
+        .0
+        .ends_with("ai-features/a.yaml"));
+    // marginal 2500 / 100 = 25 >= 20: no warning
+    repo.write("ai-features/a.yaml", &flat("a", "2500", "100", None));
+    assert!(!has(&repo.run(), "feature-below-floor"));
+}
+
+const P95_HEAVY: &str = "
+    version: 1
+    feature: heavy
+    adoption: { users: 1000 }
+    revenue: { per_user_month: 0.05 }
+    workloads:
+      - name: dist
+        model: claude-haiku-4-5
+        calls_per_user_month: { p50: 10, p95: 60 }
+        input_tokens: 1000
+        output_tokens: 100
+    ";
+
+#[test]
+fn p95_user_below_the_minimum_warns() {
+    let repo = Repo::new(&policy_yaml(""), &ier10());
+    repo.manifest("heavy", P95_HEAVY);
+    let r = repo.run();
+    // P95 user: 60 * 0.0015 = 0.09 a month, pays 0.05: IER 0.5556 < 1 (default)
+    let p95 = r.features[0].p95_user.as_ref().unwrap();
+    assert_eq!(p95.cost, dec!(0.09));
+    assert_eq!(r4(fin(p95.ier)), dec!(0.5556));
+    // company: (100000 + 50) / (10000 + 1000 * 18.0995 * 0.0015) = 9.9779,
+    // which clears the floor; the extra warning makes the verdict a warn
+    assert_eq!(r.verdict, Verdict::Warn);
+    assert_eq!(reason(&r, "p95-user-below-min").level, Level::Warning);
+    // `min_p95_user_ier: null` disables it
+    let repo = Repo::new(&policy_yaml("gate: { min_p95_user_ier: null }\n"), &ier10());
+    repo.manifest("heavy", P95_HEAVY);
+    assert!(!has(&repo.run(), "p95-user-below-min"));
+}
+
+#[test]
+fn price_shock_below_the_floor_warns() {
+    let repo = Repo::new(&policy_yaml("scenarios: { price_shock: 0.5 }\n"), &ier10());
+    repo.manifest(
+        "shock",
+        "
+        version: 1
+        feature: shock
+        adoption: { users: 1000 }
+        revenue: { per_user_month: 1 }
+        workloads:
+          - name: w
+            model: claude-haiku-4-5
+            calls_per_user_month: 10
+            input_tokens: 1000
+            output_tokens: 100
+        infrastructure:
+          - { name: db, monthly: 10 }
+        ",
+    );
+    let r = repo.run();
+    // haiku 0.0015 a call * 10000 calls = 15, + infra 10 = 25
+    // G = 101000 / 10025 = 10.0748 clears the floor; the scenario warns
+    assert_eq!(r.projected.gate_value, Ratio::of(dec!(101000), dec!(10025)));
+    assert_eq!(r.verdict, Verdict::Warn);
+    // shocked: token prices * 1.5 -> 22.5; infra is not a token price: 10;
+    // baseline inference 10000 * 1.5 = 15000
+    // G' = 101000 / (15000 + 22.5 + 10) = 101000 / 15032.5 = 6.7188 < 8
+    let s = &r.scenarios[0];
+    assert_eq!(s.name, "price_shock");
+    assert_eq!(s.gate_value, Ratio::of(dec!(101000), dec!(15032.5)));
+    assert_eq!(r4(fin(s.gate_value)), dec!(6.7188));
+    // the scenario's current: 100000 / 15000
+    assert_eq!(s.current, Ratio::of(dec!(100000), dec!(15000)));
+    assert_eq!(s.zone, Some(Zone::BelowFloor));
+    assert_eq!(reason(&r, "price-shock-below-floor").level, Level::Warning);
+}
+
+#[test]
+fn extra_warnings_never_turn_a_fail_into_a_pass() {
+    let repo = Repo::new(
+        &policy_yaml(
+            "
+            gate: { feature_floor: 20 }
+            scenarios: { price_shock: 0.5 }
+            mitigation: { accepted: true }
+            ",
+        ),
+        &ier10(),
+    );
+    // P95_HEAVY plus 15,000 of infrastructure:
+    // G = (100000 + 50) / (10000 + 27.1493 + 15000) = 3.9977 < warning 5 -> fail
+    repo.manifest(
+        "heavy",
+        &format!(
+            "{}infrastructure:\n  - {{ name: gpu, monthly: 15000 }}\n",
+            dedent(P95_HEAVY)
+        ),
+    );
+    let r = repo.run();
+    assert_eq!(r4(fin(r.projected.gate_value)), dec!(3.9977));
+    assert_eq!(r.verdict, Verdict::Fail);
+    for code in [
+        "below-floor",
+        "feature-below-floor",
+        "p95-user-below-min",
+        "price-shock-below-floor",
+    ] {
+        assert!(has(&r, code), "{code} missing from {:?}", codes(&r));
+    }
+    // and a warn stays a warn (rule 3 plus all three extra warnings)
+    let repo = Repo::new(
+        &policy_yaml(
+            "
+            gate: { feature_floor: 20 }
+            scenarios: { price_shock: 0.5 }
+            ",
+        ),
+        &baseline_yaml(&[("2026-08", "70000", "10000")]),
+    );
+    // revenue 0.2 a user holds the company at its current 7:
+    repo.manifest(
+        "heavy",
+        &P95_HEAVY.replace("per_user_month: 0.05", "per_user_month: 0.2"),
+    );
+    let r = repo.run();
+    // (70000 + 200) / (10000 + 27.1493) = 7.0010 >= 7 -> warn
+    assert_eq!(r4(fin(r.projected.gate_value)), dec!(7.0010));
+    assert_eq!(r.verdict, Verdict::Warn);
+    // P95: 0.2 / 0.09 = 2.22 >= 1, so only two extra warnings here
+    assert!(has(&r, "feature-below-floor"));
+    assert!(has(&r, "price-shock-below-floor"));
+}
+
+// ------------------------------------------------------------------ 4.2: marginal IER
+
+#[test]
+fn marginal_ier_conventions() {
+    use verdict::marginal_ier;
+    // dC < 0 <= dR: saves inference, loses no revenue
+    assert_eq!(marginal_ier(dec!(0), dec!(-5)), Ratio::Inf);
+    assert_eq!(marginal_ier(dec!(5), dec!(-5)), Ratio::Inf);
+    // dC = 0 < dR
+    assert_eq!(marginal_ier(dec!(5), dec!(0)), Ratio::Inf);
+    // both 0: undefined (JSON null)
+    assert_eq!(marginal_ier(dec!(0), dec!(0)), Ratio::Undefined);
+    assert_eq!(
+        marginal_ier(dec!(0), dec!(0)).json(),
+        serde_json::Value::Null
+    );
+    assert_eq!(
+        marginal_ier(dec!(5), dec!(0)).json(),
+        serde_json::json!("inf")
+    );
+    // otherwise dR / dC
+    assert_eq!(marginal_ier(dec!(10), dec!(4)), Ratio::Finite(dec!(2.5)));
+    // a removal: loses 2000 of revenue and 1000 of cost -> 2
+    assert_eq!(
+        marginal_ier(dec!(-2000), dec!(-1000)),
+        Ratio::Finite(dec!(2))
+    );
+    // adds cost, loses revenue: negative
+    assert_eq!(marginal_ier(dec!(-10), dec!(5)), Ratio::Finite(dec!(-2)));
+}
+
+// ------------------------------------------------------------------ 4.2: modified / removed
+
+/// users 1000 with a ramp [0.5, 1.0]; revenue 2 and infra 1 per user.
+/// Steady state: revenue 2,000, cost 1,000.
+const LIVE: &str = "
+    version: 1
+    feature: live
+    adoption:
+      users: 1000
+      ramp: [0.5, 1.0]
+    revenue: { per_user_month: 2 }
+    infrastructure:
+      - { name: serving, per_user_month: 1 }
+    ";
+
+fn live(users: &str, infra: &str) -> Manifest {
+    load_manifest(
+        &LIVE
+            .replace("users: 1000", &format!("users: {users}"))
+            .replace("per_user_month: 1 ", &format!("per_user_month: {infra} ")),
+    )
+}
+
+fn change(kind: ChangeKind, head: Option<Manifest>, base: Option<Manifest>) -> Change {
+    Change {
+        kind,
+        path: "ai-features/live.yaml".into(),
+        previous_path: None,
+        head,
+        base,
+    }
+}
+
+#[test]
+fn modified_and_removed_take_both_sides_at_steady_state() {
+    let policy = load_policy(&policy_yaml("gate: { horizon_months: 2 }\n"));
+    let baseline = load_baseline(&ier10());
+    let b = book();
+
+    // modified: base 1000 users (2000 / 1000), head 1500 users (3000 / 1500).
+    // Both steady from month 1: dR = 1000, dC = 500 in BOTH months.
+    // (With the ramp, month 1 would have been 1500 - 2000 = -500.)
+    let modified = change(
+        ChangeKind::Modified,
+        Some(live("1500", "1")),
+        Some(live("1000", "1")),
+    );
+    let r = evaluate(&policy, &baseline, &b, std::slice::from_ref(&modified));
+    let m = &r.projected.months;
+    assert_eq!((m[0].revenue, m[0].inference), (dec!(101000), dec!(10500)));
+    assert_eq!((m[1].revenue, m[1].inference), (dec!(101000), dec!(10500)));
+    let f = &r.features[0];
+    assert_eq!(f.change, ChangeKind::Modified);
+    assert_eq!(
+        (f.delta_revenue, f.delta_inference),
+        (dec!(1000), dec!(500))
+    );
+    assert_eq!(f.marginal_ier, Ratio::Finite(dec!(2)));
+    assert_eq!(f.active_users, dec!(1500));
+
+    // removed: the base side at steady state counts negative in every month:
+    // dR = -2000, dC = -1000 -> 98000 / 9000 (not -1000 / -500 in month 1)
+    let removed = change(ChangeKind::Removed, None, Some(live("1000", "1")));
+    let r = evaluate(&policy, &baseline, &b, std::slice::from_ref(&removed));
+    let m = &r.projected.months;
+    assert_eq!((m[0].revenue, m[0].inference), (dec!(98000), dec!(9000)));
+    assert_eq!((m[1].revenue, m[1].inference), (dec!(98000), dec!(9000)));
+    let f = &r.features[0];
+    assert_eq!(f.change, ChangeKind::Removed);
+    assert_eq!(
+        (f.delta_revenue, f.delta_inference),
+        (dec!(-2000), dec!(-1000))
+    );
+    // -2000 / -1000 = 2
+    assert_eq!(f.marginal_ier, Ratio::Finite(dec!(2)));
+    assert_eq!(r.verdict, Verdict::Pass);
+
+    // renamed with no edit: dR = dC = 0, marginal undefined
+    let renamed = Change {
+        previous_path: Some("ai-features/old.yaml".into()),
+        ..change(
+            ChangeKind::Renamed,
+            Some(live("1000", "1")),
+            Some(live("1000", "1")),
+        )
+    };
+    // a cost cut: same revenue, infra 1 -> 0.5 per user: dR = 0, dC = -500: inf
+    let cut = change(
+        ChangeKind::Modified,
+        Some(live("1000", "0.5")),
+        Some(live("1000", "1")),
+    );
+    // added: follows the ramp: month 1 500 users (1000 / 500), month 2 (2000 / 1000)
+    let added = Change::added(live("1000", "1"));
+
+    let all = [modified, removed, renamed, cut, added];
+    let r = evaluate(&policy, &baseline, &b, &all);
+    let d: Vec<(Decimal, Decimal)> = r
+        .features
+        .iter()
+        .map(|f| (f.delta_revenue, f.delta_inference))
+        .collect();
+    assert_eq!(
+        d,
+        [
+            (dec!(1000), dec!(500)),
+            (dec!(-2000), dec!(-1000)),
+            (dec!(0), dec!(0)),
+            (dec!(0), dec!(-500)),
+            (dec!(2000), dec!(1000)),
+        ]
+    );
+    assert_eq!(r.features[2].marginal_ier, Ratio::Undefined);
+    assert_eq!(
+        r.features[2].previous_path.as_deref(),
+        Some("ai-features/old.yaml")
+    );
+    assert_eq!(r.features[3].marginal_ier, Ratio::Inf);
+    // month 1: dR = 1000 - 2000 + 0 + 0 + 1000 = 0; dC = 500 - 1000 + 0 - 500 + 500 = -500
+    // month 2: dR = 1000 - 2000 + 0 + 0 + 2000 = 1000; dC = 500 - 1000 - 500 + 1000 = 0
+    let m = &r.projected.months;
+    assert_eq!((m[0].revenue, m[0].inference), (dec!(100000), dec!(9500)));
+    assert_eq!((m[1].revenue, m[1].inference), (dec!(101000), dec!(10000)));
+}
+
+/// The same through `check --base HEAD` on a real git repository.
+#[test]
+fn base_ref_end_to_end_added_modified_renamed_removed() {
+    let repo = Repo::new(&policy_yaml("gate: { horizon_months: 2 }\n"), &ier10());
+    let named = |feature: &str, users: &str| {
+        dedent(LIVE)
+            .replace("feature: live", &format!("feature: {feature}"))
+            .replace("users: 1000", &format!("users: {users}"))
+    };
+    repo.write("ai-features/modified.yaml", &named("modified", "1000"));
+    repo.write("ai-features/removed.yaml", &named("removed", "500"));
+    repo.write("ai-features/old-name.yaml", &named("renamed", "100"));
+    repo.write("ai-features/untouched.yaml", &named("untouched", "700"));
+    repo.commit_all();
+
+    repo.write("ai-features/modified.yaml", &named("modified", "1500"));
+    repo.remove("ai-features/removed.yaml");
+    repo.git(&[
+        "mv",
+        "ai-features/old-name.yaml",
+        "ai-features/new-name.yaml",
+    ]);
+    repo.write("ai-features/added.yaml", &named("added", "1000")); // untracked
+
+    let r = repo.run_with(CheckOptions {
+        base: Some("HEAD".into()),
+        ..repo.opts()
+    });
+    assert_eq!(r.features.len(), 4, "untouched is not a change");
+    let m = feature(&r, "modified");
+    assert_eq!(m.change, ChangeKind::Modified);
+    // steady: head 1500 users (3000 / 1500) - base 1000 users (2000 / 1000)
+    assert_eq!(
+        (m.delta_revenue, m.delta_inference),
+        (dec!(1000), dec!(500))
+    );
+    let x = feature(&r, "removed");
+    assert_eq!(x.change, ChangeKind::Removed);
+    // 500 users at steady state: -(1000 / 500)
+    assert_eq!(
+        (x.delta_revenue, x.delta_inference),
+        (dec!(-1000), dec!(-500))
+    );
+    let n = feature(&r, "renamed");
+    assert_eq!(n.change, ChangeKind::Renamed);
+    assert_eq!(n.path, "ai-features/new-name.yaml");
+    assert_eq!(
+        n.previous_path.as_deref(),
+        Some("ai-features/old-name.yaml")
+    );
+    assert_eq!((n.delta_revenue, n.delta_inference), (dec!(0), dec!(0)));
+    let a = feature(&r, "added");
+    assert_eq!(a.change, ChangeKind::Added);
+    // month H = 2: ramp 1.0 -> 2000 / 1000
+    assert_eq!(
+        (a.delta_revenue, a.delta_inference),
+        (dec!(2000), dec!(1000))
+    );
+    // month 1: dR = 1000 - 1000 + 0 + 1000 (added at 0.5) = 1000; dC = 500
+    // month 2: dR = 1000 - 1000 + 0 + 2000 = 2000; dC = 1000
+    let months = &r.projected.months;
+    assert_eq!(
+        (months[0].revenue, months[0].inference),
+        (dec!(101000), dec!(10500))
+    );
+    assert_eq!(
+        (months[1].revenue, months[1].inference),
+        (dec!(102000), dec!(11000))
+    );
+    assert!(!has(&r, "config-edited"));
+}
+
+#[test]
+fn a_pr_that_edits_the_policy_is_judged_by_the_base_policy() {
+    let repo = Repo::new(&policy_yaml(""), &ier10());
+    repo.commit_all();
+    // the PR lowers its own floor and rewrites the baseline...
+    repo.write(
+        ".ier/policy.yaml",
+        &policy_yaml("gate: { launch_floor: 2 }\n"),
+    );
+    repo.write(
+        ".ier/baseline.yaml",
+        &baseline_yaml(&[("2026-08", "100000", "1000")]),
+    );
+    // ...and adds 5,000 of cost: 100000 / 15000 = 6.6667
+    repo.write("ai-features/a.yaml", &flat("a", "0", "5000", None));
+    let r = repo.run_with(CheckOptions {
+        base: Some("HEAD".into()),
+        ..repo.opts()
+    });
+    // judged by the committed floor 8 and baseline 10000, not the edits
+    assert_eq!(r.launch_floor, dec!(8));
+    assert_eq!(r.current_in_month.inference, dec!(10000));
+    assert_eq!(r4(fin(r.projected.gate_value)), dec!(6.6667));
+    assert_eq!(r.verdict, Verdict::Fail);
+    let edited: Vec<&str> = r
+        .reasons
+        .iter()
+        .filter(|x| x.code == "config-edited")
+        .map(|x| x.message.as_str())
+        .collect();
+    assert_eq!(edited.len(), 2, "{edited:?}");
+    assert!(edited.iter().any(|m| m.contains(".ier/policy.yaml")));
+    assert!(edited.iter().any(|m| m.contains(".ier/baseline.yaml")));
+    assert_eq!(reason(&r, "config-edited").level, Level::Warning);
+    // without --base the working tree is all there is: floor 2, pass
+    let r = repo.run();
+    assert_eq!(r.launch_floor, dec!(2));
+    assert_eq!(r.verdict, Verdict::Pass);
+}
+
+// ------------------------------------------------------------------ overflow
+
+#[test]
+fn overflow_is_an_input_error_not_a_panic() {
+    let repo = Repo::new(&policy_yaml(""), &ier10());
+    repo.manifest(
+        "huge",
+        "
+        version: 1
+        feature: huge
+        adoption: { users: 1e27 }
+        revenue: { per_user_month: 1 }
+        workloads:
+          - name: w
+            model: claude-sonnet-4-5
+            calls_per_user_month: 1000000
+            input_tokens: 1000000
+            output_tokens: 1000000
+        ",
+    );
+    match repo.try_run(repo.opts()) {
+        Err(Failure::Input(d)) => {
+            assert!(
+                d.iter().any(|x| x.code == "arithmetic-overflow"),
+                "{:#?}",
+                d
+            );
+        }
+        Err(Failure::Environment(e)) => panic!("environment error: {e}"),
+        Ok(r) => panic!("expected an overflow, got a {:?} verdict", r.verdict),
+    }
+}
+
+// ------------------------------------------------------------------ properties
+
+const MODELS: [&str; 4] = [
+    "claude-haiku-4-5",
+    "claude-sonnet-4-5",
+    "gpt-4o-mini",
+    "gemini-3.6-flash",
+];
+
+#[derive(Clone, Debug)]
+struct Usage {
+    model: usize,
+    users: u32,
+    calls: u32,
+    input: u32,
+    output: u32,
+    /// revenue per user in cents
+    cents: u32,
+    /// ramp on or off
+    ramp: bool,
+}
+
+fn usage() -> impl Strategy<Value = Usage> {
+    (
+        0..MODELS.len(),
+        1u32..5000,
+        0u32..200,
+        0u32..20000,
+        0u32..4000,
+        0u32..1000,
+        any::<bool>(),
+    )
+        .prop_map(|(model, users, calls, input, output, cents, ramp)| Usage {
+            model,
+            users,
+            calls,
+            input,
+            output,
+            cents,
+            ramp,
+        })
+}
+
+fn usage_yaml(feature: &str, u: &Usage) -> String {
+    format!(
+        "version: 1\nfeature: {feature}\nadoption:\n  users: {}\n{}revenue: {{ per_user_month: {} }}\nworkloads:\n  - name: w\n    model: {}\n    calls_per_user_month: {}\n    input_tokens: {}\n    output_tokens: {}\n",
+        u.users,
+        if u.ramp { "  ramp: [0.3, 0.7, 1.0]\n" } else { "" },
+        Decimal::new(u.cents as i64, 2),
+        MODELS[u.model],
+        u.calls,
+        u.input,
+        u.output,
+    )
+}
+
+/// Evaluates manifests given as YAML text as new launches, in order.
+fn eval_texts(policy: &str, baseline: &str, book: &PriceBook, manifests: &[String]) -> Report {
+    let p = load_policy(policy);
+    let b = load_baseline(baseline);
+    let changes: Vec<Change> = manifests
+        .iter()
+        .enumerate()
+        .map(|(i, y)| Change::added(load_manifest_in(&format!("ai-features/m{i}.yaml"), y, book)))
+        .collect();
+    evaluate(&p, &b, book, &changes)
+}
+
+fn rank(r: Ratio) -> (u8, Decimal) {
+    r.rank_key()
+}
+
+fn prop_policy() -> String {
+    policy_yaml("gate: { horizon_months: 6 }\n")
+}
+
+fn cfg() -> ProptestConfig {
+    ProptestConfig {
+        cases: 64,
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    }
+}
+
+proptest! {
+    #![proptest_config(cfg())]
+
+    /// More calls or more tokens never raise the projected gate value.
+    #[test]
+    fn more_usage_never_raises_the_gate_value(
+        u in usage(),
+        more_calls in 0u32..100,
+        more_input in 0u32..10000,
+        more_output in 0u32..2000,
+    ) {
+        let b = book();
+        let base = ier10();
+        let g0 = eval_texts(&prop_policy(), &base, &b, &[usage_yaml("f", &u)]).projected.gate_value;
+        for bigger in [
+            Usage { calls: u.calls + more_calls, ..u.clone() },
+            Usage { input: u.input + more_input, ..u.clone() },
+            Usage { output: u.output + more_output, ..u.clone() },
+        ] {
+            let g1 = eval_texts(&prop_policy(), &base, &b, &[usage_yaml("f", &bigger)]).projected.gate_value;
+            prop_assert!(rank(g1) <= rank(g0), "{g1:?} > {g0:?} for {bigger:?}");
+        }
+    }
+
+    /// Higher prices (a `.ier/prices.yaml` override) never raise it either.
+    #[test]
+    fn higher_prices_never_raise_the_gate_value(
+        u in usage(),
+        input_cents in 1u32..1000,
+        output_cents in 1u32..5000,
+        more_in in 0u32..500,
+        more_out in 0u32..500,
+    ) {
+        let overrides = |i: u32, o: u32| {
+            format!(
+                "version: 1\nmodels:\n  {}: {{ input: {}, output: {} }}\n",
+                MODELS[u.model],
+                Decimal::new(i as i64, 2),
+                Decimal::new(o as i64, 2)
+            )
+        };
+        let base = ier10();
+        let cheap = book_with(&overrides(input_cents, output_cents));
+        let dear = book_with(&overrides(input_cents + more_in, output_cents + more_out));
+        let y = [usage_yaml("f", &u)];
+        let g0 = eval_texts(&prop_policy(), &base, &cheap, &y).projected.gate_value;
+        let g1 = eval_texts(&prop_policy(), &base, &dear, &y).projected.gate_value;
+        prop_assert!(rank(g1) <= rank(g0), "{g1:?} > {g0:?}");
+    }
+
+    /// Scaling the company by k (baseline revenue and inference, the
+    /// feature's users, its fixed infrastructure and fixed embedding volume)
+    /// while per-user revenue, calls and tokens stay the same scales every
+    /// dR and dC by k, so no IER moves.
+    #[test]
+    fn scaling_revenue_and_cost_together_leaves_the_ier_unchanged(
+        u in usage(),
+        k in 2u32..20,
+        r0 in 1000u32..1_000_000,
+        c0 in 100u32..100_000,
+        infra_monthly in 0u32..5000,
+        infra_per_user_cents in 0u32..100,
+        embed_fixed in 0u32..10_000_000,
+    ) {
+        let b = book();
+        let manifest = |users: u32, monthly: u32, fixed: u32| {
+            format!(
+                "{}embeddings:\n  - {{ model: text-embedding-3-small, tokens_per_user_month: 50000, tokens_per_month: {fixed} }}\ninfrastructure:\n  - {{ name: db, monthly: {monthly}, per_user_month: {} }}\n",
+                usage_yaml("f", &Usage { users, ..u.clone() }),
+                Decimal::new(infra_per_user_cents as i64, 2),
+            )
+        };
+        let company = |f: u32| baseline_yaml(&[
+            ("2026-07", &(r0 * f).to_string(), &(c0 * f).to_string()),
+            ("2026-08", &(r0 * f).to_string(), &(c0 * f).to_string()),
+        ]);
+        for basis in ["in-month", "t3m"] {
+            let policy = policy_yaml(&format!("gate: {{ horizon_months: 6, basis: {basis} }}\n"));
+            let one = eval_texts(&policy, &company(1), &b, &[manifest(u.users, infra_monthly, embed_fixed)]);
+            let big = eval_texts(&policy, &company(k), &b, &[manifest(u.users * k, infra_monthly * k, embed_fixed * k)]);
+            let close = |a: Ratio, b: Ratio| match (a, b) {
+                (Ratio::Finite(x), Ratio::Finite(y)) => (x - y).abs() <= dec!(0.000000000000000001) * x.abs().max(Decimal::ONE),
+                (x, y) => x == y,
+            };
+            prop_assert!(close(one.projected.gate_value, big.projected.gate_value),
+                "{:?} vs {:?}", one.projected.gate_value, big.projected.gate_value);
+            prop_assert!(close(one.current_gate, big.current_gate));
+            for (a, z) in one.projected.months.iter().zip(&big.projected.months) {
+                prop_assert!(close(a.ier, z.ier), "{:?} vs {:?}", a.ier, z.ier);
+                prop_assert!(close(a.t3m_ier, z.t3m_ier));
+                prop_assert_eq!(a.revenue * Decimal::from(k), z.revenue);
+                prop_assert_eq!(a.inference * Decimal::from(k), z.inference);
+            }
+            prop_assert!(close(one.features[0].marginal_ier, big.features[0].marginal_ier));
+        }
+    }
+
+    /// The order of the manifests does not change the result.
+    #[test]
+    fn manifest_order_does_not_change_the_result(
+        (usages, order) in prop::collection::vec(usage(), 2..5).prop_flat_map(|v| {
+            let n = v.len();
+            (Just(v), Just((0..n).collect::<Vec<usize>>()).prop_shuffle())
+        }),
+    ) {
+        let b = book();
+        let yaml: Vec<String> = usages.iter().enumerate().map(|(i, u)| usage_yaml(&format!("f{i}"), u)).collect();
+        let shuffled: Vec<String> = order.iter().map(|&i| yaml[i].clone()).collect();
+        let policy = policy_yaml("gate: { horizon_months: 6, basis: t3m }\n");
+        let base = baseline_yaml(&[
+            ("2026-07", "90000", "10000"),
+            ("2026-08", "100000", "10000"),
+        ]);
+        let a = eval_texts(&policy, &base, &b, &yaml);
+        let z = eval_texts(&policy, &base, &b, &shuffled);
+        prop_assert_eq!(a.projected.gate_value, z.projected.gate_value);
+        prop_assert_eq!(a.projected.gate_month, z.projected.gate_month);
+        prop_assert_eq!(a.verdict, z.verdict);
+        prop_assert_eq!(a.projected.months.len(), z.projected.months.len());
+        for (x, y) in a.projected.months.iter().zip(&z.projected.months) {
+            prop_assert_eq!(x.month, y.month);
+            prop_assert_eq!(x.revenue, y.revenue);
+            prop_assert_eq!(x.inference, y.inference);
+            prop_assert_eq!(x.ier, y.ier);
+            prop_assert_eq!(x.t3m_ier, y.t3m_ier);
+        }
+        // each feature's own figures follow it
+        for f in &a.features {
+            let g = feature(&z, &f.feature);
+            prop_assert_eq!((f.delta_revenue, f.delta_inference), (g.delta_revenue, g.delta_inference));
+        }
+    }
+}
+
+#[test]
+fn feature_floor_ignores_changes_that_cut_inference() {
+    // A removal gives up 2000 of revenue to save 1000 of cost: marginal 2,
+    // far below a floor of 20, yet the company's IER rises (98000 / 9000 =
+    // 10.89 > 10). The feature floor speaks only to changes that add cost.
+    let policy = load_policy(&policy_yaml("gate: { feature_floor: 20 }\n"));
+    let baseline = load_baseline(&ier10());
+    let b = book();
+    let removed = change(ChangeKind::Removed, None, Some(live("1000", "1")));
+    let r = evaluate(&policy, &baseline, &b, std::slice::from_ref(&removed));
+    assert_eq!(r.features[0].marginal_ier, Ratio::Finite(dec!(2)));
+    assert!(!has(&r, "feature-below-floor"));
+    assert_eq!(r.verdict, Verdict::Pass);
+    // the same ratio on a change that adds cost (1000 more users: +2000 / +1000) warns
+    let modified = change(
+        ChangeKind::Modified,
+        Some(live("2000", "1")),
+        Some(live("1000", "1")),
+    );
+    let r = evaluate(&policy, &baseline, &b, std::slice::from_ref(&modified));
+    assert_eq!(r.features[0].marginal_ier, Ratio::Finite(dec!(2)));
+    assert!(has(&r, "feature-below-floor"));
+    assert_eq!(r.verdict, Verdict::Warn);
+}
