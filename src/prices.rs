@@ -182,10 +182,14 @@ pub struct ModelPrices {
 impl ModelPrices {
     /// The period in force on `day`.
     pub fn period_on(&self, day: Date) -> Option<&Period> {
+        self.period_index_on(day).map(|i| &self.periods[i])
+    }
+
+    /// Which period is in force on `day`, by position.
+    pub fn period_index_on(&self, day: Date) -> Option<usize> {
         self.periods
             .iter()
-            .rev()
-            .find(|p| p.effective_from.is_none_or(|d| d <= day))
+            .rposition(|p| p.effective_from.is_none_or(|d| d <= day))
     }
 
     pub fn has_batch(&self) -> bool {

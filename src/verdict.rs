@@ -71,6 +71,28 @@ struct Effect {
     base_last: Option<FeatureMonth>,
 }
 
+/// What decides a feature's month besides the constant inputs: the adoption
+/// share and which price period is in force for each model it uses. Months
+/// with the same key cost the same, so after the ramp a feature is priced
+/// again only when a price change takes effect.
+fn month_key(
+    m: &Manifest,
+    book: &PriceBook,
+    a: Decimal,
+    month: Month,
+) -> (Decimal, Vec<Option<usize>>) {
+    let day = month.first_day();
+    let models = m
+        .workloads
+        .iter()
+        .flat_map(|w| w.legs.iter().map(|l| l.model.as_str()))
+        .chain(m.embeddings.iter().map(|e| e.model.as_str()));
+    let periods = models
+        .map(|name| book.get(name).and_then(|mp| mp.period_index_on(day)))
+        .collect();
+    (a, periods)
+}
+
 fn effect(
     c: &Change,
     book: &PriceBook,
@@ -78,30 +100,37 @@ fn effect(
     factor: Decimal,
 ) -> Result<Effect, ProjectionError> {
     let mut deltas = Vec::with_capacity(months.len());
-    let (mut head_last, mut base_last) = (None, None);
+    let (mut head_last, mut base_last): (Option<FeatureMonth>, Option<FeatureMonth>) = (None, None);
+    let (mut head_key, mut base_key) = (None, None);
     for (i, &month) in months.iter().enumerate() {
         let k = i as u32 + 1;
-        let head = c
-            .head
-            .as_ref()
-            .map(|m| feature_month(m, book, c.head_adoption(), k, month, factor))
-            .transpose()?;
-        let base = c
-            .base
-            .as_ref()
-            .map(|m| feature_month(m, book, Adoption::Steady, k, month, factor))
-            .transpose()?;
-        let (hr, hc) = head
+        if let Some(m) = c.head.as_ref() {
+            let a = match c.head_adoption() {
+                Adoption::Ramp => m.ramp_at(k),
+                Adoption::Steady => m.steady_share(),
+            };
+            let key = month_key(m, book, a, month);
+            if head_key.as_ref() != Some(&key) {
+                head_last = Some(feature_month(m, book, c.head_adoption(), k, month, factor)?);
+                head_key = Some(key);
+            }
+        }
+        if let Some(m) = c.base.as_ref() {
+            let key = month_key(m, book, m.steady_share(), month);
+            if base_key.as_ref() != Some(&key) {
+                base_last = Some(feature_month(m, book, Adoption::Steady, k, month, factor)?);
+                base_key = Some(key);
+            }
+        }
+        let (hr, hc) = head_last
             .as_ref()
             .map(|f| (f.revenue, f.cost))
             .unwrap_or_default();
-        let (br, bc) = base
+        let (br, bc) = base_last
             .as_ref()
             .map(|f| (f.revenue, f.cost))
             .unwrap_or_default();
         deltas.push((hr.sub_c(br)?, hc.sub_c(bc)?));
-        head_last = head;
-        base_last = base;
     }
     Ok(Effect {
         deltas,
@@ -422,7 +451,7 @@ pub fn evaluate(inp: &Inputs) -> Result<Report, Vec<Diag>> {
             });
             Verdict::Warn
         } else {
-            if any_plan || policy.mitigation_label.is_some() {
+            if any_plan || policy.mitigation_accepted || policy.mitigation_label.is_some() {
                 mitigation = if !policy.mitigation_accepted {
                     MitigationStatus::NotAccepted
                 } else if !above_warning {
