@@ -1722,3 +1722,30 @@ fn feature_floor_ignores_changes_that_cut_inference() {
     assert!(has(&r, "feature-below-floor"));
     assert_eq!(r.verdict, Verdict::Warn);
 }
+
+#[test]
+fn shipped_examples_give_their_documented_verdicts() {
+    let run = |dir: &str| {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("examples")
+            .join(dir);
+        ier_gate::check::run(&ier_gate::check::CheckOptions {
+            root,
+            ..Default::default()
+        })
+        .unwrap_or_else(|_| panic!("examples/{dir} is valid"))
+    };
+    assert_eq!(run("acme").verdict, Verdict::Warn);
+    assert_eq!(run("ai-native").verdict, Verdict::Pass);
+    // launch-fail: the policy accepts plans and the gate value sits above the
+    // warning line, so the report tells the author a plan would help
+    let fail = run("launch-fail");
+    assert_eq!(fail.verdict, Verdict::Fail);
+    assert!(
+        matches!(&fail.mitigation, MitigationStatus::Missing(w) if w.contains("invoice-autopilot"))
+    );
+    let mitigated = run("launch-mitigated");
+    assert_eq!(mitigated.verdict, Verdict::Warn);
+    assert_eq!(mitigated.mitigation, MitigationStatus::Applied);
+    assert_eq!(mitigated.projected.gate_value, fail.projected.gate_value);
+}

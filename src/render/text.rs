@@ -128,13 +128,32 @@ pub fn render(r: &Report, color: bool) -> String {
                 s,
                 "    {:<18} {:<width$} {:>8} calls x {:>10} = {:>12}/month{}",
                 esc(&w.name),
-                models,
+                if w.batch {
+                    format!("{models} (batch)")
+                } else {
+                    models
+                },
                 fixed(w.mean_calls, 1),
                 fixed(w.cost_per_call, 6),
                 money(w.monthly_cost),
                 w.top5_share
                     .map(|x| format!("  (top 5% make {} of calls)", percent(x)))
                     .unwrap_or_default()
+            );
+        }
+        if let Some(m) = &f.mitigation {
+            let _ = writeln!(
+                s,
+                "    mitigation plan{}{}: {}",
+                m.owner
+                    .as_ref()
+                    .map(|o| format!(" by {}", esc(o)))
+                    .unwrap_or_default(),
+                m.due
+                    .as_ref()
+                    .map(|d| format!(", due {}", esc(d)))
+                    .unwrap_or_default(),
+                esc(&m.plan)
             );
         }
         if let (Some(p50), Some(p95)) = (&f.p50_user, &f.p95_user) {
@@ -160,6 +179,24 @@ pub fn render(r: &Report, color: bool) -> String {
             Level::Error => c.wrap("31", "error"),
         };
         let _ = writeln!(s, "  {tag}[{}]: {}", reason.code, esc(&reason.message));
+    }
+    match &r.mitigation {
+        MitigationStatus::NotNeeded => {}
+        MitigationStatus::Applied => {
+            let _ = writeln!(
+                s,
+                "  mitigation: accepted; the plans turn this fail into a warning"
+            );
+        }
+        MitigationStatus::NotAccepted => {
+            let _ = writeln!(
+                s,
+                "  mitigation: plans are present, but the policy does not accept mitigation"
+            );
+        }
+        MitigationStatus::Missing(why) => {
+            let _ = writeln!(s, "  mitigation: not accepted: {}", esc(why));
+        }
     }
     let _ = writeln!(
         s,
