@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# Benchmarks `ier-gate check` end to end (process start to exit):
+#   (a) examples/acme                      target: mean < 5 ms
+#   (b) 1,000 generated manifests, 120-month horizon, price shock on
+#                                          target: mean < 250 ms
+# Uses hyperfine when installed (apt-get install -y hyperfine), else a bash
+# loop over `date +%s%N` averaging RUNS runs after WARMUP warm-up runs.
+#
+#   bench/run.sh                 # env: COUNT=1000 HORIZON=120 RUNS=20 WARMUP=3
+#   NO_HYPERFINE=1 bench/run.sh  # force the bash loop
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+COUNT="${COUNT:-1000}"
+HORIZON="${HORIZON:-120}"
+RUNS="${RUNS:-20}"
+WARMUP="${WARMUP:-3}"
+TARGET_ACME_MS=5
+TARGET_BULK_MS=250
+HYPERFINE=""
+if [ -z "${NO_HYPERFINE:-}" ] && command -v hyperfine >/dev/null 2>&1; then
+    HYPERFINE=hyperfine
+fi
+
+echo "== build"
+cargo build --release --locked
+BIN="$ROOT/target/release/ier-gate"
+
+TMP="$(mktemp -d)"
+trap 'rm -rf "$TMP"' EXIT
+REPO="$TMP/repo"
+echo "== generate $COUNT manifests (horizon $HORIZON months) in $REPO"
+python3 "$ROOT/bench/gen_manifests.py" "$REPO" --count "$COUNT" --horizon "$HORIZON"
+
+# Both checks must evaluate (exit 0 pass/warn or 1 fail), never exit 2/3.
+sanity() {
+    local rc=0
+    "$BIN" check -C "$1" >"$TMP/out" 2>&1 || rc=$?
+    if [ "$rc" -gt 1 ]; then
+        echo "check -C $1 exited $rc:" >&2
+        head -40 "$TMP/out" >&2
+        exit 1
+    fi
+    echo "   $(head -1 "$TMP/out") (exit $rc) for $1"
+}
+echo "== sanity"
+sanity "$ROOT/examples/acme"
+sanity "$REPO"
+
+# mean wall time in ms of: $BIN check -C DIR
+measure() {
+    local dir="$1" name="$2"
+    if [ -n "$HYPERFINE" ]; then
+        hyperfine --style basic --warmup "$WARMUP" --runs "$RUNS" -N -i \
+            --export-json "$TMP/$name.json" "$BIN check -C $dir" >&2
+        python3 -c 'import json,sys; print("%.2f" % (json.load(open(sys.argv[1]))["results"][0]["mean"] * 1000))' \
+            "$TMP/$name.json"
+    else
+        local i t0 t1 total=0
+        for ((i = 0; i < WARMUP; i++)); do "$BIN" check -C "$dir" >/dev/null 2>&1 || true; done
+        for ((i = 0; i < RUNS; i++)); do
+            t0=$(date +%s%N)
+            "$BIN" check -C "$dir" >/dev/null 2>&1 || true
+            t1=$(date +%s%N)
+            total=$((total + t1 - t0))
+        done
+        # Each sample also holds one `date` fork; subtract that timer cost,
+        # measured the same way around nothing.
+        local over=0
+        for ((i = 0; i < RUNS; i++)); do
+            t0=$(date +%s%N)
+            t1=$(date +%s%N)
+            over=$((over + t1 - t0))
+        done
+        echo "   $name: raw mean $(awk -v t="$total" -v n="$RUNS" 'BEGIN { printf "%.2f", t / n / 1e6 }') ms," \
+            "timer overhead $(awk -v t="$over" -v n="$RUNS" 'BEGIN { printf "%.2f", t / n / 1e6 }') ms subtracted" >&2
+        awk -v t="$total" -v o="$over" -v n="$RUNS" 'BEGIN { m = (t - o) / n / 1e6; if (m < 0) m = 0; printf "%.2f\n", m }'
+    fi
+}
+
+if [ -n "$HYPERFINE" ]; then
+    echo "== timing with $(hyperfine --version), $RUNS runs after $WARMUP warm-up"
+else
+    echo "== timing with a bash loop over date +%s%N (no hyperfine), $RUNS runs after $WARMUP warm-up"
+fi
+ACME_MS=$(measure "$ROOT/examples/acme" acme)
+BULK_MS=$(measure "$REPO" bulk)
+
+verdict() { awk -v m="$1" -v t="$2" 'BEGIN { print (m < t) ? "OK" : "MISSED" }'; }
+echo
+echo "== machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
+printf '%-44s %9s ms   target < %3s ms  %s\n' "(a) check -C examples/acme" "$ACME_MS" "$TARGET_ACME_MS" "$(verdict "$ACME_MS" "$TARGET_ACME_MS")"
+printf '%-44s %9s ms   target < %3s ms  %s\n' "(b) check, $COUNT manifests, ${HORIZON}-month horizon" "$BULK_MS" "$TARGET_BULK_MS" "$(verdict "$BULK_MS" "$TARGET_BULK_MS")"
