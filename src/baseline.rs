@@ -91,13 +91,7 @@ impl Baseline {
 }
 
 pub fn load(file: &Arc<SourceFile>, diags: &mut Diags) -> Option<Baseline> {
-    let raw: RawBaseline = match crate::yaml::parse(file) {
-        Ok(r) => r,
-        Err(d) => {
-            diags.push(d);
-            return None;
-        }
-    };
+    let raw: RawBaseline = crate::yaml::parse_or_report(file, diags)?;
     let before = diags.0.len();
     let mut err = |code: &'static str, loc, msg: String, label: &str| {
         diags.push(Diag::error(code, msg).at(&Site::new(file, loc), label));

@@ -260,13 +260,7 @@ impl Manifest {
 /// Parses and validates one manifest. Returns `None` when it has errors,
 /// which are pushed to `diags`.
 pub fn load(file: &Arc<SourceFile>, book: &PriceBook, diags: &mut Diags) -> Option<Manifest> {
-    let raw: RawManifest = match crate::yaml::parse(file) {
-        Ok(r) => r,
-        Err(d) => {
-            diags.push(d);
-            return None;
-        }
-    };
+    let raw: RawManifest = crate::yaml::parse_or_report(file, diags)?;
     let before = diags.0.len();
     let m = validate(raw, file, book, diags);
     (diags.0.len() == before).then_some(m)

@@ -222,13 +222,7 @@ fn nullable(
 }
 
 pub fn load(file: &Arc<SourceFile>, diags: &mut Diags) -> Option<Policy> {
-    let raw: RawPolicy = match crate::yaml::parse(file) {
-        Ok(r) => r,
-        Err(d) => {
-            diags.push(d);
-            return None;
-        }
-    };
+    let raw: RawPolicy = crate::yaml::parse_or_report(file, diags)?;
     let before = diags.0.len();
     let mut err = |code: &'static str, loc, msg: String, label: &str| {
         diags.push(Diag::error(code, msg).at(&Site::new(file, loc), label));

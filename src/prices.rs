@@ -352,9 +352,8 @@ impl PriceBook {
 
     /// Applies `.ier/prices.yaml`, collecting problems.
     pub fn apply_overrides(&mut self, file: &Arc<SourceFile>, diags: &mut Diags) {
-        let raw: RawOverrides = match crate::yaml::parse(file) {
-            Ok(r) => r,
-            Err(d) => return diags.push(d),
+        let Some(raw): Option<RawOverrides> = crate::yaml::parse_or_report(file, diags) else {
+            return;
         };
         self.overrides_path = Some(file.path.clone());
         if raw.version.value != 1 {

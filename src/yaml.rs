@@ -46,6 +46,14 @@ pub fn parse<T: DeserializeOwned>(file: &Arc<SourceFile>) -> Result<T, Diag> {
     serde_saphyr::from_str_with_options(&file.text, options()).map_err(|e| to_diag(&e, file))
 }
 
+/// [`parse`], pushing the problem to `diags` instead of returning it.
+pub fn parse_or_report<T: DeserializeOwned>(
+    file: &Arc<SourceFile>,
+    diags: &mut crate::diagnostic::Diags,
+) -> Option<T> {
+    parse(file).map_err(|d| diags.push(d)).ok()
+}
+
 /// Maps a serde-saphyr error to a diagnostic with a stable code.
 fn to_diag(err: &Error, file: &Arc<SourceFile>) -> Diag {
     let text = err.without_snippet().to_string();

@@ -167,19 +167,7 @@ pub fn render(r: &Report) -> String {
             );
         }
         if let Some(m) = &f.mitigation {
-            let _ = writeln!(
-                s,
-                "Mitigation plan{}{}: {}\n",
-                m.owner
-                    .as_ref()
-                    .map(|o| format!(" by {}", esc(o)))
-                    .unwrap_or_default(),
-                m.due
-                    .as_ref()
-                    .map(|d| format!(", due {}", esc(d)))
-                    .unwrap_or_default(),
-                esc(&m.plan)
-            );
+            let _ = writeln!(s, "{}\n", super::plan_line(m, esc));
         }
     }
 

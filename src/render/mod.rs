@@ -36,6 +36,22 @@ pub fn md_escape(s: &str) -> String {
     out
 }
 
+/// "Mitigation plan by OWNER, due DUE: PLAN", with manifest text made inert
+/// by the renderer's `esc`.
+pub(crate) fn plan_line(m: &crate::report::MitigationReport, esc: fn(&str) -> String) -> String {
+    let owner = m
+        .owner
+        .as_ref()
+        .map(|o| format!(" by {}", esc(o)))
+        .unwrap_or_default();
+    let due = m
+        .due
+        .as_ref()
+        .map(|d| format!(", due {}", esc(d)))
+        .unwrap_or_default();
+    format!("Mitigation plan{owner}{due}: {}", esc(&m.plan))
+}
+
 /// Makes text from a manifest inert on a terminal: no escape sequences, no
 /// bidirectional overrides.
 pub fn term_escape(s: &str) -> String {

@@ -142,19 +142,7 @@ pub fn render(r: &Report, color: bool) -> String {
             );
         }
         if let Some(m) = &f.mitigation {
-            let _ = writeln!(
-                s,
-                "    mitigation plan{}{}: {}",
-                m.owner
-                    .as_ref()
-                    .map(|o| format!(" by {}", esc(o)))
-                    .unwrap_or_default(),
-                m.due
-                    .as_ref()
-                    .map(|d| format!(", due {}", esc(d)))
-                    .unwrap_or_default(),
-                esc(&m.plan)
-            );
+            let _ = writeln!(s, "    {}", super::plan_line(m, esc));
         }
         if let (Some(p50), Some(p95)) = (&f.p50_user, &f.p95_user) {
             let _ = writeln!(
