@@ -12,7 +12,7 @@ use globset::{Glob, GlobSet, GlobSetBuilder};
 use crate::baseline::{self, Baseline};
 use crate::diagnostic::{Diag, Diags, SourceFile};
 use crate::git::{self, Status};
-use crate::manifest::{self, Manifest};
+use crate::manifest;
 use crate::policy::{self, Policy};
 use crate::prices::PriceBook;
 use crate::report::{ChangeKind, Report};
@@ -179,167 +179,100 @@ fn walk(root: &Path, set: &GlobSet) -> Vec<PathBuf> {
     out
 }
 
-/// Reads and validates every file a check needs.
-pub fn load(opts: &CheckOptions) -> Result<Loaded, Failure> {
-    let mut diags = Diags::default();
-    let soft = |r: Result<Option<Arc<SourceFile>>, Failure>, diags: &mut Diags| match r {
-        Ok(f) => Ok(f),
-        Err(Failure::Input(d)) => {
-            diags.0.extend(d);
-            Ok(None)
-        }
-        Err(e) => Err(e),
-    };
-    let policy_file = soft(
-        config_file(opts, &opts.policy, policy::DEFAULT_POLICY, "policy", false),
-        &mut diags,
-    )?;
-    let policy = policy_file
-        .as_ref()
-        .and_then(|f| policy::load(f, &mut diags));
-    // An invalid policy still lets the other files be read from the default
-    // paths, so every problem in every file is reported in one run.
-    let policy_ok = policy.is_some();
-    let policy = policy.unwrap_or_else(Policy::locations_only);
+/// One changed manifest's texts, however they were fetched (the working
+/// tree and `git show`, or the GitHub API).
+#[derive(Clone, Debug)]
+pub struct ManifestChange {
+    pub kind: ChangeKind,
+    pub path: String,
+    pub previous_path: Option<String>,
+    pub head: Option<Arc<SourceFile>>,
+    pub base: Option<Arc<SourceFile>>,
+}
 
-    let baseline_file = soft(
-        config_file(opts, &opts.baseline, &policy.baseline, "baseline", false),
-        &mut diags,
-    )?;
-    let baseline = baseline_file
-        .as_ref()
-        .and_then(|f| baseline::load(f, &mut diags));
-
-    let mut book = PriceBook::builtin().map_err(|d| Failure::Input(vec![d]))?;
-    if let Some(f) = soft(
-        config_file(opts, &opts.prices, &policy.prices, "price overrides", true),
-        &mut diags,
-    )? {
-        book.apply_overrides(&f, &mut diags);
+/// Reads the policy. An invalid or missing policy still yields the default
+/// paths, so the other files can be read and every problem in every file is
+/// reported in one run; `false` says the policy was not usable.
+pub fn read_policy(file: Option<&Arc<SourceFile>>, diags: &mut Diags) -> (Policy, bool) {
+    match file.and_then(|f| policy::load(f, diags)) {
+        Some(p) => (p, true),
+        None => (Policy::locations_only(), false),
     }
+}
 
-    let set = globset(&policy.manifests);
-    let mut edited_config = Vec::new();
-    let mut changes = Vec::new();
+/// The policy's manifest globs.
+pub fn manifest_globs(policy: &Policy) -> GlobSet {
+    globset(&policy.manifests)
+}
+
+/// Whether `path` is the policy, the baseline or the prices file.
+pub fn is_config(policy: &Policy, path: &str) -> bool {
+    [
+        policy::DEFAULT_POLICY,
+        policy.baseline.as_str(),
+        policy.prices.as_str(),
+    ]
+    .contains(&path)
+}
+
+fn too_many(n: usize) -> Failure {
+    Failure::Input(vec![Diag::error(
+        "too-many-manifests",
+        format!("{n} manifests; at most {MAX_MANIFESTS} per check"),
+    )])
+}
+
+/// Validates fetched files into what the gate reads: the baseline, the
+/// price book with overrides, and each change's two sides. Problems from
+/// every file are collected in `diags`.
+pub fn assemble(
+    policy: Policy,
+    policy_ok: bool,
+    baseline_file: Option<&Arc<SourceFile>>,
+    prices_file: Option<&Arc<SourceFile>>,
+    fetched: Vec<ManifestChange>,
+    edited_config: Vec<String>,
+    mut diags: Diags,
+) -> Result<Loaded, Failure> {
+    if fetched.len() > MAX_MANIFESTS {
+        return Err(too_many(fetched.len()));
+    }
+    let baseline = baseline_file.and_then(|f| baseline::load(f, &mut diags));
+    let mut book = PriceBook::builtin().map_err(|d| Failure::Input(vec![d]))?;
+    if let Some(f) = prices_file {
+        book.apply_overrides(f, &mut diags);
+    }
     let mut seen: BTreeMap<String, String> = BTreeMap::new();
-    let mut check_unique = |m: &Manifest, diags: &mut Diags| {
-        if let Some(first) = seen.insert(m.feature.clone(), m.file.path.clone()) {
-            diags.push(
-                Diag::error(
-                    "duplicate-feature",
-                    format!("feature `{}` is also declared in {first}", m.feature),
-                )
-                .at(&m.feature_site, "duplicate feature id")
-                .help("feature ids are unique across manifests"),
-            );
-        }
-    };
-    match &opts.base {
-        None => {
-            let paths = if opts.manifests.is_empty() {
-                walk(&opts.root, &set)
-            } else {
-                opts.manifests.clone()
-            };
-            if paths.len() > MAX_MANIFESTS {
-                return Err(Failure::Input(vec![Diag::error(
-                    "too-many-manifests",
-                    format!(
-                        "{} manifests; at most {MAX_MANIFESTS} per check",
-                        paths.len()
-                    ),
-                )]));
-            }
-            for p in &paths {
-                let file = match required(&opts.root, p, "manifest") {
-                    Ok(f) => f,
-                    Err(d) => {
-                        diags.push(d);
-                        continue;
-                    }
-                };
-                if let Some(m) = manifest::load(&file, &book, &mut diags) {
-                    check_unique(&m, &mut diags);
-                    changes.push(Change::added(m));
-                }
+    let mut changes = Vec::with_capacity(fetched.len());
+    for c in fetched {
+        let head = c
+            .head
+            .as_ref()
+            .and_then(|f| manifest::load(f, &book, &mut diags));
+        let base = c
+            .base
+            .as_ref()
+            .and_then(|f| manifest::load(f, &book, &mut diags));
+        if let Some(m) = &head {
+            if let Some(first) = seen.insert(m.feature.clone(), m.file.path.clone()) {
+                diags.push(
+                    Diag::error(
+                        "duplicate-feature",
+                        format!("feature `{}` is also declared in {first}", m.feature),
+                    )
+                    .at(&m.feature_site, "duplicate feature id")
+                    .help("feature ids are unique across manifests"),
+                );
             }
         }
-        Some(base) => {
-            let changed = git::changed_files(&opts.root, base)?;
-            let wanted: Vec<String> = opts.manifests.iter().map(|p| display(p)).collect();
-            for c in &changed {
-                if [
-                    policy::DEFAULT_POLICY,
-                    policy.baseline.as_str(),
-                    policy.prices.as_str(),
-                ]
-                .contains(&c.path.as_str())
-                {
-                    edited_config.push(c.path.clone());
-                }
-            }
-            let relevant: Vec<_> = changed
-                .into_iter()
-                .filter(|c| {
-                    let from_match =
-                        matches!(&c.status, Status::Renamed { from } if set.is_match(from));
-                    (set.is_match(&c.path) || from_match)
-                        && (wanted.is_empty() || wanted.contains(&c.path))
-                })
-                .collect();
-            if relevant.len() > MAX_MANIFESTS {
-                return Err(Failure::Input(vec![Diag::error(
-                    "too-many-manifests",
-                    format!(
-                        "{} changed manifests; at most {MAX_MANIFESTS} per check",
-                        relevant.len()
-                    ),
-                )]));
-            }
-            for c in relevant {
-                let (kind, base_path) = match &c.status {
-                    Status::Added => (ChangeKind::Added, None),
-                    Status::Modified => (ChangeKind::Modified, Some(c.path.clone())),
-                    Status::Removed => (ChangeKind::Removed, Some(c.path.clone())),
-                    Status::Renamed { from } => (ChangeKind::Renamed, Some(from.clone())),
-                };
-                let head = if kind == ChangeKind::Removed {
-                    None
-                } else {
-                    match required(&opts.root, Path::new(&c.path), "manifest") {
-                        Ok(f) => manifest::load(&f, &book, &mut diags),
-                        Err(d) => {
-                            diags.push(d);
-                            None
-                        }
-                    }
-                };
-                let base_m = match &base_path {
-                    Some(bp) => git::show(&opts.root, base, bp)?.and_then(|text| {
-                        manifest::load(
-                            &SourceFile::new(format!("{base}:{bp}"), text),
-                            &book,
-                            &mut diags,
-                        )
-                    }),
-                    None => None,
-                };
-                if let Some(h) = &head {
-                    check_unique(h, &mut diags);
-                }
-                if head.is_some() || base_m.is_some() {
-                    changes.push(Change {
-                        kind,
-                        head,
-                        base: base_m,
-                        path: c.path.clone(),
-                        previous_path: match c.status {
-                            Status::Renamed { from } => Some(from),
-                            _ => None,
-                        },
-                    });
-                }
-            }
+        if head.is_some() || base.is_some() {
+            changes.push(Change {
+                kind: c.kind,
+                head,
+                base,
+                path: c.path,
+                previous_path: c.previous_path,
+            });
         }
     }
     if diags.has_errors() || !policy_ok {
@@ -355,6 +288,126 @@ pub fn load(opts: &CheckOptions) -> Result<Loaded, Failure> {
         changes,
         edited_config,
     })
+}
+
+/// Reads and validates every file a check needs, from the working tree and,
+/// with `--base`, from git.
+pub fn load(opts: &CheckOptions) -> Result<Loaded, Failure> {
+    let mut diags = Diags::default();
+    let soft = |r: Result<Option<Arc<SourceFile>>, Failure>, diags: &mut Diags| match r {
+        Ok(f) => Ok(f),
+        Err(Failure::Input(d)) => {
+            diags.0.extend(d);
+            Ok(None)
+        }
+        Err(e) => Err(e),
+    };
+    let policy_file = soft(
+        config_file(opts, &opts.policy, policy::DEFAULT_POLICY, "policy", false),
+        &mut diags,
+    )?;
+    let (policy, policy_ok) = read_policy(policy_file.as_ref(), &mut diags);
+    let baseline_file = soft(
+        config_file(opts, &opts.baseline, &policy.baseline, "baseline", false),
+        &mut diags,
+    )?;
+    let prices_file = soft(
+        config_file(opts, &opts.prices, &policy.prices, "price overrides", true),
+        &mut diags,
+    )?;
+
+    let set = manifest_globs(&policy);
+    let mut edited_config = Vec::new();
+    let mut fetched = Vec::new();
+    match &opts.base {
+        None => {
+            let paths = if opts.manifests.is_empty() {
+                walk(&opts.root, &set)
+            } else {
+                opts.manifests.clone()
+            };
+            if paths.len() > MAX_MANIFESTS {
+                return Err(too_many(paths.len()));
+            }
+            for p in &paths {
+                match required(&opts.root, p, "manifest") {
+                    Ok(file) => fetched.push(ManifestChange {
+                        kind: ChangeKind::Added,
+                        path: file.path.clone(),
+                        previous_path: None,
+                        head: Some(file),
+                        base: None,
+                    }),
+                    Err(d) => diags.push(d),
+                }
+            }
+        }
+        Some(base) => {
+            let changed = git::changed_files(&opts.root, base)?;
+            let wanted: Vec<String> = opts.manifests.iter().map(|p| display(p)).collect();
+            edited_config.extend(
+                changed
+                    .iter()
+                    .filter(|c| is_config(&policy, &c.path))
+                    .map(|c| c.path.clone()),
+            );
+            let relevant: Vec<_> = changed
+                .into_iter()
+                .filter(|c| {
+                    let from_match =
+                        matches!(&c.status, Status::Renamed { from } if set.is_match(from));
+                    (set.is_match(&c.path) || from_match)
+                        && (wanted.is_empty() || wanted.contains(&c.path))
+                })
+                .collect();
+            if relevant.len() > MAX_MANIFESTS {
+                return Err(too_many(relevant.len()));
+            }
+            for c in relevant {
+                let (kind, base_path) = match &c.status {
+                    Status::Added => (ChangeKind::Added, None),
+                    Status::Modified => (ChangeKind::Modified, Some(c.path.clone())),
+                    Status::Removed => (ChangeKind::Removed, Some(c.path.clone())),
+                    Status::Renamed { from } => (ChangeKind::Renamed, Some(from.clone())),
+                };
+                let head = if kind == ChangeKind::Removed {
+                    None
+                } else {
+                    match required(&opts.root, Path::new(&c.path), "manifest") {
+                        Ok(f) => Some(f),
+                        Err(d) => {
+                            diags.push(d);
+                            None
+                        }
+                    }
+                };
+                let base_file = match &base_path {
+                    Some(bp) => git::show(&opts.root, base, bp)?
+                        .map(|text| SourceFile::new(format!("{base}:{bp}"), text)),
+                    None => None,
+                };
+                fetched.push(ManifestChange {
+                    kind,
+                    path: c.path.clone(),
+                    previous_path: match c.status {
+                        Status::Renamed { from } => Some(from),
+                        _ => None,
+                    },
+                    head,
+                    base: base_file,
+                });
+            }
+        }
+    }
+    assemble(
+        policy,
+        policy_ok,
+        baseline_file.as_ref(),
+        prices_file.as_ref(),
+        fetched,
+        edited_config,
+        diags,
+    )
 }
 
 /// Loads and evaluates.
