@@ -16,7 +16,7 @@ use crate::manifest;
 use crate::policy::{self, Policy};
 use crate::prices::PriceBook;
 use crate::report::{ChangeKind, Report};
-use crate::verdict::{evaluate, Change, Inputs};
+use crate::verdict::{Change, Inputs};
 
 /// Most manifests one check reads.
 pub const MAX_MANIFESTS: usize = 5_000;
@@ -413,7 +413,7 @@ pub fn load(opts: &CheckOptions) -> Result<Loaded, Failure> {
 /// Loads and evaluates.
 pub fn run(opts: &CheckOptions) -> Result<Report, Failure> {
     let l = load(opts)?;
-    evaluate(&Inputs {
+    crate::lifecycle::evaluate(&Inputs {
         policy: &l.policy,
         baseline: &l.baseline,
         book: &l.book,

@@ -6,7 +6,7 @@
 use std::ffi::OsString;
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, Parser, Subcommand};
 
 use crate::check::{self, CheckOptions, Failure};
 use crate::diagnostic::{self, Diag};
@@ -38,6 +38,73 @@ enum Command {
     Explain(ExplainArgs),
     /// List the built-in price catalogue (with .ier/prices.yaml applied)
     Prices(PricesArgs),
+    /// Scaffold .ier/ (policy, baseline, manifest schema), an example manifest and the workflow
+    Init(InitArgs),
+    /// Print the JSON Schema of a cost manifest (for editors and check-jsonschema)
+    Schema,
+    /// Print a shell completion script
+    Completions(CompletionsArgs),
+    /// Gate a pull request from a GitHub Actions workflow: comment, job summary, outputs, annotations
+    Github(GithubArgs),
+    /// Post the pull request comment from a `github --report-out` file (for forks: the two-workflow pattern)
+    Comment(CommentArgs),
+}
+
+#[derive(Args, Debug)]
+struct GithubArgs {
+    /// GitHub token [default: env GITHUB_TOKEN]
+    #[arg(long, value_name = "TOKEN")]
+    token: Option<String>,
+    /// Directory inside the repository that holds .ier/ and the manifests [default: env IER_GATE_DIR, else the root]
+    #[arg(long, value_name = "PATH")]
+    dir: Option<String>,
+    /// update, new, hide-and-new, delete-and-new or off [default: env IER_GATE_COMMENT_MODE, else the policy's comment.mode]
+    #[arg(long, value_name = "MODE")]
+    comment_mode: Option<String>,
+    /// Keeps this job's comment apart from other workflows' and matrix legs' [default: env IER_GATE_COMMENT_KEY, else WORKFLOW/JOB]
+    #[arg(long, value_name = "KEY")]
+    comment_key: Option<String>,
+    /// Also write what `ier-gate comment` needs to FILE (JSON)
+    #[arg(long, value_name = "FILE")]
+    report_out: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+struct CommentArgs {
+    /// The file `ier-gate github --report-out` wrote
+    #[arg(long, value_name = "FILE")]
+    report: PathBuf,
+    /// GitHub token [default: env GITHUB_TOKEN]
+    #[arg(long, value_name = "TOKEN")]
+    token: Option<String>,
+    /// Overrides the report's comment mode [default: env IER_GATE_COMMENT_MODE]
+    #[arg(long, value_name = "MODE")]
+    comment_mode: Option<String>,
+}
+
+#[derive(Args, Debug)]
+struct InitArgs {
+    /// Repository root
+    #[arg(short = 'C', value_name = "DIR", default_value = ".")]
+    root: PathBuf,
+    /// Zone defaults for the policy and the baseline's example numbers [default: ask on a terminal, else ai-infused]
+    #[arg(long, value_enum, value_name = "MODEL")]
+    business_model: Option<InitModel>,
+}
+
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+enum InitModel {
+    /// AI is one feature of a broader product (zones 5 / 8 / 10)
+    AiInfused,
+    /// Inference is the product (zones 3 / 4 / 5)
+    AiNative,
+}
+
+#[derive(Args, Debug)]
+struct CompletionsArgs {
+    /// The shell
+    #[arg(value_enum)]
+    shell: clap_complete::Shell,
 }
 
 #[derive(Args, Debug)]
@@ -72,6 +139,9 @@ struct CheckArgs {
     /// A pull request label (repeatable), e.g. the policy's mitigation label
     #[arg(long = "label", value_name = "NAME")]
     labels: Vec<String>,
+    /// Also write the projected IER trajectory as an SVG chart to this file
+    #[arg(long, value_name = "FILE.svg")]
+    chart: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]
@@ -148,8 +218,36 @@ fn options(
     }
 }
 
-/// Runs the command line `args` (with the program name first).
+/// Asks the person at the terminal, for `init`. The library never prints;
+/// the binary supplies an implementation that does.
+pub trait Prompt {
+    /// Shows `question` and returns the answer, or `None` when nobody can
+    /// answer (standard input is not a terminal, or it closed).
+    fn ask(&mut self, question: &str) -> Option<String>;
+}
+
+/// A prompt nobody answers: the non-interactive default.
+pub struct NoPrompt;
+
+impl Prompt for NoPrompt {
+    fn ask(&mut self, _: &str) -> Option<String> {
+        None
+    }
+}
+
+/// Runs the command line `args` (with the program name first), without
+/// asking anything.
 pub fn run<I, T>(args: I, term: Terminal) -> Outcome
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    run_with(args, term, &mut NoPrompt)
+}
+
+/// [`run`], asking `prompt` where a command would ask (`init` without
+/// `--business-model`).
+pub fn run_with<I, T>(args: I, term: Terminal, prompt: &mut dyn Prompt) -> Outcome
 where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
@@ -185,22 +283,70 @@ where
     match cli.command {
         Command::Check(a) => {
             let format = a.format;
+            let chart = a.chart;
             let opts = options(a.repo, a.manifests, a.base, a.labels);
             match check::run(&opts) {
-                Ok(report) => Outcome {
-                    stdout: match format {
-                        Format::Text => render::text::render(&report, term.stdout_color),
-                        Format::Json => render::json::render(&report),
-                        Format::Markdown => render::markdown::render(&report),
-                    },
-                    stderr: String::new(),
-                    code: if report.verdict == Verdict::Fail {
-                        EXIT_FAIL
-                    } else {
-                        EXIT_PASS
-                    },
-                },
+                Ok(report) => {
+                    let mut out = Outcome {
+                        stdout: match format {
+                            Format::Text => render::text::render(&report, term.stdout_color),
+                            Format::Json => render::json::render(&report),
+                            Format::Markdown => render::markdown::render(&report),
+                        },
+                        stderr: String::new(),
+                        code: if report.verdict == Verdict::Fail {
+                            EXIT_FAIL
+                        } else {
+                            EXIT_PASS
+                        },
+                    };
+                    if let Some(path) = chart {
+                        let written = render::chart::svg(&report).and_then(|svg| {
+                            std::fs::write(&path, svg).map_err(|e| {
+                                format!("cannot write the chart to {}: {e}", path.display())
+                            })
+                        });
+                        if let Err(msg) = written {
+                            out.stderr = format!("ier-gate: {msg}\n");
+                            out.code = EXIT_ENV;
+                        }
+                    }
+                    out
+                }
                 Err(f) => Outcome::failure(f, term),
+            }
+        }
+        Command::Init(a) => init(a, prompt),
+        Command::Github(a) => crate::github::run(
+            crate::github::Flags {
+                token: a.token,
+                dir: a.dir,
+                comment_mode: a.comment_mode,
+                comment_key: a.comment_key,
+                report_out: a.report_out,
+            },
+            &crate::github::process_env,
+        ),
+        Command::Comment(a) => crate::github::run_comment(
+            crate::github::CommentFlags {
+                report: a.report,
+                token: a.token,
+                comment_mode: a.comment_mode,
+            },
+            &crate::github::process_env,
+        ),
+        Command::Schema => Outcome {
+            stdout: serde_json::to_string_pretty(&crate::manifest::json_schema())
+                .unwrap_or_default()
+                + "\n",
+            ..Default::default()
+        },
+        Command::Completions(a) => {
+            let mut buf = Vec::new();
+            clap_complete::generate(a.shell, &mut Cli::command(), "ier-gate", &mut buf);
+            Outcome {
+                stdout: String::from_utf8_lossy(&buf).into_owned(),
+                ..Default::default()
             }
         }
         Command::Explain(a) => {
@@ -227,6 +373,69 @@ where
                 Err(f) => Outcome::failure(f, term),
             }
         }
+    }
+}
+
+fn init(a: InitArgs, prompt: &mut dyn Prompt) -> Outcome {
+    use crate::init::{self as scaffold, FileStatus};
+    use crate::policy::BusinessModel;
+    let mut stdout = String::new();
+    let model = match a.business_model {
+        Some(InitModel::AiInfused) => BusinessModel::AiInfused,
+        Some(InitModel::AiNative) => BusinessModel::AiNative,
+        None if !scaffold::needs_business_model(&a.root) => BusinessModel::AiInfused,
+        None => {
+            let mut chosen = None;
+            let mut answered = false;
+            for _ in 0..3 {
+                let Some(answer) = prompt.ask(scaffold::QUESTION) else {
+                    break;
+                };
+                answered = true;
+                chosen = scaffold::parse_answer(&answer);
+                if chosen.is_some() {
+                    break;
+                }
+            }
+            match chosen {
+                Some(m) => m,
+                None => {
+                    stdout.push_str(if answered {
+                        "No valid answer: using business model ai-infused (change `business_model` in .ier/policy.yaml).\n"
+                    } else {
+                        "No --business-model given and no terminal to ask on: using ai-infused (pass --business-model ai-native for an AI-native company).\n"
+                    });
+                    BusinessModel::AiInfused
+                }
+            }
+        }
+    };
+    match scaffold::write(&a.root, model, scaffold::current_month()) {
+        Ok(files) => {
+            for (file, status) in &files {
+                let word = match status {
+                    FileStatus::Created => "created",
+                    FileStatus::Skipped => "skipped (exists)",
+                };
+                stdout.push_str(&format!("  {word:<16} {file}\n"));
+            }
+            stdout.push_str(&format!(
+                "\nBusiness model: {}. Next:\n  1. Replace the EXAMPLE numbers in {} with finance's monthly actuals.\n  2. Replace OWNER in {} with the owner of the ier-gate action.\n  3. Describe a real feature in ai-features/ (see {}), then run `ier-gate check`.\n",
+                scaffold::model_name(model),
+                scaffold::BASELINE,
+                scaffold::WORKFLOW,
+                scaffold::MANIFEST,
+            ));
+            Outcome {
+                stdout,
+                ..Default::default()
+            }
+        }
+        Err(msg) => Outcome {
+            stdout,
+            stderr: format!("ier-gate: {msg}\n"),
+            code: EXIT_ENV,
+        },
     }
 }
 

@@ -295,7 +295,12 @@ mod tests {
                 "README must document `{code}` once in the codes table"
             );
         }
-        for line in readme.lines().filter(|l| l.starts_with("| `")) {
+        let table = readme
+            .split("## Diagnostic and reason codes")
+            .nth(1)
+            .and_then(|rest| rest.split("\n## ").next())
+            .expect("README has a codes section");
+        for line in table.lines().filter(|l| l.starts_with("| `")) {
             let code = line
                 .trim_start_matches("| `")
                 .split('`')

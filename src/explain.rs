@@ -283,6 +283,15 @@ fn set_line(label: &str, s: &PriceSet) -> String {
     )
 }
 
+/// "deprecated 2027-03-01, successor x", when the model has a retirement date.
+fn lifecycle_note(m: &ModelPrices) -> Option<String> {
+    let d = m.deprecated?;
+    Some(match &m.successor {
+        Some(succ) => format!("deprecated {d}, successor {succ}"),
+        None => format!("deprecated {d}"),
+    })
+}
+
 fn detail(m: &ModelPrices) -> String {
     let mut s = String::new();
     let _ = writeln!(
@@ -312,6 +321,9 @@ fn detail(m: &ModelPrices) -> String {
     );
     if let Some(n) = &m.note {
         let _ = writeln!(s, "  note: {n}");
+    }
+    if let Some(line) = lifecycle_note(m) {
+        let _ = writeln!(s, "  {line}");
     }
     for per in &m.periods {
         let _ = writeln!(
@@ -413,6 +425,9 @@ pub fn prices(
                     .map(|d| d.to_string())
                     .unwrap_or_default()
             ));
+        }
+        if let Some(line) = lifecycle_note(m) {
+            notes.push(line);
         }
         if m.overridden {
             notes.push("overridden".into());

@@ -4,11 +4,13 @@
 //! then checks every rule and resolves model names against the price book,
 //! collecting all problems so the author sees them in one go.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::Arc;
 
 use rust_decimal::Decimal;
+use schemars::JsonSchema;
 use serde::de::{MapAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 use serde_saphyr::Spanned;
@@ -23,91 +25,206 @@ pub const MAX_RAMP: usize = 120;
 
 // ---------------------------------------------------------------- raw
 
-#[derive(Debug, Deserialize)]
+// The raw types double as the source of `ier-gate schema`: doc comments
+// become descriptions, `deny_unknown_fields` becomes `additionalProperties:
+// false`, and `Spanned<T>` is described as plain `T` (`schemars(with)`).
+
+/// An ier-gate cost manifest: how one AI feature spends on inference (SPEC 2.1).
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(
+    title = "ier-gate cost manifest",
+    rename = "Manifest",
+    extend("anyOf" = [
+        { "required": ["workloads"] },
+        { "required": ["embeddings"] },
+        { "required": ["infrastructure"] }
+    ])
+)]
 pub(crate) struct RawManifest {
+    /// Format version; always 1.
+    #[schemars(schema_with = "version_schema")]
     version: Spanned<u32>,
+    /// Feature id: lowercase letters, digits and '-'; unique across manifests.
+    #[schemars(with = "String", pattern(r"^[a-z0-9][a-z0-9-]*$"), length(max = 64))]
     feature: Spanned<String>,
+    /// Display name.
     title: Option<String>,
+    /// Who answers for the feature, e.g. a GitHub team.
     owner: Option<String>,
+    /// Planned launch month, YYYY-MM (informational).
+    #[schemars(with = "Option<String>", pattern(r"^[0-9]{4}-(0[1-9]|1[0-2])$"))]
     launch: Option<Spanned<String>>,
     adoption: RawAdoption,
+    #[schemars(with = "RawRevenue")]
     revenue: Spanned<RawRevenue>,
+    /// LLM traffic.
     #[serde(default)]
+    #[schemars(with = "Vec<RawWorkload>")]
     workloads: Vec<Spanned<RawWorkload>>,
+    /// Embedding traffic.
     #[serde(default)]
+    #[schemars(with = "Vec<RawEmbedding>")]
     embeddings: Vec<Spanned<RawEmbedding>>,
+    /// Vector DB, GPU reservations, retrieval.
     #[serde(default)]
+    #[schemars(with = "Vec<RawInfra>")]
     infrastructure: Vec<Spanned<RawInfra>>,
+    #[schemars(with = "Option<RawMitigation>")]
     mitigation: Option<Spanned<RawMitigation>>,
 }
 
-#[derive(Debug, Deserialize)]
+fn version_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({ "description": "Format version; always 1.", "const": 1 })
+}
+
+/// Who uses the feature.
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Adoption")]
 struct RawAdoption {
+    /// Active users at steady state, > 0.
+    #[schemars(with = "Dec", extend("exclusiveMinimum" = 0))]
     users: Spanned<Dec>,
+    /// Share of `users` active in launch month 1, 2, ... (each in (0, 1]); the last value holds.
+    #[schemars(with = "Option<Vec<Share>>", length(min = 1, max = 120))]
     ramp: Option<Spanned<Vec<Spanned<Dec>>>>,
 }
 
-#[derive(Debug, Deserialize)]
+/// AI revenue the feature adds at steady state: `per_user_month` or `monthly`.
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Revenue", extend("minProperties" = 1, "maxProperties" = 1))]
 struct RawRevenue {
+    /// Per active user per month (may be 0).
+    #[schemars(with = "Option<Dec>", range(min = 0))]
     per_user_month: Option<Spanned<Dec>>,
+    /// Total per month.
+    #[schemars(with = "Option<Dec>", range(min = 0))]
     monthly: Option<Spanned<Dec>>,
 }
 
-#[derive(Debug, Deserialize)]
+/// One kind of LLM call: `model` or `route`, not both.
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(
+    rename = "Workload",
+    extend("oneOf" = [{ "required": ["model"] }, { "required": ["route"] }])
+)]
 struct RawWorkload {
+    /// Unique within the feature.
+    #[schemars(with = "String")]
     name: Spanned<String>,
+    /// A catalogue id or alias (`ier-gate prices`), or a model in .ier/prices.yaml.
+    #[schemars(with = "Option<String>")]
     model: Option<Spanned<String>>,
+    /// Model routing: shares in (0, 1] that sum to exactly 1.
+    #[schemars(with = "Option<Vec<RawLeg>>", length(min = 1))]
     route: Option<Spanned<Vec<Spanned<RawLeg>>>>,
+    #[schemars(with = "RawCalls")]
     calls_per_user_month: Spanned<RawCalls>,
+    /// Mean input tokens per call.
+    #[schemars(with = "Dec", range(min = 0))]
     input_tokens: Spanned<Dec>,
+    /// Mean output tokens per call.
+    #[schemars(with = "Dec", range(min = 0))]
     output_tokens: Spanned<Dec>,
+    /// The prompt-cacheable prefix, <= input_tokens.
+    #[schemars(with = "Option<Dec>", range(min = 0))]
     cached_input_tokens: Option<Spanned<Dec>>,
+    /// Share of calls that hit the cache, [0, 1]; required when cached_input_tokens > 0.
+    #[schemars(with = "Option<Dec>", range(min = 0, max = 1))]
     cache_hit_rate: Option<Spanned<Dec>>,
     cache_ttl: Option<CacheTtl>,
+    /// Sent through the provider's batch API.
+    #[schemars(with = "Option<bool>")]
     batch: Option<Spanned<bool>>,
 }
 
-#[derive(Debug, Deserialize)]
+/// One model of a route.
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "RouteLeg")]
 struct RawLeg {
+    /// A catalogue id or alias, or a model in .ier/prices.yaml.
+    #[schemars(with = "String")]
     model: Spanned<String>,
+    /// Share of calls, in (0, 1].
+    #[schemars(with = "Share")]
     share: Spanned<Dec>,
 }
 
-#[derive(Debug, Deserialize)]
+/// Embedding traffic for one model.
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Embedding")]
 struct RawEmbedding {
+    /// A catalogue embedding id, or one in .ier/prices.yaml.
+    #[schemars(with = "String")]
     model: Spanned<String>,
+    /// Follows adoption.
+    #[schemars(with = "Option<Dec>", range(min = 0))]
     tokens_per_user_month: Option<Spanned<Dec>>,
+    /// Fixed volume, e.g. re-indexing.
+    #[schemars(with = "Option<Dec>", range(min = 0))]
     tokens_per_month: Option<Spanned<Dec>>,
 }
 
-#[derive(Debug, Deserialize)]
+/// Infrastructure cost: `monthly`, `per_user_month` or both.
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(
+    rename = "Infrastructure",
+    extend("anyOf" = [{ "required": ["monthly"] }, { "required": ["per_user_month"] }])
+)]
 struct RawInfra {
+    #[schemars(with = "String")]
     name: Spanned<String>,
+    /// Fixed from launch month 1; does not follow the ramp.
+    #[schemars(with = "Option<Dec>", range(min = 0))]
     monthly: Option<Spanned<Dec>>,
+    /// Follows adoption.
+    #[schemars(with = "Option<Dec>", range(min = 0))]
     per_user_month: Option<Spanned<Dec>>,
 }
 
-#[derive(Debug, Deserialize)]
+/// A plan that can turn a fail above the warning line into a warn (where the policy accepts it).
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Mitigation", extend("required" = ["plan"]))]
 struct RawMitigation {
+    /// What will be done, by when.
+    #[schemars(with = "Option<String>")]
     plan: Option<Spanned<String>>,
     owner: Option<String>,
+    /// YYYY-MM.
+    #[schemars(with = "Option<String>", pattern(r"^[0-9]{4}-(0[1-9]|1[0-2])$"))]
     due: Option<Spanned<String>>,
 }
 
+/// A share in (0, 1], for the schema.
+struct Share;
+
+impl JsonSchema for Share {
+    fn inline_schema() -> bool {
+        true
+    }
+    fn schema_name() -> Cow<'static, str> {
+        "Share".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "type": "number", "exclusiveMinimum": 0, "maximum": 1 })
+    }
+}
+
 /// Which cache-write price applies.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Default)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Default, JsonSchema)]
 pub enum CacheTtl {
+    /// The 5-minute cache write price (default).
     #[default]
     #[serde(rename = "5m")]
     FiveMinutes,
+    /// The 1-hour cache write price.
     #[serde(rename = "1h")]
     OneHour,
 }
@@ -120,6 +237,48 @@ enum RawCalls {
         p50: Spanned<Dec>,
         p95: Spanned<Dec>,
     },
+}
+
+impl JsonSchema for RawCalls {
+    fn schema_name() -> Cow<'static, str> {
+        "Calls".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "Calls per active user per month: a mean, or a log-normal distribution given by its percentiles (0 < p50 <= p95).",
+            "oneOf": [
+                { "type": "number", "minimum": 0 },
+                {
+                    "type": "object",
+                    "properties": {
+                        "p50": { "type": "number", "exclusiveMinimum": 0 },
+                        "p95": { "type": "number", "exclusiveMinimum": 0 }
+                    },
+                    "required": ["p50", "p95"],
+                    "additionalProperties": false
+                }
+            ]
+        })
+    }
+}
+
+/// The JSON Schema of a manifest, for editors and `check-jsonschema`.
+pub fn json_schema() -> serde_json::Value {
+    let schema = schemars::SchemaGenerator::default().into_root_schema_for::<RawManifest>();
+    // Put `$schema`, `title` and `description` first, for people reading it.
+    match schema.to_value() {
+        serde_json::Value::Object(mut rest) => {
+            let mut out = serde_json::Map::new();
+            for key in ["$schema", "title", "description"] {
+                if let Some(v) = rest.remove(key) {
+                    out.insert(key.to_string(), v);
+                }
+            }
+            out.extend(rest);
+            serde_json::Value::Object(out)
+        }
+        other => other,
+    }
 }
 
 impl<'de> Deserialize<'de> for RawCalls {

@@ -90,6 +90,18 @@ impl serde::de::Visitor<'_> for DecVisitor {
     }
 }
 
+impl schemars::JsonSchema for Dec {
+    fn inline_schema() -> bool {
+        true
+    }
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Decimal".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "type": "number" })
+    }
+}
+
 impl<'de> Deserialize<'de> for Dec {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         d.deserialize_str(DecVisitor)
@@ -166,6 +178,14 @@ impl Ratio {
             Ratio::Finite(d) => serde_json::Value::String(round(*d, 4).to_string()),
             Ratio::Inf => serde_json::Value::String("inf".into()),
             Ratio::Undefined => serde_json::Value::Null,
+        }
+    }
+
+    /// Text form with `dp` places: `4.386:1`.
+    pub fn display_dp(&self, dp: u32) -> String {
+        match self {
+            Ratio::Finite(d) => format!("{}:1", fixed(*d, dp)),
+            other => other.display(),
         }
     }
 

@@ -86,6 +86,20 @@ struct RawMitigation {
 #[serde(deny_unknown_fields)]
 struct RawScenarios {
     price_shock: Option<Spanned<Dec>>,
+    #[serde(default)]
+    named: Vec<Spanned<RawScenario>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawScenario {
+    name: Spanned<String>,
+    adoption: Option<Spanned<Dec>>,
+    calls: Option<Spanned<Dec>>,
+    token_prices: Option<Spanned<Dec>>,
+    revenue: Option<Spanned<Dec>>,
+    clears: Option<Spanned<String>>,
+    level: Option<ScenarioLevel>,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -138,6 +152,55 @@ pub enum CommentMode {
     Off,
 }
 
+/// What a failing scenario does to the verdict.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum ScenarioLevel {
+    #[default]
+    Warn,
+    Fail,
+}
+
+/// The line a scenario's gate value must clear.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Threshold {
+    Warning,
+    Floor,
+    Value(Decimal),
+}
+
+/// A stress scenario: multipliers on the changed features' adoption, calls
+/// and revenue, and on token prices (the projection's and the baseline's
+/// inference alike).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Scenario {
+    pub name: String,
+    pub adoption: Decimal,
+    pub calls: Decimal,
+    pub token_prices: Decimal,
+    pub revenue: Decimal,
+    pub clears: Threshold,
+    pub level: ScenarioLevel,
+    /// Written as `price_shock: x`.
+    pub shorthand: bool,
+}
+
+impl Scenario {
+    /// `price_shock: 0.5`: token prices ×1.5, warn below the launch floor.
+    pub fn price_shock(shock: Decimal) -> Scenario {
+        Scenario {
+            name: "price_shock".into(),
+            adoption: Decimal::ONE,
+            calls: Decimal::ONE,
+            token_prices: Decimal::ONE + shock,
+            revenue: Decimal::ONE,
+            clears: Threshold::Floor,
+            level: ScenarioLevel::Warn,
+            shorthand: true,
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Zones {
     pub warning: Decimal,
@@ -175,7 +238,8 @@ pub struct Policy {
     pub min_p95_user_ier: Option<Decimal>,
     pub mitigation_accepted: bool,
     pub mitigation_label: Option<String>,
-    pub price_shock: Option<Decimal>,
+    /// `price_shock` first (when set), then the named scenarios.
+    pub scenarios: Vec<Scenario>,
     pub comment_mode: CommentMode,
     pub comment_on_change: bool,
     pub manifests: Vec<String>,
@@ -200,7 +264,7 @@ impl Policy {
             min_p95_user_ier: Some(Decimal::ONE),
             mitigation_accepted: false,
             mitigation_label: None,
-            price_shock: None,
+            scenarios: Vec::new(),
             comment_mode: CommentMode::Update,
             comment_on_change: true,
             manifests: vec![DEFAULT_MANIFESTS.to_string()],
@@ -322,6 +386,83 @@ pub fn load(file: &Arc<SourceFile>, diags: &mut Diags) -> Option<Policy> {
         }
         v
     });
+    let mut scenarios: Vec<Scenario> = price_shock.map(Scenario::price_shock).into_iter().collect();
+    for sc in &raw.scenarios.named {
+        let v = &sc.value;
+        let name = v.name.value.trim().to_string();
+        if !crate::manifest::is_feature_id(&name) || name == "price_shock" {
+            err(
+                "invalid-scenario-name",
+                v.name.referenced,
+                format!(
+                    "scenario name `{}` must be lowercase letters, digits and '-'",
+                    name.escape_debug()
+                ),
+                "invalid name",
+            );
+        } else if scenarios.iter().any(|s| s.name == name) {
+            err(
+                "duplicate-scenario",
+                v.name.referenced,
+                format!("scenario `{name}` is named twice"),
+                "duplicate name",
+            );
+        }
+        let mut factor = |f: &Option<Spanned<Dec>>, what: &str, zero_ok: bool| match f {
+            None => Decimal::ONE,
+            Some(x) => {
+                let d = x.value.get();
+                if d < Decimal::ZERO || (d.is_zero() && !zero_ok) || d > Decimal::ONE_HUNDRED {
+                    err(
+                        "scenario-factor-out-of-range",
+                        x.referenced,
+                        format!(
+                            "{what} multiplier {d} is outside {}100]",
+                            if zero_ok { "[0, " } else { "(0, " }
+                        ),
+                        "a multiplier: 1.5 means +50%",
+                    );
+                }
+                d
+            }
+        };
+        let adoption = factor(&v.adoption, "adoption", false);
+        let calls = factor(&v.calls, "calls", true);
+        let token_prices = factor(&v.token_prices, "token_prices", false);
+        let revenue = factor(&v.revenue, "revenue", true);
+        let clears = match &v.clears {
+            None => Threshold::Floor,
+            Some(c) => match c.value.trim() {
+                "warning" => Threshold::Warning,
+                "floor" => Threshold::Floor,
+                other => match crate::num::parse_decimal(other) {
+                    Ok(d) if d > Decimal::ZERO => Threshold::Value(d),
+                    _ => {
+                        err(
+                            "invalid-threshold",
+                            c.referenced,
+                            format!(
+                                "`{}` is not `warning`, `floor` or a positive ratio",
+                                other.escape_debug()
+                            ),
+                            "expected warning, floor or a number",
+                        );
+                        Threshold::Floor
+                    }
+                },
+            },
+        };
+        scenarios.push(Scenario {
+            name,
+            adoption,
+            calls,
+            token_prices,
+            revenue,
+            clears,
+            level: v.level.unwrap_or_default(),
+            shorthand: false,
+        });
+    }
     let manifests = match &raw.paths.manifests {
         Some(globs) => {
             if globs.value.is_empty() {
@@ -358,7 +499,7 @@ pub fn load(file: &Arc<SourceFile>, diags: &mut Diags) -> Option<Policy> {
         min_p95_user_ier: min_p95,
         mitigation_accepted: raw.mitigation.accepted.unwrap_or(false),
         mitigation_label: raw.mitigation.label.filter(|l| !l.trim().is_empty()),
-        price_shock,
+        scenarios,
         comment_mode: raw.comment.mode.unwrap_or_default(),
         comment_on_change: raw.comment.on_change.unwrap_or(true),
         manifests,

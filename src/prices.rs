@@ -17,8 +17,13 @@ use crate::diagnostic::{nearest, Diag, Diags, Site, SourceFile};
 use crate::month::Date;
 use crate::num::Dec;
 
-/// The catalogue shipped inside the binary.
+/// The catalogue as finance and platform engineers edit it.
 pub const CATALOGUE_YAML: &str = include_str!("../data/catalogue.yaml");
+
+/// The same catalogue as JSON, which is what the binary reads: parsing the
+/// YAML took more than half of a small check's time. A test keeps the two
+/// identical (`UPDATE_CATALOGUE=1 cargo test --lib catalogue` rewrites it).
+pub const CATALOGUE_JSON: &str = include_str!("../data/catalogue.json");
 
 // ---------------------------------------------------------------- raw files
 
@@ -68,6 +73,10 @@ struct RawCatalogueModel {
     source: String,
     checked: String,
     note: Option<String>,
+    /// The provider retires the model on this day (YYYY-MM-DD).
+    deprecated: Option<String>,
+    /// The model the provider names as its replacement.
+    successor: Option<String>,
     periods: Vec<RawPeriod>,
 }
 
@@ -87,9 +96,42 @@ struct RawCatalogue {
 pub(crate) struct RawOverrides {
     version: Spanned<u32>,
     #[serde(default)]
-    models: BTreeMap<String, Spanned<RawPeriod>>,
+    models: BTreeMap<String, Spanned<RawOverride>>,
     #[serde(default)]
-    embeddings: BTreeMap<String, Spanned<RawPeriod>>,
+    embeddings: BTreeMap<String, Spanned<RawOverride>>,
+}
+
+/// One model of `.ier/prices.yaml`: a price period (serde's `flatten` does
+/// not mix with `deny_unknown_fields`, so the fields are repeated) and the
+/// model's lifecycle.
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawOverride {
+    effective_from: Option<Spanned<String>>,
+    input: Option<Spanned<Dec>>,
+    output: Option<Spanned<Dec>>,
+    cache_write: Option<Spanned<Dec>>,
+    cache_write_1h: Option<Spanned<Dec>>,
+    cache_read: Option<Spanned<Dec>>,
+    batch: Option<RawSet>,
+    tiers: Option<Vec<Spanned<RawTier>>>,
+    deprecated: Option<Spanned<String>>,
+    successor: Option<Spanned<String>>,
+}
+
+impl RawOverride {
+    fn period(&self) -> RawPeriod {
+        RawPeriod {
+            effective_from: self.effective_from.clone(),
+            input: self.input.clone(),
+            output: self.output.clone(),
+            cache_write: self.cache_write.clone(),
+            cache_write_1h: self.cache_write_1h.clone(),
+            cache_read: self.cache_read.clone(),
+            batch: self.batch.clone(),
+            tiers: self.tiers.clone(),
+        }
+    }
 }
 
 // ---------------------------------------------------------------- domain
@@ -142,14 +184,14 @@ impl PriceSet {
     }
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Tier {
     pub above_input_tokens: Decimal,
     pub standard: PriceSet,
     pub batch: Option<PriceSet>,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Period {
     pub effective_from: Option<Date>,
     pub standard: PriceSet,
@@ -164,7 +206,7 @@ pub enum Kind {
     Embedding,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ModelPrices {
     pub id: String,
     pub kind: Kind,
@@ -175,8 +217,12 @@ pub struct ModelPrices {
     pub note: Option<String>,
     /// Ascending by `effective_from` (the first may have none).
     pub periods: Vec<Period>,
-    /// Set when `.ier/prices.yaml` changed or added this model.
+    /// Set when `.ier/prices.yaml` changed or added this model's prices.
     pub overridden: bool,
+    /// The day the provider retires the model.
+    pub deprecated: Option<Date>,
+    /// Canonical id of the replacement the provider names.
+    pub successor: Option<String>,
 }
 
 impl ModelPrices {
@@ -298,8 +344,23 @@ pub enum Lookup<'a> {
 impl PriceBook {
     /// The built-in catalogue alone.
     pub fn builtin() -> Result<PriceBook, Diag> {
+        let raw: RawCatalogue = serde_json::from_str(CATALOGUE_JSON).map_err(|e| {
+            Diag::error(
+                "invalid-catalogue",
+                format!("the built-in catalogue does not parse: {e}"),
+            )
+        })?;
+        PriceBook::from_catalogue(raw, &SourceFile::new("<built-in catalogue>", ""))
+    }
+
+    /// The catalogue from its YAML source (tests compare it with the JSON).
+    pub fn builtin_from_yaml() -> Result<PriceBook, Diag> {
         let file = SourceFile::new("<built-in catalogue>", CATALOGUE_YAML);
         let raw: RawCatalogue = crate::yaml::parse(&file)?;
+        PriceBook::from_catalogue(raw, &file)
+    }
+
+    fn from_catalogue(raw: RawCatalogue, file: &Arc<SourceFile>) -> Result<PriceBook, Diag> {
         let mut diags = Diags::default();
         let mut book = PriceBook {
             as_of: raw.as_of.clone(),
@@ -319,8 +380,23 @@ impl PriceBook {
                 let periods = m
                     .periods
                     .iter()
-                    .map(|p| convert_period(p, &file, &mut diags))
+                    .map(|p| convert_period(p, file, &mut diags))
                     .collect();
+                let deprecated = m.deprecated.as_deref().map(|d| {
+                    Date::parse(d).ok_or_else(|| {
+                        Diag::error(
+                            "invalid-date",
+                            format!("catalogue: `{}` deprecated `{d}` is not a date", m.id),
+                        )
+                    })
+                });
+                let deprecated = match deprecated.transpose() {
+                    Ok(d) => d,
+                    Err(d) => {
+                        diags.push(d);
+                        None
+                    }
+                };
                 let model = ModelPrices {
                     id: m.id.clone(),
                     kind,
@@ -331,8 +407,29 @@ impl PriceBook {
                     note: m.note,
                     periods,
                     overridden: false,
+                    deprecated,
+                    successor: m.successor,
                 };
                 book.insert(model);
+            }
+        }
+        // A successor names a model of the same kind; store its canonical id.
+        let links: Vec<(String, Kind, String)> = book
+            .models
+            .values()
+            .filter_map(|m| m.successor.clone().map(|s| (m.id.clone(), m.kind, s)))
+            .collect();
+        for (id, kind, succ) in links {
+            match book.names.get(&(kind_key(kind), succ.clone())).cloned() {
+                Some(canonical) => {
+                    if let Some(m) = book.models.get_mut(&id) {
+                        m.successor = Some(canonical);
+                    }
+                }
+                None => diags.push(Diag::error(
+                    "unknown-successor",
+                    format!("catalogue: `{id}` names an unknown successor `{succ}`"),
+                )),
             }
         }
         match diags.0.into_iter().next() {
@@ -364,9 +461,35 @@ impl PriceBook {
                 ),
             );
         }
+        let mut lifecycle: Vec<(Kind, String, Spanned<String>)> = Vec::new();
         for (kind, entries) in [(Kind::Llm, raw.models), (Kind::Embedding, raw.embeddings)] {
             for (name, entry) in entries {
                 let site = Site::new(file, entry.referenced);
+                let deprecated = entry.value.deprecated.as_ref().and_then(|d| {
+                    let parsed = Date::parse(&d.value);
+                    if parsed.is_none() {
+                        diags.push(
+                            Diag::error("invalid-date", format!("`{}` is not a date", d.value))
+                                .at(&Site::new(file, d.referenced), "expected YYYY-MM-DD"),
+                        );
+                    }
+                    parsed
+                });
+                if let Some(s) = &entry.value.successor {
+                    lifecycle.push((kind, name.clone(), s.clone()));
+                }
+                let has_prices = entry.value.input.is_some()
+                    || entry.value.output.is_some()
+                    || entry.value.cache_write.is_some()
+                    || entry.value.cache_write_1h.is_some()
+                    || entry.value.cache_read.is_some()
+                    || entry.value.batch.is_some()
+                    || entry.value.tiers.is_some();
+                let entry = Spanned {
+                    value: entry.value.period(),
+                    referenced: entry.referenced,
+                    defined: entry.defined,
+                };
                 if let Some(ef) = &entry.value.effective_from {
                     diags.push(
                         Diag::error("override-dated", "price overrides carry no dates")
@@ -396,7 +519,11 @@ impl PriceBook {
                                 p.tiers = ov.tiers.clone();
                             }
                         }
-                        model.overridden = true;
+                        // A lifecycle-only entry changes no price.
+                        model.overridden |= has_prices;
+                        if deprecated.is_some() {
+                            model.deprecated = deprecated;
+                        }
                     }
                     None => {
                         if ov.standard.input.is_none()
@@ -423,8 +550,42 @@ impl PriceBook {
                                 ..ov
                             }],
                             overridden: true,
+                            deprecated,
+                            successor: None,
                         });
                     }
+                }
+            }
+        }
+        // Successors resolve once every override model exists.
+        for (kind, name, succ) in lifecycle {
+            let Some(id) = self.names.get(&(kind_key(kind), name)).cloned() else {
+                continue;
+            };
+            match self.lookup(kind, &succ.value) {
+                Lookup::Found(s) if s.id == id => diags.push(
+                    Diag::error("unknown-successor", format!("`{id}` cannot succeed itself"))
+                        .at(&Site::new(file, succ.referenced), "the same model"),
+                ),
+                Lookup::Found(s) => {
+                    let canonical = s.id.clone();
+                    if let Some(m) = self.models.get_mut(&id) {
+                        m.successor = Some(canonical);
+                    }
+                }
+                Lookup::Unknown { suggestions } => {
+                    let names: Vec<&str> = suggestions.iter().map(String::as_str).collect();
+                    diags.push(
+                        Diag::error(
+                            "unknown-successor",
+                            format!("unknown successor `{}`", succ.value),
+                        )
+                        .at(
+                            &Site::new(file, succ.referenced),
+                            "not in the catalogue or this file",
+                        )
+                        .help(crate::diagnostic::suggestion_help(&names)),
+                    );
                 }
             }
         }
@@ -573,6 +734,33 @@ mod tests {
     }
 
     #[test]
+    fn json_catalogue_is_the_yaml_catalogue() {
+        let value: serde_json::Value =
+            serde_saphyr::from_str(CATALOGUE_YAML).expect("the YAML parses");
+        let json = serde_json::to_string_pretty(&value).expect("serializes") + "\n";
+        if std::env::var_os("UPDATE_CATALOGUE").is_some() {
+            std::fs::write(
+                concat!(env!("CARGO_MANIFEST_DIR"), "/data/catalogue.json"),
+                &json,
+            )
+            .expect("writes");
+            return;
+        }
+        assert!(
+            CATALOGUE_JSON == json,
+            "data/catalogue.json is stale: run UPDATE_CATALOGUE=1 cargo test --lib catalogue"
+        );
+        // every price survives the round trip exactly
+        let (from_json, from_yaml) = (
+            book(),
+            PriceBook::builtin_from_yaml().expect("the YAML catalogue is valid"),
+        );
+        assert_eq!(from_json.as_of, from_yaml.as_of);
+        assert!(from_json.models().eq(from_yaml.models()));
+        assert_eq!(from_json.names, from_yaml.names);
+    }
+
+    #[test]
     fn builtin_catalogue_parses_and_is_dated() {
         let b = book();
         assert_eq!(b.as_of, "2026-11-29");
@@ -668,6 +856,50 @@ mod tests {
         let s46 = b.get("claude-sonnet-4-6").unwrap();
         assert_eq!(s46.period_on(on("2026-03-01")).unwrap().tiers.len(), 1);
         assert!(s46.period_on(on("2026-04-01")).unwrap().tiers.is_empty());
+    }
+
+    #[test]
+    fn overrides_carry_a_lifecycle() {
+        let mut b = book();
+        let f = SourceFile::new(
+            "prices.yaml",
+            "version: 1\nmodels:\n  claude-sonnet-4.5: { deprecated: 2027-03-01, successor: claude-sonnet-4.6 }\n  acme-70b: { input: 1, output: 1, deprecated: 2027-06-30, successor: acme-405b }\n  acme-405b: { input: 2, output: 2 }\n",
+        );
+        let mut d = Diags::default();
+        b.apply_overrides(&f, &mut d);
+        assert!(d.0.is_empty(), "{:?}", d.0);
+        let s45 = b.get("claude-sonnet-4-5").unwrap();
+        assert_eq!(s45.deprecated, Some(on("2027-03-01")));
+        // An alias resolves to the canonical id.
+        assert_eq!(s45.successor.as_deref(), Some("claude-sonnet-4-6"));
+        // A lifecycle-only entry changes no price.
+        assert!(!s45.overridden);
+        assert_eq!(
+            b.get("acme-70b").unwrap().successor.as_deref(),
+            Some("acme-405b")
+        );
+        assert_eq!(b.overridden(), vec!["acme-405b", "acme-70b"]);
+    }
+
+    #[test]
+    fn a_successor_must_exist_and_differ() {
+        let mut b = book();
+        let f = SourceFile::new(
+            "prices.yaml",
+            "version: 1\nmodels:\n  gpt-4o: { successor: gpt-4o }\n  claude-sonnet-4-5: { successor: claude-sonet-4-6, deprecated: 2027-13-01 }\nembeddings:\n  text-embedding-3-small: { successor: claude-sonnet-4-6 }\n",
+        );
+        let mut d = Diags::default();
+        b.apply_overrides(&f, &mut d);
+        let codes: Vec<&str> = d.0.iter().map(|x| x.code).collect();
+        assert_eq!(
+            codes,
+            vec![
+                "invalid-date",
+                "unknown-successor",
+                "unknown-successor",
+                "unknown-successor"
+            ]
+        );
     }
 
     #[test]

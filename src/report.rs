@@ -199,6 +199,10 @@ pub struct ScenarioReport {
     pub current: Ratio,
     pub gate_value: Ratio,
     pub zone: Option<Zone>,
+    /// The line it must clear, and what happens when it does not.
+    pub threshold: Decimal,
+    pub level: crate::policy::ScenarioLevel,
+    pub cleared: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -231,4 +235,8 @@ pub struct Report {
     pub catalogue_as_of: String,
     pub overridden_prices: Vec<String>,
     pub overrides_path: Option<String>,
+    /// What would make a failing change pass (empty when none is needed).
+    pub levers: Vec<crate::levers::Lever>,
+    /// The inputs that move the gate value most (a tornado), largest first.
+    pub sensitivity: Vec<crate::sensitivity::Sensitivity>,
 }

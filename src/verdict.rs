@@ -5,10 +5,10 @@ use rust_decimal::Decimal;
 
 use crate::baseline::Baseline;
 use crate::diagnostic::Diag;
-use crate::manifest::Manifest;
+use crate::manifest::{Calls, Manifest, Revenue};
 use crate::month::Month;
 use crate::num::{min_ratio, sum, Checked, Ratio};
-use crate::policy::{Basis, Policy};
+use crate::policy::{Basis, Policy, Scenario, ScenarioLevel, Threshold};
 use crate::prices::PriceBook;
 use crate::projection::{
     feature_month, power_users, top5_share, Adoption, FeatureMonth, ProjectionError,
@@ -157,6 +157,8 @@ pub fn marginal_ier(dr: Decimal, dc: Decimal) -> Ratio {
 
 /// The company's series under one scenario.
 struct Series {
+    /// (revenue, inference) of the window the gate reads, per projected month.
+    windows: Vec<(Decimal, Decimal)>,
     current_in_month: Ratio,
     current_t3m: Ratio,
     months: Vec<ProjectedMonth>,
@@ -174,7 +176,7 @@ pub fn t3m(window: &[(Decimal, Decimal)]) -> Result<Ratio, crate::num::Overflow>
 fn series(
     baseline: &Baseline,
     months: &[Month],
-    effects: &[Effect],
+    totals: &[(Decimal, Decimal)],
     basis: Basis,
     inference_factor: Decimal,
 ) -> Result<Series, ProjectionError> {
@@ -190,12 +192,18 @@ fn series(
 
     let mut rows: Vec<(Decimal, Decimal)> = tail.to_vec();
     let mut out = Vec::with_capacity(months.len());
-    for (i, &month) in months.iter().enumerate() {
-        let dr = sum(effects.iter().map(|e| e.deltas[i].0))?;
-        let dc = sum(effects.iter().map(|e| e.deltas[i].1))?;
+    let mut windows = Vec::with_capacity(months.len());
+    for (&month, &(dr, dc)) in months.iter().zip(totals) {
         let (r, c) = (r0.add_c(dr)?, c0.add_c(dc)?);
         rows.push((r, c));
         let window = &rows[rows.len().saturating_sub(3)..];
+        windows.push(match basis {
+            Basis::InMonth => (r, c),
+            Basis::T3m => (
+                sum(window.iter().map(|w| w.0))?,
+                sum(window.iter().map(|w| w.1))?,
+            ),
+        });
         out.push(ProjectedMonth {
             month,
             revenue: r,
@@ -211,6 +219,7 @@ fn series(
     let gate = min_ratio(out.iter().map(pick));
     let gate_month = out.iter().find(|p| pick(p) == gate).map(|p| p.month);
     Ok(Series {
+        windows,
         current_in_month,
         current_t3m,
         months: out,
@@ -248,6 +257,173 @@ fn location(site: &crate::diagnostic::Site) -> Option<(String, u64, u64)> {
     Some((site.file.path.clone(), site.line, site.column))
 }
 
+/// The calendar months of the horizon: the months after the latest
+/// baseline month.
+pub fn horizon(policy: &Policy, baseline: &Baseline) -> Vec<Month> {
+    let latest = baseline.latest().month;
+    (1..=policy.horizon_months)
+        .map(|k| latest.plus(k))
+        .collect()
+}
+
+/// A change under a scenario: its features' adoption, calls and revenue
+/// multiplied (token prices are applied when it is projected).
+fn stress(c: &Change, sc: &Scenario) -> Change {
+    let scale = |m: &Manifest| {
+        let mut m = m.clone();
+        // Saturating: a product too large for a decimal overflows in the
+        // projection, which reports it, instead of panicking here.
+        m.users = m.users.saturating_mul(sc.adoption);
+        for w in &mut m.workloads {
+            w.calls = match w.calls {
+                Calls::Mean(x) => Calls::Mean(x.saturating_mul(sc.calls)),
+                Calls::Dist { p50, p95 } => Calls::Dist {
+                    p50: p50.saturating_mul(sc.calls),
+                    p95: p95.saturating_mul(sc.calls),
+                },
+            };
+        }
+        // a fixed monthly amount does not grow with adoption
+        m.revenue = match m.revenue {
+            Revenue::PerUserMonth(p) => Revenue::PerUserMonth(p.saturating_mul(sc.revenue)),
+            Revenue::Monthly(v) => Revenue::Monthly(v.saturating_mul(sc.revenue)),
+        };
+        m
+    };
+    Change {
+        head: c.head.as_ref().map(scale),
+        base: c.base.as_ref().map(scale),
+        ..c.clone()
+    }
+}
+
+/// "token prices and baseline inference +50%", "adoption ×1.5, calls ×1.2".
+fn describe(sc: &Scenario) -> String {
+    if sc.shorthand {
+        let shock = sc.token_prices - Decimal::ONE;
+        return format!(
+            "token prices and baseline inference {}{}%",
+            if shock >= Decimal::ZERO { "+" } else { "" },
+            crate::num::fixed(shock * Decimal::ONE_HUNDRED, 0)
+        );
+    }
+    let parts: Vec<String> = [
+        ("adoption", sc.adoption),
+        ("calls", sc.calls),
+        ("token prices", sc.token_prices),
+        ("revenue", sc.revenue),
+    ]
+    .iter()
+    .filter(|(_, f)| *f != Decimal::ONE)
+    .map(|(n, f)| format!("{n} ×{}", f.normalize()))
+    .collect();
+    if parts.is_empty() {
+        "no change".into()
+    } else {
+        parts.join(", ")
+    }
+}
+
+/// The PR's effect summed over its changes, per projected month.
+fn totals(
+    deltas: &[Vec<(Decimal, Decimal)>],
+    months: usize,
+) -> Result<Vec<(Decimal, Decimal)>, ProjectionError> {
+    (0..months)
+        .map(|m| {
+            Ok((
+                sum(deltas.iter().map(|d| d[m].0))?,
+                sum(deltas.iter().map(|d| d[m].1))?,
+            ))
+        })
+        .collect()
+}
+
+/// The company's projection, kept in parts so that one change can be
+/// swapped for an edited one at the cost of projecting that change alone.
+/// Levers and sensitivity ask it "what if".
+pub struct GateModel<'a> {
+    policy: &'a Policy,
+    baseline: &'a Baseline,
+    book: &'a PriceBook,
+    months: Vec<Month>,
+    deltas: Vec<Vec<(Decimal, Decimal)>>,
+    totals: Vec<(Decimal, Decimal)>,
+}
+
+impl<'a> GateModel<'a> {
+    pub fn new(
+        policy: &'a Policy,
+        baseline: &'a Baseline,
+        book: &'a PriceBook,
+        changes: &[Change],
+    ) -> Result<Self, ProjectionError> {
+        let months = horizon(policy, baseline);
+        let deltas = changes
+            .iter()
+            .map(|c| effect(c, book, &months, Decimal::ONE).map(|e| e.deltas))
+            .collect::<Result<Vec<_>, _>>()?;
+        let totals = totals(&deltas, months.len())?;
+        Ok(GateModel {
+            policy,
+            baseline,
+            book,
+            months,
+            deltas,
+            totals,
+        })
+    }
+
+    pub fn policy(&self) -> &Policy {
+        self.policy
+    }
+
+    pub fn book(&self) -> &PriceBook {
+        self.book
+    }
+
+    pub fn last_month(&self) -> Option<Month> {
+        self.months.last().copied()
+    }
+
+    /// The (revenue, inference) windows the gate reads, one per projected
+    /// month, with change `i` replaced by `c`.
+    pub fn windows_with(
+        &self,
+        i: usize,
+        c: &Change,
+    ) -> Result<Vec<(Decimal, Decimal)>, ProjectionError> {
+        let new = effect(c, self.book, &self.months, Decimal::ONE)?.deltas;
+        let mut totals = Vec::with_capacity(self.totals.len());
+        for ((t, old), n) in self.totals.iter().zip(&self.deltas[i]).zip(&new) {
+            totals.push((t.0.sub_c(old.0)?.add_c(n.0)?, t.1.sub_c(old.1)?.add_c(n.1)?));
+        }
+        Ok(series(
+            self.baseline,
+            &self.months,
+            &totals,
+            self.policy.basis,
+            Decimal::ONE,
+        )?
+        .windows)
+    }
+
+    /// The gate value with change `i` replaced by `c`.
+    pub fn gate_with(&self, i: usize, c: &Change) -> Result<Ratio, ProjectionError> {
+        Ok(min_ratio(
+            self.windows_with(i, c)?
+                .into_iter()
+                .map(|(r, c)| Ratio::of(r, c)),
+        ))
+    }
+
+    /// A change's (dR, dC) in the last month of the horizon.
+    pub fn delta_at_horizon(&self, c: &Change) -> Result<(Decimal, Decimal), ProjectionError> {
+        let e = effect(c, self.book, &self.months, Decimal::ONE)?;
+        Ok(e.deltas.last().copied().unwrap_or_default())
+    }
+}
+
 /// Evaluates the gate. Errors are projection problems (overflow, a price
 /// missing in a month), reported like input errors.
 pub fn evaluate(inp: &Inputs) -> Result<Report, Vec<Diag>> {
@@ -256,21 +432,13 @@ pub fn evaluate(inp: &Inputs) -> Result<Report, Vec<Diag>> {
     let months: Vec<Month> = (1..=policy.horizon_months)
         .map(|k| latest.plus(k))
         .collect();
-    let shock = policy.price_shock.map(|s| Decimal::ONE + s);
 
     let mut errors = Vec::new();
     let mut effects = Vec::with_capacity(inp.changes.len());
-    let mut shocked = Vec::new();
     for c in inp.changes {
         match effect(c, inp.book, &months, Decimal::ONE) {
             Ok(e) => effects.push(e),
             Err(e) => errors.push(projection_diag(c, e)),
-        }
-        if let Some(f) = shock {
-            match effect(c, inp.book, &months, f) {
-                Ok(e) => shocked.push(e),
-                Err(e) => errors.push(projection_diag(c, e)),
-            }
         }
     }
     if !errors.is_empty() {
@@ -282,14 +450,38 @@ pub fn evaluate(inp: &Inputs) -> Result<Report, Vec<Diag>> {
             "the company projection overflows a decimal",
         )]
     };
-    let main = series(inp.baseline, &months, &effects, policy.basis, Decimal::ONE)
-        .map_err(|_| overflow())?;
-    let scenario = match shock {
-        Some(f) => {
-            Some(series(inp.baseline, &months, &shocked, policy.basis, f).map_err(|_| overflow())?)
+    let deltas: Vec<Vec<(Decimal, Decimal)>> = effects.iter().map(|e| e.deltas.clone()).collect();
+    let main = series(
+        inp.baseline,
+        &months,
+        &totals(&deltas, months.len()).map_err(|_| overflow())?,
+        policy.basis,
+        Decimal::ONE,
+    )
+    .map_err(|_| overflow())?;
+    let mut stressed = Vec::with_capacity(policy.scenarios.len());
+    for sc in &policy.scenarios {
+        let changes: Vec<Change> = inp.changes.iter().map(|c| stress(c, sc)).collect();
+        let mut deltas = Vec::with_capacity(changes.len());
+        for c in &changes {
+            deltas.push(
+                effect(c, inp.book, &months, sc.token_prices)
+                    .map_err(|e| vec![projection_diag(c, e)])?
+                    .deltas,
+            );
         }
-        None => None,
-    };
+        let totals = totals(&deltas, months.len()).map_err(|_| overflow())?;
+        stressed.push(
+            series(
+                inp.baseline,
+                &months,
+                &totals,
+                policy.basis,
+                sc.token_prices,
+            )
+            .map_err(|_| overflow())?,
+        );
+    }
 
     let zones = &policy.zones;
     let cur = match policy.basis {
@@ -531,31 +723,48 @@ pub fn evaluate(inp: &Inputs) -> Result<Report, Vec<Diag>> {
         }
     }
     let mut scenarios = Vec::new();
-    if let (Some(s), Some(shock)) = (&scenario, policy.price_shock) {
-        let sg = s.gate;
-        let name = "price_shock".to_string();
-        let description = format!(
-            "token prices and baseline inference {}{}%",
-            if shock >= Decimal::ZERO { "+" } else { "" },
-            crate::num::fixed(shock * Decimal::ONE_HUNDRED, 0)
-        );
-        if !inp.changes.is_empty() && !sg.at_least(floor) {
-            reasons.push(Reason {
-                level: Level::Warning,
-                code: "price-shock-below-floor",
-                message: format!("with {description}, the projected {basis} IER falls to {}, below the launch floor {floor}:1", sg.display()),
-                location: None,
+    let mut scenario_fails = false;
+    for (sc, st) in policy.scenarios.iter().zip(&stressed) {
+        let sg = st.gate;
+        let description = describe(sc);
+        let (line, line_name) = match sc.clears {
+            Threshold::Warning => (zones.warning, "the warning line"),
+            Threshold::Floor => (floor, "the launch floor"),
+            Threshold::Value(v) => (v, "its threshold"),
+        };
+        let cleared = sg.at_least(line);
+        if !inp.changes.is_empty() && !cleared {
+            let fail = sc.level == ScenarioLevel::Fail;
+            scenario_fails |= fail;
+            let level = if fail { Level::Error } else { Level::Warning };
+            reasons.push(if sc.shorthand {
+                Reason {
+                    level,
+                    code: "price-shock-below-floor",
+                    message: format!("with {description}, the projected {basis} IER falls to {}, below the launch floor {floor}:1", sg.display()),
+                    location: None,
+                }
+            } else {
+                Reason {
+                    level,
+                    code: "scenario-below-threshold",
+                    message: format!("scenario `{}` ({description}): the projected {basis} IER falls to {}, below {line_name} {}:1", sc.name, sg.display(), line.normalize()),
+                    location: None,
+                }
             });
         }
         scenarios.push(ScenarioReport {
-            name,
+            name: sc.name.clone(),
             description,
             current: match policy.basis {
-                Basis::InMonth => s.current_in_month,
-                Basis::T3m => s.current_t3m,
+                Basis::InMonth => st.current_in_month,
+                Basis::T3m => st.current_t3m,
             },
             gate_value: sg,
             zone: Zone::of(sg, zones),
+            threshold: line,
+            level: sc.level,
+            cleared,
         });
     }
     for path in inp.edited_config {
@@ -569,7 +778,9 @@ pub fn evaluate(inp: &Inputs) -> Result<Report, Vec<Diag>> {
         });
     }
 
-    let verdict = if verdict == Verdict::Pass && reasons.iter().any(|r| r.level == Level::Warning) {
+    let verdict = if scenario_fails && !inp.changes.is_empty() {
+        Verdict::Fail
+    } else if verdict == Verdict::Pass && reasons.iter().any(|r| r.level == Level::Warning) {
         Verdict::Warn
     } else {
         verdict
@@ -579,7 +790,7 @@ pub fn evaluate(inp: &Inputs) -> Result<Report, Vec<Diag>> {
         [one] => one.month.to_string(),
         _ => format!("{}..{}", tail[0].month, tail[tail.len() - 1].month),
     };
-    Ok(Report {
+    let mut report = Report {
         verdict,
         currency: inp.baseline.currency.clone(),
         zones: *zones,
@@ -614,5 +825,18 @@ pub fn evaluate(inp: &Inputs) -> Result<Report, Vec<Diag>> {
         catalogue_as_of: inp.book.as_of.clone(),
         overridden_prices: inp.book.overridden(),
         overrides_path: inp.book.overrides_path.clone(),
-    })
+        levers: Vec::new(),
+        sensitivity: Vec::new(),
+    };
+    let model = GateModel {
+        policy,
+        baseline: inp.baseline,
+        book: inp.book,
+        totals: totals(&deltas, months.len()).map_err(|_| overflow())?,
+        months,
+        deltas,
+    };
+    report.levers = crate::levers::levers(&model, inp.changes, &report);
+    report.sensitivity = crate::sensitivity::sensitivity(&model, inp.changes, &report);
+    Ok(report)
 }

@@ -1749,3 +1749,256 @@ fn shipped_examples_give_their_documented_verdicts() {
     assert_eq!(mitigated.mitigation, MitigationStatus::Applied);
     assert_eq!(mitigated.projected.gate_value, fail.projected.gate_value);
 }
+
+// ------------------------------------------------------------------ levers
+
+/// Every lever reported for the failing example, applied to the manifest's
+/// YAML, brings the gate value to the floor or just above it.
+#[test]
+fn each_lever_applied_to_the_yaml_lands_on_the_floor() {
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/launch-fail");
+    let policy = std::fs::read_to_string(src.join(".ier/policy.yaml")).unwrap();
+    let baseline = std::fs::read_to_string(src.join(".ier/baseline.yaml")).unwrap();
+    let manifest = std::fs::read_to_string(src.join("ai-features/invoice-autopilot.yaml")).unwrap();
+    let repo = Repo::new(&policy, &baseline);
+    repo.write("ai-features/invoice-autopilot.yaml", &manifest);
+    let r = repo.run();
+    assert_eq!(r.verdict, Verdict::Fail);
+    let kinds: Vec<&str> = r.levers.iter().map(|l| l.lever).collect();
+    assert!(
+        kinds.contains(&"calls") && kinds.contains(&"revenue-per-user"),
+        "{kinds:?}"
+    );
+    for l in &r.levers {
+        let to: Decimal = l.to.parse().unwrap_or_default();
+        let edited = match (l.lever, l.workload.as_deref()) {
+            ("calls", None) => manifest
+                .replace(
+                    "calls_per_user_month: 90 ",
+                    &format!("calls_per_user_month: {} ", dec!(90) * to),
+                )
+                .replace(
+                    "{ p50: 15, p95: 90 }",
+                    &format!("{{ p50: {}, p95: {} }}", dec!(15) * to, dec!(90) * to),
+                ),
+            ("workload-calls", Some("extract-and-match")) => manifest.replace(
+                "calls_per_user_month: 90 ",
+                &format!("calls_per_user_month: {to} "),
+            ),
+            ("workload-calls", Some("ask-about-invoice")) => {
+                // a distribution keeps its shape: p50 and p95 scale with the mean
+                let mean = ier_gate::projection::mean_calls(&ier_gate::manifest::Calls::Dist {
+                    p50: dec!(15),
+                    p95: dec!(90),
+                })
+                .unwrap();
+                let s = to / mean;
+                manifest.replace(
+                    "{ p50: 15, p95: 90 }",
+                    &format!("{{ p50: {}, p95: {} }}", dec!(15) * s, dec!(90) * s),
+                )
+            }
+            ("output-tokens", Some("extract-and-match")) => {
+                manifest.replace("output_tokens: 1200", &format!("output_tokens: {to}"))
+            }
+            ("output-tokens", Some("ask-about-invoice")) => {
+                manifest.replace("output_tokens: 500", &format!("output_tokens: {to}"))
+            }
+            ("cache-hit-rate", Some(_)) => {
+                manifest.replace("cache_hit_rate: 0.7", &format!("cache_hit_rate: {to}"))
+            }
+            ("revenue-per-user", None) => {
+                manifest.replace("per_user_month: 5.00", &format!("per_user_month: {to}"))
+            }
+            ("route-share", Some(w)) => {
+                let current = if w == "extract-and-match" {
+                    "claude-sonnet-4-5"
+                } else {
+                    "claude-haiku-4-5"
+                };
+                manifest.replacen(
+                    &format!("    model: {current}\n"),
+                    &format!("    route:\n      - {{ model: {current}, share: {} }}\n      - {{ model: {}, share: {to} }}\n", Decimal::ONE - to, l.message.rsplit(' ').next().unwrap()),
+                    1,
+                )
+            }
+            ("model", Some(_)) => {
+                manifest.replacen("model: claude-sonnet-4-5", &format!("model: {}", l.to), 1)
+            }
+            other => panic!("no YAML edit for lever {other:?}"),
+        };
+        assert_ne!(
+            edited, manifest,
+            "the edit for {} changed nothing",
+            l.message
+        );
+        repo.write("ai-features/invoice-autopilot.yaml", &edited);
+        let after = repo.run();
+        let g = fin(after.projected.gate_value);
+        assert!(g >= dec!(8) && g < dec!(8.001), "{}: gate {g}", l.message);
+        assert_eq!(after.verdict, Verdict::Pass, "{}", l.message);
+        assert_eq!(
+            fin(l.resulting_ier).round_dp(6),
+            g.round_dp(6),
+            "{}",
+            l.message
+        );
+    }
+}
+
+#[test]
+fn no_lever_when_the_change_passes() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/launch-mitigated");
+    let r = ier_gate::check::run(&ier_gate::check::CheckOptions {
+        root,
+        ..Default::default()
+    })
+    .unwrap();
+    assert_eq!(r.verdict, Verdict::Warn);
+    assert!(r.levers.is_empty());
+}
+
+// ------------------------------------------------------------------ sensitivity
+
+/// Each tornado row is the gate value of the manifest with that one input
+/// moved 20%: re-running the check on the edited YAML gives the same value.
+#[test]
+fn sensitivity_rows_match_edited_manifests() {
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/acme");
+    let policy = std::fs::read_to_string(src.join(".ier/policy.yaml")).unwrap();
+    let baseline = std::fs::read_to_string(src.join(".ier/baseline.yaml")).unwrap();
+    let manifest = std::fs::read_to_string(src.join("ai-features/meeting-summaries.yaml")).unwrap();
+    let repo = Repo::new(&policy, &baseline);
+    repo.write("ai-features/meeting-summaries.yaml", &manifest);
+    let r = repo.run();
+    assert!(!r.sensitivity.is_empty());
+    // ranked by swing, largest first
+    let swings: Vec<Decimal> = r.sensitivity.iter().filter_map(|x| x.swing).collect();
+    assert!(swings.windows(2).all(|w| w[0] >= w[1]), "{swings:?}");
+    let row = |input: &str| {
+        r.sensitivity
+            .iter()
+            .find(|x| x.input == input)
+            .unwrap_or_else(|| panic!("no row {input}"))
+    };
+    let gate_of = |edited: String| {
+        repo.write("ai-features/meeting-summaries.yaml", &edited);
+        repo.run().projected.gate_value
+    };
+    // per_user_month 8.00 -> 6.40 and 9.60
+    let rev = row("revenue.per_user_month");
+    assert_eq!(
+        rev.low,
+        gate_of(manifest.replace("per_user_month: 8.00", "per_user_month: 6.40"))
+    );
+    assert_eq!(
+        rev.high,
+        gate_of(manifest.replace("per_user_month: 8.00", "per_user_month: 9.60"))
+    );
+    // summarize: 40 calls -> 32 and 48; more calls, lower IER
+    let calls = row("summarize.calls_per_user_month");
+    assert_eq!(
+        calls.low,
+        gate_of(manifest.replace("calls_per_user_month: 40", "calls_per_user_month: 32"))
+    );
+    assert_eq!(
+        calls.high,
+        gate_of(manifest.replace("calls_per_user_month: 40", "calls_per_user_month: 48"))
+    );
+    assert!(fin(calls.high) < fin(calls.low));
+}
+
+// ------------------------------------------------------------------ scenario bands
+
+/// 1000 users paying 2 a month; each makes 10 haiku calls of 1000 input and
+/// 100 output tokens: (1000 * 1 + 100 * 5) / 1e6 = 0.0015 a call, 0.015 a
+/// user, 15 for 1000 users; plus a vector DB of 2000 a month (fixed) and 0.5
+/// per user.
+const BAND_FEATURE: &str = "
+    version: 1
+    feature: band
+    adoption: { users: 1000 }
+    revenue: { per_user_month: 2 }
+    workloads:
+      - name: w
+        model: claude-haiku-4-5
+        calls_per_user_month: 10
+        input_tokens: 1000
+        output_tokens: 100
+    infrastructure:
+      - { name: db, monthly: 2000, per_user_month: 0.5 }
+    ";
+
+#[test]
+fn named_scenarios_multiply_adoption_calls_prices_and_revenue() {
+    let policy = policy_yaml(
+        "
+        scenarios:
+          named:
+            - { name: high-adoption, adoption: 1.5, calls: 2, clears: warning, level: fail }
+            - { name: discount, revenue: 0.5, token_prices: 2, clears: 9.8 }
+        ",
+    );
+    let repo = Repo::new(&policy, &ier10());
+    repo.manifest("band", BAND_FEATURE);
+    let r = repo.run();
+    // main: R = 100000 + 2000 = 102000; C = 10000 + 15 + 2000 + 500 = 12515
+    assert_eq!(r.projected.gate_value, Ratio::of(dec!(102000), dec!(12515)));
+    // high-adoption: users 1500, calls 20: LLM 1500 * 20 * 0.0015 = 45;
+    // infra 2000 + 0.5 * 1500 = 2750; revenue 2 * 1500 = 3000
+    // G = 103000 / (10000 + 45 + 2750) = 103000 / 12795 = 8.0500 >= 5: cleared
+    let high = &r.scenarios[0];
+    assert_eq!(high.name, "high-adoption");
+    assert_eq!(high.gate_value, Ratio::of(dec!(103000), dec!(12795)));
+    assert_eq!(high.threshold, dec!(5));
+    assert!(high.cleared);
+    // discount: revenue 1000; token prices ×2 on the projection (LLM 30) and
+    // on the baseline's inference (20000); infra is no token price (2500)
+    // G = 101000 / (20000 + 30 + 2500) = 101000 / 22530 = 4.4829 < 9.8
+    let discount = &r.scenarios[1];
+    assert_eq!(discount.gate_value, Ratio::of(dec!(101000), dec!(22530)));
+    assert_eq!(discount.current, Ratio::of(dec!(100000), dec!(20000)));
+    assert!(!discount.cleared);
+    // a warn-level scenario adds a warning: G = 8.15 clears the floor, so
+    // rule 2 passes and the warning makes it a warn
+    assert_eq!(reason(&r, "scenario-below-threshold").level, Level::Warning);
+    assert_eq!(r.verdict, Verdict::Warn);
+}
+
+#[test]
+fn a_fail_level_scenario_fails_the_gate() {
+    // the same feature, but high adoption must clear 8.1 at level fail:
+    // 103000 / 12795 = 8.0500 < 8.1
+    let policy = policy_yaml(
+        "
+        mitigation: { accepted: true }
+        scenarios:
+          named:
+            - { name: high-adoption, adoption: 1.5, calls: 2, clears: 8.1, level: fail }
+        ",
+    );
+    let repo = Repo::new(&policy, &ier10());
+    repo.manifest("band", BAND_FEATURE);
+    let r = repo.run();
+    assert!(r.projected.gate_value.at_least(dec!(8)));
+    let why = reason(&r, "scenario-below-threshold");
+    assert_eq!(why.level, Level::Error);
+    assert_eq!(r.verdict, Verdict::Fail);
+    // with no changed manifest the scenario does not judge anything
+    std::fs::remove_file(repo.root().join("ai-features/band.yaml")).unwrap();
+    assert_eq!(repo.run().verdict, Verdict::Pass);
+}
+
+#[test]
+fn monthly_revenue_does_not_grow_with_adoption() {
+    let policy = policy_yaml("scenarios:\n  named:\n    - { name: more-users, adoption: 2 }\n");
+    let repo = Repo::new(&policy, &ier10());
+    repo.write("ai-features/a.yaml", &flat("a", "1000", "100", None));
+    let r = repo.run();
+    // fixed revenue 1000 and fixed infra 100 do not scale: same as the main case
+    assert_eq!(r.scenarios[0].gate_value, r.projected.gate_value);
+    assert_eq!(
+        r.scenarios[0].gate_value,
+        Ratio::of(dec!(101000), dec!(10100))
+    );
+}

@@ -6,6 +6,7 @@ use std::fmt::Write;
 use rust_decimal::Decimal;
 
 use super::md_escape as esc;
+use super::{md_code, md_prose as prose};
 use crate::num::{fixed, money, percent, Ratio};
 use crate::report::*;
 
@@ -62,12 +63,19 @@ pub fn render(r: &Report) -> String {
         let _ = writeln!(
             s,
             "- {icon} {} <sub>`{}`</sub>",
-            esc(&reason.message),
+            prose(&reason.message),
             reason.code
         );
     }
     let _ = writeln!(s);
 
+    if !r.levers.is_empty() {
+        let _ = writeln!(s, "**To pass**, any one of:\n");
+        for l in &r.levers {
+            let _ = writeln!(s, "- {} → {}", prose(&l.message), ratio(l.resulting_ier));
+        }
+        let _ = writeln!(s);
+    }
     let _ = writeln!(
         s,
         "| | revenue | inference | IER | zone | inference share |"
@@ -171,18 +179,57 @@ pub fn render(r: &Report) -> String {
         }
     }
 
-    if !r.scenarios.is_empty() {
-        let _ = writeln!(s, "### Stress scenarios\n");
-        let _ = writeln!(s, "| scenario | current | projected | zone |");
-        let _ = writeln!(s, "|---|---:|---:|---|");
-        for sc in &r.scenarios {
+    if !r.sensitivity.is_empty() {
+        let max = r
+            .sensitivity
+            .iter()
+            .filter_map(|x| x.swing)
+            .max()
+            .unwrap_or_default();
+        let _ = writeln!(s, "### What moves the gate value most (each input ±20%)\n");
+        let _ = writeln!(s, "| input | −20% | +20% | swing | |");
+        let _ = writeln!(s, "|---|---:|---:|---:|---|");
+        for x in &r.sensitivity {
             let _ = writeln!(
                 s,
-                "| {} | {} | {} | {} |",
-                esc(&sc.description),
+                "| {} {} | {} | {} | {} | {} |",
+                md_code(&x.feature),
+                md_code(&x.input),
+                x.low.display_dp(3),
+                x.high.display_dp(3),
+                x.swing
+                    .map(|d| fixed(d, 3))
+                    .unwrap_or_else(|| "unbounded".into()),
+                super::bar(x.swing, max, 20)
+            );
+        }
+        let _ = writeln!(s);
+    }
+    if !r.scenarios.is_empty() {
+        let _ = writeln!(s, "### Stress scenarios\n");
+        let _ = writeln!(
+            s,
+            "| scenario | current | projected | zone | must clear | |"
+        );
+        let _ = writeln!(s, "|---|---:|---:|---|---:|---|");
+        for sc in &r.scenarios {
+            let name = if sc.name == "price_shock" {
+                esc(&sc.description)
+            } else {
+                format!("`{}`: {}", esc(&sc.name), esc(&sc.description))
+            };
+            let result = match (sc.cleared, sc.level) {
+                (true, _) => "✅",
+                (false, crate::policy::ScenarioLevel::Warn) => "⚠️",
+                (false, crate::policy::ScenarioLevel::Fail) => "❌",
+            };
+            let _ = writeln!(
+                s,
+                "| {name} | {} | {} | {} | {}:1 | {result} |",
                 ratio(sc.current),
                 ratio(sc.gate_value),
-                zone(sc.zone)
+                zone(sc.zone),
+                sc.threshold.normalize()
             );
         }
         let _ = writeln!(s);
@@ -196,13 +243,16 @@ pub fn render(r: &Report) -> String {
         MitigationStatus::NotAccepted => {
             Some("plans are present, but the policy does not accept mitigation".to_string())
         }
-        MitigationStatus::Missing(why) => Some(format!("not accepted: {}", esc(why))),
+        MitigationStatus::Missing(why) => Some(format!("not accepted: {}", prose(why))),
     };
     if let Some(m) = mitigation {
         let _ = writeln!(s, "**Mitigation**: {m}\n");
     }
 
     if !p.months.is_empty() {
+        let _ = writeln!(s, "### Trajectory\n");
+        s.push_str(&super::chart::mermaid(r));
+        let _ = writeln!(s);
         let _ = writeln!(
             s,
             "<details><summary>Trajectory over {} months</summary>\n",

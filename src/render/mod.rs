@@ -2,6 +2,7 @@
 //! turn it into text for a terminal, JSON for machines and Markdown for the
 //! pull request comment and job summary.
 
+pub mod chart;
 pub mod json;
 pub mod markdown;
 pub mod text;
@@ -52,6 +53,55 @@ pub(crate) fn plan_line(m: &crate::report::MitigationReport, esc: fn(&str) -> St
     format!("Mitigation plan{owner}{due}: {}", esc(&m.plan))
 }
 
+/// A bar of `width` cells for `value` out of `max`, for the tornado.
+pub(crate) fn bar(
+    value: Option<rust_decimal::Decimal>,
+    max: rust_decimal::Decimal,
+    width: u32,
+) -> String {
+    use rust_decimal::prelude::ToPrimitive;
+    let cells = match value {
+        None => width,
+        Some(v) if v.is_zero() => 0,
+        Some(_) if max.is_zero() => 1,
+        Some(v) => (v * rust_decimal::Decimal::from(width) / max)
+            .round()
+            .to_u32()
+            .unwrap_or(0)
+            .clamp(1, width),
+    };
+    "█".repeat(cells as usize)
+}
+
+/// For sentences ier-gate writes around manifest text (reasons, levers):
+/// keeps their `code` spans and parentheses, but still lets no HTML, link,
+/// image, @mention or table break through.
+pub fn md_prose(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '@' => out.push_str("@\u{200B}"),
+            '|' | '[' | ']' | '\\' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '\n' | '\r' | '\t' => out.push(' '),
+            c if c.is_control() || is_bidi(c) => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A code span holding manifest text: backticks inside become quotes so the
+/// span cannot be closed early; the rest as [`md_prose`].
+pub fn md_code(s: &str) -> String {
+    format!("`{}`", md_prose(&s.replace('`', "'")))
+}
+
 /// Makes text from a manifest inert on a terminal: no escape sequences, no
 /// bidirectional overrides.
 pub fn term_escape(s: &str) -> String {
@@ -76,6 +126,16 @@ mod tests {
         assert_eq!(md_escape("a|b"), "a\\|b");
         assert_eq!(md_escape("<!-- ier-gate -->"), "&lt;\\!-- ier-gate --&gt;");
         assert_eq!(md_escape("x\u{202E}y\n"), "xy ");
+    }
+
+    #[test]
+    fn prose_keeps_code_spans_but_nothing_active() {
+        assert_eq!(md_prose("`a` (b)"), "`a` (b)");
+        assert_eq!(
+            md_prose("<img src=x> @jane [x](http://e)|"),
+            "&lt;img src=x&gt; @\u{200B}jane \\[x\\](http://e)\\|"
+        );
+        assert_eq!(md_code("a`b"), "`a'b`");
     }
 
     #[test]

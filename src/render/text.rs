@@ -83,6 +83,28 @@ pub fn render(r: &Report, color: bool) -> String {
             .unwrap_or_default(),
         r.launch_floor.normalize()
     );
+    if let (Some(first), Some(last)) = (p.months.first(), p.months.last()) {
+        let spark = super::chart::sparkline(r, &|v, ch| {
+            let code = if v.below(r.zones.warning) {
+                "31"
+            } else if v.below(r.launch_floor) {
+                "33"
+            } else {
+                "32"
+            };
+            c.wrap(code, &ch.to_string())
+        });
+        let _ = writeln!(
+            s,
+            "  trajectory {:<23} {}  {} to {}; below the launch floor in {} of {} months",
+            format!("{}..{}", first.month, last.month),
+            spark.bars,
+            spark.low.display(),
+            spark.high.display(),
+            spark.below_floor,
+            p.months.len()
+        );
+    }
     for sc in &r.scenarios {
         let _ = writeln!(
             s,
@@ -167,6 +189,41 @@ pub fn render(r: &Report, color: bool) -> String {
             Level::Error => c.wrap("31", "error"),
         };
         let _ = writeln!(s, "  {tag}[{}]: {}", reason.code, esc(&reason.message));
+    }
+    if !r.sensitivity.is_empty() {
+        let max = r
+            .sensitivity
+            .iter()
+            .filter_map(|x| x.swing)
+            .max()
+            .unwrap_or_default();
+        let _ = writeln!(s, "\n  what moves the gate value most (each input ±20%):");
+        let rows: Vec<_> = r.sensitivity.iter().take(6).collect();
+        let names: Vec<String> = rows
+            .iter()
+            .map(|x| format!("{}: {}", esc(&x.feature), esc(&x.input)))
+            .collect();
+        let width = names.iter().map(|n| n.chars().count()).max().unwrap_or(0);
+        for (x, name) in rows.iter().zip(&names) {
+            let _ = writeln!(
+                s,
+                "    {name:<width$} {:>9} .. {:<9} {}",
+                x.low.display_dp(3),
+                x.high.display_dp(3),
+                super::bar(x.swing, max, 20)
+            );
+        }
+    }
+    if !r.levers.is_empty() {
+        let _ = writeln!(s, "\n  to pass, any one of:");
+        for l in &r.levers {
+            let _ = writeln!(
+                s,
+                "    - {} (IER {})",
+                esc(&l.message),
+                l.resulting_ier.display()
+            );
+        }
     }
     match &r.mitigation {
         MitigationStatus::NotNeeded => {}

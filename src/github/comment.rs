@@ -1,0 +1,458 @@
+//! The pull request comment: one per workflow job (the marker's key), kept
+//! up to date, never overwritten by an older run.
+//!
+//! The marker `<!-- ier-gate:KEY run=RUN_ID -->` opens the body. The key
+//! separates two workflows or matrix legs; the run id orders runs, so a
+//! slow older run that finishes last leaves the newer comment alone. Only
+//! comments by a bot or a repository member count as ours: anybody can
+//! paste a marker into a comment.
+
+use http::Method;
+use serde::Deserialize;
+use serde_json::json;
+
+use super::api::{Api, ApiError};
+use super::env::Repo;
+use crate::policy::CommentMode;
+
+/// GitHub's limit on a comment body, in characters.
+pub const MAX_BODY_CHARS: usize = 65_536;
+/// Comment pages read when looking for the marker (100 comments a page).
+const MAX_COMMENT_PAGES: usize = 50;
+/// Older comments hidden or deleted in one run.
+const MAX_CLEANUP: usize = 10;
+
+const MARKER_PREFIX: &str = "<!-- ier-gate:";
+
+pub fn marker(key: &str, run_id: u64) -> String {
+    format!("{MARKER_PREFIX}{key} run={run_id} -->")
+}
+
+/// The key and run id of a body that opens with our marker.
+pub fn parse_marker(body: &str) -> Option<(String, u64)> {
+    let rest = body.trim_start().strip_prefix(MARKER_PREFIX)?;
+    let line = rest.split('\n').next()?;
+    let inner = line.trim_end().strip_suffix("-->")?.trim_end();
+    let (key, run) = inner.rsplit_once(" run=")?;
+    Some((key.to_string(), run.parse().ok()?))
+}
+
+/// The marker, then the report, cut to GitHub's limit with a pointer to the
+/// job summary, which holds it whole.
+pub fn body(key: &str, run_id: u64, markdown: &str, summary_url: &str) -> String {
+    let head = marker(key, run_id);
+    let total = head.chars().count() + 1 + markdown.chars().count();
+    if total <= MAX_BODY_CHARS {
+        return format!("{head}\n{markdown}");
+    }
+    let note = format!(
+        "\n\n---\n\n**This report is too long for a comment and was cut here.** The whole report is in the [job summary]({summary_url}).\n"
+    );
+    // Room for the marker, the note and the closing tags of any open
+    // `<details>` the cut leaves behind.
+    let budget =
+        MAX_BODY_CHARS.saturating_sub(head.chars().count() + 1 + note.chars().count() + 64);
+    let cut: String = markdown.chars().take(budget).collect();
+    let cut = match cut.rfind('\n') {
+        Some(i) if i > 0 => cut[..i].to_string(),
+        _ => cut,
+    };
+    let open = cut.matches("<details>").count();
+    let closed = cut.matches("</details>").count();
+    let closers = "\n</details>".repeat(open.saturating_sub(closed).min(4));
+    format!("{head}\n{cut}{closers}{note}")
+}
+
+/// Makes a report from an untrusted file safe to post with a write token:
+/// no mentions that ping, no HTML beyond the tags the renderer writes, no
+/// forged marker.
+pub fn harden(markdown: &str) -> String {
+    const ALLOWED: [&str; 6] = [
+        "<details>",
+        "</details>",
+        "<summary>",
+        "</summary>",
+        "<sub>",
+        "</sub>",
+    ];
+    let mut out = String::with_capacity(markdown.len());
+    let mut rest = markdown;
+    while let Some(c) = rest.chars().next() {
+        match c {
+            '<' if !ALLOWED.iter().any(|t| rest.starts_with(t)) => out.push_str("&lt;"),
+            '@' if !rest[1..].starts_with('\u{200B}') => out.push_str("@\u{200B}"),
+            c => out.push(c),
+        }
+        rest = &rest[c.len_utf8()..];
+    }
+    out
+}
+
+#[derive(Clone, Debug, Deserialize)]
+pub struct User {
+    pub login: String,
+    #[serde(rename = "type", default)]
+    pub kind: String,
+}
+
+/// A comment as the REST API lists it (only the fields we read).
+#[derive(Clone, Debug, Deserialize)]
+pub struct IssueComment {
+    pub id: u64,
+    #[serde(default)]
+    pub node_id: String,
+    #[serde(default)]
+    pub body: Option<String>,
+    #[serde(default)]
+    pub html_url: String,
+    #[serde(default)]
+    pub user: Option<User>,
+    #[serde(default)]
+    pub author_association: Option<String>,
+}
+
+/// One of our earlier comments.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Ours {
+    pub id: u64,
+    pub node_id: String,
+    pub run: u64,
+}
+
+/// Whether a comment's author could have been this gate: a bot (the
+/// Actions token, a GitHub App) or someone with write access (a personal
+/// token).
+fn trusted(c: &IssueComment) -> bool {
+    let bot = c.user.as_ref().is_some_and(|u| u.kind == "Bot");
+    let member = matches!(
+        c.author_association.as_deref(),
+        Some("OWNER" | "MEMBER" | "COLLABORATOR")
+    );
+    bot || member
+}
+
+/// Our comments with this key, oldest first.
+pub fn ours(comments: &[IssueComment], key: &str) -> Vec<Ours> {
+    let mut found: Vec<Ours> = comments
+        .iter()
+        .filter(|c| trusted(c))
+        .filter_map(|c| {
+            let (k, run) = parse_marker(c.body.as_deref()?)?;
+            (k == key).then(|| Ours {
+                id: c.id,
+                node_id: c.node_id.clone(),
+                run,
+            })
+        })
+        .collect();
+    found.sort_by_key(|o| (o.run, o.id));
+    found
+}
+
+/// What to do about the comment.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Plan {
+    /// Nothing to post; the reason is for the log.
+    Nothing(String),
+    Update(u64),
+    /// Post a new comment, then hide or delete these older ones.
+    Create {
+        hide: Vec<Ours>,
+        delete: Vec<Ours>,
+    },
+}
+
+/// Decides from the mode, our earlier comments and whether a manifest
+/// changed. `run_id` 0 means "unknown" and orders before nothing.
+pub fn plan(
+    mode: CommentMode,
+    existing: &[Ours],
+    run_id: u64,
+    changed: bool,
+    on_change: bool,
+) -> Plan {
+    if mode == CommentMode::Off {
+        return Plan::Nothing("comments are off (comment.mode: off)".into());
+    }
+    if let Some(newer) = existing
+        .iter()
+        .rev()
+        .find(|o| run_id != 0 && o.run > run_id)
+    {
+        return Plan::Nothing(format!(
+            "a newer run ({}) already commented; this run ({run_id}) leaves its comment alone",
+            newer.run
+        ));
+    }
+    let latest = existing.last();
+    if on_change && !changed {
+        // Nothing to report, but an earlier report on this PR is now stale.
+        return match (mode, latest) {
+            (CommentMode::Update, Some(o)) => Plan::Update(o.id),
+            _ => Plan::Nothing(
+                "no manifest changed, and `comment.on_change` is true: no comment".into(),
+            ),
+        };
+    }
+    let older = || -> Vec<Ours> { existing.iter().rev().take(MAX_CLEANUP).cloned().collect() };
+    match (mode, latest) {
+        (CommentMode::Update, Some(o)) => Plan::Update(o.id),
+        (CommentMode::Update | CommentMode::New, _) => Plan::Create {
+            hide: vec![],
+            delete: vec![],
+        },
+        (CommentMode::HideAndNew, _) => Plan::Create {
+            hide: older(),
+            delete: vec![],
+        },
+        (CommentMode::DeleteAndNew, _) => Plan::Create {
+            hide: vec![],
+            delete: older(),
+        },
+        (CommentMode::Off, _) => Plan::Nothing(String::new()),
+    }
+}
+
+/// What became of the comment.
+#[derive(Clone, Debug)]
+pub enum Published {
+    Created { url: String, notes: Vec<String> },
+    Updated { url: String },
+    Skipped(String),
+    Failed(ApiError),
+}
+
+impl Published {
+    pub fn url(&self) -> Option<&str> {
+        match self {
+            Published::Created { url, .. } | Published::Updated { url } => Some(url),
+            _ => None,
+        }
+    }
+}
+
+/// What the comment step needs to know.
+pub struct Request<'a> {
+    pub repo: &'a Repo,
+    pub pr: u64,
+    pub key: &'a str,
+    pub run_id: u64,
+    pub mode: CommentMode,
+    pub on_change: bool,
+    pub changed: bool,
+    pub markdown: &'a str,
+    pub summary_url: &'a str,
+}
+
+const MINIMIZE: &str = "mutation($id: ID!) { minimizeComment(input: {subjectId: $id, classifier: OUTDATED}) { minimizedComment { isMinimized } } }";
+
+fn html_url(v: &serde_json::Value) -> String {
+    v.get("html_url")
+        .and_then(serde_json::Value::as_str)
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// Finds our comment and creates, updates, hides or deletes as the mode
+/// says. Never fails the run: the outcome says what happened.
+pub async fn publish(api: &Api, req: &Request<'_>) -> Published {
+    if req.mode == CommentMode::Off {
+        return Published::Skipped("comments are off (comment.mode: off)".into());
+    }
+    let (owner, name) = (&req.repo.owner, &req.repo.name);
+    let list = format!(
+        "/repos/{owner}/{name}/issues/{}/comments?per_page=100",
+        req.pr
+    );
+    let comments: Vec<IssueComment> = match api.get_pages(&list, MAX_COMMENT_PAGES).await {
+        Ok(c) => c,
+        Err(e) => return Published::Failed(e),
+    };
+    let existing = ours(&comments, req.key);
+    let text = body(req.key, req.run_id, req.markdown, req.summary_url);
+    match plan(req.mode, &existing, req.run_id, req.changed, req.on_change) {
+        Plan::Nothing(why) => Published::Skipped(why),
+        Plan::Update(id) => {
+            let path = format!("/repos/{owner}/{name}/issues/comments/{id}");
+            match api
+                .write(Method::PATCH, &path, &json!({ "body": text }))
+                .await
+            {
+                Ok(v) => Published::Updated { url: html_url(&v) },
+                Err(e) => Published::Failed(e),
+            }
+        }
+        Plan::Create { hide, delete } => {
+            let path = format!("/repos/{owner}/{name}/issues/{}/comments", req.pr);
+            let created = match api
+                .write(Method::POST, &path, &json!({ "body": text }))
+                .await
+            {
+                Ok(v) => v,
+                Err(e) => return Published::Failed(e),
+            };
+            // Older comments go only once the new one stands.
+            let mut notes = Vec::new();
+            for o in hide.iter().filter(|o| !o.node_id.is_empty()) {
+                if let Err(e) = api.graphql(MINIMIZE, json!({ "id": o.node_id })).await {
+                    notes.push(format!("could not hide comment {}: {e}", o.id));
+                }
+            }
+            for o in &delete {
+                let path = format!("/repos/{owner}/{name}/issues/comments/{}", o.id);
+                if let Err(e) = api.delete(&path).await {
+                    notes.push(format!("could not delete comment {}: {e}", o.id));
+                }
+            }
+            Published::Created {
+                url: html_url(&created),
+                notes,
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn comment(id: u64, body: &str, bot: bool) -> IssueComment {
+        IssueComment {
+            id,
+            node_id: format!("IC_{id}"),
+            body: Some(body.into()),
+            html_url: String::new(),
+            user: Some(User {
+                login: if bot {
+                    "github-actions[bot]"
+                } else {
+                    "mallory"
+                }
+                .into(),
+                kind: if bot { "Bot" } else { "User" }.into(),
+            }),
+            author_association: Some(if bot { "NONE" } else { "CONTRIBUTOR" }.into()),
+        }
+    }
+
+    #[test]
+    fn the_marker_round_trips() {
+        let m = marker("IER/gate", 42);
+        assert_eq!(m, "<!-- ier-gate:IER/gate run=42 -->");
+        assert_eq!(
+            parse_marker(&format!("{m}\n## report")),
+            Some(("IER/gate".into(), 42))
+        );
+        assert_eq!(parse_marker("> <!-- ier-gate:IER/gate run=42 -->"), None);
+    }
+
+    #[test]
+    fn only_trusted_comments_with_our_key_count() {
+        let c = [
+            comment(1, &marker("k", 5), true),
+            comment(2, &marker("other", 9), true),
+            comment(3, &marker("k", 999), false),
+            comment(4, "no marker", true),
+        ];
+        assert_eq!(
+            ours(&c, "k"),
+            vec![Ours {
+                id: 1,
+                node_id: "IC_1".into(),
+                run: 5
+            }]
+        );
+    }
+
+    fn o(id: u64, run: u64) -> Ours {
+        Ours {
+            id,
+            node_id: format!("IC_{id}"),
+            run,
+        }
+    }
+
+    #[test]
+    fn plans_follow_the_mode() {
+        use CommentMode::*;
+        assert_eq!(plan(Update, &[o(7, 1)], 2, true, true), Plan::Update(7));
+        assert_eq!(
+            plan(Update, &[], 2, true, true),
+            Plan::Create {
+                hide: vec![],
+                delete: vec![]
+            }
+        );
+        assert_eq!(
+            plan(HideAndNew, &[o(7, 1)], 2, true, true),
+            Plan::Create {
+                hide: vec![o(7, 1)],
+                delete: vec![]
+            }
+        );
+        assert_eq!(
+            plan(DeleteAndNew, &[o(7, 1)], 2, true, true),
+            Plan::Create {
+                hide: vec![],
+                delete: vec![o(7, 1)]
+            }
+        );
+        assert!(matches!(plan(Off, &[], 2, true, true), Plan::Nothing(_)));
+    }
+
+    #[test]
+    fn an_older_run_never_overwrites_a_newer_one() {
+        for mode in [
+            CommentMode::Update,
+            CommentMode::New,
+            CommentMode::HideAndNew,
+        ] {
+            assert!(matches!(
+                plan(mode, &[o(7, 10)], 9, true, true),
+                Plan::Nothing(_)
+            ));
+        }
+        // A re-run of the same run updates its own comment.
+        assert_eq!(
+            plan(CommentMode::Update, &[o(7, 10)], 10, true, true),
+            Plan::Update(7)
+        );
+    }
+
+    #[test]
+    fn no_change_posts_nothing_but_refreshes_a_stale_comment() {
+        assert!(matches!(
+            plan(CommentMode::Update, &[], 2, false, true),
+            Plan::Nothing(_)
+        ));
+        assert_eq!(
+            plan(CommentMode::Update, &[o(7, 1)], 2, false, true),
+            Plan::Update(7)
+        );
+        assert!(matches!(
+            plan(CommentMode::New, &[o(7, 1)], 2, false, true),
+            Plan::Nothing(_)
+        ));
+    }
+
+    #[test]
+    fn long_bodies_are_cut_with_a_pointer_to_the_summary() {
+        let md = format!("<details>\n{}", "| row | é |\n".repeat(MAX_BODY_CHARS / 5));
+        let b = body("k", 1, &md, "https://github.com/o/r/actions/runs/1");
+        assert!(b.chars().count() <= MAX_BODY_CHARS);
+        assert!(b.starts_with("<!-- ier-gate:k run=1 -->\n<details>"));
+        assert!(b.contains("</details>"));
+        assert!(b.contains("(https://github.com/o/r/actions/runs/1)"));
+        let short = body("k", 1, "hi", "u");
+        assert_eq!(short, "<!-- ier-gate:k run=1 -->\nhi");
+    }
+
+    #[test]
+    fn untrusted_reports_are_made_inert() {
+        assert_eq!(
+            harden("<img src=x> @jane <details><sub>x</sub></details> <!-- ier-gate:k run=9 -->"),
+            "&lt;img src=x> @\u{200B}jane <details><sub>x</sub></details> &lt;!-- ier-gate:k run=9 -->"
+        );
+        assert_eq!(harden("@\u{200B}jane"), "@\u{200B}jane");
+    }
+}

@@ -1,0 +1,459 @@
+//! "What would it take": for a feature whose change breaks the launch floor
+//! (or the feature floor), the single-lever changes that bring it back.
+//!
+//! Every lever moves one input `x` of one manifest, and the company's revenue
+//! and inference in each window the gate reads are affine in `x` (calls,
+//! output tokens, the hit rate, a price, a routing share all enter the cost
+//! linearly). So two projections give each window's line exactly, and
+//! `R(x) >= floor * C(x)` in every window is solved in closed form, not by
+//! searching a grid. The bound is rounded to 4 places in the safe direction
+//! and checked by projecting once more.
+
+use rust_decimal::{Decimal, RoundingStrategy};
+
+use crate::manifest::{Calls, Leg, Manifest, Revenue, Workload};
+use crate::num::Ratio;
+use crate::prices::{Kind, PriceBook};
+use crate::projection::{mean_calls, workload_call_cost, ProjectionError};
+use crate::report::{ChangeKind, Report, Verdict};
+use crate::verdict::{Change, GateModel};
+
+/// Features given levers, by added inference.
+const MAX_FEATURES: usize = 10;
+
+/// One way to pass.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Lever {
+    pub feature: String,
+    pub workload: Option<String>,
+    /// `calls`, `workload-calls`, `revenue-per-user`, `output-tokens`,
+    /// `model`, `route-share`, `cache-hit-rate`, or `none`.
+    pub lever: &'static str,
+    pub from: String,
+    pub to: String,
+    /// The gate value (or the feature's marginal IER) with the lever applied.
+    pub resulting_ier: Ratio,
+    /// What the target was: `launch-floor` or `feature-floor`.
+    pub target: &'static str,
+    pub message: String,
+}
+
+/// Which way the input may move.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Want {
+    /// A cost input: the largest value that still passes.
+    Max,
+    /// A revenue (or saving) input: the smallest value that passes.
+    Min,
+}
+
+/// What must hold: every window's ratio at least `floor`.
+struct Target<'a> {
+    model: &'a GateModel<'a>,
+    changes: &'a [Change],
+    index: usize,
+    floor: Decimal,
+    /// `launch-floor`: the company's gate windows; `feature-floor`: this
+    /// feature's (dR, dC) in the last month.
+    feature_floor: bool,
+}
+
+impl Target<'_> {
+    fn windows(&self, m: &Manifest) -> Result<Vec<(Decimal, Decimal)>, ProjectionError> {
+        let c = Change {
+            head: Some(m.clone()),
+            ..self.changes[self.index].clone()
+        };
+        if self.feature_floor {
+            Ok(vec![self.model.delta_at_horizon(&c)?])
+        } else {
+            self.model.windows_with(self.index, &c)
+        }
+    }
+
+    fn value(&self, m: &Manifest) -> Option<Ratio> {
+        let w = self.windows(m).ok()?;
+        Some(crate::num::min_ratio(w.into_iter().map(|(r, c)| {
+            if self.feature_floor {
+                crate::verdict::marginal_ier(r, c)
+            } else {
+                Ratio::of(r, c)
+            }
+        })))
+    }
+
+    /// The bound on `x` such that every window clears the floor, given the
+    /// manifest as a function of `x`; `None` when no `x` in `[lo, hi]` does.
+    fn solve(
+        &self,
+        apply: &dyn Fn(Decimal) -> Manifest,
+        x0: Decimal,
+        x1: Decimal,
+        want: Want,
+        lo: Decimal,
+        hi: Option<Decimal>,
+    ) -> Option<Decimal> {
+        let w0 = self.windows(&apply(x0)).ok()?;
+        let w1 = self.windows(&apply(x1)).ok()?;
+        let dx = x1.checked_sub(x0)?;
+        let (mut lower, mut upper) = (lo, hi);
+        for ((r0, c0), (r1, c1)) in w0.into_iter().zip(w1) {
+            // g(x) = g0 + (x - x0) * k >= 0
+            let g0 = r0.checked_sub(self.floor.checked_mul(c0)?)?;
+            let g1 = r1.checked_sub(self.floor.checked_mul(c1)?)?;
+            let k = g1.checked_sub(g0)?.checked_div(dx)?;
+            if k.is_zero() {
+                if g0 < Decimal::ZERO {
+                    return None;
+                }
+                continue;
+            }
+            let root = x0.checked_sub(g0.checked_div(k)?)?;
+            if k < Decimal::ZERO {
+                upper = Some(upper.map_or(root, |u| u.min(root)));
+            } else {
+                lower = lower.max(root);
+            }
+        }
+        let x = match want {
+            Want::Max => upper?.round_dp_with_strategy(4, RoundingStrategy::ToNegativeInfinity),
+            Want::Min => lower.round_dp_with_strategy(4, RoundingStrategy::ToPositiveInfinity),
+        };
+        let fits = x >= lo
+            && upper.is_none_or(|u| {
+                x <= u.round_dp_with_strategy(4, RoundingStrategy::ToPositiveInfinity)
+            })
+            && hi.is_none_or(|h| x <= h);
+        fits.then_some(x)
+    }
+}
+
+fn scale_calls(c: &Calls, s: Decimal) -> Calls {
+    match c {
+        Calls::Mean(m) => Calls::Mean(m.saturating_mul(s)),
+        Calls::Dist { p50, p95 } => Calls::Dist {
+            p50: p50.saturating_mul(s),
+            p95: p95.saturating_mul(s),
+        },
+    }
+}
+
+fn num(d: Decimal) -> String {
+    d.normalize().to_string()
+}
+
+fn pct(d: Decimal) -> String {
+    crate::num::percent(d)
+}
+
+/// Levers for every feature that needs them. Empty when the change passes.
+pub fn levers(model: &GateModel, changes: &[Change], report: &Report) -> Vec<Lever> {
+    let policy = model.policy();
+    let book = model.book();
+    let mut out = Vec::new();
+    let launch = report.verdict == Verdict::Fail;
+    // The features that add the most inference first; a PR of a thousand
+    // manifests gets levers for the ten that matter most.
+    let mut order: Vec<usize> = (0..changes.len().min(report.features.len())).collect();
+    order.sort_by(|&a, &b| {
+        report.features[b]
+            .delta_inference
+            .cmp(&report.features[a].delta_inference)
+    });
+    let mut served = 0;
+    for i in order {
+        let (c, f) = (&changes[i], &report.features[i]);
+        let Some(head) = &c.head else { continue };
+        if c.kind == ChangeKind::Removed || f.delta_inference <= Decimal::ZERO {
+            continue;
+        }
+        if served == MAX_FEATURES {
+            break;
+        }
+        let mut targets = Vec::new();
+        if launch {
+            targets.push((policy.launch_floor, false));
+        }
+        if let Some(ff) = policy.feature_floor {
+            if f.marginal_ier.below(ff) {
+                targets.push((ff, true));
+            }
+        }
+        served += usize::from(!targets.is_empty());
+        for (floor, feature_floor) in targets {
+            let t = Target {
+                model,
+                changes,
+                index: i,
+                floor,
+                feature_floor,
+            };
+            let before = out.len();
+            feature_levers(&t, head, book, &mut out);
+            if out.len() == before {
+                out.push(Lever {
+                    feature: head.feature.clone(),
+                    workload: None,
+                    lever: "none",
+                    from: String::new(),
+                    to: String::new(),
+                    resulting_ier: t.value(head).unwrap_or(Ratio::Undefined),
+                    target: target_name(feature_floor),
+                    message: format!(
+                        "no single lever brings `{}` to {}:1",
+                        head.feature,
+                        floor.normalize()
+                    ),
+                });
+            }
+        }
+    }
+    out
+}
+
+fn target_name(feature_floor: bool) -> &'static str {
+    if feature_floor {
+        "feature-floor"
+    } else {
+        "launch-floor"
+    }
+}
+
+fn feature_levers(t: &Target, head: &Manifest, book: &PriceBook, out: &mut Vec<Lever>) {
+    let zero = Decimal::ZERO;
+    let one = Decimal::ONE;
+    let feature = &head.feature;
+    let mut push = |workload: Option<&Workload>,
+                    lever: &'static str,
+                    from: String,
+                    to: String,
+                    applied: &Manifest,
+                    message: String| {
+        out.push(Lever {
+            feature: feature.clone(),
+            workload: workload.map(|w| w.name.clone()),
+            lever,
+            from,
+            to,
+            resulting_ier: t.value(applied).unwrap_or(Ratio::Undefined),
+            target: target_name(t.feature_floor),
+            message,
+        });
+    };
+
+    // all calls scaled together
+    if !head.workloads.is_empty() {
+        let apply = |s: Decimal| {
+            let mut m = head.clone();
+            for w in &mut m.workloads {
+                w.calls = scale_calls(&w.calls, s);
+            }
+            m
+        };
+        if let Some(s) = t
+            .solve(&apply, one, zero, Want::Max, zero, None)
+            .filter(|s| *s < one)
+        {
+            push(
+                None,
+                "calls",
+                "1".into(),
+                num(s),
+                &apply(s),
+                format!(
+                    "cut calls per user of every workload of `{feature}` to {} of today's",
+                    pct(s)
+                ),
+            );
+        }
+    }
+
+    for (wi, w) in head.workloads.iter().enumerate() {
+        let with = |f: &dyn Fn(&mut Workload)| {
+            let mut m = head.clone();
+            f(&mut m.workloads[wi]);
+            m
+        };
+        // mean calls of this workload
+        if let Ok(mean) = mean_calls(&w.calls) {
+            if mean > zero {
+                let apply = |x: Decimal| {
+                    with(&|w: &mut Workload| {
+                        w.calls = scale_calls(&w.calls, x.checked_div(mean).unwrap_or(Decimal::MAX))
+                    })
+                };
+                if let Some(x) = t
+                    .solve(&apply, mean, zero, Want::Max, zero, None)
+                    .filter(|x| *x < mean)
+                {
+                    push(
+                        Some(w),
+                        "workload-calls",
+                        num(mean.round_dp(4)),
+                        num(x),
+                        &apply(x),
+                        format!("at most {} calls per user a month for `{}`", num(x), w.name),
+                    );
+                }
+            }
+        }
+        // output tokens
+        if w.output_tokens > zero {
+            let apply = |x: Decimal| with(&|w: &mut Workload| w.output_tokens = x);
+            if let Some(x) = t
+                .solve(&apply, w.output_tokens, zero, Want::Max, zero, None)
+                .filter(|x| *x < w.output_tokens)
+            {
+                push(
+                    Some(w),
+                    "output-tokens",
+                    num(w.output_tokens),
+                    num(x),
+                    &apply(x),
+                    format!("at most {} output tokens per call for `{}`", num(x), w.name),
+                );
+            }
+        }
+        // cache hit rate
+        if w.cached_input_tokens > zero {
+            let apply = |x: Decimal| with(&|w: &mut Workload| w.cache_hit_rate = x);
+            if let Some(x) = t
+                .solve(&apply, w.cache_hit_rate, one, Want::Min, zero, Some(one))
+                .filter(|x| *x > w.cache_hit_rate)
+            {
+                push(
+                    Some(w),
+                    "cache-hit-rate",
+                    num(w.cache_hit_rate),
+                    num(x),
+                    &apply(x),
+                    format!("a cache hit rate of at least {} for `{}`", pct(x), w.name),
+                );
+            }
+        }
+        // the cheapest model, and the share routed to it that suffices
+        if let Some(model) = cheapest_model(t, w, book) {
+            let to_model = |r: Decimal| {
+                with(&|w: &mut Workload| {
+                    let site = w
+                        .legs
+                        .first()
+                        .map(|l| l.site.clone())
+                        .unwrap_or_else(|| w.site.clone());
+                    let mut legs: Vec<Leg> = w
+                        .legs
+                        .iter()
+                        .map(|l| Leg {
+                            share: l.share.saturating_mul(one - r),
+                            ..l.clone()
+                        })
+                        .collect();
+                    legs.retain(|l| !l.share.is_zero());
+                    legs.push(Leg {
+                        model: model.clone(),
+                        share: r,
+                        site,
+                    });
+                    w.legs = legs;
+                    w.routed = true;
+                    if w.batch && !book.get(&model).is_some_and(|m| m.has_batch()) {
+                        w.batch = false;
+                    }
+                })
+            };
+            if let Some(r) = t.solve(&to_model, zero, one, Want::Min, zero, Some(one)) {
+                if r >= one {
+                    push(
+                        Some(w),
+                        "model",
+                        current_models(w),
+                        model.clone(),
+                        &to_model(one),
+                        format!("move `{}` to {model}", w.name),
+                    );
+                } else {
+                    push(
+                        Some(w),
+                        "route-share",
+                        "0".into(),
+                        num(r),
+                        &to_model(r),
+                        format!("route {} of `{}` to {model}", pct(r), w.name),
+                    );
+                }
+            }
+        }
+    }
+
+    // revenue per user
+    let users = head.users;
+    let (per_user, apply_rev): (Decimal, Box<dyn Fn(Decimal) -> Manifest>) = match head.revenue {
+        Revenue::PerUserMonth(p) => (
+            p,
+            Box::new(|x| Manifest {
+                revenue: Revenue::PerUserMonth(x),
+                ..head.clone()
+            }),
+        ),
+        Revenue::Monthly(m) => (
+            m.checked_div(users).unwrap_or_default(),
+            Box::new(move |x| Manifest {
+                revenue: Revenue::Monthly(x.saturating_mul(users)),
+                ..head.clone()
+            }),
+        ),
+    };
+    let hi = per_user.max(one).saturating_mul(Decimal::ONE_HUNDRED);
+    if let Some(x) = t
+        .solve(&*apply_rev, per_user, hi, Want::Min, zero, None)
+        .filter(|x| *x > per_user)
+    {
+        push(
+            None,
+            "revenue-per-user",
+            num(per_user.round_dp(4)),
+            num(x),
+            &apply_rev(x),
+            format!(
+                "charge at least {} per user a month for `{feature}`",
+                num(x)
+            ),
+        );
+    }
+}
+
+fn current_models(w: &Workload) -> String {
+    w.legs
+        .iter()
+        .map(|l| l.model.as_str())
+        .collect::<Vec<_>>()
+        .join("+")
+}
+
+/// The catalogue model with the lowest cost per call for this workload in
+/// the last projected month, if it is cheaper than the workload today.
+fn cheapest_model(t: &Target, w: &Workload, book: &PriceBook) -> Option<String> {
+    let month = t.model.last_month()?;
+    let (today, _) = workload_call_cost(w, book, month, Decimal::ONE).ok()?;
+    let mut best: Option<(Decimal, String)> = None;
+    for m in book.models().filter(|m| m.kind == Kind::Llm) {
+        let mut probe = w.clone();
+        probe.legs = vec![Leg {
+            model: m.id.clone(),
+            share: Decimal::ONE,
+            site: w.site.clone(),
+        }];
+        probe.batch = w.batch && m.has_batch();
+        let Ok((cost, _)) = workload_call_cost(&probe, book, month, Decimal::ONE) else {
+            continue;
+        };
+        if cost < today
+            && best
+                .as_ref()
+                .is_none_or(|(b, id)| cost < *b || (cost == *b && m.id < *id))
+        {
+            best = Some((cost, m.id.clone()));
+        }
+    }
+    best.map(|(_, id)| id)
+}

@@ -1,0 +1,1111 @@
+//! `ier-gate github` and `ier-gate comment` end to end: the built binary
+//! against a real HTTP server on loopback (wiremock) that plays GitHub's
+//! REST and GraphQL APIs. Each test writes an event payload, mounts the
+//! endpoints, runs the binary with a clean environment, and checks the
+//! requests GitHub received, the files the runner would read, and the exit
+//! code.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+use std::time::Instant;
+
+use base64::Engine;
+use serde_json::{json, Value};
+use wiremock::matchers::{body_string_contains, method, path, query_param, query_param_is_missing};
+use wiremock::{Mock, MockServer, Request, ResponseTemplate};
+
+const BIN: &str = env!("CARGO_BIN_EXE_ier-gate");
+const REPO: &str = "/repos/acme/app";
+const BASE: &str = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+const HEAD: &str = "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
+const PR: u64 = 7;
+const RUN_ID: u64 = 100;
+const KEY: &str = "IER-gate/gate";
+
+/// Finance's files from the launch-fail example: floor 8, current IER 9.6.
+const POLICY: &str = include_str!("../examples/launch-fail/.ier/policy.yaml");
+const BASELINE: &str = include_str!("../examples/launch-fail/.ier/baseline.yaml");
+/// A launch that takes the company to 6.6:1: a fail under that policy.
+const FAILING: &str = include_str!("../examples/launch-fail/ai-features/invoice-autopilot.yaml");
+/// A small launch that keeps the company above the floor.
+const PASSING: &str = "version: 1
+feature: tiny-helper
+adoption:
+  users: 100
+revenue:
+  per_user_month: 10
+workloads:
+  - name: hint
+    model: claude-haiku-4-5
+    calls_per_user_month: 10
+    input_tokens: 500
+    output_tokens: 100
+";
+/// The floor a pull request would like: it must never be read.
+const LOWERED_POLICY: &str = "version: 1
+business_model: ai-infused
+zones: { warning: 1, floor: 1, healthy: 2 }
+gate:
+  launch_floor: 1
+";
+/// An unknown key on line 6.
+const INVALID: &str = "version: 1
+feature: broken
+adoption:
+  users: 100
+revenue:
+  per_usr_month: 10
+workloads:
+  - name: hint
+    model: claude-haiku-4-5
+    calls_per_user_month: 10
+    input_tokens: 500
+    output_tokens: 100
+";
+
+struct Fixture {
+    server: MockServer,
+    dir: tempfile::TempDir,
+    /// The REST API's path on the server: empty as on github.com,
+    /// `/api/v3` as on GitHub Enterprise Server.
+    prefix: &'static str,
+}
+
+impl Fixture {
+    async fn new() -> Fixture {
+        Fixture {
+            server: MockServer::start().await,
+            dir: tempfile::tempdir().expect("tempdir"),
+            prefix: "",
+        }
+    }
+
+    /// The repository's REST path.
+    fn repo(&self) -> String {
+        format!("{}{REPO}", self.prefix)
+    }
+
+    fn file(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    fn read(&self, name: &str) -> String {
+        std::fs::read_to_string(self.file(name)).unwrap_or_default()
+    }
+
+    /// A `pull_request` event for PR 7 with these labels.
+    fn pr_event(&self, labels: &[&str]) -> PathBuf {
+        let p = self.file("event.json");
+        let event = json!({
+            "action": "synchronize",
+            "number": PR,
+            "pull_request": {
+                "number": PR,
+                "base": { "sha": BASE, "ref": "main", "repo": { "full_name": "acme/app" } },
+                "head": { "sha": HEAD, "ref": "feature", "repo": null },
+                "labels": labels.iter().map(|l| json!({ "name": l })).collect::<Vec<_>>(),
+            }
+        });
+        std::fs::write(&p, event.to_string()).expect("event");
+        p
+    }
+
+    /// The variables of a workflow run, pointing at the fake and the temp
+    /// files.
+    fn env(&self, event_name: &str) -> Vec<(String, String)> {
+        let event = self.file("event.json");
+        let v = [
+            ("GITHUB_TOKEN", "test-token".to_string()),
+            ("GITHUB_EVENT_NAME", event_name.to_string()),
+            ("GITHUB_EVENT_PATH", event.display().to_string()),
+            ("GITHUB_REPOSITORY", "acme/app".to_string()),
+            (
+                "GITHUB_API_URL",
+                format!("{}{}", self.server.uri(), self.prefix),
+            ),
+            (
+                "GITHUB_STEP_SUMMARY",
+                self.file("summary.md").display().to_string(),
+            ),
+            (
+                "GITHUB_OUTPUT",
+                self.file("output.txt").display().to_string(),
+            ),
+            ("GITHUB_SHA", HEAD.to_string()),
+            ("GITHUB_RUN_ID", RUN_ID.to_string()),
+            ("GITHUB_WORKFLOW", "IER gate".to_string()),
+            ("GITHUB_JOB", "gate".to_string()),
+            ("IER_GATE_RETRY_BASE_MS", "1".to_string()),
+        ];
+        v.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
+    }
+
+    async fn requests(&self) -> Vec<Request> {
+        self.server.received_requests().await.unwrap_or_default()
+    }
+
+    /// Serves `text` as the file at `path` and revision `rev`.
+    async fn contents(&self, file: &str, rev: &str, text: &str) {
+        let b64 = base64::engine::general_purpose::STANDARD.encode(text);
+        // GitHub wraps the base64 at 60 characters.
+        let wrapped: Vec<String> = b64
+            .as_bytes()
+            .chunks(60)
+            .map(|c| String::from_utf8_lossy(c).into_owned())
+            .collect();
+        Mock::given(method("GET"))
+            .and(path(format!("{}/contents/{file}", self.repo())))
+            .and(query_param("ref", rev))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+                "type": "file",
+                "encoding": "base64",
+                "size": text.len(),
+                "name": file.rsplit('/').next(),
+                "path": file,
+                "content": wrapped.join("\n") + "\n",
+            })))
+            .mount(&self.server)
+            .await;
+    }
+
+    /// The base branch's policy and baseline.
+    async fn config(&self, rev: &str) {
+        self.contents(".ier/policy.yaml", rev, POLICY).await;
+        self.contents(".ier/baseline.yaml", rev, BASELINE).await;
+    }
+
+    async fn pr_files(&self, files: Value) {
+        Mock::given(method("GET"))
+            .and(path(format!("{}/pulls/{PR}/files", self.repo())))
+            .respond_with(ResponseTemplate::new(200).set_body_json(files))
+            .mount(&self.server)
+            .await;
+    }
+
+    async fn comments(&self, list: Value) {
+        Mock::given(method("GET"))
+            .and(path(format!("{}/issues/{PR}/comments", self.repo())))
+            .respond_with(ResponseTemplate::new(200).set_body_json(list))
+            .mount(&self.server)
+            .await;
+    }
+
+    async fn accept_post(&self) {
+        Mock::given(method("POST"))
+            .and(path(format!("{}/issues/{PR}/comments", self.repo())))
+            .respond_with(ResponseTemplate::new(201).set_body_json(json!({
+                "id": 1001,
+                "node_id": "IC_new",
+                "html_url": "https://github.com/acme/app/pull/7#issuecomment-1001",
+            })))
+            .mount(&self.server)
+            .await;
+    }
+
+    async fn accept_patch(&self, id: u64) {
+        Mock::given(method("PATCH"))
+            .and(path(format!("{}/issues/comments/{id}", self.repo())))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+                "id": id,
+                "html_url": format!("https://github.com/acme/app/pull/7#issuecomment-{id}"),
+            })))
+            .mount(&self.server)
+            .await;
+    }
+}
+
+/// A comment as GitHub lists it, by the Actions bot.
+fn bot_comment(id: u64, body: &str) -> Value {
+    json!({
+        "id": id,
+        "node_id": format!("IC_{id}"),
+        "body": body,
+        "html_url": format!("https://github.com/acme/app/pull/7#issuecomment-{id}"),
+        "user": { "login": "github-actions[bot]", "type": "Bot" },
+        "author_association": "NONE",
+    })
+}
+
+fn marker(run: u64) -> String {
+    format!("<!-- ier-gate:{KEY} run={run} -->\nold report")
+}
+
+fn added(file: &str) -> Value {
+    json!({ "filename": file, "status": "added", "additions": 10, "deletions": 0 })
+}
+
+/// Runs the binary with only PATH and `env`.
+fn run(env: &[(String, String)], args: &[&str]) -> Output {
+    let mut cmd = Command::new(BIN);
+    cmd.env_clear();
+    if let Some(p) = std::env::var_os("PATH") {
+        cmd.env("PATH", p);
+    }
+    cmd.envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    cmd.args(args);
+    cmd.output().expect("the binary runs")
+}
+
+async fn run_async(env: Vec<(String, String)>, args: &[&str]) -> Output {
+    let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+    tokio::task::spawn_blocking(move || {
+        let a: Vec<&str> = args.iter().map(String::as_str).collect();
+        run(&env, &a)
+    })
+    .await
+    .expect("join")
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn calls<'a>(reqs: &'a [Request], verb: &str, p: &str) -> Vec<&'a Request> {
+    reqs.iter()
+        .filter(|r| r.method.as_str() == verb && r.url.path() == p)
+        .collect()
+}
+
+fn body_of(r: &Request) -> String {
+    let v: Value = serde_json::from_slice(&r.body).unwrap_or_default();
+    v["body"].as_str().unwrap_or_default().to_string()
+}
+
+/// The value of a step output in the multi-line delimiter form.
+fn output(outputs: &str, name: &str) -> Option<String> {
+    let mut lines = outputs.lines();
+    while let Some(line) = lines.next() {
+        if let Some(delim) = line.strip_prefix(&format!("{name}<<")) {
+            let mut value = Vec::new();
+            for l in lines.by_ref() {
+                if l == delim {
+                    return Some(value.join("\n"));
+                }
+                value.push(l);
+            }
+        }
+    }
+    None
+}
+
+fn assert_code(out: &Output, code: i32) {
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "stdout:\n{}\nstderr:\n{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn first_run_creates_the_comment() {
+    let fx = Fixture::new().await;
+    fx.pr_event(&[]);
+    fx.config(BASE).await;
+    fx.contents("ai-features/tiny.yaml", HEAD, PASSING).await;
+    fx.pr_files(json!([added("ai-features/tiny.yaml"), added("README.md")]))
+        .await;
+    fx.comments(json!([])).await;
+    fx.accept_post().await;
+
+    let out = run_async(fx.env("pull_request"), &["github"]).await;
+    assert_code(&out, 0);
+
+    let reqs = fx.requests().await;
+    let posts = calls(&reqs, "POST", &format!("{REPO}/issues/{PR}/comments"));
+    assert_eq!(posts.len(), 1);
+    let body = body_of(posts[0]);
+    assert!(
+        body.starts_with(&format!(
+            "<!-- ier-gate:{KEY} run={RUN_ID} -->\n## ier-gate: ✅ **Pass**"
+        )),
+        "{body}"
+    );
+    assert!(body.contains("tiny-helper"), "{body}");
+    for r in &reqs {
+        assert_eq!(
+            r.headers.get("authorization").and_then(|v| v.to_str().ok()),
+            Some("Bearer test-token"),
+            "{} {}",
+            r.method,
+            r.url
+        );
+    }
+    // Config at the base commit, the manifest at head; nothing at base for
+    // an added file.
+    assert_eq!(
+        calls(
+            &reqs,
+            "GET",
+            &format!("{REPO}/contents/ai-features/tiny.yaml")
+        )
+        .iter()
+        .map(|r| r.url.query().unwrap_or_default().to_string())
+        .collect::<Vec<_>>(),
+        vec![format!("ref={HEAD}")]
+    );
+
+    let summary = fx.read("summary.md");
+    assert!(summary.starts_with("## ier-gate: ✅ **Pass**"), "{summary}");
+    assert!(
+        !summary.contains("<!-- ier-gate"),
+        "no marker in the summary"
+    );
+    let outputs = fx.read("output.txt");
+    assert_eq!(output(&outputs, "verdict").as_deref(), Some("pass"));
+    assert_eq!(output(&outputs, "zone").as_deref(), Some("on-target"));
+    assert!(
+        output(&outputs, "ier-current").is_some_and(|v| v.starts_with("9.")),
+        "{outputs}"
+    );
+    assert!(
+        output(&outputs, "ier-projected").is_some_and(|v| v.starts_with("9.")),
+        "{outputs}"
+    );
+    assert_eq!(
+        output(&outputs, "comment-url").as_deref(),
+        Some("https://github.com/acme/app/pull/7#issuecomment-1001")
+    );
+    assert!(text(&out.stderr).contains("comment created"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn second_run_updates_the_same_comment() {
+    let fx = Fixture::new().await;
+    fx.pr_event(&[]);
+    fx.config(BASE).await;
+    fx.contents("ai-features/tiny.yaml", HEAD, PASSING).await;
+    fx.pr_files(json!([added("ai-features/tiny.yaml")])).await;
+    fx.comments(json!([
+        bot_comment(10, "LGTM"),
+        bot_comment(555, &marker(99)),
+        bot_comment(11, "<!-- ier-gate:other-workflow/gate run=99 -->\nnot ours"),
+    ]))
+    .await;
+    fx.accept_patch(555).await;
+    fx.accept_post().await;
+
+    let out = run_async(fx.env("pull_request"), &["github"]).await;
+    assert_code(&out, 0);
+    let reqs = fx.requests().await;
+    assert!(calls(&reqs, "POST", &format!("{REPO}/issues/{PR}/comments")).is_empty());
+    let patches = calls(&reqs, "PATCH", &format!("{REPO}/issues/comments/555"));
+    assert_eq!(patches.len(), 1);
+    assert!(body_of(patches[0]).starts_with(&format!("<!-- ier-gate:{KEY} run={RUN_ID} -->")));
+    assert_eq!(
+        output(&fx.read("output.txt"), "comment-url").as_deref(),
+        Some("https://github.com/acme/app/pull/7#issuecomment-555")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_marker_is_found_on_the_second_page_of_comments() {
+    let fx = Fixture::new().await;
+    fx.pr_event(&[]);
+    fx.config(BASE).await;
+    fx.contents("ai-features/tiny.yaml", HEAD, PASSING).await;
+    fx.pr_files(json!([added("ai-features/tiny.yaml")])).await;
+    let page1: Vec<Value> = (1..=100).map(|i| bot_comment(i, "chatter")).collect();
+    let next = format!(
+        "<{}{REPO}/issues/{PR}/comments?per_page=100&page=2>; rel=\"next\", <{}{REPO}/issues/{PR}/comments?per_page=100&page=2>; rel=\"last\"",
+        fx.server.uri(),
+        fx.server.uri()
+    );
+    Mock::given(method("GET"))
+        .and(path(format!("{REPO}/issues/{PR}/comments")))
+        .and(query_param_is_missing("page"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("link", next.as_str())
+                .set_body_json(json!(page1)),
+        )
+        .mount(&fx.server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(format!("{REPO}/issues/{PR}/comments")))
+        .and(query_param("page", "2"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!([bot_comment(777, &marker(98))])),
+        )
+        .mount(&fx.server)
+        .await;
+    fx.accept_patch(777).await;
+    fx.accept_post().await;
+
+    let out = run_async(fx.env("pull_request"), &["github"]).await;
+    assert_code(&out, 0);
+    let reqs = fx.requests().await;
+    assert_eq!(
+        calls(&reqs, "GET", &format!("{REPO}/issues/{PR}/comments")).len(),
+        2
+    );
+    assert_eq!(
+        calls(&reqs, "PATCH", &format!("{REPO}/issues/comments/777")).len(),
+        1
+    );
+    assert!(calls(&reqs, "POST", &format!("{REPO}/issues/{PR}/comments")).is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_pull_request_cannot_lower_its_own_floor() {
+    let fx = Fixture::new().await;
+    fx.pr_event(&[]);
+    fx.config(BASE).await;
+    fx.contents(".ier/policy.yaml", HEAD, LOWERED_POLICY).await;
+    fx.contents("ai-features/invoice-autopilot.yaml", HEAD, FAILING)
+        .await;
+    fx.pr_files(json!([
+        { "filename": ".ier/policy.yaml", "status": "modified" },
+        added("ai-features/invoice-autopilot.yaml"),
+    ]))
+    .await;
+    fx.comments(json!([])).await;
+    fx.accept_post().await;
+
+    let out = run_async(fx.env("pull_request"), &["github"]).await;
+    assert_code(&out, 1);
+    let reqs = fx.requests().await;
+    let policy_reads: Vec<String> =
+        calls(&reqs, "GET", &format!("{REPO}/contents/.ier/policy.yaml"))
+            .iter()
+            .map(|r| r.url.query().unwrap_or_default().to_string())
+            .collect();
+    assert_eq!(
+        policy_reads,
+        vec![format!("ref={BASE}")],
+        "the head's policy is never read"
+    );
+
+    let summary = fx.read("summary.md");
+    assert!(summary.starts_with("## ier-gate: ❌ **Fail**"), "{summary}");
+    assert!(summary.contains("config-edited"), "{summary}");
+    assert!(summary.contains("Launch floor **8:1**"), "{summary}");
+    let posts = calls(&reqs, "POST", &format!("{REPO}/issues/{PR}/comments"));
+    assert!(body_of(posts[0]).contains("config-edited"));
+    assert_eq!(
+        output(&fx.read("output.txt"), "verdict").as_deref(),
+        Some("fail")
+    );
+    // The below-floor reason points at the manifest that adds the cost.
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains(
+            "::error file=ai-features/invoice-autopilot.yaml,line=5,col=10,title=below-floor::"
+        ),
+        "{stdout}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_read_only_token_still_gets_the_verdict_and_summary() {
+    let fx = Fixture::new().await;
+    fx.pr_event(&[]);
+    fx.config(BASE).await;
+    fx.contents("ai-features/invoice-autopilot.yaml", HEAD, FAILING)
+        .await;
+    fx.pr_files(json!([added("ai-features/invoice-autopilot.yaml")]))
+        .await;
+    fx.comments(json!([])).await;
+    Mock::given(method("POST"))
+        .and(path(format!("{REPO}/issues/{PR}/comments")))
+        .respond_with(ResponseTemplate::new(403).set_body_json(json!({
+            "message": "Resource not accessible by integration",
+            "documentation_url": "https://docs.github.com/rest",
+        })))
+        .mount(&fx.server)
+        .await;
+
+    let report = fx.file("report.json");
+    let report_arg = report.display().to_string();
+    let out = run_async(
+        fx.env("pull_request"),
+        &["github", "--report-out", &report_arg],
+    )
+    .await;
+    assert_code(&out, 1);
+    let reqs = fx.requests().await;
+    assert_eq!(
+        calls(&reqs, "POST", &format!("{REPO}/issues/{PR}/comments")).len(),
+        1,
+        "a refused write is not retried"
+    );
+    let summary = fx.read("summary.md");
+    assert!(summary.starts_with("## ier-gate: ❌ **Fail**"), "{summary}");
+    assert!(summary.contains("**No pull request comment**"), "{summary}");
+    assert!(summary.contains("HTTP 403"), "{summary}");
+    assert!(summary.contains("two-workflow pattern"), "{summary}");
+    let outputs = fx.read("output.txt");
+    assert_eq!(output(&outputs, "verdict").as_deref(), Some("fail"));
+    assert_eq!(output(&outputs, "comment-url").as_deref(), Some(""));
+    assert!(text(&out.stdout).contains("::warning title=ier-gate::no pull request comment"));
+
+    // The report the comment job reads.
+    let r: Value = serde_json::from_str(&fx.read("report.json")).expect("report JSON");
+    assert_eq!(r["version"], 1);
+    assert_eq!(r["repository"], "acme/app");
+    assert_eq!(r["pr_number"], PR);
+    assert_eq!(r["run_id"], RUN_ID);
+    assert_eq!(r["comment_key"], KEY);
+    assert_eq!(r["comment_mode"], "update");
+    assert_eq!(r["changed"], true);
+    assert_eq!(r["verdict"], "fail");
+    assert!(r["markdown"]
+        .as_str()
+        .is_some_and(|m| m.starts_with("## ier-gate: ❌")));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_comment_job_posts_from_the_report() {
+    let fx = Fixture::new().await;
+    let report = fx.file("report.json");
+    std::fs::write(
+        &report,
+        json!({
+            "version": 1,
+            "repository": "acme/app",
+            "pr_number": PR,
+            "run_id": 1,
+            "comment_key": KEY,
+            "comment_mode": "update",
+            "on_change": true,
+            "changed": true,
+            "markdown": "## ier-gate: ❌ **Fail**\n\ncc @ceo <img src=x>",
+            "verdict": "fail",
+        })
+        .to_string(),
+    )
+    .expect("report");
+    // The workflow_run event names the run that wrote the report.
+    std::fs::write(
+        fx.file("event.json"),
+        json!({ "workflow_run": { "id": 4242, "head_sha": HEAD } }).to_string(),
+    )
+    .expect("event");
+    Mock::given(method("GET"))
+        .and(path(format!("{REPO}/pulls/{PR}")))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "number": PR, "head": { "sha": HEAD }
+        })))
+        .mount(&fx.server)
+        .await;
+    fx.comments(json!([])).await;
+    fx.accept_post().await;
+
+    let arg = report.display().to_string();
+    let out = run_async(fx.env("workflow_run"), &["comment", "--report", &arg]).await;
+    assert_code(&out, 0);
+    let reqs = fx.requests().await;
+    let posts = calls(&reqs, "POST", &format!("{REPO}/issues/{PR}/comments"));
+    assert_eq!(posts.len(), 1);
+    let body = body_of(posts[0]);
+    assert!(
+        body.starts_with(&format!("<!-- ier-gate:{KEY} run=4242 -->")),
+        "{body}"
+    );
+    assert!(body.contains("@\u{200B}ceo &lt;img"), "{body}");
+
+    // A report for another pull request than the run built is refused.
+    Mock::given(method("GET"))
+        .and(path(format!("{REPO}/pulls/8")))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "number": 8, "head": { "sha": BASE }
+        })))
+        .mount(&fx.server)
+        .await;
+    let mut forged: Value = serde_json::from_str(&fx.read("report.json")).expect("json");
+    forged["pr_number"] = json!(8);
+    std::fs::write(&report, forged.to_string()).expect("write");
+    let out = run_async(fx.env("workflow_run"), &["comment", "--report", &arg]).await;
+    assert_code(&out, 2);
+    assert!(
+        text(&out.stderr).contains("not commenting"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(calls(
+        &fx.requests().await,
+        "POST",
+        &format!("{REPO}/issues/8/comments")
+    )
+    .is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_502_on_a_read_is_retried() {
+    let fx = Fixture::new().await;
+    fx.pr_event(&[]);
+    fx.config(BASE).await;
+    fx.contents("ai-features/tiny.yaml", HEAD, PASSING).await;
+    Mock::given(method("GET"))
+        .and(path(format!("{REPO}/pulls/{PR}/files")))
+        .respond_with(ResponseTemplate::new(502).set_body_string("bad gateway"))
+        .up_to_n_times(1)
+        .mount(&fx.server)
+        .await;
+    fx.pr_files(json!([added("ai-features/tiny.yaml")])).await;
+    fx.comments(json!([])).await;
+    fx.accept_post().await;
+
+    let out = run_async(fx.env("pull_request"), &["github"]).await;
+    assert_code(&out, 0);
+    let reqs = fx.requests().await;
+    assert_eq!(
+        calls(&reqs, "GET", &format!("{REPO}/pulls/{PR}/files")).len(),
+        2
+    );
+    assert_eq!(
+        calls(&reqs, "POST", &format!("{REPO}/issues/{PR}/comments")).len(),
+        1
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_persistent_5xx_is_an_environment_error_naming_the_endpoint() {
+    let fx = Fixture::new().await;
+    fx.pr_event(&[]);
+    fx.config(BASE).await;
+    Mock::given(method("GET"))
+        .and(path(format!("{REPO}/pulls/{PR}/files")))
+        .respond_with(
+            ResponseTemplate::new(503).set_body_json(json!({ "message": "Service unavailable" })),
+        )
+        .mount(&fx.server)
+        .await;
+
+    let out = run_async(fx.env("pull_request"), &["github"]).await;
+    assert_code(&out, 3);
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("GET /repos/acme/app/pulls/7/files answered HTTP 503"),
+        "{stderr}"
+    );
+    let reqs = fx.requests().await;
+    assert_eq!(
+        calls(&reqs, "GET", &format!("{REPO}/pulls/{PR}/files")).len(),
+        4
+    );
+    assert!(fx.read("summary.md").contains("could not run"));
+}
+
+#[test]
+fn a_missing_token_or_event_is_an_environment_error() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let event = dir.path().join("event.json");
+    std::fs::write(&event, "{}").expect("event");
+    let base = |skip: &str| -> Vec<(String, String)> {
+        [
+            ("GITHUB_TOKEN", "t".to_string()),
+            ("GITHUB_EVENT_NAME", "pull_request".to_string()),
+            ("GITHUB_EVENT_PATH", event.display().to_string()),
+            ("GITHUB_REPOSITORY", "acme/app".to_string()),
+            ("GITHUB_API_URL", "http://127.0.0.1:9".to_string()),
+        ]
+        .into_iter()
+        .filter(|(k, _)| *k != skip)
+        .map(|(k, v)| (k.to_string(), v))
+        .collect()
+    };
+    for (skip, want) in [
+        ("GITHUB_TOKEN", "ier-gate: GITHUB_TOKEN is not set"),
+        (
+            "GITHUB_EVENT_NAME",
+            "ier-gate: GITHUB_EVENT_NAME is not set",
+        ),
+        (
+            "GITHUB_EVENT_PATH",
+            "ier-gate: GITHUB_EVENT_PATH is not set",
+        ),
+        (
+            "GITHUB_REPOSITORY",
+            "ier-gate: GITHUB_REPOSITORY is not set",
+        ),
+    ] {
+        let out = run(&base(skip), &["github"]);
+        assert_eq!(out.status.code(), Some(3), "{skip}");
+        let stderr = text(&out.stderr);
+        assert!(stderr.starts_with(want), "{skip}: {stderr}");
+        assert_eq!(stderr.lines().count(), 1, "one line: {stderr}");
+    }
+    // An event file that is not there, and a PR event without its PR.
+    let mut env = base("");
+    for (k, v) in env.iter_mut() {
+        if k == "GITHUB_EVENT_PATH" {
+            *v = dir.path().join("nope.json").display().to_string();
+        }
+    }
+    let out = run(&env, &["github"]);
+    assert_eq!(out.status.code(), Some(3));
+    assert!(text(&out.stderr).contains("cannot read the event payload GITHUB_EVENT_PATH="));
+    let out = run(&base(""), &["github"]);
+    assert_eq!(out.status.code(), Some(3));
+    assert!(
+        text(&out.stderr).contains("has no pull_request"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_older_run_does_not_overwrite_a_newer_runs_comment() {
+    let fx = Fixture::new().await;
+    fx.pr_event(&[]);
+    fx.config(BASE).await;
+    fx.contents("ai-features/tiny.yaml", HEAD, PASSING).await;
+    fx.pr_files(json!([added("ai-features/tiny.yaml")])).await;
+    fx.comments(json!([bot_comment(555, &marker(RUN_ID + 1))]))
+        .await;
+    fx.accept_patch(555).await;
+    fx.accept_post().await;
+
+    let out = run_async(fx.env("pull_request"), &["github"]).await;
+    assert_code(&out, 0);
+    let reqs = fx.requests().await;
+    assert!(calls(&reqs, "PATCH", &format!("{REPO}/issues/comments/555")).is_empty());
+    assert!(calls(&reqs, "POST", &format!("{REPO}/issues/{PR}/comments")).is_empty());
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("a newer run (101) already commented"),
+        "{stderr}"
+    );
+    assert!(fx
+        .read("summary.md")
+        .contains("a newer run (101) already commented"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_forged_marker_by_a_contributor_is_ignored() {
+    let fx = Fixture::new().await;
+    fx.pr_event(&[]);
+    fx.config(BASE).await;
+    fx.contents("ai-features/tiny.yaml", HEAD, PASSING).await;
+    fx.pr_files(json!([added("ai-features/tiny.yaml")])).await;
+    let mut forged = bot_comment(666, &marker(999_999));
+    forged["user"] = json!({ "login": "mallory", "type": "User" });
+    forged["author_association"] = json!("CONTRIBUTOR");
+    fx.comments(json!([forged])).await;
+    fx.accept_post().await;
+
+    let out = run_async(fx.env("pull_request"), &["github"]).await;
+    assert_code(&out, 0);
+    let reqs = fx.requests().await;
+    assert_eq!(
+        calls(&reqs, "POST", &format!("{REPO}/issues/{PR}/comments")).len(),
+        1
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn on_change_posts_nothing_when_no_manifest_changed() {
+    let fx = Fixture::new().await;
+    fx.pr_event(&[]);
+    fx.config(BASE).await;
+    fx.pr_files(json!([added("README.md"), added("src/main.rs")]))
+        .await;
+    fx.comments(json!([])).await;
+    fx.accept_post().await;
+
+    let out = run_async(fx.env("pull_request"), &["github"]).await;
+    assert_code(&out, 0);
+    let reqs = fx.requests().await;
+    assert!(reqs.iter().all(|r| r.method.as_str() == "GET"), "no writes");
+    let summary = fx.read("summary.md");
+    assert!(summary.starts_with("## ier-gate: ✅ **Pass**"), "{summary}");
+    assert!(summary.contains("`comment.on_change` is true"), "{summary}");
+    assert_eq!(
+        output(&fx.read("output.txt"), "verdict").as_deref(),
+        Some("pass")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_invalid_manifest_is_annotated_on_its_line() {
+    let fx = Fixture::new().await;
+    fx.pr_event(&[]);
+    fx.config(BASE).await;
+    fx.contents("ai-features/broken.yaml", HEAD, INVALID).await;
+    fx.pr_files(json!([added("ai-features/broken.yaml")])).await;
+    fx.comments(json!([])).await;
+    fx.accept_post().await;
+
+    let out = run_async(fx.env("pull_request"), &["github"]).await;
+    assert_code(&out, 2);
+    let stdout = text(&out.stdout);
+    let first = stdout.lines().next().unwrap_or_default();
+    assert!(
+        first.starts_with("::error file=ai-features/broken.yaml,line=6,col=3,title=unknown-key::"),
+        "{stdout}"
+    );
+    assert!(first.contains("per_usr_month"), "{first}");
+    // The human log is fenced so manifest text cannot issue commands.
+    assert!(stdout.contains("::stop-commands::"), "{stdout}");
+    let summary = fx.read("summary.md");
+    assert!(
+        summary.starts_with("## ier-gate: ⛔ **Invalid input**"),
+        "{summary}"
+    );
+    assert!(summary.contains("```text\n"), "{summary}");
+    assert!(summary.contains("per_usr_month"), "{summary}");
+    assert!(!summary.contains("\u{1b}["), "no colour in the summary");
+    assert_eq!(
+        output(&fx.read("output.txt"), "verdict").as_deref(),
+        Some("invalid")
+    );
+    // The PR still hears about it.
+    let reqs = fx.requests().await;
+    let posts = calls(&reqs, "POST", &format!("{REPO}/issues/{PR}/comments"));
+    assert_eq!(posts.len(), 1);
+    assert!(body_of(posts[0]).contains("Invalid input"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_push_evaluates_the_directory_as_it_stands() {
+    let fx = Fixture::new().await;
+    std::fs::write(
+        fx.file("event.json"),
+        json!({ "ref": "refs/heads/main" }).to_string(),
+    )
+    .expect("event");
+    fx.contents("examples/acme/.ier/policy.yaml", HEAD, POLICY)
+        .await;
+    fx.contents("examples/acme/.ier/baseline.yaml", HEAD, BASELINE)
+        .await;
+    let mut env = fx.env("push");
+    env.push(("IER_GATE_DIR".into(), "./examples/acme/".into()));
+
+    let out = run_async(env, &["github"]).await;
+    assert_code(&out, 0);
+    let reqs = fx.requests().await;
+    let mut paths: Vec<String> = reqs.iter().map(|r| r.url.path().to_string()).collect();
+    paths.sort();
+    assert_eq!(
+        paths,
+        vec![
+            format!("{REPO}/contents/examples/acme/.ier/baseline.yaml"),
+            format!("{REPO}/contents/examples/acme/.ier/policy.yaml"),
+            format!("{REPO}/contents/examples/acme/.ier/prices.yaml"),
+        ]
+    );
+    assert!(fx
+        .read("summary.md")
+        .starts_with("## ier-gate: ✅ **Pass**"));
+    assert_eq!(
+        output(&fx.read("output.txt"), "comment-url").as_deref(),
+        Some("")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn hide_and_new_minimizes_the_older_comment_through_graphql() {
+    let fx = Fixture::new().await;
+    fx.pr_event(&[]);
+    fx.config(BASE).await;
+    fx.contents("ai-features/tiny.yaml", HEAD, PASSING).await;
+    fx.pr_files(json!([added("ai-features/tiny.yaml")])).await;
+    fx.comments(json!([bot_comment(555, &marker(99))])).await;
+    fx.accept_post().await;
+    Mock::given(method("POST"))
+        .and(path("/graphql"))
+        .and(body_string_contains("minimizeComment"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "data": { "minimizeComment": { "minimizedComment": { "isMinimized": true } } }
+        })))
+        .mount(&fx.server)
+        .await;
+
+    let out = run_async(
+        fx.env("pull_request"),
+        &["github", "--comment-mode", "hide-and-new"],
+    )
+    .await;
+    assert_code(&out, 0);
+    let reqs = fx.requests().await;
+    assert_eq!(
+        calls(&reqs, "POST", &format!("{REPO}/issues/{PR}/comments")).len(),
+        1
+    );
+    let gql = calls(&reqs, "POST", "/graphql");
+    assert_eq!(gql.len(), 1);
+    let v: Value = serde_json::from_slice(&gql[0].body).expect("graphql body");
+    assert_eq!(v["variables"]["id"], "IC_555");
+    assert_eq!(
+        gql[0]
+            .headers
+            .get("authorization")
+            .and_then(|h| h.to_str().ok()),
+        Some("Bearer test-token")
+    );
+    assert!(v["query"]
+        .as_str()
+        .is_some_and(|q| q.contains("classifier: OUTDATED")));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn github_enterprise_paths_are_kept() {
+    let mut fx = Fixture::new().await;
+    fx.prefix = "/api/v3";
+    let repo = fx.repo();
+    fx.pr_event(&[]);
+    fx.config(BASE).await;
+    fx.contents("ai-features/tiny.yaml", HEAD, PASSING).await;
+    fx.pr_files(json!([added("ai-features/tiny.yaml")])).await;
+    // Pagination links on GHES carry the /api/v3 prefix.
+    let next = format!(
+        "<{}{repo}/issues/{PR}/comments?per_page=100&page=2>; rel=\"next\"",
+        fx.server.uri()
+    );
+    Mock::given(method("GET"))
+        .and(path(format!("{repo}/issues/{PR}/comments")))
+        .and(query_param_is_missing("page"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("link", next.as_str())
+                .set_body_json(json!([bot_comment(1, "chatter")])),
+        )
+        .mount(&fx.server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(format!("{repo}/issues/{PR}/comments")))
+        .and(query_param("page", "2"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!([bot_comment(555, &marker(99))])),
+        )
+        .mount(&fx.server)
+        .await;
+    fx.accept_post().await;
+    // GraphQL lives at /api/graphql beside /api/v3.
+    Mock::given(method("POST"))
+        .and(path("/api/graphql"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "data": { "minimizeComment": { "minimizedComment": { "isMinimized": true } } }
+        })))
+        .mount(&fx.server)
+        .await;
+
+    let out = run_async(
+        fx.env("pull_request"),
+        &["github", "--comment-mode", "hide-and-new"],
+    )
+    .await;
+    assert_code(&out, 0);
+    let reqs = fx.requests().await;
+    assert!(
+        reqs.iter().all(|r| r.url.path().starts_with("/api/")),
+        "{:?}",
+        reqs.iter().map(|r| r.url.path()).collect::<Vec<_>>()
+    );
+    assert_eq!(
+        calls(&reqs, "GET", &format!("{repo}/issues/{PR}/comments")).len(),
+        2
+    );
+    assert_eq!(
+        calls(&reqs, "POST", &format!("{repo}/issues/{PR}/comments")).len(),
+        1
+    );
+    assert_eq!(calls(&reqs, "POST", "/api/graphql").len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn delete_and_new_deletes_the_older_comment() {
+    let fx = Fixture::new().await;
+    fx.pr_event(&[]);
+    fx.config(BASE).await;
+    fx.contents("ai-features/tiny.yaml", HEAD, PASSING).await;
+    fx.pr_files(json!([added("ai-features/tiny.yaml")])).await;
+    fx.comments(json!([bot_comment(555, &marker(99))])).await;
+    fx.accept_post().await;
+    Mock::given(method("DELETE"))
+        .and(path(format!("{REPO}/issues/comments/555")))
+        .respond_with(ResponseTemplate::new(204))
+        .mount(&fx.server)
+        .await;
+    let mut env = fx.env("pull_request");
+    env.push(("IER_GATE_COMMENT_MODE".into(), "delete-and-new".into()));
+
+    let out = run_async(env, &["github"]).await;
+    assert_code(&out, 0);
+    let reqs = fx.requests().await;
+    let writes: Vec<String> = reqs
+        .iter()
+        .filter(|r| r.method.as_str() != "GET")
+        .map(|r| format!("{} {}", r.method, r.url.path()))
+        .collect();
+    assert_eq!(
+        writes,
+        vec![
+            format!("POST {REPO}/issues/{PR}/comments"),
+            format!("DELETE {REPO}/issues/comments/555"),
+        ]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn mitigation_labels_come_from_the_event() {
+    let fx = Fixture::new().await;
+    fx.pr_event(&["ier-mitigation-approved"]);
+    let policy = format!("{POLICY}  label: ier-mitigation-approved\n");
+    fx.contents(".ier/policy.yaml", BASE, &policy).await;
+    fx.contents(".ier/baseline.yaml", BASE, BASELINE).await;
+    let mitigated = include_str!("../examples/launch-mitigated/ai-features/invoice-autopilot.yaml");
+    fx.contents("ai-features/invoice-autopilot.yaml", HEAD, mitigated)
+        .await;
+    fx.pr_files(json!([added("ai-features/invoice-autopilot.yaml")]))
+        .await;
+    fx.comments(json!([])).await;
+    fx.accept_post().await;
+
+    let out = run_async(fx.env("pull_request"), &["github"]).await;
+    assert_code(&out, 0);
+    assert_eq!(
+        output(&fx.read("output.txt"), "verdict").as_deref(),
+        Some("warn")
+    );
+
+    // Without the label the same change fails.
+    fx.pr_event(&[]);
+    let out = run_async(fx.env("pull_request"), &["github"]).await;
+    assert_code(&out, 1);
+}
+
+/// Measures `ier-gate github` against the fake for a pull request with 20
+/// changed manifests: `cargo test --release --test github -- --ignored --nocapture`.
+#[tokio::test(flavor = "multi_thread")]
+#[ignore]
+async fn bench_twenty_manifests() {
+    let fx = Fixture::new().await;
+    fx.pr_event(&[]);
+    fx.config(BASE).await;
+    let mut files = Vec::new();
+    for i in 0..20 {
+        let name = format!("ai-features/f{i:02}.yaml");
+        let text = PASSING.replace("tiny-helper", &format!("feature-{i:02}"));
+        if i % 2 == 0 {
+            files.push(added(&name));
+        } else {
+            files.push(json!({ "filename": name, "status": "modified" }));
+            fx.contents(&name, BASE, &text.replace("users: 100", "users: 80"))
+                .await;
+        }
+        fx.contents(&name, HEAD, &text).await;
+    }
+    fx.pr_files(json!(files)).await;
+    fx.comments(json!([bot_comment(555, &marker(99))])).await;
+    fx.accept_patch(555).await;
+
+    let mut times = Vec::new();
+    for _ in 0..5 {
+        let env = fx.env("pull_request");
+        let start = Instant::now();
+        let out = run_async(env, &["github"]).await;
+        times.push(start.elapsed());
+        assert_code(&out, 0);
+    }
+    let reqs = fx.requests().await.len() / times.len();
+    times.sort();
+    println!(
+        "ier-gate github, 20 changed manifests, {reqs} requests per run: min {:?}, median {:?}, max {:?}",
+        times[0],
+        times[times.len() / 2],
+        times[times.len() - 1]
+    );
+}
