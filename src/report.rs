@@ -101,6 +101,16 @@ pub struct Figures {
     pub zone: Option<Zone>,
 }
 
+impl Figures {
+    /// Inference as a share of AI revenue (`1 / IER`); `None` without revenue.
+    pub fn inference_share(&self) -> Option<Decimal> {
+        match Ratio::of(self.inference, self.revenue) {
+            Ratio::Finite(x) => Some(x),
+            _ => None,
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct ProjectedMonth {
     pub month: Month,

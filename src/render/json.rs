@@ -36,7 +36,7 @@ fn figures(f: &Figures) -> Value {
         "inference": money(f.inference),
         "ier": ratio(f.ier),
         "zone": zone(f.zone),
-        "inference_share": match Ratio::of(f.inference, f.revenue) { Ratio::Finite(s) => share(s), _ => Value::Null },
+        "inference_share": f.inference_share().map(share),
     })
 }
 

@@ -5,7 +5,7 @@ use std::fmt::Write;
 use rust_decimal::Decimal;
 
 use super::term_escape as esc;
-use crate::num::{fixed, money, percent, Ratio};
+use crate::num::{fixed, money, percent};
 use crate::report::*;
 
 struct Paint(bool);
@@ -55,10 +55,7 @@ pub fn render(r: &Report, color: bool) -> String {
     let _ = writeln!(s, "{} ier-gate", c.verdict(r.verdict));
     let _ = writeln!(s);
     for (label, f) in [("in-month", &r.current_in_month), ("T3M", &r.current_t3m)] {
-        let share = match Ratio::of(f.inference, f.revenue) {
-            Ratio::Finite(x) => percent(x),
-            _ => "n/a".into(),
-        };
+        let share = f.inference_share().map(percent).unwrap_or_else(|| "n/a".into());
         let _ = writeln!(
             s,
             "  current {label:<8} {:<17} IER {:>8}  {:<12} revenue {} {}, inference {} (share {share})",
