@@ -82,7 +82,10 @@ pub fn render(r: &Report) -> String {
     );
     let _ = writeln!(s, "|---|---:|---:|---:|---|---:|");
     for (label, f) in [("In-month", cur), ("T3M", &r.current_t3m)] {
-        let share = f.inference_share().map(percent).unwrap_or_else(|| "n/a".into());
+        let share = f
+            .inference_share()
+            .map(percent)
+            .unwrap_or_else(|| "n/a".into());
         let _ = writeln!(
             s,
             "| {label} {} | {} | {} | {} | {} | {share} |",

@@ -55,7 +55,10 @@ pub fn render(r: &Report, color: bool) -> String {
     let _ = writeln!(s, "{} ier-gate", c.verdict(r.verdict));
     let _ = writeln!(s);
     for (label, f) in [("in-month", &r.current_in_month), ("T3M", &r.current_t3m)] {
-        let share = f.inference_share().map(percent).unwrap_or_else(|| "n/a".into());
+        let share = f
+            .inference_share()
+            .map(percent)
+            .unwrap_or_else(|| "n/a".into());
         let _ = writeln!(
             s,
             "  current {label:<8} {:<17} IER {:>8}  {:<12} revenue {} {}, inference {} (share {share})",
