@@ -44,12 +44,15 @@ enum Command {
     Schema,
     /// Print a shell completion script
     Completions(CompletionsArgs),
+    #[cfg(feature = "github")]
     /// Gate a pull request from a GitHub Actions workflow: comment, job summary, outputs, annotations
     Github(GithubArgs),
+    #[cfg(feature = "github")]
     /// Post the pull request comment from a `github --report-out` file (for forks: the two-workflow pattern)
     Comment(CommentArgs),
 }
 
+#[cfg(feature = "github")]
 #[derive(Args, Debug)]
 struct GithubArgs {
     /// GitHub token [default: env GITHUB_TOKEN]
@@ -67,8 +70,12 @@ struct GithubArgs {
     /// Also write what `ier-gate comment` needs to FILE (JSON)
     #[arg(long, value_name = "FILE")]
     report_out: Option<PathBuf>,
+    /// Exit 3 when the pull request comment cannot be written, instead of a warning [default: env IER_GATE_FAIL_ON_COMMENT_ERROR, else false]
+    #[arg(long)]
+    fail_on_comment_error: bool,
 }
 
+#[cfg(feature = "github")]
 #[derive(Args, Debug)]
 struct CommentArgs {
     /// The file `ier-gate github --report-out` wrote
@@ -317,6 +324,7 @@ where
             }
         }
         Command::Init(a) => init(a, prompt),
+        #[cfg(feature = "github")]
         Command::Github(a) => crate::github::run(
             crate::github::Flags {
                 token: a.token,
@@ -324,9 +332,11 @@ where
                 comment_mode: a.comment_mode,
                 comment_key: a.comment_key,
                 report_out: a.report_out,
+                fail_on_comment_error: a.fail_on_comment_error,
             },
             &crate::github::process_env,
         ),
+        #[cfg(feature = "github")]
         Command::Comment(a) => crate::github::run_comment(
             crate::github::CommentFlags {
                 report: a.report,

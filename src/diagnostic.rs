@@ -24,9 +24,99 @@ impl SourceFile {
     pub fn new(path: impl Into<String>, text: impl Into<String>) -> Arc<SourceFile> {
         let path = path.into();
         let text = text.into();
-        let named = NamedSource::new(path.clone(), text.clone()).with_language("yaml");
+        // The copy miette shows: no escape sequences or bidirectional
+        // overrides reach a terminal or the comment, and every byte offset
+        // (the labels' spans) still points at the same place.
+        let named = NamedSource::new(one_line(&path), visible(&text)).with_language("yaml");
         Arc::new(SourceFile { path, text, named })
     }
+}
+
+/// `s` with control characters (but line breaks and tabs) and bidirectional
+/// controls replaced by characters of the same UTF-8 length: `?`, `??` or
+/// U+FFFD. A carriage return counts as a line break only before a line feed.
+pub fn visible(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        let crlf = c == '\r' && chars.peek() == Some(&'\n');
+        if crlf || matches!(c, '\n' | '\t') || !(c.is_control() || crate::render::is_bidi(c)) {
+            out.push(c);
+        } else {
+            match c.len_utf8() {
+                1 => out.push('?'),
+                2 => out.push_str("??"),
+                _ => out.push('\u{FFFD}'),
+            }
+        }
+    }
+    out
+}
+
+/// [`visible`] on one line (line breaks become spaces), cut after 500
+/// characters: a message that quotes a 100 KB value quotes its start.
+pub fn one_line(s: &str) -> String {
+    const MAX: usize = 500;
+    let mut line = visible(&s.replace(['\n', '\r'], " "));
+    if let Some((i, _)) = line.char_indices().nth(MAX) {
+        line.truncate(i);
+        line.push('…');
+    }
+    line
+}
+
+/// Lines longer than this are not quoted in a diagnostic; the position is
+/// named instead. (A label far along a line would also overflow miette's
+/// column arithmetic.)
+const MAX_SNIPPET_LINE: usize = 1_000;
+/// Nor is a value spanning more lines than this.
+const MAX_SNIPPET_LINES: usize = 40;
+
+/// Whether the lines around `site` are short enough to quote.
+fn quotable(site: &Site) -> bool {
+    let Some(span) = site.span else { return true };
+    let text = &site.file.text;
+    let (start, end) = (span.offset(), span.offset().saturating_add(span.len()));
+    if end > text.len() || !text.is_char_boundary(start) || !text.is_char_boundary(end) {
+        return false;
+    }
+    let line_start = |i: usize| text[..i].rfind('\n').map_or(0, |p| p + 1);
+    let line_end = |i: usize| text[i..].find('\n').map_or(text.len(), |p| i + p);
+    // miette quotes the line before the label's, the label's lines and the
+    // line after.
+    let first = line_start(start);
+    let from = if first == 0 { 0 } else { line_start(first - 1) };
+    let last = line_end(end);
+    let to = if last == text.len() {
+        last
+    } else {
+        line_end(last + 1)
+    };
+    let quoted = &text[from..to];
+    quoted.matches('\n').count() <= MAX_SNIPPET_LINES
+        && quoted.split('\n').all(|l| l.len() <= MAX_SNIPPET_LINE)
+}
+
+/// The copy of `d` that is shown: its words made safe for a terminal, and
+/// its position named in the message when the source is not quotable.
+fn for_display(d: &Diag) -> Diag {
+    let mut shown = d.clone();
+    shown.message = one_line(&d.message);
+    shown.label = one_line(&d.label);
+    shown.help = d.help.as_deref().map(one_line);
+    if let Some(site) = shown.site.as_mut() {
+        if !quotable(site) {
+            shown.message = format!(
+                "{} (at {}:{}:{})",
+                shown.message,
+                one_line(&site.file.path),
+                site.line,
+                site.column
+            );
+            site.span = None;
+        }
+    }
+    shown
 }
 
 /// Where a value sits: file, line, column and byte span.
@@ -168,11 +258,18 @@ impl Diags {
     }
 }
 
+/// Words longer than this get no suggestion: no key or model id is that
+/// long, and comparing costs time in the word's length.
+const MAX_SUGGEST_CHARS: usize = 128;
+
 /// The nearest of `candidates` to `word`, if near enough to be a likely typo.
 pub fn did_you_mean<'a>(
     word: &str,
     candidates: impl IntoIterator<Item = &'a str>,
 ) -> Option<&'a str> {
+    if word.len() > MAX_SUGGEST_CHARS {
+        return None;
+    }
     let w = word.to_ascii_lowercase();
     candidates
         .into_iter()
@@ -188,6 +285,9 @@ pub fn nearest<'a>(
     candidates: impl IntoIterator<Item = &'a str>,
     n: usize,
 ) -> Vec<&'a str> {
+    if word.len() > MAX_SUGGEST_CHARS {
+        return Vec::new();
+    }
     let w = word.to_ascii_lowercase();
     let mut scored: Vec<(f64, &str)> = candidates
         .into_iter()
@@ -222,8 +322,9 @@ pub fn render(diags: &[Diag], color: bool) -> String {
         .with_context_lines(1);
     let mut out = String::new();
     for d in diags {
-        if handler.render_report(&mut out, d).is_err() {
-            out.push_str(&d.message);
+        let shown = for_display(d);
+        if handler.render_report(&mut out, &shown).is_err() {
+            out.push_str(&shown.message);
             out.push('\n');
         }
     }

@@ -8,7 +8,7 @@ use rust_decimal::Decimal;
 use serde_json::json;
 
 use crate::check::{self, CheckOptions, Failure};
-use crate::diagnostic::{Diag, Diags, SourceFile};
+use crate::diagnostic::{visible, Diag, Diags, SourceFile};
 use crate::month::Month;
 use crate::num::{fixed, money, percent, Checked, Ratio};
 use crate::prices::{Kind, Lookup, ModelPrices, PriceBook, PriceSet};
@@ -364,7 +364,7 @@ pub fn prices(
     if let Some(name) = model {
         for kind in [Kind::Llm, Kind::Embedding] {
             if let Lookup::Found(m) = book.lookup(kind, name) {
-                return Ok(detail(m));
+                return Ok(visible(&detail(m)));
             }
         }
         let all = book.models().map(|m| m.id.as_str());
@@ -446,5 +446,6 @@ pub fn prices(
             notes.join("; ")
         );
     }
-    Ok(s)
+    // Model ids and providers may come from .ier/prices.yaml.
+    Ok(visible(&s))
 }

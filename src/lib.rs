@@ -13,6 +13,7 @@ pub mod cli;
 pub mod diagnostic;
 pub mod explain;
 pub mod git;
+#[cfg(feature = "github")]
 pub mod github;
 pub mod init;
 pub mod levers;

@@ -251,7 +251,13 @@ pub fn money(d: Decimal) -> String {
 
 /// A share as a percentage with one decimal: `22.8%`.
 pub fn percent(share: Decimal) -> String {
-    format!("{}%", fixed(share * Decimal::ONE_HUNDRED, 1))
+    match share.checked_mul(Decimal::ONE_HUNDRED) {
+        Some(p) => format!("{}%", fixed(p, 1)),
+        // A share above 7.9e26 (inference of 1e27 on revenue of 1) does not
+        // fit a decimal once multiplied by 100.
+        None if share.is_sign_negative() => "below -7.9e28%".into(),
+        None => "above 7.9e28%".into(),
+    }
 }
 
 /// Converts a statistical shape factor computed in `f64` to a decimal.
@@ -329,6 +335,7 @@ mod tests {
         assert_eq!(money(dec!(1234567.891)), "1,234,567.89");
         assert_eq!(money(dec!(-950)), "-950.00");
         assert_eq!(percent(dec!(0.228)), "22.8%");
+        assert_eq!(percent(dec!(1e27)), "above 7.9e28%");
     }
 
     #[test]

@@ -174,7 +174,8 @@ pub fn sensitivity(model: &GateModel, changes: &[Change], report: &Report) -> Ve
             };
             let (low, high) = (gate(Decimal::ONE - STEP), gate(Decimal::ONE + STEP));
             let swing = match (low, high) {
-                (Ratio::Finite(a), Ratio::Finite(b)) => Some((b - a).abs()),
+                // A swing too large for a decimal counts as unbounded.
+                (Ratio::Finite(a), Ratio::Finite(b)) => b.checked_sub(a).map(|d| d.abs()),
                 _ => None,
             };
             rows.push(Sensitivity {

@@ -444,11 +444,34 @@ pub fn evaluate(inp: &Inputs) -> Result<Report, Vec<Diag>> {
     if !errors.is_empty() {
         return Err(errors);
     }
+    // The sums over the company: name the features that feed them, and
+    // point at the one when there is one.
     let overflow = || {
-        vec![Diag::error(
-            "arithmetic-overflow",
-            "the company projection overflows a decimal",
-        )]
+        let mut names: Vec<String> = inp
+            .changes
+            .iter()
+            .take(5)
+            .map(|c| format!("`{}`", c.feature().feature))
+            .collect();
+        if inp.changes.len() > names.len() {
+            names.push(format!("{} more", inp.changes.len() - names.len()));
+        }
+        let message = match names.as_slice() {
+            [] => "the company projection (the baseline alone) overflows a decimal (at most about 7.9e28)".to_string(),
+            _ => format!(
+                "the company projection with {} overflows a decimal (at most about 7.9e28)",
+                names.join(", ")
+            ),
+        };
+        let d = Diag::error("arithmetic-overflow", message)
+            .help("check the baseline's revenue and inference and the features' users, revenue, calls and tokens for a misplaced digit");
+        vec![match inp.changes {
+            [one] => d.at(
+                &one.feature().feature_site,
+                "this feature's numbers are too large",
+            ),
+            _ => d,
+        }]
     };
     let deltas: Vec<Vec<(Decimal, Decimal)>> = effects.iter().map(|e| e.deltas.clone()).collect();
     let main = series(

@@ -15,13 +15,21 @@ use crate::diagnostic::{did_you_mean, Diag, Site, SourceFile};
 /// Largest input file read, in bytes.
 pub const MAX_FILE_BYTES: usize = 1024 * 1024;
 
+/// Deepest nesting of sequences and mappings.
+pub const MAX_DEPTH: usize = 24;
+/// Most nodes in a document, counting a node again each time an alias
+/// repeats it.
+pub const MAX_NODES: usize = 100_000;
+/// Most aliases, and most anchors, in a document.
+pub const MAX_ALIASES: usize = 1_000;
+
 fn options() -> serde_saphyr::Options {
     serde_saphyr::options! {
         budget: serde_saphyr::budget! {
-            max_depth: 24,
-            max_nodes: 100_000,
-            max_aliases: 1_000,
-            max_anchors: 1_000,
+            max_depth: MAX_DEPTH,
+            max_nodes: MAX_NODES,
+            max_aliases: MAX_ALIASES,
+            max_anchors: MAX_ALIASES,
             max_documents: 1,
             max_total_scalar_bytes: MAX_FILE_BYTES,
             max_recorded_anchor_bytes: MAX_FILE_BYTES,
@@ -43,7 +51,68 @@ pub fn parse<T: DeserializeOwned>(file: &Arc<SourceFile>) -> Result<T, Diag> {
         )
         .at(&Site::file_start(file), "this file"));
     }
+    // serde pulls events lazily, so an alias bomb or a deep nest under a
+    // key that expects a string would only meet a type error. Anchors are
+    // the one way a small file becomes a large value: walk such a document,
+    // or one that may nest too deep, whole within the budget first, so each
+    // is a `yaml-limit` wherever it sits. (The budget holds either way.)
+    if file.text.contains('&') || nesting_bound(&file.text) > MAX_DEPTH {
+        serde_saphyr::from_str_with_options::<serde::de::IgnoredAny>(&file.text, options())
+            .map_err(|e| to_diag(&e, file))?;
+    }
     serde_saphyr::from_str_with_options(&file.text, options()).map_err(|e| to_diag(&e, file))
+}
+
+/// A cheap upper bound on how deep `text` nests: each block level takes at
+/// least one character before a line's content, each flow level a bracket.
+/// Brackets inside quotes are counted too, which can only make the bound
+/// looser or, at worst, leave a deep nest to the lazy budget.
+fn nesting_bound(text: &str) -> usize {
+    let (mut flow, mut max_flow, mut block) = (0usize, 0usize, 0usize);
+    for line in text.lines() {
+        let content = line.trim_start_matches([' ', '\t', '-', '?', ':']);
+        block = block.max(line.len() - content.len());
+        for b in line.bytes() {
+            match b {
+                b'[' | b'{' => {
+                    flow += 1;
+                    max_flow = max_flow.max(flow);
+                }
+                b']' | b'}' => flow = flow.saturating_sub(1),
+                _ => {}
+            }
+        }
+    }
+    block + 2 + max_flow
+}
+
+/// What a breached reader budget means, in the reader's own limits.
+fn budget_message(err: &Error) -> Option<String> {
+    use serde_saphyr::budget::BudgetBreach as B;
+    let mut e = err;
+    while let Error::WithSnippet { error, .. } | Error::AliasError { error, .. } = e {
+        e = error;
+    }
+    let Error::Budget { breach, .. } = e else {
+        return None;
+    };
+    Some(match breach {
+        B::Depth { .. } => deeper(),
+        B::Nodes { .. } => format!(
+            "the file has more than {MAX_NODES} YAML nodes (a value reached through an alias counts each time it is used)"
+        ),
+        B::Aliases { .. } => format!("the file has more than {MAX_ALIASES} aliases (`*name`)"),
+        B::Anchors { .. } => format!("the file has more than {MAX_ALIASES} anchors (`&name`)"),
+        B::Documents { .. } => "the file has more than one YAML document (`---`)".to_string(),
+        B::ScalarBytes { .. } => format!(
+            "the file has more than {MAX_FILE_BYTES} bytes of text in values (aliases count each time they are used)"
+        ),
+        other => format!("the file exceeds a YAML reader limit ({other:?})"),
+    })
+}
+
+fn deeper() -> String {
+    format!("the file nests deeper than {MAX_DEPTH} levels")
 }
 
 /// [`parse`], pushing the problem to `diags` instead of returning it.
@@ -100,6 +169,12 @@ fn to_diag(err: &Error, file: &Arc<SourceFile>) -> Diag {
     }
     if msg.contains("cannot be held exactly") || msg.starts_with("expected a number") {
         return Diag::error("invalid-number", msg).at(&site, "not a usable number");
+    }
+    let limit = budget_message(err).or_else(|| msg.contains("recursion limit").then(deeper));
+    if let Some(why) = limit {
+        return Diag::error("yaml-limit", why)
+            .at(&site, "over a reader limit")
+            .help("input files are small and flat; anchors and aliases rarely help in one");
     }
     if msg.contains("budget") || msg.contains("limit") || msg.contains("depth") {
         return Diag::error("yaml-limit", msg).at(&site, "over a reader limit");

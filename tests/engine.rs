@@ -2002,3 +2002,41 @@ fn monthly_revenue_does_not_grow_with_adoption() {
         Ratio::of(dec!(101000), dec!(10100))
     );
 }
+
+// ------------------------------------------------------------------ fuzz regressions
+
+/// The fuzz harnesses (`fuzz/src/lib.rs`), so every input that once crashed
+/// a target is replayed here, without the fuzzer.
+#[path = "../fuzz/src/lib.rs"]
+mod fuzz_harness;
+
+/// Every file in `tests/fuzz_regressions/<target>/` through its target: no
+/// panic, and no input takes long (a debug build; the fuzzer's limit is 10 s
+/// optimised).
+#[test]
+fn fuzz_regressions_do_not_panic() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fuzz_regressions");
+    let mut ran = 0;
+    let mut failed = Vec::new();
+    for (target, run) in fuzz_harness::TARGETS {
+        let Ok(dir) = std::fs::read_dir(root.join(target)) else {
+            continue;
+        };
+        let mut paths: Vec<_> = dir.map(|e| e.unwrap().path()).collect();
+        paths.sort();
+        for path in paths {
+            let data = std::fs::read(&path).unwrap();
+            let start = std::time::Instant::now();
+            let outcome = std::panic::catch_unwind(|| run(&data));
+            let took = start.elapsed();
+            ran += 1;
+            if outcome.is_err() {
+                failed.push(format!("{}: panicked", path.display()));
+            } else if took > std::time::Duration::from_secs(30) {
+                failed.push(format!("{}: took {took:?}", path.display()));
+            }
+        }
+    }
+    assert!(ran > 0, "no regression input under {}", root.display());
+    assert!(failed.is_empty(), "{}", failed.join("\n"));
+}

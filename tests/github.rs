@@ -7,7 +7,7 @@
 
 use std::path::PathBuf;
 use std::process::{Command, Output};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use base64::Engine;
 use serde_json::{json, Value};
@@ -1107,5 +1107,606 @@ async fn bench_twenty_manifests() {
         times[0],
         times[times.len() / 2],
         times[times.len() - 1]
+    );
+}
+
+// ------------------------------------------------------------------ faults
+//
+// Each fault GitHub can throw at the gate ends in a defined outcome (the
+// README's "Faults" table): retried, a clear exit 3 naming the endpoint, an
+// input error naming the path (exit 2), or a warning that leaves the verdict
+// alone.
+
+/// Prints what a fault came to (`-- --nocapture` shows the table the
+/// README's "Faults" rows are from).
+fn observed(fault: &str, out: &Output) {
+    let stderr = text(&out.stderr);
+    let last = stderr.lines().last().unwrap_or_default();
+    println!(
+        "fault {fault:<44} exit {}: {last}",
+        out.status.code().unwrap_or(-1)
+    );
+}
+
+/// A pull request adding the small passing manifest, with no comment yet.
+async fn passing_pr(fx: &Fixture) {
+    fx.pr_event(&[]);
+    fx.config(BASE).await;
+    fx.contents("ai-features/tiny.yaml", HEAD, PASSING).await;
+    fx.pr_files(json!([added("ai-features/tiny.yaml")])).await;
+    fx.comments(json!([])).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn fault_a_transient_500_on_a_file_read_is_retried() {
+    let fx = Fixture::new().await;
+    Mock::given(method("GET"))
+        .and(path(format!("{REPO}/contents/.ier/policy.yaml")))
+        .respond_with(
+            ResponseTemplate::new(500).set_body_json(json!({ "message": "Server Error" })),
+        )
+        .up_to_n_times(2)
+        .with_priority(1)
+        .mount(&fx.server)
+        .await;
+    passing_pr(&fx).await;
+    fx.accept_post().await;
+
+    let out = run_async(fx.env("pull_request"), &["github"]).await;
+    observed("transient 500 on a read", &out);
+    assert_code(&out, 0);
+    let reqs = fx.requests().await;
+    assert_eq!(
+        calls(&reqs, "GET", &format!("{REPO}/contents/.ier/policy.yaml")).len(),
+        3,
+        "two 500s, then the file"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn fault_a_persistent_500_is_exit_3_naming_the_endpoint() {
+    let fx = Fixture::new().await;
+    Mock::given(method("GET"))
+        .and(path(format!("{REPO}/contents/.ier/baseline.yaml")))
+        .respond_with(
+            ResponseTemplate::new(500).set_body_json(json!({ "message": "Server Error" })),
+        )
+        .with_priority(1)
+        .mount(&fx.server)
+        .await;
+    passing_pr(&fx).await;
+    fx.accept_post().await;
+
+    let out = run_async(fx.env("pull_request"), &["github"]).await;
+    observed("persistent 500 on a read", &out);
+    assert_code(&out, 3);
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains(
+            "GET /repos/acme/app/contents/.ier/baseline.yaml answered HTTP 500 Internal Server Error: Server Error"
+        ),
+        "{stderr}"
+    );
+    let reqs = fx.requests().await;
+    assert_eq!(
+        calls(&reqs, "GET", &format!("{REPO}/contents/.ier/baseline.yaml")).len(),
+        4,
+        "at most 4 tries"
+    );
+    assert!(calls(&reqs, "POST", &format!("{REPO}/issues/{PR}/comments")).is_empty());
+    assert!(text(&out.stdout).starts_with("::error title=ier-gate::cannot read from GitHub"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn fault_429_with_retry_after_waits_and_retries() {
+    let fx = Fixture::new().await;
+    // A read and a write each refused once with `retry-after: 1`.
+    Mock::given(method("GET"))
+        .and(path(format!("{REPO}/pulls/{PR}/files")))
+        .respond_with(
+            ResponseTemplate::new(429)
+                .insert_header("retry-after", "1")
+                .set_body_json(json!({ "message": "You have exceeded a secondary rate limit" })),
+        )
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&fx.server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(format!("{REPO}/issues/{PR}/comments")))
+        .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "1"))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&fx.server)
+        .await;
+    passing_pr(&fx).await;
+    fx.accept_post().await;
+
+    let start = Instant::now();
+    let out = run_async(fx.env("pull_request"), &["github"]).await;
+    observed("429 retry-after: 1 (read and write)", &out);
+    let took = start.elapsed();
+    assert_code(&out, 0);
+    assert!(took >= Duration::from_secs(2), "waited twice: {took:?}");
+    let reqs = fx.requests().await;
+    assert_eq!(
+        calls(&reqs, "GET", &format!("{REPO}/pulls/{PR}/files")).len(),
+        2
+    );
+    assert_eq!(
+        calls(&reqs, "POST", &format!("{REPO}/issues/{PR}/comments")).len(),
+        2,
+        "a write GitHub did not process is sent again"
+    );
+    assert!(text(&out.stderr).contains("comment created"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn fault_403_rate_limit_waits_for_the_reset_but_a_plain_403_is_exit_3() {
+    let fx = Fixture::new().await;
+    let reset = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or_default();
+    Mock::given(method("GET"))
+        .and(path(format!("{REPO}/pulls/{PR}/files")))
+        .respond_with(
+            ResponseTemplate::new(403)
+                .insert_header("x-ratelimit-remaining", "0")
+                .insert_header("x-ratelimit-reset", reset.to_string().as_str())
+                .set_body_json(json!({ "message": "API rate limit exceeded" })),
+        )
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&fx.server)
+        .await;
+    passing_pr(&fx).await;
+    fx.accept_post().await;
+    let out = run_async(fx.env("pull_request"), &["github"]).await;
+    observed("403 rate limit (x-ratelimit-remaining: 0)", &out);
+    assert_code(&out, 0);
+    assert_eq!(
+        calls(
+            &fx.requests().await,
+            "GET",
+            &format!("{REPO}/pulls/{PR}/files")
+        )
+        .len(),
+        2
+    );
+
+    // A token that may not read the contents: no retry, exit 3.
+    let fx = Fixture::new().await;
+    Mock::given(method("GET"))
+        .and(path(format!("{REPO}/contents/.ier/policy.yaml")))
+        .respond_with(
+            ResponseTemplate::new(403)
+                .set_body_json(json!({ "message": "Resource not accessible by integration" })),
+        )
+        .with_priority(1)
+        .mount(&fx.server)
+        .await;
+    passing_pr(&fx).await;
+    let out = run_async(fx.env("pull_request"), &["github"]).await;
+    observed("403 on a read (no permission)", &out);
+    assert_code(&out, 3);
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("GET /repos/acme/app/contents/.ier/policy.yaml answered HTTP 403 Forbidden: Resource not accessible by integration"),
+        "{stderr}"
+    );
+    assert_eq!(
+        calls(
+            &fx.requests().await,
+            "GET",
+            &format!("{REPO}/contents/.ier/policy.yaml")
+        )
+        .len(),
+        1
+    );
+}
+
+/// The environment of a run whose client gives up on a silent GitHub
+/// after 300 ms.
+fn impatient(fx: &Fixture) -> Vec<(String, String)> {
+    let mut env = fx.env("pull_request");
+    env.push(("IER_GATE_HTTP_TIMEOUT_MS".into(), "300".into()));
+    env
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn fault_a_read_timeout_is_retried_then_exit_3() {
+    // Once slow, then fine: retried.
+    let fx = Fixture::new().await;
+    Mock::given(method("GET"))
+        .and(path(format!("{REPO}/pulls/{PR}/files")))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!([added("ai-features/tiny.yaml")]))
+                .set_delay(Duration::from_secs(5)),
+        )
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&fx.server)
+        .await;
+    passing_pr(&fx).await;
+    fx.accept_post().await;
+    let start = Instant::now();
+    let out = run_async(impatient(&fx), &["github"]).await;
+    observed("read timeout once", &out);
+    assert_code(&out, 0);
+    assert!(
+        start.elapsed() < Duration::from_secs(4),
+        "did not wait for the slow answer"
+    );
+    assert_eq!(
+        calls(
+            &fx.requests().await,
+            "GET",
+            &format!("{REPO}/pulls/{PR}/files")
+        )
+        .len(),
+        2
+    );
+
+    // Always slow: four tries, then exit 3 naming the endpoint.
+    let fx = Fixture::new().await;
+    Mock::given(method("GET"))
+        .and(path(format!("{REPO}/pulls/{PR}/files")))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!([]))
+                .set_delay(Duration::from_secs(5)),
+        )
+        .with_priority(1)
+        .mount(&fx.server)
+        .await;
+    passing_pr(&fx).await;
+    let start = Instant::now();
+    let out = run_async(impatient(&fx), &["github"]).await;
+    observed("read timeout always", &out);
+    assert_code(&out, 3);
+    assert!(
+        start.elapsed() < Duration::from_secs(4),
+        "{:?}",
+        start.elapsed()
+    );
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("GET /repos/acme/app/pulls/7/files failed:")
+            && stderr.contains("(after 4 attempts)"),
+        "{stderr}"
+    );
+    assert!(fx.read("summary.md").contains("could not run"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn fault_a_write_timeout_is_not_retried_and_leaves_the_verdict() {
+    let fx = Fixture::new().await;
+    Mock::given(method("POST"))
+        .and(path(format!("{REPO}/issues/{PR}/comments")))
+        .respond_with(
+            ResponseTemplate::new(201)
+                .set_body_json(json!({}))
+                .set_delay(Duration::from_secs(5)),
+        )
+        .mount(&fx.server)
+        .await;
+    passing_pr(&fx).await;
+    let out = run_async(impatient(&fx), &["github"]).await;
+    observed("timeout on the comment POST", &out);
+    assert_code(&out, 0);
+    assert_eq!(
+        calls(
+            &fx.requests().await,
+            "POST",
+            &format!("{REPO}/issues/{PR}/comments")
+        )
+        .len(),
+        1,
+        "a POST that may have landed is not sent twice"
+    );
+    assert!(text(&out.stdout).contains("::warning title=ier-gate::no pull request comment: POST /repos/acme/app/issues/7/comments failed"));
+    assert_eq!(
+        output(&fx.read("output.txt"), "verdict").as_deref(),
+        Some("pass")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn fault_truncated_or_invalid_json_is_exit_3_saying_so() {
+    for (body, says) in [
+        (
+            r#"[{"filename": "ai-features/tiny.yaml", "sta"#,
+            "a truncated JSON body",
+        ),
+        (
+            "<html><body>Unicorn!</body></html>",
+            "a body that is not JSON",
+        ),
+        (r#"{"files": []}"#, "JSON of an unexpected shape"),
+    ] {
+        let fx = Fixture::new().await;
+        Mock::given(method("GET"))
+            .and(path(format!("{REPO}/pulls/{PR}/files")))
+            .respond_with(ResponseTemplate::new(200).set_body_raw(body, "application/json"))
+            .with_priority(1)
+            .mount(&fx.server)
+            .await;
+        passing_pr(&fx).await;
+        let out = run_async(fx.env("pull_request"), &["github"]).await;
+        observed(says, &out);
+        assert_code(&out, 3);
+        let stderr = text(&out.stderr);
+        assert!(
+            stderr.contains("GET /repos/acme/app/pulls/7/files answered HTTP 200 OK: ")
+                && stderr.contains(says),
+            "{says}: {stderr}"
+        );
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn fault_a_comment_deleted_before_its_update_is_posted_anew() {
+    let fx = Fixture::new().await;
+    fx.pr_event(&[]);
+    fx.config(BASE).await;
+    fx.contents("ai-features/tiny.yaml", HEAD, PASSING).await;
+    fx.pr_files(json!([added("ai-features/tiny.yaml")])).await;
+    fx.comments(json!([bot_comment(555, &marker(99))])).await;
+    Mock::given(method("PATCH"))
+        .and(path(format!("{REPO}/issues/comments/555")))
+        .respond_with(ResponseTemplate::new(404).set_body_json(json!({ "message": "Not Found" })))
+        .mount(&fx.server)
+        .await;
+    fx.accept_post().await;
+
+    let out = run_async(fx.env("pull_request"), &["github"]).await;
+    observed("PATCH 404 (comment deleted)", &out);
+    assert_code(&out, 0);
+    let reqs = fx.requests().await;
+    let writes: Vec<String> = reqs
+        .iter()
+        .filter(|r| r.method.as_str() != "GET")
+        .map(|r| format!("{} {}", r.method, r.url.path()))
+        .collect();
+    assert_eq!(
+        writes,
+        vec![
+            format!("PATCH {REPO}/issues/comments/555"),
+            format!("POST {REPO}/issues/{PR}/comments"),
+        ]
+    );
+    assert!(text(&out.stderr)
+        .contains("comment 555 was deleted before it could be updated; posted a new one"));
+    assert!(fx.read("summary.md").contains("comment 555 was deleted"));
+    assert_eq!(
+        output(&fx.read("output.txt"), "comment-url").as_deref(),
+        Some("https://github.com/acme/app/pull/7#issuecomment-1001")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn fault_a_directory_symlink_or_large_file_is_an_input_error_naming_the_path() {
+    // The baseline at the base commit is a directory: the contents API
+    // answers with a listing.
+    let fx = Fixture::new().await;
+    Mock::given(method("GET"))
+        .and(path(format!("{REPO}/contents/.ier/baseline.yaml")))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([
+            { "type": "file", "name": "a.yaml", "path": ".ier/baseline.yaml/a.yaml", "size": 3 }
+        ])))
+        .with_priority(1)
+        .mount(&fx.server)
+        .await;
+    passing_pr(&fx).await;
+    fx.accept_post().await;
+    let out = run_async(fx.env("pull_request"), &["github"]).await;
+    observed("base file is a directory", &out);
+    assert_code(&out, 2);
+    let summary = fx.read("summary.md");
+    assert!(summary.contains("not-a-file"), "{summary}");
+    assert!(
+        summary.contains("aaaaaaa:.ier/baseline.yaml is not a regular file (GitHub says `dir`)"),
+        "{summary}"
+    );
+    assert_eq!(
+        output(&fx.read("output.txt"), "verdict").as_deref(),
+        Some("invalid")
+    );
+
+    // A manifest at head that is a symlink out of the repository.
+    let fx = Fixture::new().await;
+    Mock::given(method("GET"))
+        .and(path(format!("{REPO}/contents/ai-features/tiny.yaml")))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "type": "symlink", "target": "/etc/passwd", "size": 11,
+            "name": "tiny.yaml", "path": "ai-features/tiny.yaml",
+        })))
+        .with_priority(1)
+        .mount(&fx.server)
+        .await;
+    passing_pr(&fx).await;
+    fx.accept_post().await;
+    let out = run_async(fx.env("pull_request"), &["github"]).await;
+    observed("manifest is a symlink", &out);
+    assert_code(&out, 2);
+    let summary = fx.read("summary.md");
+    assert!(
+        summary.contains("ai-features/tiny.yaml is not a regular file (GitHub says `symlink`)"),
+        "{summary}"
+    );
+    let reqs = fx.requests().await;
+    assert!(
+        body_of(calls(&reqs, "POST", &format!("{REPO}/issues/{PR}/comments"))[0])
+            .contains("Invalid input")
+    );
+
+    // A manifest over 1 MB: the contents API sends no content.
+    let fx = Fixture::new().await;
+    Mock::given(method("GET"))
+        .and(path(format!("{REPO}/contents/ai-features/tiny.yaml")))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "type": "file", "size": 5_000_000, "encoding": "none", "content": "",
+            "name": "tiny.yaml", "path": "ai-features/tiny.yaml",
+        })))
+        .with_priority(1)
+        .mount(&fx.server)
+        .await;
+    passing_pr(&fx).await;
+    fx.accept_post().await;
+    let out = run_async(fx.env("pull_request"), &["github"]).await;
+    observed("manifest over 1 MiB", &out);
+    assert_code(&out, 2);
+    let summary = fx.read("summary.md");
+    assert!(summary.contains("file-too-large"), "{summary}");
+    assert!(
+        summary.contains(
+            "ai-features/tiny.yaml is 5000000 bytes; input files are limited to 1048576 bytes"
+        ),
+        "{summary}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn fail_on_comment_error_makes_a_comment_failure_exit_3() {
+    async fn broken_comments() -> Fixture {
+        let fx = Fixture::new().await;
+        passing_pr(&fx).await;
+        Mock::given(method("POST"))
+            .and(path(format!("{REPO}/issues/{PR}/comments")))
+            .respond_with(
+                ResponseTemplate::new(500).set_body_json(json!({ "message": "Server Error" })),
+            )
+            .mount(&fx.server)
+            .await;
+        fx
+    }
+    // Without it, the comment never decides the exit code.
+    let fx = broken_comments().await;
+    let out = run_async(fx.env("pull_request"), &["github"]).await;
+    observed("comment POST 500", &out);
+    assert_code(&out, 0);
+    assert!(text(&out.stdout).contains("::warning title=ier-gate::no pull request comment: POST /repos/acme/app/issues/7/comments answered HTTP 500"));
+    assert_eq!(
+        output(&fx.read("output.txt"), "verdict").as_deref(),
+        Some("pass")
+    );
+
+    // With the flag, or the variable the action's input sets: exit 3.
+    let fx = broken_comments().await;
+    let out = run_async(
+        fx.env("pull_request"),
+        &["github", "--fail-on-comment-error"],
+    )
+    .await;
+    observed("comment POST 500, --fail-on-comment-error", &out);
+    assert_code(&out, 3);
+    assert!(text(&out.stdout).contains("::error title=ier-gate::no pull request comment"));
+    assert!(text(&out.stderr).contains("fail-on-comment-error is set"));
+    assert_eq!(
+        output(&fx.read("output.txt"), "verdict").as_deref(),
+        Some("pass")
+    );
+
+    let fx = broken_comments().await;
+    let mut env = fx.env("pull_request");
+    env.push(("IER_GATE_FAIL_ON_COMMENT_ERROR".into(), "true".into()));
+    let out = run_async(env, &["github"]).await;
+    assert_code(&out, 3);
+
+    // A comment that is written is no error, with the flag or without.
+    let fx = Fixture::new().await;
+    passing_pr(&fx).await;
+    fx.accept_post().await;
+    let out = run_async(
+        fx.env("pull_request"),
+        &["github", "--fail-on-comment-error"],
+    )
+    .await;
+    assert_code(&out, 0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn limit_changed_manifests_per_pull_request() {
+    let fx = Fixture::new().await;
+    fx.pr_event(&[]);
+    fx.config(BASE).await;
+    let files: Vec<Value> = (0..=ier_gate::github::MAX_PR_MANIFESTS)
+        .map(|i| added(&format!("ai-features/f{i}.yaml")))
+        .collect();
+    fx.pr_files(json!(files)).await;
+    fx.comments(json!([])).await;
+    fx.accept_post().await;
+
+    let start = Instant::now();
+    let out = run_async(fx.env("pull_request"), &["github"]).await;
+    observed("401 changed manifests", &out);
+    assert_code(&out, 2);
+    assert!(start.elapsed() < Duration::from_secs(1));
+    let summary = fx.read("summary.md");
+    assert!(
+        summary.contains("the pull request changes 401 manifests; at most 400 per pull request"),
+        "{summary}"
+    );
+    let reqs = fx.requests().await;
+    assert!(
+        !reqs
+            .iter()
+            .any(|r| r.url.path().contains("/contents/ai-features/")),
+        "no manifest is read"
+    );
+    assert!(
+        body_of(calls(&reqs, "POST", &format!("{REPO}/issues/{PR}/comments"))[0])
+            .contains("too-many-manifests")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn limit_a_pull_request_github_cannot_list_whole() {
+    let fx = Fixture::new().await;
+    // The payload says 3,500 files; GitHub lists 3,000, 100 a page.
+    let event = json!({ "pull_request": {
+        "number": PR, "changed_files": 3500,
+        "base": { "sha": BASE }, "head": { "sha": HEAD },
+    }});
+    std::fs::write(fx.file("event.json"), event.to_string()).expect("event");
+    fx.config(BASE).await;
+    for page in 1..=30 {
+        let files: Vec<Value> = (0..100)
+            .map(|i| added(&format!("src/p{page}/f{i}.rs")))
+            .collect();
+        let mut resp = ResponseTemplate::new(200).set_body_json(json!(files));
+        if page < 30 {
+            let next = format!(
+                "<{}{REPO}/pulls/{PR}/files?per_page=100&page={}>; rel=\"next\"",
+                fx.server.uri(),
+                page + 1
+            );
+            resp = resp.insert_header("link", next.as_str());
+        }
+        let m = Mock::given(method("GET")).and(path(format!("{REPO}/pulls/{PR}/files")));
+        let m = if page == 1 {
+            m.and(query_param_is_missing("page"))
+        } else {
+            m.and(query_param("page", page.to_string().as_str()))
+        };
+        m.respond_with(resp).mount(&fx.server).await;
+    }
+    fx.comments(json!([])).await;
+    fx.accept_post().await;
+
+    let out = run_async(fx.env("pull_request"), &["github"]).await;
+    observed("3,500 changed files (3,000 listed)", &out);
+    assert_code(&out, 2);
+    let summary = fx.read("summary.md");
+    assert!(
+        summary.contains("the pull request changes 3500 files; GitHub lists at most 3000"),
+        "{summary}"
+    );
+    assert_eq!(
+        output(&fx.read("output.txt"), "verdict").as_deref(),
+        Some("invalid")
     );
 }

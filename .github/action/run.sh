@@ -8,8 +8,9 @@
 #   IER_FAIL_ON            fail | warn | never
 #   IER_WORKING_DIRECTORY  the directory in the repository holding .ier/
 #   IER_REPORT_OUT         optional file for the JSON report
-#   GITHUB_TOKEN, IER_GATE_COMMENT_MODE, IER_GATE_COMMENT_KEY: read by the
-#   binary itself; empty means "not given".
+#   GITHUB_TOKEN, IER_GATE_COMMENT_MODE, IER_GATE_COMMENT_KEY,
+#   IER_GATE_FAIL_ON_COMMENT_ERROR: read by the binary itself; empty means
+#   "not given".
 #
 # The binary writes the step outputs (verdict, ier-current, ier-projected,
 # zone, comment-url) to $GITHUB_OUTPUT, the job summary and the annotations.

@@ -24,9 +24,6 @@ pub const MAX_ATTEMPTS: u32 = 4;
 /// A server's "wait this long" above which we stop rather than sit idle.
 const MAX_WAIT: Duration = Duration::from_secs(60);
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
-const READ_TIMEOUT: Duration = Duration::from_secs(30);
-/// A bound on one request end to end, whatever the socket does.
-const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// A call to GitHub that failed: which endpoint, the status if there was a
 /// response, and GitHub's message.
@@ -187,21 +184,25 @@ pub fn encode_path(path: &str) -> String {
         .join("/")
 }
 
-/// GitHub's error message from a response body, or the start of the body.
+/// GitHub's error message from a response body, or the start of the body,
+/// on one line of at most 200 characters without control characters (it
+/// ends up in the log, where a line could be read as a workflow command).
 fn github_message(body: &str) -> String {
     #[derive(Deserialize)]
     struct Msg {
         message: Option<String>,
     }
-    match serde_json::from_str::<Msg>(body) {
+    let text = match serde_json::from_str::<Msg>(body) {
         Ok(Msg { message: Some(m) }) => m,
-        _ => body
-            .chars()
-            .take(200)
-            .collect::<String>()
-            .trim()
-            .to_string(),
-    }
+        _ => body.to_string(),
+    };
+    text.chars()
+        .map(|c| if c.is_whitespace() { ' ' } else { c })
+        .filter(|c| !c.is_control() && !crate::render::is_bidi(*c))
+        .take(200)
+        .collect::<String>()
+        .trim()
+        .to_string()
 }
 
 fn error_chain(e: &dyn std::error::Error) -> String {
@@ -234,12 +235,20 @@ pub enum Contents {
 #[derive(Clone)]
 pub struct Api {
     rest: Octocrab,
-    graphql: Octocrab,
+    /// Built on first use (only `hide-and-new` needs it): each client loads
+    /// the system's root certificates.
+    graphql: std::sync::Arc<std::sync::OnceLock<Result<Octocrab, String>>>,
+    graphql_uri: Uri,
+    token: String,
+    read_timeout: Duration,
     graphql_path: String,
     /// `scheme://authority` of the REST API, the only host pagination may
     /// lead to.
     origin: String,
     retry_base: Duration,
+    /// A bound on one request end to end, whatever the socket does: twice
+    /// the read timeout.
+    request_timeout: Duration,
 }
 
 fn origin(uri: &Uri) -> String {
@@ -250,25 +259,28 @@ fn origin(uri: &Uri) -> String {
     )
 }
 
-fn client(base: Uri, token: &str) -> Result<Octocrab, String> {
+fn client(base: Uri, token: &str, read_timeout: Duration) -> Result<Octocrab, String> {
     Octocrab::builder()
         .base_uri(base)
         .map_err(|e| error_chain(&e))?
         .personal_token(token.to_string())
-        .set_connect_timeout(Some(CONNECT_TIMEOUT))
-        .set_read_timeout(Some(READ_TIMEOUT))
-        .set_write_timeout(Some(READ_TIMEOUT))
+        .set_connect_timeout(Some(CONNECT_TIMEOUT.min(read_timeout)))
+        .set_read_timeout(Some(read_timeout))
+        .set_write_timeout(Some(read_timeout))
         .build()
         .map_err(|e| format!("cannot set up the HTTP client: {}", error_chain(&e)))
 }
 
 impl Api {
-    /// Must be called inside a tokio runtime.
+    /// Must be called inside a tokio runtime. `read_timeout` bounds each
+    /// wait for a byte from GitHub (30 s unless `IER_GATE_HTTP_TIMEOUT_MS`
+    /// says otherwise).
     pub fn new(
         api_url: &str,
         graphql_url: &str,
         token: &str,
         retry_base: Duration,
+        read_timeout: Duration,
     ) -> Result<Api, String> {
         let base: Uri = api_url
             .parse()
@@ -279,10 +291,14 @@ impl Api {
         let graphql_path = gql.path().to_string();
         Ok(Api {
             origin: origin(&base),
-            rest: client(base, token)?,
-            graphql: client(gql, token)?,
+            rest: client(base, token, read_timeout)?,
+            graphql: Default::default(),
+            graphql_uri: gql,
+            token: token.to_string(),
+            read_timeout,
             graphql_path,
             retry_base,
+            request_timeout: read_timeout.saturating_mul(2),
         })
     }
 
@@ -314,11 +330,11 @@ impl Api {
                 body,
             })
         };
-        match tokio::time::timeout(REQUEST_TIMEOUT, call).await {
+        match tokio::time::timeout(self.request_timeout, call).await {
             Ok(r) => r,
             Err(_) => Err(format!(
-                "no complete answer within {} s",
-                REQUEST_TIMEOUT.as_secs()
+                "no complete answer within {} ms",
+                self.request_timeout.as_millis()
             )),
         }
     }
@@ -387,12 +403,26 @@ impl Api {
         }
     }
 
+    /// Decodes a JSON answer; a truncated or malformed body is an error
+    /// that says so (not retried: GitHub answered, and a read that GitHub
+    /// garbles once is not known to heal).
     fn parse<T: DeserializeOwned>(reply: &Reply, endpoint: &str) -> Result<T, ApiError> {
         serde_json::from_str(&reply.body).map_err(|e| {
+            let what = if e.is_eof() {
+                "a truncated JSON body"
+            } else if e.is_syntax() {
+                "a body that is not JSON"
+            } else {
+                "JSON of an unexpected shape"
+            };
             ApiError::new(
                 endpoint,
                 Some(reply.status.as_u16()),
-                format!("unexpected response: {e}"),
+                format!(
+                    "{what} ({} bytes): {}",
+                    reply.body.len(),
+                    github_message(&e.to_string())
+                ),
             )
         })
     }
@@ -537,14 +567,13 @@ impl Api {
     pub async fn graphql(&self, query: &str, variables: Value) -> Result<Value, ApiError> {
         let ep = format!("POST {}", self.graphql_path);
         let body = serde_json::json!({ "query": query, "variables": variables });
+        let graphql = self
+            .graphql
+            .get_or_init(|| client(self.graphql_uri.clone(), &self.token, self.read_timeout))
+            .as_ref()
+            .map_err(|e| ApiError::new(&ep, None, e.clone()))?;
         let reply = self
-            .send_with(
-                &self.graphql,
-                Method::POST,
-                &self.graphql_path,
-                Some(&body),
-                &ep,
-            )
+            .send_with(graphql, Method::POST, &self.graphql_path, Some(&body), &ep)
             .await?;
         let reply = Self::check(reply, &ep)?;
         let value: Value = Self::parse(&reply, &ep)?;

@@ -65,7 +65,7 @@ pub fn body(key: &str, run_id: u64, markdown: &str, summary_url: &str) -> String
 
 /// Makes a report from an untrusted file safe to post with a write token:
 /// no mentions that ping, no HTML beyond the tags the renderer writes, no
-/// forged marker.
+/// forged marker, no control characters or bidirectional overrides.
 pub fn harden(markdown: &str) -> String {
     const ALLOWED: [&str; 6] = [
         "<details>",
@@ -81,6 +81,8 @@ pub fn harden(markdown: &str) -> String {
         match c {
             '<' if !ALLOWED.iter().any(|t| rest.starts_with(t)) => out.push_str("&lt;"),
             '@' if !rest[1..].starts_with('\u{200B}') => out.push_str("@\u{200B}"),
+            '\n' | '\t' => out.push(c),
+            c if c.is_control() || crate::render::is_bidi(c) => {}
             c => out.push(c),
         }
         rest = &rest[c.len_utf8()..];
@@ -246,9 +248,12 @@ pub struct Request<'a> {
 
 const MINIMIZE: &str = "mutation($id: ID!) { minimizeComment(input: {subjectId: $id, classifier: OUTDATED}) { minimizedComment { isMinimized } } }";
 
+/// The comment's address as GitHub answers it; one that is not a single
+/// token (it goes into the log and a step output) is dropped.
 fn html_url(v: &serde_json::Value) -> String {
     v.get("html_url")
         .and_then(serde_json::Value::as_str)
+        .filter(|u| !u.chars().any(|c| c.is_whitespace() || c.is_control()))
         .unwrap_or_default()
         .to_string()
 }
@@ -279,36 +284,54 @@ pub async fn publish(api: &Api, req: &Request<'_>) -> Published {
                 .await
             {
                 Ok(v) => Published::Updated { url: html_url(&v) },
+                // Deleted between the listing and the update (by a person,
+                // or by a newer run's delete-and-new): post a new one.
+                Err(e) if e.status == Some(404) => {
+                    let note = format!(
+                        "comment {id} was deleted before it could be updated; posted a new one"
+                    );
+                    create(api, req, &text, &[], &[], vec![note]).await
+                }
                 Err(e) => Published::Failed(e),
             }
         }
-        Plan::Create { hide, delete } => {
-            let path = format!("/repos/{owner}/{name}/issues/{}/comments", req.pr);
-            let created = match api
-                .write(Method::POST, &path, &json!({ "body": text }))
-                .await
-            {
-                Ok(v) => v,
-                Err(e) => return Published::Failed(e),
-            };
-            // Older comments go only once the new one stands.
-            let mut notes = Vec::new();
-            for o in hide.iter().filter(|o| !o.node_id.is_empty()) {
-                if let Err(e) = api.graphql(MINIMIZE, json!({ "id": o.node_id })).await {
-                    notes.push(format!("could not hide comment {}: {e}", o.id));
-                }
-            }
-            for o in &delete {
-                let path = format!("/repos/{owner}/{name}/issues/comments/{}", o.id);
-                if let Err(e) = api.delete(&path).await {
-                    notes.push(format!("could not delete comment {}: {e}", o.id));
-                }
-            }
-            Published::Created {
-                url: html_url(&created),
-                notes,
-            }
+        Plan::Create { hide, delete } => create(api, req, &text, &hide, &delete, vec![]).await,
+    }
+}
+
+/// Posts `text` as a new comment, then hides or deletes the older ones.
+async fn create(
+    api: &Api,
+    req: &Request<'_>,
+    text: &str,
+    hide: &[Ours],
+    delete: &[Ours],
+    mut notes: Vec<String>,
+) -> Published {
+    let (owner, name) = (&req.repo.owner, &req.repo.name);
+    let path = format!("/repos/{owner}/{name}/issues/{}/comments", req.pr);
+    let created = match api
+        .write(Method::POST, &path, &json!({ "body": text }))
+        .await
+    {
+        Ok(v) => v,
+        Err(e) => return Published::Failed(e),
+    };
+    // Older comments go only once the new one stands.
+    for o in hide.iter().filter(|o| !o.node_id.is_empty()) {
+        if let Err(e) = api.graphql(MINIMIZE, json!({ "id": o.node_id })).await {
+            notes.push(format!("could not hide comment {}: {e}", o.id));
         }
+    }
+    for o in delete {
+        let path = format!("/repos/{owner}/{name}/issues/comments/{}", o.id);
+        if let Err(e) = api.delete(&path).await {
+            notes.push(format!("could not delete comment {}: {e}", o.id));
+        }
+    }
+    Published::Created {
+        url: html_url(&created),
+        notes,
     }
 }
 

@@ -25,6 +25,8 @@ pub struct Flags {
     pub comment_mode: Option<String>,
     pub comment_key: Option<String>,
     pub report_out: Option<PathBuf>,
+    /// `--fail-on-comment-error`: a comment that cannot be written is exit 3.
+    pub fail_on_comment_error: bool,
 }
 
 /// `owner/name`.
@@ -67,6 +69,8 @@ pub struct PullRequest {
     pub base_sha: String,
     pub head_sha: String,
     pub labels: Vec<String>,
+    /// How many files the pull request changes, as the payload says.
+    pub changed_files: Option<u64>,
 }
 
 /// The run that triggered a `workflow_run` event (the two-workflow pattern).
@@ -89,6 +93,8 @@ struct RawPr {
     head: RawRef,
     #[serde(default)]
     labels: Vec<RawLabel>,
+    #[serde(default)]
+    changed_files: Option<u64>,
 }
 
 #[derive(Deserialize)]
@@ -184,6 +190,10 @@ pub struct Settings {
     pub output_path: Option<PathBuf>,
     pub report_out: Option<PathBuf>,
     pub retry_base_ms: u64,
+    /// How long to wait for a byte from GitHub (`IER_GATE_HTTP_TIMEOUT_MS`).
+    pub http_timeout_ms: u64,
+    /// A comment that cannot be written is exit 3, not a warning.
+    pub fail_on_comment_error: bool,
 }
 
 /// Reads a variable; empty counts as unset.
@@ -312,6 +322,7 @@ pub fn read_event(path: &str) -> Result<Event, String> {
                 base_sha: pr.base.sha.to_ascii_lowercase(),
                 head_sha: pr.head.sha.to_ascii_lowercase(),
                 labels: pr.labels.into_iter().map(|l| l.name).collect(),
+                changed_files: pr.changed_files,
             })
         }
     };
@@ -416,17 +427,15 @@ pub fn settings(flags: Flags, env: Lookup) -> Result<Settings, String> {
             )
         })?),
     };
-    let retry_base_ms = match var(env, "IER_GATE_RETRY_BASE_MS") {
-        None => 500,
-        Some(v) => v
-            .trim()
-            .parse::<u64>()
-            .ok()
-            .filter(|ms| *ms <= 60_000)
-            .ok_or_else(|| {
-                format!("IER_GATE_RETRY_BASE_MS `{v}` is not a number of milliseconds (0..60000)")
+    let retry_base_ms = retry_base_ms(env)?;
+    let http_timeout_ms = http_timeout_ms(env)?;
+    let fail_on_comment_error = flags.fail_on_comment_error
+        || match var(env, "IER_GATE_FAIL_ON_COMMENT_ERROR") {
+            None => false,
+            Some(v) => parse_bool(&v).ok_or_else(|| {
+                format!("IER_GATE_FAIL_ON_COMMENT_ERROR `{v}` is not true or false")
             })?,
-    };
+        };
     Ok(Settings {
         conn,
         event_name,
@@ -440,7 +449,53 @@ pub fn settings(flags: Flags, env: Lookup) -> Result<Settings, String> {
         output_path: var(env, "GITHUB_OUTPUT").map(PathBuf::from),
         report_out: flags.report_out,
         retry_base_ms,
+        http_timeout_ms,
+        fail_on_comment_error,
     })
+}
+
+/// `true`/`false` (also `1`/`0`, `yes`/`no`), as an action input passes it.
+pub fn parse_bool(s: &str) -> Option<bool> {
+    match s.trim().to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" | "on" => Some(true),
+        "false" | "0" | "no" | "off" => Some(false),
+        _ => None,
+    }
+}
+
+/// A number of milliseconds from `name`, within `range`, or `default`.
+fn millis(
+    env: Lookup,
+    name: &str,
+    default: u64,
+    range: std::ops::RangeInclusive<u64>,
+) -> Result<u64, String> {
+    match var(env, name) {
+        None => Ok(default),
+        Some(v) => v
+            .trim()
+            .parse::<u64>()
+            .ok()
+            .filter(|ms| range.contains(ms))
+            .ok_or_else(|| {
+                format!(
+                    "{name} `{v}` is not a number of milliseconds ({}..{})",
+                    range.start(),
+                    range.end()
+                )
+            }),
+    }
+}
+
+/// `IER_GATE_RETRY_BASE_MS`: the first backoff wait (default 500 ms).
+pub fn retry_base_ms(env: Lookup) -> Result<u64, String> {
+    millis(env, "IER_GATE_RETRY_BASE_MS", 500, 0..=60_000)
+}
+
+/// `IER_GATE_HTTP_TIMEOUT_MS`: how long to wait for GitHub to send or
+/// accept a byte (default 30 s); a whole request may take twice that.
+pub fn http_timeout_ms(env: Lookup) -> Result<u64, String> {
+    millis(env, "IER_GATE_HTTP_TIMEOUT_MS", 30_000, 1..=600_000)
 }
 
 #[cfg(test)]

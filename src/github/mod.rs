@@ -43,6 +43,12 @@ pub use self::relay::{run_comment, CommentFlags, ReportFile};
 
 /// Pages of changed files read (GitHub lists at most 3,000 files).
 const MAX_FILE_PAGES: usize = 40;
+/// GitHub lists at most this many files of a pull request.
+const MAX_LISTED_FILES: usize = 3_000;
+/// Most changed manifests one pull request may carry: each costs up to two
+/// contents reads, and a `GITHUB_TOKEN` gets 1,000 requests an hour per
+/// repository.
+pub const MAX_PR_MANIFESTS: usize = 400;
 
 /// Random enough for delimiters and jitter, from the standard library's
 /// per-process random hash keys.
@@ -319,6 +325,35 @@ async fn evaluate_pr(api: &Api, s: &Settings, pr: &PullRequest) -> Result<Evalua
         repo.owner, repo.name, pr.number
     );
     let pr_files: Vec<PrFile> = api.get_pages(&list, MAX_FILE_PAGES).await?;
+    // GitHub cuts the list at 3,000 files: a manifest past the cut would go
+    // unseen, so such a pull request is not judged at all.
+    let total = pr
+        .changed_files
+        .map_or(pr_files.len(), |n| usize::try_from(n).unwrap_or(usize::MAX));
+    if pr_files.len() >= MAX_LISTED_FILES && total >= pr_files.len() {
+        diags.push(
+            Diag::error(
+                "too-many-files",
+                format!(
+                    "the pull request changes {} files; GitHub lists at most {MAX_LISTED_FILES}, so the gate cannot see every manifest",
+                    if total > pr_files.len() { total.to_string() } else { format!("{total} or more") }
+                ),
+            )
+            .help("split the pull request, or run `ier-gate check --base` on a checkout"),
+        );
+        return Ok(finish(
+            policy,
+            policy_ok,
+            baseline,
+            prices,
+            vec![],
+            vec![],
+            diags,
+            &pr.labels,
+            true,
+            files,
+        ));
+    }
     let set = check::manifest_globs(&policy);
     let mut edited_config = Vec::new();
     let mut wanted = Vec::new();
@@ -335,20 +370,23 @@ async fn evaluate_pr(api: &Api, s: &Settings, pr: &PullRequest) -> Result<Evalua
             wanted.push(r);
         }
     }
-    if wanted.len() > check::MAX_MANIFESTS {
-        diags.push(Diag::error(
-            "too-many-manifests",
-            format!(
-                "{} manifests; at most {} per check",
-                wanted.len(),
-                check::MAX_MANIFESTS
-            ),
-        ));
-        wanted.clear();
-    }
     // Editing finance's files is news for the pull request too, though the
     // gate reads the base versions.
     let changed = !wanted.is_empty() || !edited_config.is_empty();
+    if wanted.len() > MAX_PR_MANIFESTS {
+        // Checked before any manifest is read: no request is spent on them.
+        diags.push(
+            Diag::error(
+                "too-many-manifests",
+                format!(
+                    "the pull request changes {} manifests; at most {MAX_PR_MANIFESTS} per pull request",
+                    wanted.len()
+                ),
+            )
+            .help("split the pull request, or run `ier-gate check --base` on a checkout"),
+        );
+        wanted.clear();
+    }
     let mut fetched = Vec::with_capacity(wanted.len());
     for r in wanted {
         let head = match &r.head {
@@ -532,18 +570,19 @@ fn log_line(p: &Published) -> String {
     }
 }
 
-fn make_api(conn: &env::Connection, retry_base_ms: u64) -> Result<Api, String> {
+fn make_api(conn: &env::Connection, retry_base_ms: u64, timeout_ms: u64) -> Result<Api, String> {
     Api::new(
         &conn.api_url,
         &conn.graphql_url,
         &conn.token,
         Duration::from_millis(retry_base_ms),
+        Duration::from_millis(timeout_ms),
     )
 }
 
 async fn gate(s: &Settings) -> Outcome {
     let summary = s.summary_path.as_deref();
-    let api = match make_api(&s.conn, s.retry_base_ms) {
+    let api = match make_api(&s.conn, s.retry_base_ms, s.http_timeout_ms) {
         Ok(a) => a,
         Err(msg) => return env_failure(&msg, summary),
     };
@@ -601,7 +640,11 @@ async fn gate(s: &Settings) -> Outcome {
     };
     if let Some(Published::Failed(e)) = &published {
         annotations.push(workflow::Annotation {
-            kind: workflow::Kind::Warning,
+            kind: if s.fail_on_comment_error {
+                workflow::Kind::Error
+            } else {
+                workflow::Kind::Warning
+            },
             file: None,
             title: "ier-gate".into(),
             message: format!("no pull request comment: {e}"),
@@ -681,6 +724,15 @@ async fn gate(s: &Settings) -> Outcome {
         Ok(_) => EXIT_PASS,
         Err(_) => EXIT_INVALID,
     };
+    // The verdict's exit code never depends on the comment, unless the
+    // workflow asked for that.
+    if s.fail_on_comment_error
+        && matches!(published, Some(Published::Failed(_)))
+        && matches!(code, EXIT_PASS | EXIT_FAIL)
+    {
+        stderr.push_str("ier-gate: exit 3: the comment could not be written, and fail-on-comment-error is set\n");
+        code = EXIT_ENV;
+    }
     for e in &io_errors {
         stderr.push_str(&format!("ier-gate: {e}\n"));
         code = EXIT_ENV;

@@ -161,10 +161,11 @@ pub fn run_comment(flags: CommentFlags, env: Lookup) -> Outcome {
         },
         None => None,
     };
-    let retry_base_ms = env("IER_GATE_RETRY_BASE_MS")
-        .and_then(|v| v.trim().parse::<u64>().ok())
-        .unwrap_or(500)
-        .min(60_000);
+    let (retry_base_ms, timeout_ms) =
+        match env::retry_base_ms(env).and_then(|r| Ok((r, env::http_timeout_ms(env)?))) {
+            Ok(t) => t,
+            Err(msg) => return env_failure(&msg, None),
+        };
     let rt = match runtime() {
         Ok(rt) => rt,
         Err(msg) => return env_failure(&msg, None),
@@ -173,7 +174,7 @@ pub fn run_comment(flags: CommentFlags, env: Lookup) -> Outcome {
         .filter(|p| !p.trim().is_empty())
         .map(PathBuf::from);
     rt.block_on(async {
-        let api = match make_api(&conn, retry_base_ms) {
+        let api = match make_api(&conn, retry_base_ms, timeout_ms) {
             Ok(a) => a,
             Err(msg) => return env_failure(&msg, None),
         };

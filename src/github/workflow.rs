@@ -20,9 +20,13 @@ pub const MAX_PER_KIND: usize = 10;
 /// GitHub's limit on a step summary is 1 MiB.
 const MAX_SUMMARY_BYTES: usize = 1024 * 1024 - 1024;
 
-/// `%`, CR and LF, for an annotation's message.
+/// `%`, CR and LF, for an annotation's message; other control characters
+/// and bidirectional overrides (manifest text, file names) are dropped.
 pub fn escape_data(s: &str) -> String {
-    s.replace('%', "%25")
+    s.chars()
+        .filter(|c| matches!(c, '\r' | '\n') || !(c.is_control() || crate::render::is_bidi(*c)))
+        .collect::<String>()
+        .replace('%', "%25")
         .replace('\r', "%0D")
         .replace('\n', "%0A")
 }

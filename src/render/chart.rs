@@ -142,9 +142,12 @@ pub fn sparkline(r: &Report, paint: &dyn Fn(Ratio, char) -> String) -> Sparkline
         let c = match (v, lo, hi) {
             (Ratio::Inf, _, _) => BARS[BARS.len() - 1],
             (Ratio::Finite(x), Some(lo), Some(hi)) if hi > lo => {
-                let level = ((*x - lo) / (hi - lo) * top)
-                    .round()
-                    .to_usize()
+                // Halved first: the span between a large negative ratio and a
+                // large positive one need not fit a decimal.
+                let half = |d: Decimal| d / Decimal::TWO;
+                let level = (half(*x) - half(lo))
+                    .checked_div(half(hi) - half(lo))
+                    .map(|share| (share * top).round().to_usize().unwrap_or(0))
                     .unwrap_or(0);
                 BARS[level.min(BARS.len() - 1)]
             }

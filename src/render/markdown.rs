@@ -282,7 +282,7 @@ pub fn render(r: &Report) -> String {
             esc(r.overrides_path.as_deref().unwrap_or(".ier/prices.yaml")),
             r.overridden_prices
                 .iter()
-                .map(|m| format!("`{}`", esc(m)))
+                .map(|m| md_code(m))
                 .collect::<Vec<_>>()
                 .join(", ")
         )

@@ -64,10 +64,11 @@ pub(crate) fn bar(
         None => width,
         Some(v) if v.is_zero() => 0,
         Some(_) if max.is_zero() => 1,
-        Some(v) => (v * rust_decimal::Decimal::from(width) / max)
-            .round()
-            .to_u32()
-            .unwrap_or(0)
+        // Divided first: `v * width` may not fit a decimal.
+        Some(v) => v
+            .checked_div(max)
+            .and_then(|share| share.checked_mul(rust_decimal::Decimal::from(width)))
+            .map_or(width, |c| c.round().to_u32().unwrap_or(0))
             .clamp(1, width),
     };
     "█".repeat(cells as usize)
@@ -111,7 +112,7 @@ pub fn term_escape(s: &str) -> String {
         .collect()
 }
 
-fn is_bidi(c: char) -> bool {
+pub(crate) fn is_bidi(c: char) -> bool {
     matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}')
 }
 

@@ -8,6 +8,10 @@ use super::term_escape as esc;
 use crate::num::{fixed, money, percent};
 use crate::report::*;
 
+/// Widest column padded to: a longer name is printed whole and pushes the
+/// rest of its row (and a format width must stay within `u16`).
+const MAX_COLUMN: usize = 60;
+
 struct Paint(bool);
 
 impl Paint {
@@ -138,7 +142,7 @@ pub fn render(r: &Report, color: bool) -> String {
             })
             .max()
             .unwrap_or(0)
-            .max(24);
+            .clamp(24, MAX_COLUMN);
         for w in &f.workloads {
             let models = w
                 .legs
@@ -203,7 +207,12 @@ pub fn render(r: &Report, color: bool) -> String {
             .iter()
             .map(|x| format!("{}: {}", esc(&x.feature), esc(&x.input)))
             .collect();
-        let width = names.iter().map(|n| n.chars().count()).max().unwrap_or(0);
+        let width = names
+            .iter()
+            .map(|n| n.chars().count())
+            .max()
+            .unwrap_or(0)
+            .min(MAX_COLUMN);
         for (x, name) in rows.iter().zip(&names) {
             let _ = writeln!(
                 s,
