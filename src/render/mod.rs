@@ -18,6 +18,16 @@ pub enum Format {
 /// Makes text from a manifest inert in Markdown: no HTML, no pinging
 /// @mentions, no table breaks, no links or emphasis, one line.
 pub fn md_escape(s: &str) -> String {
+    md_inert(
+        s,
+        &['|', '`', '*', '_', '[', ']', '\\', '#', '~', '!', '(', ')'],
+    )
+}
+
+/// The one escaper behind [`md_escape`] and [`md_prose`]: HTML entities,
+/// a zero-width space after `@`, a backslash before each of `marked`, one
+/// line, no control or bidi characters.
+fn md_inert(s: &str, marked: &[char]) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
@@ -25,7 +35,7 @@ pub fn md_escape(s: &str) -> String {
             '>' => out.push_str("&gt;"),
             '&' => out.push_str("&amp;"),
             '@' => out.push_str("@\u{200B}"),
-            '|' | '`' | '*' | '_' | '[' | ']' | '\\' | '#' | '~' | '!' | '(' | ')' => {
+            c if marked.contains(&c) => {
                 out.push('\\');
                 out.push(c);
             }
@@ -78,23 +88,7 @@ pub(crate) fn bar(
 /// keeps their `code` spans and parentheses, but still lets no HTML, link,
 /// image, @mention or table break through.
 pub fn md_prose(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '&' => out.push_str("&amp;"),
-            '@' => out.push_str("@\u{200B}"),
-            '|' | '[' | ']' | '\\' => {
-                out.push('\\');
-                out.push(c);
-            }
-            '\n' | '\r' | '\t' => out.push(' '),
-            c if c.is_control() || is_bidi(c) => {}
-            c => out.push(c),
-        }
-    }
-    out
+    md_inert(s, &['|', '[', ']', '\\'])
 }
 
 /// A code span holding manifest text: backticks inside become quotes so the
