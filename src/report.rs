@@ -250,3 +250,14 @@ pub struct Report {
     /// The inputs that move the gate value most (a tornado), largest first.
     pub sensitivity: Vec<crate::sensitivity::Sensitivity>,
 }
+
+impl Report {
+    /// The largest finite swing of the tornado, which scales its bars.
+    pub fn widest_swing(&self) -> Decimal {
+        self.sensitivity
+            .iter()
+            .filter_map(|x| x.swing)
+            .max()
+            .unwrap_or_default()
+    }
+}

@@ -180,12 +180,7 @@ pub fn render(r: &Report) -> String {
     }
 
     if !r.sensitivity.is_empty() {
-        let max = r
-            .sensitivity
-            .iter()
-            .filter_map(|x| x.swing)
-            .max()
-            .unwrap_or_default();
+        let max = r.widest_swing();
         let _ = writeln!(s, "### What moves the gate value most (each input ±20%)\n");
         let _ = writeln!(s, "| input | −20% | +20% | swing | |");
         let _ = writeln!(s, "|---|---:|---:|---:|---|");

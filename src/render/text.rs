@@ -195,12 +195,7 @@ pub fn render(r: &Report, color: bool) -> String {
         let _ = writeln!(s, "  {tag}[{}]: {}", reason.code, esc(&reason.message));
     }
     if !r.sensitivity.is_empty() {
-        let max = r
-            .sensitivity
-            .iter()
-            .filter_map(|x| x.swing)
-            .max()
-            .unwrap_or_default();
+        let max = r.widest_swing();
         let _ = writeln!(s, "\n  what moves the gate value most (each input ±20%):");
         let rows: Vec<_> = r.sensitivity.iter().take(6).collect();
         let names: Vec<String> = rows
