@@ -8,6 +8,7 @@ use serde::de::{MapAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 use serde_saphyr::Spanned;
 
+use crate::diagnostic::Code;
 use crate::diagnostic::{Diag, Diags, Site, SourceFile};
 use crate::month::Month;
 use crate::num::{dec_visitor, Dec};
@@ -93,12 +94,12 @@ impl Baseline {
 pub fn load(file: &Arc<SourceFile>, diags: &mut Diags) -> Option<Baseline> {
     let raw: RawBaseline = crate::yaml::parse_or_report(file, diags)?;
     let before = diags.0.len();
-    let mut err = |code: &'static str, loc, msg: String, label: &str| {
+    let mut err = |code: Code, loc, msg: String, label: &str| {
         diags.push(Diag::error(code, msg).at(&Site::new(file, loc), label));
     };
     if raw.version.value != 1 {
         err(
-            "unsupported-version",
+            Code::UnsupportedVersion,
             raw.version.referenced,
             format!("unsupported baseline version {}", raw.version.value),
             "expected `version: 1`",
@@ -107,7 +108,7 @@ pub fn load(file: &Arc<SourceFile>, diags: &mut Diags) -> Option<Baseline> {
     let cur = &raw.currency.value;
     if cur.len() != 3 || !cur.bytes().all(|b| b.is_ascii_uppercase()) {
         err(
-            "invalid-currency",
+            Code::InvalidCurrency,
             raw.currency.referenced,
             format!("`{}` is not an ISO 4217 code", cur.escape_debug()),
             "expected three capital letters, e.g. USD",
@@ -115,7 +116,7 @@ pub fn load(file: &Arc<SourceFile>, diags: &mut Diags) -> Option<Baseline> {
     }
     if raw.months.value.is_empty() {
         err(
-            "empty-baseline",
+            Code::EmptyBaseline,
             raw.months.referenced,
             "the baseline needs at least one month".into(),
             "no months",
@@ -126,7 +127,7 @@ pub fn load(file: &Arc<SourceFile>, diags: &mut Diags) -> Option<Baseline> {
     for row in &raw.months.value {
         let Some(month) = Month::parse(&row.month.value) else {
             err(
-                "invalid-month",
+                Code::InvalidMonth,
                 row.month.referenced,
                 format!("`{}` is not a month", row.month.value.escape_debug()),
                 "expected YYYY-MM",
@@ -136,21 +137,21 @@ pub fn load(file: &Arc<SourceFile>, diags: &mut Diags) -> Option<Baseline> {
         if let Some(p) = prev {
             if month == p {
                 err(
-                    "duplicate-month",
+                    Code::DuplicateMonth,
                     row.month.referenced,
                     format!("{month} appears twice"),
                     "duplicate",
                 );
             } else if month < p {
                 err(
-                    "month-out-of-order",
+                    Code::MonthOutOfOrder,
                     row.month.referenced,
                     format!("{month} comes after {p}; months must ascend"),
                     "out of order",
                 );
             } else if month != p.plus(1) {
                 err(
-                    "month-gap",
+                    Code::MonthGap,
                     row.month.referenced,
                     format!(
                         "gap in the baseline: {} is missing before {month}",
@@ -164,7 +165,7 @@ pub fn load(file: &Arc<SourceFile>, diags: &mut Diags) -> Option<Baseline> {
         let revenue = row.revenue.value.get();
         if revenue < Decimal::ZERO {
             err(
-                "negative-value",
+                Code::NegativeValue,
                 row.revenue.referenced,
                 "revenue cannot be negative".into(),
                 "negative",
@@ -174,7 +175,7 @@ pub fn load(file: &Arc<SourceFile>, diags: &mut Diags) -> Option<Baseline> {
             RawInference::Total(t) => {
                 if t.get() < Decimal::ZERO {
                     err(
-                        "negative-value",
+                        Code::NegativeValue,
                         row.inference.referenced,
                         "inference cannot be negative".into(),
                         "negative",
@@ -187,7 +188,7 @@ pub fn load(file: &Arc<SourceFile>, diags: &mut Diags) -> Option<Baseline> {
                 for (name, v) in parts {
                     if v.value.get() < Decimal::ZERO {
                         err(
-                            "negative-value",
+                            Code::NegativeValue,
                             v.referenced,
                             format!(
                                 "inference component `{}` cannot be negative",
@@ -199,7 +200,7 @@ pub fn load(file: &Arc<SourceFile>, diags: &mut Diags) -> Option<Baseline> {
                     match total.checked_add(v.value.get()) {
                         Some(t) => total = t,
                         None => err(
-                            "arithmetic-overflow",
+                            Code::ArithmeticOverflow,
                             v.referenced,
                             "inference components overflow a decimal".into(),
                             "too large",
@@ -208,7 +209,7 @@ pub fn load(file: &Arc<SourceFile>, diags: &mut Diags) -> Option<Baseline> {
                 }
                 if parts.is_empty() {
                     err(
-                        "empty-inference",
+                        Code::EmptyInference,
                         row.inference.referenced,
                         "inference needs a total or at least one component".into(),
                         "empty",

@@ -113,8 +113,8 @@ pub fn changed_files(root: &Path, base: &str) -> Result<Vec<Changed>, GitError> 
     Ok(out)
 }
 
-/// A file's text at `base`, or `None` when it does not exist there.
-pub fn show(root: &Path, base: &str, path: &str) -> Result<Option<String>, GitError> {
+/// A file's bytes at `base`, or `None` when it does not exist there.
+pub fn show(root: &Path, base: &str, path: &str) -> Result<Option<Vec<u8>>, GitError> {
     let spec = format!("{base}:./{path}");
     let exists = Command::new("git")
         .arg("-C")
@@ -125,6 +125,5 @@ pub fn show(root: &Path, base: &str, path: &str) -> Result<Option<String>, GitEr
     if !exists.status.success() {
         return Ok(None);
     }
-    let bytes = git(root, &["show", &spec])?;
-    Ok(Some(String::from_utf8_lossy(&bytes).into_owned()))
+    git(root, &["show", &spec]).map(Some)
 }

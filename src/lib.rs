@@ -8,24 +8,20 @@
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod baseline;
-pub mod check;
 pub mod cli;
 pub mod diagnostic;
-pub mod explain;
+pub mod exit;
+pub mod gate;
 pub mod git;
 #[cfg(feature = "github")]
 pub mod github;
-pub mod init;
-pub mod levers;
-pub mod lifecycle;
+pub mod load;
 pub mod manifest;
 pub mod month;
 pub mod num;
 pub mod policy;
 pub mod prices;
-pub mod projection;
 pub mod render;
 pub mod report;
-pub mod sensitivity;
-pub mod verdict;
+pub mod text;
 pub mod yaml;

@@ -9,6 +9,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Deserializer};
 use serde_saphyr::Spanned;
 
+use crate::diagnostic::Code;
 use crate::diagnostic::{Diag, Diags, Site, SourceFile};
 use crate::num::Dec;
 
@@ -288,12 +289,12 @@ fn nullable(
 pub fn load(file: &Arc<SourceFile>, diags: &mut Diags) -> Option<Policy> {
     let raw: RawPolicy = crate::yaml::parse_or_report(file, diags)?;
     let before = diags.0.len();
-    let mut err = |code: &'static str, loc, msg: String, label: &str| {
+    let mut err = |code: Code, loc, msg: String, label: &str| {
         diags.push(Diag::error(code, msg).at(&Site::new(file, loc), label));
     };
     if raw.version.value != 1 {
         err(
-            "unsupported-version",
+            Code::UnsupportedVersion,
             raw.version.referenced,
             format!("unsupported policy version {}", raw.version.value),
             "expected `version: 1`",
@@ -325,7 +326,7 @@ pub fn load(file: &Arc<SourceFile>, diags: &mut Diags) -> Option<Policy> {
                 zv.floor.as_ref().or(zv.healthy.as_ref())
             };
             err(
-                "zones-out-of-order",
+                Code::ZonesOutOfOrder,
                 culprit.map(|c| c.referenced).unwrap_or(z.referenced),
                 format!("zones must satisfy 0 < warning <= floor <= healthy (got warning {}, floor {}, healthy {})", zones.warning, zones.floor, zones.healthy),
                 "out of order",
@@ -335,7 +336,7 @@ pub fn load(file: &Arc<SourceFile>, diags: &mut Diags) -> Option<Policy> {
     let horizon = raw.gate.horizon_months.as_ref().map(|h| {
         if h.value < 1 || h.value > MAX_HORIZON {
             err(
-                "horizon-out-of-range",
+                Code::HorizonOutOfRange,
                 h.referenced,
                 format!("horizon_months {} is outside 1..{MAX_HORIZON}", h.value),
                 "must be 1..120",
@@ -347,7 +348,7 @@ pub fn load(file: &Arc<SourceFile>, diags: &mut Diags) -> Option<Policy> {
         Some(f) => {
             if f.value.get() <= Decimal::ZERO {
                 err(
-                    "floor-not-positive",
+                    Code::FloorNotPositive,
                     f.referenced,
                     "launch_floor must be greater than 0".into(),
                     "must be > 0",
@@ -366,7 +367,7 @@ pub fn load(file: &Arc<SourceFile>, diags: &mut Diags) -> Option<Policy> {
         if let (Some(v), Some(loc)) = (v, loc) {
             if v < Decimal::ZERO {
                 err(
-                    "negative-value",
+                    Code::NegativeValue,
                     loc,
                     format!("{name} cannot be negative"),
                     "negative",
@@ -378,7 +379,7 @@ pub fn load(file: &Arc<SourceFile>, diags: &mut Diags) -> Option<Policy> {
         let v = s.value.get();
         if v <= Decimal::NEGATIVE_ONE || v > Decimal::ONE_HUNDRED {
             err(
-                "price-shock-out-of-range",
+                Code::PriceShockOutOfRange,
                 s.referenced,
                 format!("price_shock {v} is outside (-1, 100]"),
                 "a share: 0.5 means +50%",
@@ -392,7 +393,7 @@ pub fn load(file: &Arc<SourceFile>, diags: &mut Diags) -> Option<Policy> {
         let name = v.name.value.trim().to_string();
         if !crate::manifest::is_feature_id(&name) || name == "price_shock" {
             err(
-                "invalid-scenario-name",
+                Code::InvalidScenarioName,
                 v.name.referenced,
                 format!(
                     "scenario name `{}` must be lowercase letters, digits and '-'",
@@ -402,7 +403,7 @@ pub fn load(file: &Arc<SourceFile>, diags: &mut Diags) -> Option<Policy> {
             );
         } else if scenarios.iter().any(|s| s.name == name) {
             err(
-                "duplicate-scenario",
+                Code::DuplicateScenario,
                 v.name.referenced,
                 format!("scenario `{name}` is named twice"),
                 "duplicate name",
@@ -414,7 +415,7 @@ pub fn load(file: &Arc<SourceFile>, diags: &mut Diags) -> Option<Policy> {
                 let d = x.value.get();
                 if d < Decimal::ZERO || (d.is_zero() && !zero_ok) || d > Decimal::ONE_HUNDRED {
                     err(
-                        "scenario-factor-out-of-range",
+                        Code::ScenarioFactorOutOfRange,
                         x.referenced,
                         format!(
                             "{what} multiplier {d} is outside {}100]",
@@ -439,7 +440,7 @@ pub fn load(file: &Arc<SourceFile>, diags: &mut Diags) -> Option<Policy> {
                     Ok(d) if d > Decimal::ZERO => Threshold::Value(d),
                     _ => {
                         err(
-                            "invalid-threshold",
+                            Code::InvalidThreshold,
                             c.referenced,
                             format!(
                                 "`{}` is not `warning`, `floor` or a positive ratio",
@@ -467,7 +468,7 @@ pub fn load(file: &Arc<SourceFile>, diags: &mut Diags) -> Option<Policy> {
         Some(globs) => {
             if globs.value.is_empty() {
                 err(
-                    "empty-globs",
+                    Code::EmptyGlobs,
                     globs.referenced,
                     "paths.manifests needs at least one glob".into(),
                     "empty",
@@ -476,7 +477,7 @@ pub fn load(file: &Arc<SourceFile>, diags: &mut Diags) -> Option<Policy> {
             for g in &globs.value {
                 if globset::Glob::new(g).is_err() {
                     err(
-                        "invalid-glob",
+                        Code::InvalidGlob,
                         globs.referenced,
                         format!("`{}` is not a valid glob", g.escape_debug()),
                         "invalid glob",

@@ -2,6 +2,7 @@
 
 use rust_decimal::Decimal;
 
+use crate::diagnostic::Code;
 use crate::month::Month;
 use crate::num::Ratio;
 use crate::policy::{Basis, Zones};
@@ -85,7 +86,7 @@ impl Level {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Reason {
     pub level: Level,
-    pub code: &'static str,
+    pub code: Code,
     pub message: String,
     /// `path:line` of the manifest value at fault, when there is one.
     pub location: Option<(String, u64, u64)>,
@@ -246,9 +247,9 @@ pub struct Report {
     pub overridden_prices: Vec<String>,
     pub overrides_path: Option<String>,
     /// What would make a failing change pass (empty when none is needed).
-    pub levers: Vec<crate::levers::Lever>,
+    pub levers: Vec<crate::gate::levers::Lever>,
     /// The inputs that move the gate value most (a tornado), largest first.
-    pub sensitivity: Vec<crate::sensitivity::Sensitivity>,
+    pub sensitivity: Vec<crate::gate::sensitivity::Sensitivity>,
 }
 
 impl Report {

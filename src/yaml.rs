@@ -10,10 +10,10 @@ use std::sync::Arc;
 use serde::de::DeserializeOwned;
 use serde_saphyr::{Error, Location};
 
+use crate::diagnostic::Code;
 use crate::diagnostic::{did_you_mean, Diag, Site, SourceFile};
 
-/// Largest input file read, in bytes.
-pub const MAX_FILE_BYTES: usize = 1024 * 1024;
+pub use crate::diagnostic::MAX_FILE_BYTES;
 
 /// Deepest nesting of sequences and mappings.
 pub const MAX_DEPTH: usize = 24;
@@ -41,7 +41,7 @@ fn options() -> serde_saphyr::Options {
 pub fn parse<T: DeserializeOwned>(file: &Arc<SourceFile>) -> Result<T, Diag> {
     if file.text.len() > MAX_FILE_BYTES {
         return Err(Diag::error(
-            "file-too-large",
+            Code::FileTooLarge,
             format!(
                 "{} is {} bytes; input files are limited to {} bytes",
                 file.path,
@@ -143,7 +143,7 @@ fn to_diag(err: &Error, file: &Arc<SourceFile>) -> Diag {
             .or_else(|| {
                 (!expected.is_empty()).then(|| format!("valid keys here: {}", expected.join(", ")))
             });
-        return Diag::error("unknown-key", format!("unknown key `{name}`"))
+        return Diag::error(Code::UnknownKey, format!("unknown key `{name}`"))
             .at(&site, "not a key of this section")
             .with_help(help);
     }
@@ -153,7 +153,7 @@ fn to_diag(err: &Error, file: &Arc<SourceFile>) -> Diag {
             .map(|s| format!("did you mean `{s}`?"))
             .or_else(|| Some(format!("expected one of: {}", expected.join(", "))));
         return Diag::error(
-            "unknown-value",
+            Code::UnknownValue,
             format!("`{name}` is not a valid value here"),
         )
         .at(&site, "unknown value")
@@ -161,28 +161,31 @@ fn to_diag(err: &Error, file: &Arc<SourceFile>) -> Diag {
     }
     if let Some(rest) = msg.strip_prefix("missing field ") {
         let name = rest.trim_matches('`');
-        return Diag::error("missing-key", format!("required key `{name}` is missing"))
-            .at(&site, format!("add `{name}` to this section"));
+        return Diag::error(
+            Code::MissingKey,
+            format!("required key `{name}` is missing"),
+        )
+        .at(&site, format!("add `{name}` to this section"));
     }
     if msg.starts_with("invalid type") || msg.starts_with("expected ") {
-        return Diag::error("invalid-type", msg).at(&site, "wrong type");
+        return Diag::error(Code::InvalidType, msg).at(&site, "wrong type");
     }
     if msg.contains("cannot be held exactly") || msg.starts_with("expected a number") {
-        return Diag::error("invalid-number", msg).at(&site, "not a usable number");
+        return Diag::error(Code::InvalidNumber, msg).at(&site, "not a usable number");
     }
     let limit = budget_message(err).or_else(|| msg.contains("recursion limit").then(deeper));
     if let Some(why) = limit {
-        return Diag::error("yaml-limit", why)
+        return Diag::error(Code::YamlLimit, why)
             .at(&site, "over a reader limit")
             .help("input files are small and flat; anchors and aliases rarely help in one");
     }
     if msg.contains("budget") || msg.contains("limit") || msg.contains("depth") {
-        return Diag::error("yaml-limit", msg).at(&site, "over a reader limit");
+        return Diag::error(Code::YamlLimit, msg).at(&site, "over a reader limit");
     }
     if matches!(err, Error::Message { .. }) {
-        return Diag::error("invalid-value", msg).at(&site, "here");
+        return Diag::error(Code::InvalidValue, msg).at(&site, "here");
     }
-    Diag::error("yaml-syntax", msg).at(&site, "here")
+    Diag::error(Code::YamlSyntax, msg).at(&site, "here")
 }
 
 /// Splits "`name`, expected one of `a`, `b`" into the name and the list.

@@ -1,10 +1,9 @@
 //! `ier-gate check --chart FILE.svg`: the trajectory as an SVG document.
 
 use ier_gate::cli::{self, Terminal};
+use ier_gate::exit::ExitStatus;
 
-fn examples(name: &str) -> String {
-    format!("{}/examples/{name}", env!("CARGO_MANIFEST_DIR"))
-}
+use crate::util::examples;
 
 #[test]
 fn chart_is_svg_that_parses_as_xml() {
@@ -21,7 +20,7 @@ fn chart_is_svg_that_parses_as_xml() {
         ],
         Terminal::default(),
     );
-    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(out.code, ExitStatus::Pass, "{}", out.stderr);
     let text = std::fs::read_to_string(&path).expect("the chart is written");
     let doc = roxmltree::Document::parse(&text).expect("the chart is well-formed XML");
     let root = doc.root_element();
@@ -70,7 +69,7 @@ fn a_failing_gate_still_draws_its_chart() {
         ],
         Terminal::default(),
     );
-    assert_eq!(out.code, 1);
+    assert_eq!(out.code, ExitStatus::Fail);
     assert!(roxmltree::Document::parse(&std::fs::read_to_string(&path).unwrap()).is_ok());
 }
 
@@ -89,7 +88,7 @@ fn an_unwritable_chart_is_an_environment_error() {
         ],
         Terminal::default(),
     );
-    assert_eq!(out.code, 3);
+    assert_eq!(out.code, ExitStatus::Environment);
     assert!(
         out.stderr.contains("cannot write the chart"),
         "{}",

@@ -11,16 +11,16 @@ use std::path::Path;
 use std::process::Command;
 
 use ier_gate::baseline::{self, Baseline};
-use ier_gate::check::{self, CheckOptions, Failure};
 use ier_gate::diagnostic::{Diags, SourceFile};
+use ier_gate::gate::projection::{self, Adoption};
+use ier_gate::gate::{self, Change, Inputs};
+use ier_gate::load::{self, CheckOptions, Failure};
 use ier_gate::manifest::{self, Calls, Manifest};
 use ier_gate::month::Month;
 use ier_gate::num::{round, Ratio};
 use ier_gate::policy::{self, Policy};
 use ier_gate::prices::PriceBook;
-use ier_gate::projection::{self, Adoption};
 use ier_gate::report::{ChangeKind, Level, MitigationStatus, Report, Verdict, Zone};
-use ier_gate::verdict::{self, Change, Inputs};
 use proptest::prelude::*;
 use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
@@ -108,11 +108,11 @@ impl Repo {
     }
 
     fn try_run(&self, opts: CheckOptions) -> Result<Report, Failure> {
-        check::run(&opts)
+        load::run(&opts)
     }
 
     fn run_with(&self, opts: CheckOptions) -> Report {
-        match check::run(&opts) {
+        match load::run(&opts) {
             Ok(r) => r,
             Err(Failure::Input(d)) => panic!("input errors: {:#?}", d),
             Err(Failure::Environment(e)) => panic!("environment error: {e}"),
@@ -196,7 +196,7 @@ fn load_baseline(text: &str) -> Baseline {
 }
 
 fn evaluate(policy: &Policy, baseline: &Baseline, book: &PriceBook, changes: &[Change]) -> Report {
-    verdict::evaluate(&Inputs {
+    gate::evaluate(&Inputs {
         policy,
         baseline,
         book,
@@ -223,17 +223,17 @@ fn month(s: &str) -> Month {
 }
 
 fn codes(r: &Report) -> Vec<&'static str> {
-    r.reasons.iter().map(|x| x.code).collect()
+    r.reasons.iter().map(|x| x.code.as_str()).collect()
 }
 
 fn has(r: &Report, code: &str) -> bool {
-    r.reasons.iter().any(|x| x.code == code)
+    r.reasons.iter().any(|x| x.code.as_str() == code)
 }
 
 fn reason<'a>(r: &'a Report, code: &str) -> &'a ier_gate::report::Reason {
     r.reasons
         .iter()
-        .find(|x| x.code == code)
+        .find(|x| x.code.as_str() == code)
         .unwrap_or_else(|| panic!("no `{code}` reason in {:?}", codes(r)))
 }
 
@@ -1183,7 +1183,7 @@ fn extra_warnings_never_turn_a_fail_into_a_pass() {
 
 #[test]
 fn marginal_ier_conventions() {
-    use verdict::marginal_ier;
+    use gate::marginal_ier;
     // dC < 0 <= dR: saves inference, loses no revenue
     assert_eq!(marginal_ier(dec!(0), dec!(-5)), Ratio::Inf);
     assert_eq!(marginal_ier(dec!(5), dec!(-5)), Ratio::Inf);
@@ -1434,7 +1434,7 @@ fn a_pr_that_edits_the_policy_is_judged_by_the_base_policy() {
     let edited: Vec<&str> = r
         .reasons
         .iter()
-        .filter(|x| x.code == "config-edited")
+        .filter(|x| x.code.as_str() == "config-edited")
         .map(|x| x.message.as_str())
         .collect();
     assert_eq!(edited.len(), 2, "{edited:?}");
@@ -1470,7 +1470,7 @@ fn overflow_is_an_input_error_not_a_panic() {
     match repo.try_run(repo.opts()) {
         Err(Failure::Input(d)) => {
             assert!(
-                d.iter().any(|x| x.code == "arithmetic-overflow"),
+                d.iter().any(|x| x.code.as_str() == "arithmetic-overflow"),
                 "{:#?}",
                 d
             );
@@ -1729,7 +1729,7 @@ fn shipped_examples_give_their_documented_verdicts() {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("examples")
             .join(dir);
-        ier_gate::check::run(&ier_gate::check::CheckOptions {
+        ier_gate::load::run(&ier_gate::load::CheckOptions {
             root,
             ..Default::default()
         })
@@ -1787,11 +1787,12 @@ fn each_lever_applied_to_the_yaml_lands_on_the_floor() {
             ),
             ("workload-calls", Some("ask-about-invoice")) => {
                 // a distribution keeps its shape: p50 and p95 scale with the mean
-                let mean = ier_gate::projection::mean_calls(&ier_gate::manifest::Calls::Dist {
-                    p50: dec!(15),
-                    p95: dec!(90),
-                })
-                .unwrap();
+                let mean =
+                    ier_gate::gate::projection::mean_calls(&ier_gate::manifest::Calls::Dist {
+                        p50: dec!(15),
+                        p95: dec!(90),
+                    })
+                    .unwrap();
                 let s = to / mean;
                 manifest.replace(
                     "{ p50: 15, p95: 90 }",
@@ -1849,7 +1850,7 @@ fn each_lever_applied_to_the_yaml_lands_on_the_floor() {
 #[test]
 fn no_lever_when_the_change_passes() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/launch-mitigated");
-    let r = ier_gate::check::run(&ier_gate::check::CheckOptions {
+    let r = ier_gate::load::run(&ier_gate::load::CheckOptions {
         root,
         ..Default::default()
     })

@@ -5,6 +5,7 @@
 //! requests GitHub received, the files the runner would read, and the exit
 //! code.
 
+use crate::util::{text, BIN};
 use std::path::PathBuf;
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
@@ -14,7 +15,6 @@ use serde_json::{json, Value};
 use wiremock::matchers::{body_string_contains, method, path, query_param, query_param_is_missing};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
-const BIN: &str = env!("CARGO_BIN_EXE_ier-gate");
 const REPO: &str = "/repos/acme/app";
 const BASE: &str = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
 const HEAD: &str = "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
@@ -254,10 +254,6 @@ async fn run_async(env: Vec<(String, String)>, args: &[&str]) -> Output {
     })
     .await
     .expect("join")
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
 }
 
 fn calls<'a>(reqs: &'a [Request], verb: &str, p: &str) -> Vec<&'a Request> {

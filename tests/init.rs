@@ -4,7 +4,8 @@
 use std::path::Path;
 use std::process::Command;
 
-use ier_gate::cli::{self, Outcome, Prompt, Terminal};
+use ier_gate::cli::{self, Prompt, Terminal};
+use ier_gate::exit::{ExitStatus, Outcome};
 
 const FILES: [&str; 5] = [
     ".ier/policy.yaml",
@@ -43,9 +44,9 @@ fn assert_valid_verdict(dir: &Path) -> Outcome {
     let d = dir_arg(dir);
     let out = run(&["check", "-C", &d]);
     assert!(
-        out.code == 0 || out.code == 1,
+        out.code.code() <= 1,
         "check after init must give a verdict, got exit {}:\n{}{}",
-        out.code,
+        out.code.code(),
         out.stdout,
         out.stderr
     );
@@ -60,7 +61,7 @@ fn init_then_check_gives_a_verdict() {
     let tmp = tempfile::tempdir().unwrap();
     let d = dir_arg(tmp.path());
     let out = run(&["init", "-C", &d]);
-    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(out.code, ExitStatus::Pass, "{}", out.stderr);
     assert!(
         out.stdout
             .contains("no terminal to ask on: using ai-infused"),
@@ -83,7 +84,8 @@ fn init_then_check_gives_a_verdict() {
 
     let check = assert_valid_verdict(tmp.path());
     assert_eq!(
-        check.code, 0,
+        check.code,
+        ExitStatus::Pass,
         "the example launch passes:\n{}",
         check.stdout
     );
@@ -99,7 +101,7 @@ fn init_never_overwrites() {
     std::fs::write(tmp.path().join(".ier/policy.yaml"), mine).unwrap();
 
     let out = run(&["init", "-C", &d, "--business-model", "ai-native"]);
-    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(out.code, ExitStatus::Pass, "{}", out.stderr);
     assert!(out.stdout.contains("skipped (exists) .ier/policy.yaml"));
     assert!(out.stdout.contains("created          .ier/baseline.yaml"));
     assert_eq!(
@@ -114,7 +116,7 @@ fn init_never_overwrites() {
         Terminal::default(),
         &mut prompt,
     );
-    assert_eq!(again.code, 0);
+    assert_eq!(again.code, ExitStatus::Pass);
     assert_eq!(
         prompt.1, 0,
         "nothing to ask when the policy and baseline exist"
@@ -139,7 +141,7 @@ fn init_asks_for_the_business_model() {
         Terminal::default(),
         &mut prompt,
     );
-    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(out.code, ExitStatus::Pass, "{}", out.stderr);
     assert_eq!(prompt.1, 2, "asks again after an answer it cannot read");
     let policy = std::fs::read_to_string(tmp.path().join(".ier/policy.yaml")).unwrap();
     assert!(policy.contains("business_model: ai-native"), "{policy}");
@@ -170,7 +172,7 @@ fn init_reports_a_root_it_cannot_write() {
     std::fs::write(tmp.path().join(".ier"), "not a directory").unwrap();
     let d = dir_arg(tmp.path());
     let out = run(&["init", "-C", &d, "--business-model", "ai-infused"]);
-    assert_eq!(out.code, 3, "{}", out.stdout);
+    assert_eq!(out.code, ExitStatus::Environment, "{}", out.stdout);
     assert!(out.stderr.contains("cannot write"), "{}", out.stderr);
 }
 
@@ -178,7 +180,7 @@ fn init_reports_a_root_it_cannot_write() {
 fn the_example_manifest_points_at_the_schema_init_writes() {
     let tmp = tempfile::tempdir().unwrap();
     let d = dir_arg(tmp.path());
-    assert_eq!(run(&["init", "-C", &d]).code, 0);
+    assert_eq!(run(&["init", "-C", &d]).code, ExitStatus::Pass);
     let manifest =
         std::fs::read_to_string(tmp.path().join("ai-features/example-feature.yaml")).unwrap();
     let first = manifest.lines().next().unwrap_or_default();
@@ -218,7 +220,7 @@ fn lint_if_installed(tool: &str, args: &[&str], dir: &Path) {
 fn generated_files_pass_their_linters() {
     let tmp = tempfile::tempdir().unwrap();
     let d = dir_arg(tmp.path());
-    assert_eq!(run(&["init", "-C", &d]).code, 0);
+    assert_eq!(run(&["init", "-C", &d]).code, ExitStatus::Pass);
     lint_if_installed(
         "actionlint",
         &["-no-color", ".github/workflows/ier-gate.yml"],

@@ -9,13 +9,14 @@
 
 use std::sync::{Arc, OnceLock};
 
-use ier_gate::check::{self, Failure, ManifestChange};
 use ier_gate::diagnostic::{self, Diags, SourceFile};
+use ier_gate::gate::lifecycle;
+use ier_gate::gate::Inputs;
+use ier_gate::load::{self, Failure, ManifestChange};
 use ier_gate::prices::PriceBook;
 use ier_gate::render;
 use ier_gate::report::ChangeKind;
-use ier_gate::verdict::Inputs;
-use ier_gate::{baseline, lifecycle, manifest, policy};
+use ier_gate::{baseline, manifest, policy};
 
 /// The files of an `evaluate` input are separated by this byte: policy,
 /// baseline, prices, then the changed manifests (see [`evaluate`]).
@@ -101,8 +102,8 @@ fn file(path: &str, part: Option<&str>) -> Option<Arc<SourceFile>> {
 /// baseline are always there (maybe empty), an empty prices part means no
 /// prices file; `head` and `base` are one changed manifest (both: modified,
 /// head only: added, base only: removed) and every further part is another
-/// added manifest. Then `check::read_policy`, `check::assemble`, the
-/// evaluation (`lifecycle::evaluate`, which runs `verdict::evaluate`) and
+/// added manifest. Then `load::read_policy`, `load::assemble`, the
+/// evaluation (`gate::lifecycle::evaluate`, which runs `gate::evaluate`) and
 /// every renderer, or the diagnostics, as `ier-gate check` would. The pull
 /// request edits the prices file and carries the policy's mitigation label.
 pub fn evaluate(data: &[u8]) {
@@ -144,9 +145,9 @@ pub fn evaluate(data: &[u8]) {
     }
 
     let mut diags = Diags::default();
-    let (policy, policy_ok) = check::read_policy(Some(&policy_file), &mut diags);
+    let (policy, policy_ok) = load::read_policy(Some(&policy_file), &mut diags);
     let edited = vec![policy.prices.clone()];
-    let loaded = match check::assemble(
+    let loaded = match load::assemble(
         policy,
         policy_ok,
         Some(&baseline_file),

@@ -198,7 +198,7 @@ fn github_message(body: &str) -> String {
     };
     text.chars()
         .map(|c| if c.is_whitespace() { ' ' } else { c })
-        .filter(|c| !c.is_control() && !crate::render::is_bidi(*c))
+        .filter(|c| !c.is_control() && !crate::text::is_bidi(*c))
         .take(200)
         .collect::<String>()
         .trim()

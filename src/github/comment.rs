@@ -82,7 +82,7 @@ pub fn harden(markdown: &str) -> String {
             '<' if !ALLOWED.iter().any(|t| rest.starts_with(t)) => out.push_str("&lt;"),
             '@' if !rest[1..].starts_with('\u{200B}') => out.push_str("@\u{200B}"),
             '\n' | '\t' => out.push(c),
-            c if c.is_control() || crate::render::is_bidi(c) => {}
+            c if c.is_control() || crate::text::is_bidi(c) => {}
             c => out.push(c),
         }
         rest = &rest[c.len_utf8()..];

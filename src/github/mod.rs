@@ -29,14 +29,15 @@ use serde::Deserialize;
 use self::api::{Api, ApiError, Contents};
 use self::comment::Published;
 use self::env::{Lookup, PullRequest, Repo, Settings};
-use crate::check::{self, Failure, ManifestChange};
-use crate::cli::{Outcome, EXIT_ENV, EXIT_FAIL, EXIT_INVALID, EXIT_PASS};
+use crate::diagnostic::Code;
 use crate::diagnostic::{self, Diag, Diags, SourceFile};
-use crate::lifecycle::evaluate;
+use crate::exit::{ExitStatus, Outcome};
+use crate::gate::lifecycle::evaluate;
+use crate::gate::Inputs;
+use crate::load::{self, Failure, ManifestChange};
 use crate::policy::{CommentMode, DEFAULT_POLICY};
-use crate::render::md_escape;
 use crate::report::{zone_str, ChangeKind, Report, Verdict};
-use crate::verdict::Inputs;
+use crate::text::md_escape;
 
 pub use self::env::Flags;
 pub use self::relay::{run_comment, CommentFlags, ReportFile};
@@ -97,7 +98,7 @@ fn env_failure(msg: &str, summary: Option<&Path>) -> Outcome {
     Outcome {
         stdout: format!("::error title=ier-gate::{}\n", workflow::escape_data(msg)),
         stderr,
-        code: EXIT_ENV,
+        code: ExitStatus::Environment,
     }
 }
 
@@ -155,7 +156,7 @@ async fn fetch(
         Contents::Missing => {
             if let Some(what) = required {
                 diags.push(
-                    Diag::error("missing-file", format!("no {what} at {path} in commit {short}"))
+                    Diag::error(Code::MissingFile, format!("no {what} at {path} in commit {short}"))
                         .help("the gate reads its configuration from the base branch; merge it there first, or point --dir (IER_GATE_DIR) at the directory that holds .ier/"),
                 );
             }
@@ -163,7 +164,7 @@ async fn fetch(
         }
         Contents::NotAFile(kind) => {
             diags.push(Diag::error(
-                "not-a-file",
+                Code::NotAFile,
                 format!(
                     "{display} is not a regular file (GitHub says `{}`)",
                     kind.escape_debug()
@@ -172,19 +173,13 @@ async fn fetch(
             Ok(None)
         }
         Contents::TooLarge(size) => {
-            diags.push(Diag::error(
-                "file-too-large",
-                format!("{display} is {size} bytes; input files are limited to {max} bytes"),
-            ));
+            diags.push(SourceFile::too_large(&display, size as u64));
             Ok(None)
         }
-        Contents::File(bytes) => match String::from_utf8(bytes) {
-            Ok(text) => Ok(Some(SourceFile::new(display, text))),
-            Err(_) => {
-                diags.push(Diag::error(
-                    "not-utf8",
-                    format!("{display} is not UTF-8 text"),
-                ));
+        Contents::File(bytes) => match SourceFile::from_bytes(display, bytes) {
+            Ok(f) => Ok(Some(f)),
+            Err(d) => {
+                diags.push(d);
                 Ok(None)
             }
         },
@@ -297,7 +292,7 @@ async fn read_config(
     let p = in_dir(&s.dir, DEFAULT_POLICY);
     let display = show(&p, files);
     let policy_file = fetch(api, repo, &p, rev, display, Some("policy"), diags).await?;
-    let (policy, ok) = check::read_policy(policy_file.as_ref(), diags);
+    let (policy, ok) = load::read_policy(policy_file.as_ref(), diags);
     let b = in_dir(&s.dir, &policy.baseline);
     let display = show(&b, files);
     let baseline = fetch(api, repo, &b, rev, display, Some("baseline"), diags).await?;
@@ -333,7 +328,7 @@ async fn evaluate_pr(api: &Api, s: &Settings, pr: &PullRequest) -> Result<Evalua
     if pr_files.len() >= MAX_LISTED_FILES && total >= pr_files.len() {
         diags.push(
             Diag::error(
-                "too-many-files",
+                Code::TooManyFiles,
                 format!(
                     "the pull request changes {} files; GitHub lists at most {MAX_LISTED_FILES}, so the gate cannot see every manifest",
                     if total > pr_files.len() { total.to_string() } else { format!("{total} or more") }
@@ -354,7 +349,7 @@ async fn evaluate_pr(api: &Api, s: &Settings, pr: &PullRequest) -> Result<Evalua
             files,
         ));
     }
-    let set = check::manifest_globs(&policy);
+    let set = load::manifest_globs(&policy);
     let mut edited_config = Vec::new();
     let mut wanted = Vec::new();
     for f in &pr_files {
@@ -362,7 +357,7 @@ async fn evaluate_pr(api: &Api, s: &Settings, pr: &PullRequest) -> Result<Evalua
             .into_iter()
             .flatten()
             .filter_map(|p| under_dir(&s.dir, p))
-            .any(|rel| check::is_config(&policy, rel));
+            .any(|rel| load::is_config(&policy, rel));
         if edits_config && !edited_config.contains(&f.filename) {
             edited_config.push(f.filename.clone());
         }
@@ -377,7 +372,7 @@ async fn evaluate_pr(api: &Api, s: &Settings, pr: &PullRequest) -> Result<Evalua
         // Checked before any manifest is read: no request is spent on them.
         diags.push(
             Diag::error(
-                "too-many-manifests",
+                Code::TooManyManifests,
                 format!(
                     "the pull request changes {} manifests; at most {MAX_PR_MANIFESTS} per pull request",
                     wanted.len()
@@ -473,7 +468,7 @@ fn finish(
     files: BTreeSet<String>,
 ) -> Evaluation {
     let comment = policy_ok.then_some((policy.comment_mode, policy.comment_on_change));
-    let result = match check::assemble(
+    let result = match load::assemble(
         policy,
         policy_ok,
         baseline.as_ref(),
@@ -491,7 +486,7 @@ fn finish(
             edited_config: &l.edited_config,
         }),
         Err(Failure::Input(d)) => Err(d),
-        Err(Failure::Environment(m)) => Err(vec![Diag::error("unreadable", m)]),
+        Err(Failure::Environment(m)) => Err(vec![Diag::error(Code::Unreadable, m)]),
     };
     Evaluation {
         result,
@@ -720,22 +715,22 @@ async fn gate(s: &Settings) -> Outcome {
     }
 
     let mut code = match &ev.result {
-        Ok(r) if r.verdict == Verdict::Fail => EXIT_FAIL,
-        Ok(_) => EXIT_PASS,
-        Err(_) => EXIT_INVALID,
+        Ok(r) if r.verdict == Verdict::Fail => ExitStatus::Fail,
+        Ok(_) => ExitStatus::Pass,
+        Err(_) => ExitStatus::Invalid,
     };
     // The verdict's exit code never depends on the comment, unless the
     // workflow asked for that.
     if s.fail_on_comment_error
         && matches!(published, Some(Published::Failed(_)))
-        && matches!(code, EXIT_PASS | EXIT_FAIL)
+        && matches!(code, ExitStatus::Pass | ExitStatus::Fail)
     {
         stderr.push_str("ier-gate: exit 3: the comment could not be written, and fail-on-comment-error is set\n");
-        code = EXIT_ENV;
+        code = ExitStatus::Environment;
     }
     for e in &io_errors {
         stderr.push_str(&format!("ier-gate: {e}\n"));
-        code = EXIT_ENV;
+        code = ExitStatus::Environment;
     }
     Outcome {
         stdout,

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use super::comment::{self, Published};
 use super::env::{self, Lookup, Repo};
 use super::{env_failure, log_line, make_api, runtime, short, summary_url, workflow};
-use crate::cli::{Outcome, EXIT_ENV, EXIT_INVALID};
+use crate::exit::{ExitStatus, Outcome};
 
 /// Largest report file `ier-gate comment` reads.
 const MAX_REPORT_BYTES: u64 = 4 * 1024 * 1024;
@@ -101,7 +101,7 @@ fn read_report(path: &Path) -> Result<ReportFile, String> {
 fn invalid(msg: String) -> Outcome {
     Outcome {
         stderr: format!("ier-gate: {msg}\n"),
-        code: EXIT_INVALID,
+        code: ExitStatus::Invalid,
         ..Default::default()
     }
 }
@@ -226,7 +226,7 @@ pub fn run_comment(flags: CommentFlags, env: Lookup) -> Outcome {
             ..Default::default()
         };
         if let Published::Failed(e) = &p {
-            out.code = EXIT_ENV;
+            out.code = ExitStatus::Environment;
             if e.is_forbidden() {
                 out.stderr.push_str("ier-gate: this job needs `permissions: pull-requests: write`\n");
             }
@@ -238,7 +238,7 @@ pub fn run_comment(flags: CommentFlags, env: Lookup) -> Outcome {
                     "ier-gate: cannot write the step outputs {}: {e}\n",
                     path.display()
                 ));
-                out.code = EXIT_ENV;
+                out.code = ExitStatus::Environment;
             }
         }
         out

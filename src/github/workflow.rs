@@ -24,7 +24,7 @@ const MAX_SUMMARY_BYTES: usize = 1024 * 1024 - 1024;
 /// and bidirectional overrides (manifest text, file names) are dropped.
 pub fn escape_data(s: &str) -> String {
     s.chars()
-        .filter(|c| matches!(c, '\r' | '\n') || !(c.is_control() || crate::render::is_bidi(*c)))
+        .filter(|c| matches!(c, '\r' | '\n') || !(c.is_control() || crate::text::is_bidi(*c)))
         .collect::<String>()
         .replace('%', "%25")
         .replace('\r', "%0D")
@@ -130,7 +130,7 @@ pub fn from_diags(diags: &[Diag], files: &BTreeSet<String>) -> Vec<Annotation> {
             };
             Some(at(
                 kind,
-                d.code,
+                d.code.as_str(),
                 &message,
                 Some((site.file.path.clone(), site.line, site.column)),
                 files,
@@ -150,7 +150,7 @@ pub fn from_reasons(reasons: &[Reason], files: &BTreeSet<String>) -> Vec<Annotat
                 Level::Info => return None,
             };
             let loc = r.location.clone()?;
-            Some(at(kind, r.code, &r.message, Some(loc), files))
+            Some(at(kind, r.code.as_str(), &r.message, Some(loc), files))
         })
         .collect()
 }

@@ -5,10 +5,10 @@ use std::fmt::Write;
 
 use rust_decimal::Decimal;
 
-use super::md_escape as esc;
-use super::{md_code, md_prose as prose};
 use crate::num::{fixed, money, percent, Ratio};
 use crate::report::*;
+use crate::text::md_escape as esc;
+use crate::text::{md_code, md_prose as prose};
 
 fn verdict_line(v: Verdict) -> &'static str {
     match v {

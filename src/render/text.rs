@@ -4,9 +4,9 @@ use std::fmt::Write;
 
 use rust_decimal::Decimal;
 
-use super::term_escape as esc;
 use crate::num::{fixed, money, percent};
 use crate::report::*;
+use crate::text::term_escape as esc;
 
 /// Widest column padded to: a longer name is printed whole and pushes the
 /// rest of its row (and a format width must stay within `u16`).

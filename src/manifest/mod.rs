@@ -15,6 +15,7 @@ use serde::de::{MapAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 use serde_saphyr::Spanned;
 
+use crate::diagnostic::Code;
 use crate::diagnostic::{suggestion_help, Diag, Diags, Site, SourceFile};
 use crate::month::Month;
 use crate::num::{dec_visitor, Dec};
@@ -437,7 +438,7 @@ impl Check<'_> {
 
     fn err(
         &mut self,
-        code: &'static str,
+        code: Code,
         loc: serde_saphyr::Location,
         msg: impl Into<String>,
         label: impl Into<String>,
@@ -451,7 +452,7 @@ impl Check<'_> {
         let d = v.value.get();
         if d < Decimal::ZERO {
             self.err(
-                "negative-value",
+                Code::NegativeValue,
                 v.referenced,
                 format!("{what} cannot be negative"),
                 "negative",
@@ -479,9 +480,12 @@ impl Check<'_> {
                 let help = suggestion_help(&names);
                 let site = self.site(name.referenced);
                 self.diags.push(
-                    Diag::error("unknown-model", format!("unknown {what} `{}`", name.value))
-                        .at(&site, "not in the catalogue or .ier/prices.yaml")
-                        .help(help),
+                    Diag::error(
+                        Code::UnknownModel,
+                        format!("unknown {what} `{}`", name.value),
+                    )
+                    .at(&site, "not in the catalogue or .ier/prices.yaml")
+                    .help(help),
                 );
                 name.value.clone()
             }
@@ -508,7 +512,7 @@ fn validate(
 
     if raw.version.value != 1 {
         c.err(
-            "unsupported-version",
+            Code::UnsupportedVersion,
             raw.version.referenced,
             format!("unsupported manifest version {}", raw.version.value),
             "expected `version: 1`",
@@ -516,7 +520,7 @@ fn validate(
     }
     if !is_feature_id(&raw.feature.value) {
         c.err(
-            "invalid-feature-id",
+            Code::InvalidFeatureId,
             raw.feature.referenced,
             format!(
                 "feature id `{}` must be lowercase letters, digits and '-'",
@@ -529,7 +533,7 @@ fn validate(
         let m = Month::parse(&l.value);
         if m.is_none() {
             c.err(
-                "invalid-month",
+                Code::InvalidMonth,
                 l.referenced,
                 format!("`{}` is not a month", l.value.escape_debug()),
                 "expected YYYY-MM",
@@ -542,7 +546,7 @@ fn validate(
     let users = raw.adoption.users.value.get();
     if users <= Decimal::ZERO {
         c.err(
-            "users-not-positive",
+            Code::UsersNotPositive,
             raw.adoption.users.referenced,
             "`users` must be greater than 0",
             "must be > 0",
@@ -553,7 +557,7 @@ fn validate(
         Some(r) => {
             if r.value.is_empty() {
                 c.err(
-                    "empty-ramp",
+                    Code::EmptyRamp,
                     r.referenced,
                     "`ramp` needs at least one value",
                     "empty",
@@ -561,7 +565,7 @@ fn validate(
             }
             if r.value.len() > MAX_RAMP {
                 c.err(
-                    "ramp-too-long",
+                    Code::RampTooLong,
                     r.referenced,
                     format!("`ramp` has {} values; at most {MAX_RAMP}", r.value.len()),
                     "too long",
@@ -571,7 +575,7 @@ fn validate(
                 let d = v.value.get();
                 if d <= Decimal::ZERO || d > one {
                     c.err(
-                        "ramp-out-of-range",
+                        Code::RampOutOfRange,
                         v.referenced,
                         format!("ramp value {d} is outside (0, 1]"),
                         "must be in (0, 1]",
@@ -596,7 +600,7 @@ fn validate(
         (None, Some(m)) => Revenue::Monthly(c.non_negative(m, "revenue")),
         (Some(_), Some(m)) => {
             c.err(
-                "revenue-both",
+                Code::RevenueBoth,
                 m.referenced,
                 "give `per_user_month` or `monthly`, not both",
                 "second revenue form",
@@ -605,7 +609,7 @@ fn validate(
         }
         (None, None) => {
             c.err(
-                "revenue-missing",
+                Code::RevenueMissing,
                 raw.revenue.referenced,
                 "`revenue` needs `per_user_month` or `monthly`",
                 "empty revenue",
@@ -621,7 +625,7 @@ fn validate(
         let wv = &w.value;
         if names.insert(wv.name.value.clone(), ()).is_some() {
             c.err(
-                "duplicate-workload",
+                Code::DuplicateWorkload,
                 wv.name.referenced,
                 format!("workload `{}` is named twice", wv.name.value.escape_debug()),
                 "duplicate name",
@@ -640,7 +644,7 @@ fn validate(
                     let share = leg.value.share.value.get();
                     if share <= Decimal::ZERO || share > one {
                         c.err(
-                            "share-out-of-range",
+                            Code::ShareOutOfRange,
                             leg.value.share.referenced,
                             format!("route share {share} is outside (0, 1]"),
                             "must be in (0, 1]",
@@ -655,7 +659,7 @@ fn validate(
                 }
                 if route.value.is_empty() {
                     c.err(
-                        "empty-route",
+                        Code::EmptyRoute,
                         route.referenced,
                         "`route` needs at least one model",
                         "empty",
@@ -664,7 +668,7 @@ fn validate(
                     // Label the last share: the one to adjust, usually.
                     let last = route.value.last().map(|l| l.value.share.referenced);
                     c.err(
-                        "shares-not-one",
+                        Code::SharesNotOne,
                         last.unwrap_or(route.referenced),
                         format!("route shares sum to {total}, not exactly 1"),
                         format!("shares sum to {total}"),
@@ -674,7 +678,7 @@ fn validate(
             }
             (Some(_), Some(r)) => {
                 c.err(
-                    "model-and-route",
+                    Code::ModelAndRoute,
                     r.referenced,
                     "give `model` or `route`, not both",
                     "second model form",
@@ -683,7 +687,7 @@ fn validate(
             }
             (None, None) => {
                 c.err(
-                    "model-missing",
+                    Code::ModelMissing,
                     wv.name.referenced,
                     format!(
                         "workload `{}` needs `model` or `route`",
@@ -698,7 +702,7 @@ fn validate(
             RawCalls::Mean(d) => {
                 if d.get() < Decimal::ZERO {
                     c.err(
-                        "negative-value",
+                        Code::NegativeValue,
                         wv.calls_per_user_month.referenced,
                         "calls cannot be negative",
                         "negative",
@@ -709,14 +713,14 @@ fn validate(
             RawCalls::Dist { p50, p95 } => {
                 if p50.value.get() <= Decimal::ZERO {
                     c.err(
-                        "p50-not-positive",
+                        Code::P50NotPositive,
                         p50.referenced,
                         "`p50` must be greater than 0",
                         "must be > 0",
                     );
                 } else if p95.value < p50.value {
                     c.err(
-                        "p95-below-p50",
+                        Code::P95BelowP50,
                         p95.referenced,
                         format!(
                             "`p95` ({}) is below `p50` ({})",
@@ -738,7 +742,7 @@ fn validate(
         if let Some(ci) = &wv.cached_input_tokens {
             if ci.value.get() > input_tokens {
                 c.err(
-                    "cached-exceeds-input",
+                    Code::CachedExceedsInput,
                     ci.referenced,
                     format!(
                         "`cached_input_tokens` ({}) exceeds `input_tokens` ({input_tokens})",
@@ -753,7 +757,7 @@ fn validate(
                 let d = h.value.get();
                 if d < Decimal::ZERO || d > one {
                     c.err(
-                        "hit-rate-out-of-range",
+                        Code::HitRateOutOfRange,
                         h.referenced,
                         format!("cache_hit_rate {d} is outside [0, 1]"),
                         "must be in [0, 1]",
@@ -769,7 +773,7 @@ fn validate(
                         .map(|s| s.referenced)
                         .unwrap_or(w.referenced);
                     c.err(
-                        "hit-rate-missing",
+                        Code::HitRateMissing,
                         loc,
                         "`cache_hit_rate` is required when `cached_input_tokens` > 0",
                         "cacheable prefix without a hit rate",
@@ -784,7 +788,7 @@ fn validate(
                 if let Some(m) = book.get(&leg.model) {
                     if !m.has_batch() {
                         c.err(
-                            "no-batch-price",
+                            Code::NoBatchPrice,
                             b.referenced,
                             format!("`{}` has no batch prices", m.id),
                             "batch: true",
@@ -827,7 +831,7 @@ fn validate(
         .map(|i| {
             if i.value.monthly.is_none() && i.value.per_user_month.is_none() {
                 c.err(
-                    "infra-empty",
+                    Code::InfraEmpty,
                     i.referenced,
                     format!(
                         "infrastructure `{}` needs `monthly` or `per_user_month`",
@@ -846,7 +850,7 @@ fn validate(
 
     if raw.workloads.is_empty() && raw.embeddings.is_empty() && raw.infrastructure.is_empty() {
         c.err(
-            "no-cost-entries",
+            Code::NoCostEntries,
             raw.feature.referenced,
             "a manifest needs at least one entry in `workloads`, `embeddings` or `infrastructure`",
             "this feature has no cost",
@@ -862,7 +866,7 @@ fn validate(
             .unwrap_or_default();
         if plan.is_empty() {
             c.err(
-                "mitigation-without-plan",
+                Code::MitigationWithoutPlan,
                 m.referenced,
                 "`mitigation` needs a non-empty `plan`",
                 "no plan",
@@ -871,7 +875,7 @@ fn validate(
         if let Some(d) = &m.value.due {
             if Month::parse(&d.value).is_none() {
                 c.err(
-                    "invalid-month",
+                    Code::InvalidMonth,
                     d.referenced,
                     format!("`{}` is not a month", d.value.escape_debug()),
                     "expected YYYY-MM",

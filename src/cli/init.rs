@@ -319,7 +319,7 @@ mod tests {
     /// snippet runs in examples/acme; `init` writes at the root).
     #[test]
     fn workflow_is_the_readme_snippet() {
-        let readme = include_str!("../README.md");
+        let readme = include_str!("../../README.md");
         let marker = "<!-- snippet: .github/workflows/ier-gate-self-test.yml -->\n```yaml\n";
         let Some(start) = readme.find(marker).map(|i| i + marker.len()) else {
             panic!("README has no workflow snippet");

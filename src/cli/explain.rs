@@ -7,13 +7,15 @@ use std::path::Path;
 use rust_decimal::Decimal;
 use serde_json::json;
 
-use crate::check::{self, CheckOptions, Failure};
-use crate::diagnostic::{visible, Diag, Diags, SourceFile};
+use crate::diagnostic::Code;
+use crate::diagnostic::{Diag, Diags, SourceFile};
+use crate::gate::projection::{feature_month, Adoption};
+use crate::load::{self, CheckOptions, Failure};
 use crate::month::Month;
 use crate::num::{fixed, money, percent, Checked, Ratio};
 use crate::prices::{Kind, Lookup, ModelPrices, PriceBook, PriceSet};
-use crate::projection::{feature_month, Adoption};
-use crate::render::{md_escape, term_escape};
+use crate::text::visible;
+use crate::text::{md_escape, term_escape};
 
 /// One line of the breakdown.
 pub struct Line {
@@ -40,10 +42,10 @@ pub struct Explanation {
 /// Breaks one feature down at steady state, priced in the last month of the
 /// policy's horizon.
 pub fn explain(opts: &CheckOptions) -> Result<Explanation, Failure> {
-    let l = check::load(opts)?;
+    let l = load::load(opts)?;
     let Some(change) = l.changes.first() else {
         return Err(Failure::Input(vec![Diag::error(
-            "no-manifest",
+            Code::NoManifest,
             "no manifest to explain",
         )]));
     };
@@ -59,14 +61,14 @@ pub fn explain(opts: &CheckOptions) -> Result<Explanation, Failure> {
     )
     .map_err(|_| {
         Failure::Input(vec![Diag::error(
-            "arithmetic-overflow",
+            Code::ArithmeticOverflow,
             format!("the breakdown of `{}` overflows a decimal", m.feature),
         )
         .at(&m.feature_site, "here")])
     })?;
     let overflow = || {
         Failure::Input(vec![Diag::error(
-            "arithmetic-overflow",
+            Code::ArithmeticOverflow,
             format!("the breakdown of `{}` overflows a decimal", m.feature),
         )
         .at(&m.feature_site, "here")])
@@ -92,8 +94,8 @@ pub fn explain(opts: &CheckOptions) -> Result<Explanation, Failure> {
         }
     }
     for e in &m.embeddings {
-        let price =
-            crate::projection::embedding_price(&l.book, &e.model, month).map_err(|_| overflow())?;
+        let price = crate::gate::projection::embedding_price(&l.book, &e.model, month)
+            .map_err(|_| overflow())?;
         let monthly = e
             .tokens_per_user_month
             .mul_c(f.active_users)
@@ -252,14 +254,16 @@ fn book_for(root: &Path, prices: Option<&Path>) -> Result<PriceBook, Failure> {
         .unwrap_or_else(|| Path::new(crate::policy::DEFAULT_PRICES).to_path_buf());
     let full = root.join(&rel);
     if full.is_file() || prices.is_some() {
-        let text = std::fs::read_to_string(&full).map_err(|e| {
+        let bytes = std::fs::read(&full).map_err(|e| {
             Failure::Input(vec![Diag::error(
-                "unreadable",
+                Code::Unreadable,
                 format!("cannot read {}: {e}", rel.display()),
             )])
         })?;
+        let file = SourceFile::from_bytes(rel.to_string_lossy(), bytes)
+            .map_err(|d| Failure::Input(vec![d]))?;
         let mut diags = Diags::default();
-        book.apply_overrides(&SourceFile::new(rel.to_string_lossy(), text), &mut diags);
+        book.apply_overrides(&file, &mut diags);
         if diags.has_errors() {
             return Err(Failure::Input(diags.0));
         }
@@ -369,7 +373,7 @@ pub fn prices(
         }
         let all = book.models().map(|m| m.id.as_str());
         let near = crate::diagnostic::nearest(name, all, 3);
-        let d = Diag::error("unknown-model", format!("unknown model `{name}`"))
+        let d = Diag::error(Code::UnknownModel, format!("unknown model `{name}`"))
             .help(crate::diagnostic::suggestion_help(&near));
         return Err(Failure::Input(vec![d]));
     }

@@ -4,10 +4,10 @@
 
 use rust_decimal::Decimal;
 
+use crate::gate::{Change, GateModel};
 use crate::manifest::{Calls, Manifest, Revenue};
 use crate::num::Ratio;
 use crate::report::{ChangeKind, Report};
-use crate::verdict::{Change, GateModel};
 
 /// How far each input moves: ±20%.
 const STEP: Decimal = Decimal::from_parts(2, 0, 0, false, 1);

@@ -1,18 +1,24 @@
 //! The pull request's effect on the company's IER, the gate value over the
 //! horizon, and the verdict with its reasons (SPEC 4.2).
 
+pub mod levers;
+pub mod lifecycle;
+pub mod projection;
+pub mod sensitivity;
+
 use rust_decimal::Decimal;
 
 use crate::baseline::Baseline;
+use crate::diagnostic::Code;
 use crate::diagnostic::Diag;
+use crate::gate::projection::{
+    feature_month, power_users, top5_share, Adoption, FeatureMonth, ProjectionError,
+};
 use crate::manifest::{Calls, Manifest, Revenue};
 use crate::month::Month;
 use crate::num::{min_ratio, sum, Checked, Ratio};
 use crate::policy::{Basis, Policy, Scenario, ScenarioLevel, Threshold};
 use crate::prices::PriceBook;
-use crate::projection::{
-    feature_month, power_users, top5_share, Adoption, FeatureMonth, ProjectionError,
-};
 use crate::report::*;
 
 /// One manifest the pull request adds, modifies, renames or removes.
@@ -232,7 +238,7 @@ fn projection_diag(c: &Change, e: ProjectionError) -> Diag {
     let m = c.feature();
     match e {
         ProjectionError::Overflow => Diag::error(
-            "arithmetic-overflow",
+            Code::ArithmeticOverflow,
             format!(
                 "the projection of `{}` overflows a decimal (at most about 7.9e28)",
                 m.feature
@@ -245,7 +251,7 @@ fn projection_diag(c: &Change, e: ProjectionError) -> Diag {
             month,
             field,
         } => Diag::error(
-            "no-price",
+            Code::NoPrice,
             format!("`{model}` has no `{field}` price in force in {month}"),
         )
         .at(&m.feature_site, "in this feature")
@@ -463,7 +469,7 @@ pub fn evaluate(inp: &Inputs) -> Result<Report, Vec<Diag>> {
                 names.join(", ")
             ),
         };
-        let d = Diag::error("arithmetic-overflow", message)
+        let d = Diag::error(Code::ArithmeticOverflow, message)
             .help("check the baseline's revenue and inference and the features' users, revenue, calls and tokens for a misplaced digit");
         vec![match inp.changes {
             [one] => d.at(
@@ -534,7 +540,7 @@ pub fn evaluate(inp: &Inputs) -> Result<Report, Vec<Diag>> {
                 continue;
             }
         };
-        let to_user = |u: &crate::projection::UserMonth| UserFigures {
+        let to_user = |u: &crate::gate::projection::UserMonth| UserFigures {
             revenue: u.revenue,
             cost: u.cost,
             ier: Ratio::of(u.revenue, u.cost),
@@ -547,7 +553,7 @@ pub fn evaluate(inp: &Inputs) -> Result<Report, Vec<Diag>> {
                 for leg in f.legs.iter().filter(|l| l.no_cache_discount) {
                     reasons.push(Reason {
                         level: Level::Warning,
-                        code: "no-cache-discount",
+                        code: Code::NoCacheDiscount,
                         message: format!(
                             "`{}` / `{}`: no cache-read price is known for `{}`, so cached tokens are billed as input",
                             side.feature, w.name, leg.model
@@ -608,7 +614,7 @@ pub fn evaluate(inp: &Inputs) -> Result<Report, Vec<Diag>> {
     let verdict = if inp.changes.is_empty() {
         reasons.push(Reason {
             level: Level::Info,
-            code: "no-change",
+            code: Code::NoChange,
             message: "no cost manifest changed; nothing to gate".into(),
             location: None,
         });
@@ -616,7 +622,7 @@ pub fn evaluate(inp: &Inputs) -> Result<Report, Vec<Diag>> {
     } else if g.at_least(floor) {
         reasons.push(Reason {
             level: Level::Info,
-            code: "clears-floor",
+            code: Code::ClearsFloor,
             message: format!("projected {basis} IER {} stays at or above the launch floor {floor}:1 over {} months", g.display(), policy.horizon_months),
             location: None,
         });
@@ -624,7 +630,7 @@ pub fn evaluate(inp: &Inputs) -> Result<Report, Vec<Diag>> {
     } else if g.ge(&cur) && !policy.strict {
         reasons.push(Reason {
             level: Level::Warning,
-            code: "baseline-below-floor",
+            code: Code::BaselineBelowFloor,
             message: format!(
                 "projected {basis} IER {} is below the launch floor {floor}:1, but the company already runs at {} and this change does not lower it",
                 g.display(),
@@ -657,7 +663,7 @@ pub fn evaluate(inp: &Inputs) -> Result<Report, Vec<Diag>> {
             mitigation = MitigationStatus::Applied;
             reasons.push(Reason {
                 level: Level::Warning,
-                code: "mitigated",
+                code: Code::Mitigated,
                 message: format!(
                     "projected {basis} IER {} is below the launch floor {floor}:1; accepted because every feature that adds inference carries a mitigation plan",
                     g.display()
@@ -693,7 +699,7 @@ pub fn evaluate(inp: &Inputs) -> Result<Report, Vec<Diag>> {
             };
             reasons.push(Reason {
                 level: Level::Error,
-                code: "below-floor",
+                code: Code::BelowFloor,
                 message: format!(
                     "projected {basis} IER {} (in {}) is below the launch floor {floor}:1 and {why}",
                     g.display(),
@@ -718,7 +724,7 @@ pub fn evaluate(inp: &Inputs) -> Result<Report, Vec<Diag>> {
             if f.delta_inference > Decimal::ZERO && f.marginal_ier.below(ff) {
                 reasons.push(Reason {
                     level: Level::Warning,
-                    code: "feature-below-floor",
+                    code: Code::FeatureBelowFloor,
                     message: format!(
                         "`{}` has a marginal IER of {}, below the feature floor {ff}:1",
                         f.feature,
@@ -732,7 +738,7 @@ pub fn evaluate(inp: &Inputs) -> Result<Report, Vec<Diag>> {
             if p95.ier.below(min) {
                 reasons.push(Reason {
                     level: Level::Warning,
-                    code: "p95-user-below-min",
+                    code: Code::P95UserBelowMin,
                     message: format!(
                         "a P95 user of `{}` costs {} a month and pays {} (IER {}, minimum {min}:1)",
                         f.feature,
@@ -763,14 +769,14 @@ pub fn evaluate(inp: &Inputs) -> Result<Report, Vec<Diag>> {
             reasons.push(if sc.shorthand {
                 Reason {
                     level,
-                    code: "price-shock-below-floor",
+                    code: Code::PriceShockBelowFloor,
                     message: format!("with {description}, the projected {basis} IER falls to {}, below the launch floor {floor}:1", sg.display()),
                     location: None,
                 }
             } else {
                 Reason {
                     level,
-                    code: "scenario-below-threshold",
+                    code: Code::ScenarioBelowThreshold,
                     message: format!("scenario `{}` ({description}): the projected {basis} IER falls to {}, below {line_name} {}:1", sc.name, sg.display(), line.normalize()),
                     location: None,
                 }
@@ -793,7 +799,7 @@ pub fn evaluate(inp: &Inputs) -> Result<Report, Vec<Diag>> {
     for path in inp.edited_config {
         reasons.push(Reason {
             level: Level::Warning,
-            code: "config-edited",
+            code: Code::ConfigEdited,
             message: format!(
                 "this change edits `{path}`; the check uses the base branch's version"
             ),
@@ -859,7 +865,7 @@ pub fn evaluate(inp: &Inputs) -> Result<Report, Vec<Diag>> {
         months,
         deltas,
     };
-    report.levers = crate::levers::levers(&model, inp.changes, &report);
-    report.sensitivity = crate::sensitivity::sensitivity(&model, inp.changes, &report);
+    report.levers = crate::gate::levers::levers(&model, inp.changes, &report);
+    report.sensitivity = crate::gate::sensitivity::sensitivity(&model, inp.changes, &report);
     Ok(report)
 }

@@ -3,20 +3,19 @@
 //! Exit codes: 0 pass or warn, 1 fail, 2 invalid input (the gate was not
 //! evaluated), 3 environment error.
 
+pub mod explain;
+pub mod init;
+
 use std::ffi::OsString;
 use std::path::PathBuf;
 
 use clap::{Args, CommandFactory, Parser, Subcommand};
 
-use crate::check::{self, CheckOptions, Failure};
 use crate::diagnostic::{self, Diag};
+use crate::exit::{ExitStatus, Outcome};
+use crate::load::{self, CheckOptions, Failure};
 use crate::render::{self, Format};
 use crate::report::Verdict;
-
-pub const EXIT_PASS: u8 = 0;
-pub const EXIT_FAIL: u8 = 1;
-pub const EXIT_INVALID: u8 = 2;
-pub const EXIT_ENV: u8 = 3;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -183,28 +182,18 @@ pub struct Terminal {
     pub stderr_color: bool,
 }
 
-/// What to print and how to exit.
-#[derive(Debug, Default)]
-pub struct Outcome {
-    pub stdout: String,
-    pub stderr: String,
-    pub code: u8,
-}
-
-impl Outcome {
-    fn failure(f: Failure, term: Terminal) -> Outcome {
-        match f {
-            Failure::Input(diags) => Outcome {
-                stderr: diagnostic::render(&diags, term.stderr_color),
-                code: EXIT_INVALID,
-                ..Default::default()
-            },
-            Failure::Environment(msg) => Outcome {
-                stderr: format!("ier-gate: {msg}\n"),
-                code: EXIT_ENV,
-                ..Default::default()
-            },
-        }
+fn failure(f: Failure, term: Terminal) -> Outcome {
+    match f {
+        Failure::Input(diags) => Outcome {
+            stderr: diagnostic::render(&diags, term.stderr_color),
+            code: ExitStatus::Invalid,
+            ..Default::default()
+        },
+        Failure::Environment(msg) => Outcome {
+            stderr: format!("ier-gate: {msg}\n"),
+            code: ExitStatus::Environment,
+            ..Default::default()
+        },
     }
 }
 
@@ -268,9 +257,9 @@ where
                 e.render().to_string()
             };
             let code = if e.use_stderr() {
-                EXIT_INVALID
+                ExitStatus::Invalid
             } else {
-                EXIT_PASS
+                ExitStatus::Pass
             };
             return if e.use_stderr() {
                 Outcome {
@@ -292,7 +281,7 @@ where
             let format = a.format;
             let chart = a.chart;
             let opts = options(a.repo, a.manifests, a.base, a.labels);
-            match check::run(&opts) {
+            match load::run(&opts) {
                 Ok(report) => {
                     let mut out = Outcome {
                         stdout: match format {
@@ -302,9 +291,9 @@ where
                         },
                         stderr: String::new(),
                         code: if report.verdict == Verdict::Fail {
-                            EXIT_FAIL
+                            ExitStatus::Fail
                         } else {
-                            EXIT_PASS
+                            ExitStatus::Pass
                         },
                     };
                     if let Some(path) = chart {
@@ -315,12 +304,12 @@ where
                         });
                         if let Err(msg) = written {
                             out.stderr = format!("ier-gate: {msg}\n");
-                            out.code = EXIT_ENV;
+                            out.code = ExitStatus::Environment;
                         }
                     }
                     out
                 }
-                Err(f) => Outcome::failure(f, term),
+                Err(f) => failure(f, term),
             }
         }
         Command::Init(a) => init(a, prompt),
@@ -362,32 +351,32 @@ where
         Command::Explain(a) => {
             let format = a.format;
             let opts = options(a.repo, vec![a.manifest], None, vec![]);
-            match crate::explain::explain(&opts) {
+            match crate::cli::explain::explain(&opts) {
                 Ok(e) => Outcome {
                     stdout: match format {
-                        Format::Json => crate::explain::json(&e),
-                        Format::Text => crate::explain::text(&e),
-                        Format::Markdown => crate::explain::markdown(&e),
+                        Format::Json => crate::cli::explain::json(&e),
+                        Format::Text => crate::cli::explain::text(&e),
+                        Format::Markdown => crate::cli::explain::markdown(&e),
                     },
                     ..Default::default()
                 },
-                Err(f) => Outcome::failure(f, term),
+                Err(f) => failure(f, term),
             }
         }
         Command::Prices(a) => {
-            match crate::explain::prices(&a.root, a.prices.as_deref(), a.model.as_deref()) {
+            match crate::cli::explain::prices(&a.root, a.prices.as_deref(), a.model.as_deref()) {
                 Ok(text) => Outcome {
                     stdout: text,
                     ..Default::default()
                 },
-                Err(f) => Outcome::failure(f, term),
+                Err(f) => failure(f, term),
             }
         }
     }
 }
 
 fn init(a: InitArgs, prompt: &mut dyn Prompt) -> Outcome {
-    use crate::init::{self as scaffold, FileStatus};
+    use crate::cli::init::{self as scaffold, FileStatus};
     use crate::policy::BusinessModel;
     let mut stdout = String::new();
     let model = match a.business_model {
@@ -444,7 +433,7 @@ fn init(a: InitArgs, prompt: &mut dyn Prompt) -> Outcome {
         Err(msg) => Outcome {
             stdout,
             stderr: format!("ier-gate: {msg}\n"),
-            code: EXIT_ENV,
+            code: ExitStatus::Environment,
         },
     }
 }

@@ -6,19 +6,20 @@
 //! gate is run again with the successor swapped in, so the warning says what
 //! the forced move does to the company's IER, not only that it is coming.
 
+use crate::diagnostic::Code;
 use crate::diagnostic::{Diag, Site};
+use crate::gate::{self, Change, Inputs};
 use crate::manifest::Manifest;
 use crate::month::Month;
 use crate::num::{fixed, Ratio};
 use crate::prices::PriceBook;
 use crate::report::{Level, Reason, Report, Verdict};
-use crate::verdict::{self, Change, Inputs};
 
-/// Evaluates the gate ([`verdict::evaluate`]) and adds a `model-deprecated`
+/// Evaluates the gate ([`gate::evaluate`]) and adds a `model-deprecated`
 /// warning for each deprecated model a changed feature uses. Like the other
 /// extra warnings, it turns a pass into a warn and never a fail into a pass.
 pub fn evaluate(inp: &Inputs) -> Result<Report, Vec<Diag>> {
-    let mut report = verdict::evaluate(inp)?;
+    let mut report = gate::evaluate(inp)?;
     let reasons = deprecations(inp, &report);
     if !reasons.is_empty() && report.verdict == Verdict::Pass {
         report.verdict = Verdict::Warn;
@@ -138,7 +139,7 @@ pub fn deprecations(inp: &Inputs, report: &Report) -> Vec<Reason> {
                 Some(succ) => {
                     let mut changes: Vec<Change> = inp.changes.to_vec();
                     changes[i].head = Some(swapped(head, &u.model, succ));
-                    let rerun = verdict::evaluate(&Inputs {
+                    let rerun = gate::evaluate(&Inputs {
                         changes: &changes,
                         ..*inp
                     });
@@ -161,7 +162,7 @@ pub fn deprecations(inp: &Inputs, report: &Report) -> Vec<Reason> {
             };
             reasons.push(Reason {
                 level: Level::Warning,
-                code: "model-deprecated",
+                code: Code::ModelDeprecated,
                 message,
                 location: Some((u.site.file.path.clone(), u.site.line, u.site.column)),
             });

@@ -6,9 +6,14 @@
 //! collected across all files before anything is reported (cargo-deny's
 //! habit), so a product manager fixes a manifest in one round trip.
 
+mod code;
+
+pub use self::code::Code;
+
 use std::fmt;
 use std::sync::Arc;
 
+use crate::text::{one_line, visible};
 use miette::{Diagnostic, LabeledSpan, NamedSource, Severity, SourceCode, SourceSpan};
 use serde_saphyr::Location;
 
@@ -20,7 +25,36 @@ pub struct SourceFile {
     named: NamedSource<String>,
 }
 
+/// The largest input file ier-gate reads, from any source.
+pub const MAX_FILE_BYTES: usize = 1024 * 1024;
+
 impl SourceFile {
+    /// The one way bytes become an input file, wherever they come from (the
+    /// working tree, `git show`, GitHub's contents API): at most
+    /// [`MAX_FILE_BYTES`], and UTF-8 text.
+    pub fn from_bytes(path: impl Into<String>, bytes: Vec<u8>) -> Result<Arc<SourceFile>, Diag> {
+        let path = path.into();
+        if bytes.len() > MAX_FILE_BYTES {
+            return Err(SourceFile::too_large(&path, bytes.len() as u64));
+        }
+        match String::from_utf8(bytes) {
+            Ok(text) => Ok(SourceFile::new(path, text)),
+            Err(_) => Err(Diag::error(
+                Code::NotUtf8,
+                format!("{path} is not UTF-8 text"),
+            )),
+        }
+    }
+
+    /// The diagnostic for a file of `size` bytes, over [`MAX_FILE_BYTES`]:
+    /// for a source that knows the size before reading.
+    pub fn too_large(path: &str, size: u64) -> Diag {
+        Diag::error(
+            Code::FileTooLarge,
+            format!("{path} is {size} bytes; input files are limited to {MAX_FILE_BYTES} bytes"),
+        )
+    }
+
     pub fn new(path: impl Into<String>, text: impl Into<String>) -> Arc<SourceFile> {
         let path = path.into();
         let text = text.into();
@@ -30,39 +64,6 @@ impl SourceFile {
         let named = NamedSource::new(one_line(&path), visible(&text)).with_language("yaml");
         Arc::new(SourceFile { path, text, named })
     }
-}
-
-/// `s` with control characters (but line breaks and tabs) and bidirectional
-/// controls replaced by characters of the same UTF-8 length: `?`, `??` or
-/// U+FFFD. A carriage return counts as a line break only before a line feed.
-pub fn visible(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut chars = s.chars().peekable();
-    while let Some(c) = chars.next() {
-        let crlf = c == '\r' && chars.peek() == Some(&'\n');
-        if crlf || matches!(c, '\n' | '\t') || !(c.is_control() || crate::render::is_bidi(c)) {
-            out.push(c);
-        } else {
-            match c.len_utf8() {
-                1 => out.push('?'),
-                2 => out.push_str("??"),
-                _ => out.push('\u{FFFD}'),
-            }
-        }
-    }
-    out
-}
-
-/// [`visible`] on one line (line breaks become spaces), cut after 500
-/// characters: a message that quotes a 100 KB value quotes its start.
-pub fn one_line(s: &str) -> String {
-    const MAX: usize = 500;
-    let mut line = visible(&s.replace(['\n', '\r'], " "));
-    if let Some((i, _)) = line.char_indices().nth(MAX) {
-        line.truncate(i);
-        line.push('…');
-    }
-    line
 }
 
 /// Lines longer than this are not quoted in a diagnostic; the position is
@@ -156,7 +157,7 @@ impl Site {
 /// A problem in an input file (or, without a site, in the run).
 #[derive(Clone, Debug)]
 pub struct Diag {
-    pub code: &'static str,
+    pub code: Code,
     pub severity: Severity,
     pub message: String,
     pub site: Option<Box<Site>>,
@@ -165,7 +166,7 @@ pub struct Diag {
 }
 
 impl Diag {
-    pub fn error(code: &'static str, message: impl Into<String>) -> Diag {
+    pub fn error(code: Code, message: impl Into<String>) -> Diag {
         Diag {
             code,
             severity: Severity::Error,
@@ -344,81 +345,6 @@ pub fn render(diags: &[Diag], color: bool) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// Every code the source emits, found by scanning it.
-    fn emitted_codes() -> std::collections::BTreeSet<String> {
-        let mut codes = std::collections::BTreeSet::new();
-        let mut stack = vec![std::path::PathBuf::from(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/src"
-        ))];
-        while let Some(dir) = stack.pop() {
-            for e in std::fs::read_dir(dir).expect("src is readable").flatten() {
-                let p = e.path();
-                if p.is_dir() {
-                    stack.push(p);
-                    continue;
-                }
-                let text = std::fs::read_to_string(&p).expect("source is text");
-                for marker in ["Diag::error(", "err(", "code: "] {
-                    for (i, _) in text.match_indices(marker) {
-                        let rest = text[i + marker.len()..].trim_start();
-                        let Some(rest) = rest.strip_prefix('"') else {
-                            continue;
-                        };
-                        let Some(end) = rest.find('"') else { continue };
-                        let code = &rest[..end];
-                        if !code.is_empty()
-                            && code
-                                .bytes()
-                                .all(|b| b.is_ascii_lowercase() || b == b'-' || b.is_ascii_digit())
-                        {
-                            codes.insert(code.to_string());
-                        }
-                    }
-                }
-            }
-        }
-        codes
-    }
-
-    #[test]
-    fn every_code_is_documented_once() {
-        let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"))
-            .expect("README");
-        let codes = emitted_codes();
-        assert!(codes.len() > 50, "the scan found too few codes: {codes:?}");
-        for code in &codes {
-            let row = format!("| `{code}` |");
-            assert_eq!(
-                readme.matches(&row).count(),
-                1,
-                "README must document `{code}` once in the codes table"
-            );
-        }
-        let table = readme
-            .split("## Diagnostic and reason codes")
-            .nth(1)
-            .and_then(|rest| rest.split("\n## ").next())
-            .expect("README has a codes section");
-        for line in table.lines().filter(|l| l.starts_with("| `")) {
-            let code = line
-                .trim_start_matches("| `")
-                .split('`')
-                .next()
-                .unwrap_or_default();
-            if code.contains('-')
-                && !code.contains(' ')
-                && !code.contains('/')
-                && !code.contains('.')
-            {
-                assert!(
-                    codes.contains(code),
-                    "README documents `{code}`, which the code never emits"
-                );
-            }
-        }
-    }
 
     #[test]
     fn suggestions_find_typos() {

@@ -10,13 +10,14 @@ use std::sync::Arc;
 use globset::{Glob, GlobSet, GlobSetBuilder};
 
 use crate::baseline::{self, Baseline};
+use crate::diagnostic::Code;
 use crate::diagnostic::{Diag, Diags, SourceFile};
+use crate::gate::{Change, Inputs};
 use crate::git::{self, Status};
 use crate::manifest;
 use crate::policy::{self, Policy};
 use crate::prices::PriceBook;
 use crate::report::{ChangeKind, Report};
-use crate::verdict::{Change, Inputs};
 
 /// Most manifests one check reads.
 pub const MAX_MANIFESTS: usize = 5_000;
@@ -71,33 +72,19 @@ fn read(root: &Path, rel: &Path) -> Result<Option<Arc<SourceFile>>, Diag> {
         Err(_) => return Ok(None),
         Ok(meta) if !meta.is_file() => {
             return Err(Diag::error(
-                "not-a-file",
+                Code::NotAFile,
                 format!("{} is not a regular file", display(rel)),
             ));
         }
-        Ok(meta) if meta.len() > crate::yaml::MAX_FILE_BYTES as u64 => {
-            return Err(Diag::error(
-                "file-too-large",
-                format!(
-                    "{} is {} bytes; input files are limited to {} bytes",
-                    display(rel),
-                    meta.len(),
-                    crate::yaml::MAX_FILE_BYTES
-                ),
-            ));
+        Ok(meta) if meta.len() > crate::diagnostic::MAX_FILE_BYTES as u64 => {
+            return Err(SourceFile::too_large(&display(rel), meta.len()));
         }
         Ok(_) => {}
     }
     match std::fs::read(&full) {
-        Ok(bytes) => match String::from_utf8(bytes) {
-            Ok(text) => Ok(Some(SourceFile::new(display(rel), text))),
-            Err(_) => Err(Diag::error(
-                "not-utf8",
-                format!("{} is not UTF-8 text", display(rel)),
-            )),
-        },
+        Ok(bytes) => SourceFile::from_bytes(display(rel), bytes).map(Some),
         Err(e) => Err(Diag::error(
-            "unreadable",
+            Code::Unreadable,
             format!("cannot read {}: {e}", display(rel)),
         )),
     }
@@ -105,7 +92,7 @@ fn read(root: &Path, rel: &Path) -> Result<Option<Arc<SourceFile>>, Diag> {
 
 fn required(root: &Path, rel: &Path, what: &str) -> Result<Arc<SourceFile>, Diag> {
     read(root, rel)?.ok_or_else(|| {
-        Diag::error("missing-file", format!("no {what} at {}", display(rel)))
+        Diag::error(Code::MissingFile, format!("no {what} at {}", display(rel)))
             .help("run `ier-gate check -C DIR` from the repository root, or pass the path")
     })
 }
@@ -125,8 +112,10 @@ fn config_file(
             .map_err(|d| Failure::Input(vec![d]));
     }
     if let Some(base) = &opts.base {
-        if let Some(text) = git::show(&opts.root, base, default)? {
-            return Ok(Some(SourceFile::new(format!("{base}:{default}"), text)));
+        if let Some(bytes) = git::show(&opts.root, base, default)? {
+            return SourceFile::from_bytes(format!("{base}:{default}"), bytes)
+                .map(Some)
+                .map_err(|d| Failure::Input(vec![d]));
         }
     }
     let rel = Path::new(default);
@@ -217,7 +206,7 @@ pub fn is_config(policy: &Policy, path: &str) -> bool {
 
 fn too_many(n: usize) -> Failure {
     Failure::Input(vec![Diag::error(
-        "too-many-manifests",
+        Code::TooManyManifests,
         format!("{n} manifests; at most {MAX_MANIFESTS} per check"),
     )])
 }
@@ -257,7 +246,7 @@ pub fn assemble(
             if let Some(first) = seen.insert(m.feature.clone(), m.file.path.clone()) {
                 diags.push(
                     Diag::error(
-                        "duplicate-feature",
+                        Code::DuplicateFeature,
                         format!("feature `{}` is also declared in {first}", m.feature),
                     )
                     .at(&m.feature_site, "duplicate feature id")
@@ -382,8 +371,18 @@ pub fn load(opts: &CheckOptions) -> Result<Loaded, Failure> {
                     }
                 };
                 let base_file = match &base_path {
-                    Some(bp) => git::show(&opts.root, base, bp)?
-                        .map(|text| SourceFile::new(format!("{base}:{bp}"), text)),
+                    Some(bp) => match git::show(&opts.root, base, bp)? {
+                        Some(bytes) => {
+                            match SourceFile::from_bytes(format!("{base}:{bp}"), bytes) {
+                                Ok(f) => Some(f),
+                                Err(d) => {
+                                    diags.push(d);
+                                    None
+                                }
+                            }
+                        }
+                        None => None,
+                    },
                     None => None,
                 };
                 fetched.push(ManifestChange {
@@ -413,7 +412,7 @@ pub fn load(opts: &CheckOptions) -> Result<Loaded, Failure> {
 /// Loads and evaluates.
 pub fn run(opts: &CheckOptions) -> Result<Report, Failure> {
     let l = load(opts)?;
-    crate::lifecycle::evaluate(&Inputs {
+    crate::gate::lifecycle::evaluate(&Inputs {
         policy: &l.policy,
         baseline: &l.baseline,
         book: &l.book,

@@ -13,17 +13,18 @@ use rust_decimal::Decimal;
 use serde::Deserialize;
 use serde_saphyr::Spanned;
 
+use crate::diagnostic::Code;
 use crate::diagnostic::{nearest, Diag, Diags, Site, SourceFile};
 use crate::month::Date;
 use crate::num::Dec;
 
 /// The catalogue as finance and platform engineers edit it.
-pub const CATALOGUE_YAML: &str = include_str!("../data/catalogue.yaml");
+pub const CATALOGUE_YAML: &str = include_str!("../../data/catalogue.yaml");
 
 /// The same catalogue as JSON, which is what the binary reads: parsing the
 /// YAML took more than half of a small check's time. A test keeps the two
 /// identical (`UPDATE_CATALOGUE=1 cargo test --lib catalogue` rewrites it).
-pub const CATALOGUE_JSON: &str = include_str!("../data/catalogue.json");
+pub const CATALOGUE_JSON: &str = include_str!("../../data/catalogue.json");
 
 // ---------------------------------------------------------------- raw files
 
@@ -346,7 +347,7 @@ impl PriceBook {
     pub fn builtin() -> Result<PriceBook, Diag> {
         let raw: RawCatalogue = serde_json::from_str(CATALOGUE_JSON).map_err(|e| {
             Diag::error(
-                "invalid-catalogue",
+                Code::InvalidCatalogue,
                 format!("the built-in catalogue does not parse: {e}"),
             )
         })?;
@@ -371,7 +372,7 @@ impl PriceBook {
         };
         if raw.version != 1 {
             diags.push(Diag::error(
-                "unsupported-version",
+                Code::UnsupportedVersion,
                 "catalogue version must be 1",
             ));
         }
@@ -385,7 +386,7 @@ impl PriceBook {
                 let deprecated = m.deprecated.as_deref().map(|d| {
                     Date::parse(d).ok_or_else(|| {
                         Diag::error(
-                            "invalid-date",
+                            Code::InvalidDate,
                             format!("catalogue: `{}` deprecated `{d}` is not a date", m.id),
                         )
                     })
@@ -427,7 +428,7 @@ impl PriceBook {
                     }
                 }
                 None => diags.push(Diag::error(
-                    "unknown-successor",
+                    Code::UnknownSuccessor,
                     format!("catalogue: `{id}` names an unknown successor `{succ}`"),
                 )),
             }
@@ -455,7 +456,7 @@ impl PriceBook {
         self.overrides_path = Some(file.path.clone());
         if raw.version.value != 1 {
             diags.push(
-                Diag::error("unsupported-version", "unsupported prices file version").at(
+                Diag::error(Code::UnsupportedVersion, "unsupported prices file version").at(
                     &Site::new(file, raw.version.referenced),
                     "expected `version: 1`",
                 ),
@@ -469,7 +470,7 @@ impl PriceBook {
                     let parsed = Date::parse(&d.value);
                     if parsed.is_none() {
                         diags.push(
-                            Diag::error("invalid-date", format!("`{}` is not a date", d.value))
+                            Diag::error(Code::InvalidDate, format!("`{}` is not a date", d.value))
                                 .at(&Site::new(file, d.referenced), "expected YYYY-MM-DD"),
                         );
                     }
@@ -492,7 +493,7 @@ impl PriceBook {
                 };
                 if let Some(ef) = &entry.value.effective_from {
                     diags.push(
-                        Diag::error("override-dated", "price overrides carry no dates")
+                        Diag::error(Code::OverrideDated, "price overrides carry no dates")
                             .at(&Site::new(file, ef.referenced), "remove `effective_from`")
                             .help("an override applies to every projected month"),
                     );
@@ -501,7 +502,7 @@ impl PriceBook {
                 if kind == Kind::Embedding && (!ov.tiers.is_empty() || ov.batch.is_some()) {
                     diags.push(
                         Diag::error(
-                            "embedding-price-shape",
+                            Code::EmbeddingPriceShape,
                             "embedding prices take `input` only",
                         )
                         .at(&site, "remove `batch` and `tiers`"),
@@ -531,7 +532,7 @@ impl PriceBook {
                         {
                             diags.push(
                                 Diag::error(
-                                    "override-incomplete",
+                                    Code::OverrideIncomplete,
                                     format!("`{name}` is not in the built-in catalogue, so it needs its own prices"),
                                 )
                                 .at(&site, if kind == Kind::Llm { "give `input` and `output`" } else { "give `input`" }),
@@ -564,8 +565,11 @@ impl PriceBook {
             };
             match self.lookup(kind, &succ.value) {
                 Lookup::Found(s) if s.id == id => diags.push(
-                    Diag::error("unknown-successor", format!("`{id}` cannot succeed itself"))
-                        .at(&Site::new(file, succ.referenced), "the same model"),
+                    Diag::error(
+                        Code::UnknownSuccessor,
+                        format!("`{id}` cannot succeed itself"),
+                    )
+                    .at(&Site::new(file, succ.referenced), "the same model"),
                 ),
                 Lookup::Found(s) => {
                     let canonical = s.id.clone();
@@ -577,7 +581,7 @@ impl PriceBook {
                     let names: Vec<&str> = suggestions.iter().map(String::as_str).collect();
                     diags.push(
                         Diag::error(
-                            "unknown-successor",
+                            Code::UnknownSuccessor,
                             format!("unknown successor `{}`", succ.value),
                         )
                         .at(
@@ -654,7 +658,7 @@ fn price(v: &Option<Spanned<Dec>>, file: &Arc<SourceFile>, diags: &mut Diags) ->
     let v = v.as_ref()?;
     if v.value.get() < Decimal::ZERO {
         diags.push(
-            Diag::error("negative-price", "a price cannot be negative")
+            Diag::error(Code::NegativePrice, "a price cannot be negative")
                 .at(&Site::new(file, v.referenced), "negative"),
         );
     }
@@ -706,7 +710,7 @@ fn convert_period(raw: &RawPeriod, file: &Arc<SourceFile>, diags: &mut Diags) ->
         let d = Date::parse(&ef.value);
         if d.is_none() {
             diags.push(
-                Diag::error("invalid-date", format!("`{}` is not a date", ef.value))
+                Diag::error(Code::InvalidDate, format!("`{}` is not a date", ef.value))
                     .at(&Site::new(file, ef.referenced), "expected YYYY-MM-DD"),
             );
         }
@@ -890,7 +894,7 @@ mod tests {
         );
         let mut d = Diags::default();
         b.apply_overrides(&f, &mut d);
-        let codes: Vec<&str> = d.0.iter().map(|x| x.code).collect();
+        let codes: Vec<&str> = d.0.iter().map(|x| x.code.as_str()).collect();
         assert_eq!(
             codes,
             vec![

@@ -11,12 +11,12 @@
 
 use rust_decimal::{Decimal, RoundingStrategy};
 
+use crate::gate::projection::{mean_calls, workload_call_cost, ProjectionError};
+use crate::gate::{Change, GateModel};
 use crate::manifest::{Calls, Leg, Manifest, Revenue, Workload};
 use crate::num::Ratio;
 use crate::prices::{Kind, PriceBook};
-use crate::projection::{mean_calls, workload_call_cost, ProjectionError};
 use crate::report::{ChangeKind, Report, Verdict};
-use crate::verdict::{Change, GateModel};
 
 /// Features given levers, by added inference.
 const MAX_FEATURES: usize = 10;
@@ -75,7 +75,7 @@ impl Target<'_> {
         let w = self.windows(m).ok()?;
         Some(crate::num::min_ratio(w.into_iter().map(|(r, c)| {
             if self.feature_floor {
-                crate::verdict::marginal_ier(r, c)
+                crate::gate::marginal_ier(r, c)
             } else {
                 Ratio::of(r, c)
             }

@@ -1,0 +1,12 @@
+//! The integration tests: one binary with a module per area (ripgrep's
+//! `tests/tests.rs`), so a 2-core machine links once, and fixture helpers
+//! live in one place (`util`).
+
+mod chart;
+mod cli;
+mod engine;
+#[cfg(feature = "github")]
+mod github;
+mod hostile;
+mod init;
+mod util;
