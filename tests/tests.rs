@@ -9,4 +9,5 @@ mod engine;
 mod github;
 mod hostile;
 mod init;
+mod layout;
 mod util;
