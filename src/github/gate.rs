@@ -102,7 +102,7 @@ fn ratio_output(r: crate::num::Ratio) -> String {
 
 /// What this run writes, in every channel, from one evaluation.
 struct Written<'a> {
-    s: &'a Settings,
+    settings: &'a Settings,
     ev: &'a Evaluation,
     markdown: String,
     verdict: &'static str,
@@ -114,7 +114,7 @@ struct Written<'a> {
 
 /// Posts or updates the pull request comment, when there is a pull request.
 async fn publish(api: &Api, w: &Written<'_>, mode: CommentMode) -> Option<Published> {
-    let (s, pr) = (w.s, w.s.pull_request.as_ref()?);
+    let (s, pr) = (w.settings, w.settings.pull_request.as_ref()?);
     let url = s.conn.run_url(s.run_id);
     let request = comment::Request {
         repo: &s.conn.repo,
@@ -137,7 +137,7 @@ fn stdout(w: &Written) -> String {
         Err(d) => annotations::from_diags(d, &w.ev.files),
     };
     if let Some(Published::Failed(e)) = &w.published {
-        let kind = if w.s.fail_on_comment_error {
+        let kind = if w.settings.fail_on_comment_error {
             Kind::Error
         } else {
             Kind::Warning
@@ -193,7 +193,7 @@ fn write_outputs(w: &Written, path: &Path) -> Result<(), String> {
 
 /// What `ier-gate comment` needs, for the two-workflow pattern.
 fn write_report(w: &Written, path: &Path) -> Result<(), String> {
-    let s = w.s;
+    let s = w.settings;
     let file = ReportFile {
         version: 1,
         repository: s.conn.repo.full(),
@@ -217,7 +217,7 @@ fn write_report(w: &Written, path: &Path) -> Result<(), String> {
 /// The job summary, step outputs and report file, each where asked for;
 /// what could not be written.
 fn write_files(w: &Written) -> Vec<String> {
-    let s = w.s;
+    let s = w.settings;
     let writes = [
         s.summary_path.as_deref().map(|p| write_summary(w, p)),
         s.output_path.as_deref().map(|p| write_outputs(w, p)),
@@ -238,7 +238,7 @@ fn exit_status(w: &Written, io_errors: &[String], stderr: &mut String) -> ExitSt
         Ok(_) => ExitStatus::Pass,
         Err(_) => ExitStatus::Invalid,
     };
-    if w.s.fail_on_comment_error
+    if w.settings.fail_on_comment_error
         && matches!(w.published, Some(Published::Failed(_)))
         && matches!(code, ExitStatus::Pass | ExitStatus::Fail)
     {
@@ -266,7 +266,7 @@ pub async fn gate(s: &Settings) -> Outcome {
     };
     let (policy_mode, on_change) = ev.comment.unwrap_or((CommentMode::Update, true));
     let mut w = Written {
-        s,
+        settings: s,
         ev: &ev,
         markdown: match &ev.result {
             Ok(report) => crate::render::markdown::render(report),

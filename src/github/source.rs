@@ -342,26 +342,24 @@ pub async fn pull_request(api: &Api, s: &Settings, pr: &PullRequest) -> Result<F
         repo.owner, repo.name, pr.number
     );
     let pr_files: Vec<PrFile> = api.get_pages(&list, MAX_FILE_PAGES).await?;
-    let mut fetched = Fetched {
-        config,
-        changes: vec![],
-        edited_config: vec![],
-        diags: Diags::default(),
-        labels: pr.labels.clone(),
-        changed: true,
-        files: BTreeSet::new(),
-    };
     // GitHub cuts the list at 3,000 files: a manifest past the cut would go
     // unseen, so such a pull request is not judged at all.
     if let Some(d) = listing_cut(pr, pr_files.len()) {
         diags.push(d);
-        fetched.diags = diags;
-        return Ok(fetched);
+        return Ok(Fetched {
+            config,
+            changes: vec![],
+            edited_config: vec![],
+            diags,
+            labels: pr.labels.clone(),
+            changed: true,
+            files,
+        });
     }
-    let (edited_config, mut wanted) = classify(&s.dir, &fetched.config.policy, &pr_files);
+    let (edited_config, mut wanted) = classify(&s.dir, &config.policy, &pr_files);
     // Editing finance's files is news for the pull request too, though the
     // gate reads the base versions.
-    fetched.changed = !wanted.is_empty() || !edited_config.is_empty();
+    let changed = !wanted.is_empty() || !edited_config.is_empty();
     if wanted.len() > MAX_PR_MANIFESTS {
         // Checked before any manifest is read: no request is spent on them.
         diags.push(
@@ -376,11 +374,16 @@ pub async fn pull_request(api: &Api, s: &Settings, pr: &PullRequest) -> Result<F
         );
         wanted.clear();
     }
-    fetched.changes = read_changes(api, repo, pr, wanted, &mut diags, &mut files).await?;
-    fetched.edited_config = edited_config;
-    fetched.diags = diags;
-    fetched.files = files;
-    Ok(fetched)
+    let changes = read_changes(api, repo, pr, wanted, &mut diags, &mut files).await?;
+    Ok(Fetched {
+        config,
+        changes,
+        edited_config,
+        diags,
+        labels: pr.labels.clone(),
+        changed,
+        files,
+    })
 }
 
 #[cfg(test)]
