@@ -142,8 +142,23 @@ impl Basis {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Default)]
+/// What becomes of the pull request comment (`comment.mode`,
+/// `--comment-mode`). Its names are derived once, in kebab case, for the
+/// policy file (serde), the flag and the report file (strum).
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Deserialize,
+    Default,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::VariantNames,
+)]
 #[serde(rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
 pub enum CommentMode {
     #[default]
     Update,
@@ -151,6 +166,21 @@ pub enum CommentMode {
     HideAndNew,
     DeleteAndNew,
     Off,
+}
+
+impl CommentMode {
+    /// The mode a flag, variable or report file names (spaces around it
+    /// ignored), or the message that lists the modes there are.
+    pub fn parse(s: &str) -> Result<CommentMode, String> {
+        s.trim().parse().map_err(|_| {
+            use strum::VariantNames;
+            format!("is not one of {}", CommentMode::VARIANTS.join(", "))
+        })
+    }
+
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
 }
 
 /// What a failing scenario does to the verdict.

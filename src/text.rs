@@ -29,7 +29,7 @@ fn md_inert(s: &str, marked: &[char]) -> String {
                 out.push(c);
             }
             '\n' | '\r' | '\t' => out.push(' '),
-            c if c.is_control() || is_bidi(c) => {}
+            c if is_active(c) => {}
             c => out.push(c),
         }
     }
@@ -54,12 +54,67 @@ pub fn md_code(s: &str) -> String {
 pub fn term_escape(s: &str) -> String {
     s.chars()
         .map(|c| if c == '\n' || c == '\t' { ' ' } else { c })
-        .filter(|c| !c.is_control() && !is_bidi(*c))
+        .filter(|c| !is_active(*c))
         .collect()
 }
 
 pub(crate) fn is_bidi(c: char) -> bool {
     matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}')
+}
+
+/// A character that acts instead of showing: a control character (escape
+/// sequences, carriage returns that overwrite a line) or a bidirectional
+/// control (text that reads differently from how it is stored).
+pub fn is_active(c: char) -> bool {
+    c.is_control() || is_bidi(c)
+}
+
+/// `s` without [active](is_active) characters, except those in `keep`.
+pub fn drop_active(s: &str, keep: &[char]) -> String {
+    s.chars()
+        .filter(|c| keep.contains(c) || !is_active(*c))
+        .collect()
+}
+
+/// Text from the network for one line of a log, where a line of its own
+/// could be read as a workflow command: whitespace becomes a space, active
+/// characters go, at most `max` characters, trimmed.
+pub fn log_line(s: &str, max: usize) -> String {
+    s.chars()
+        .map(|c| if c.is_whitespace() { ' ' } else { c })
+        .filter(|c| !is_active(*c))
+        .take(max)
+        .collect::<String>()
+        .trim()
+        .to_string()
+}
+
+/// A Markdown report from an untrusted file, safe to post with a write
+/// token: no mentions that ping, no HTML beyond the tags the renderer writes
+/// (`<details>`, `<summary>`, `<sub>`), so no forged comment marker either,
+/// and no active characters but line breaks and tabs.
+pub fn md_harden(markdown: &str) -> String {
+    const ALLOWED: [&str; 6] = [
+        "<details>",
+        "</details>",
+        "<summary>",
+        "</summary>",
+        "<sub>",
+        "</sub>",
+    ];
+    let mut out = String::with_capacity(markdown.len());
+    let mut rest = markdown;
+    while let Some(c) = rest.chars().next() {
+        match c {
+            '<' if !ALLOWED.iter().any(|t| rest.starts_with(t)) => out.push_str("&lt;"),
+            '@' if !rest[1..].starts_with('\u{200B}') => out.push_str("@\u{200B}"),
+            '\n' | '\t' => out.push(c),
+            c if is_active(c) => {}
+            c => out.push(c),
+        }
+        rest = &rest[c.len_utf8()..];
+    }
+    out
 }
 
 /// `s` with control characters (but line breaks and tabs) and bidirectional
@@ -70,7 +125,7 @@ pub fn visible(s: &str) -> String {
     let mut chars = s.chars().peekable();
     while let Some(c) = chars.next() {
         let crlf = c == '\r' && chars.peek() == Some(&'\n');
-        if crlf || matches!(c, '\n' | '\t') || !(c.is_control() || is_bidi(c)) {
+        if crlf || matches!(c, '\n' | '\t') || !is_active(c) {
             out.push(c);
         } else {
             match c.len_utf8() {
@@ -116,6 +171,23 @@ mod tests {
             "&lt;img src=x&gt; @\u{200B}jane \\[x\\](http://e)\\|"
         );
         assert_eq!(md_code("a`b"), "`a'b`");
+    }
+
+    #[test]
+    fn network_text_is_one_inert_log_line() {
+        assert_eq!(log_line(" a\r\nb\u{1b}[1m\u{202E}c\t", 200), "a  b[1mc");
+        assert_eq!(log_line("abcdef", 3), "abc");
+        assert_eq!(drop_active("a\r\n\u{7}\u{2066}b", &['\r', '\n']), "a\r\nb");
+    }
+
+    #[test]
+    fn untrusted_reports_keep_only_the_renderers_tags() {
+        assert_eq!(
+            md_harden("<img src=x> @jane <details><sub>x</sub></details> <!-- ier-gate:k run=9 -->"),
+            "&lt;img src=x> @\u{200B}jane <details><sub>x</sub></details> &lt;!-- ier-gate:k run=9 -->"
+        );
+        assert_eq!(md_harden("@\u{200B}jane"), "@\u{200B}jane");
+        assert_eq!(md_harden("a\u{1b}\u{202E}\n\tb"), "a\n\tb");
     }
 
     #[test]

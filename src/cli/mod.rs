@@ -45,47 +45,10 @@ enum Command {
     Completions(CompletionsArgs),
     #[cfg(feature = "github")]
     /// Gate a pull request from a GitHub Actions workflow: comment, job summary, outputs, annotations
-    Github(GithubArgs),
+    Github(crate::github::Flags),
     #[cfg(feature = "github")]
     /// Post the pull request comment from a `github --report-out` file (for forks: the two-workflow pattern)
-    Comment(CommentArgs),
-}
-
-#[cfg(feature = "github")]
-#[derive(Args, Debug)]
-struct GithubArgs {
-    /// GitHub token [default: env GITHUB_TOKEN]
-    #[arg(long, value_name = "TOKEN")]
-    token: Option<String>,
-    /// Directory inside the repository that holds .ier/ and the manifests [default: env IER_GATE_DIR, else the root]
-    #[arg(long, value_name = "PATH")]
-    dir: Option<String>,
-    /// update, new, hide-and-new, delete-and-new or off [default: env IER_GATE_COMMENT_MODE, else the policy's comment.mode]
-    #[arg(long, value_name = "MODE")]
-    comment_mode: Option<String>,
-    /// Keeps this job's comment apart from other workflows' and matrix legs' [default: env IER_GATE_COMMENT_KEY, else WORKFLOW/JOB]
-    #[arg(long, value_name = "KEY")]
-    comment_key: Option<String>,
-    /// Also write what `ier-gate comment` needs to FILE (JSON)
-    #[arg(long, value_name = "FILE")]
-    report_out: Option<PathBuf>,
-    /// Exit 3 when the pull request comment cannot be written, instead of a warning [default: env IER_GATE_FAIL_ON_COMMENT_ERROR, else false]
-    #[arg(long)]
-    fail_on_comment_error: bool,
-}
-
-#[cfg(feature = "github")]
-#[derive(Args, Debug)]
-struct CommentArgs {
-    /// The file `ier-gate github --report-out` wrote
-    #[arg(long, value_name = "FILE")]
-    report: PathBuf,
-    /// GitHub token [default: env GITHUB_TOKEN]
-    #[arg(long, value_name = "TOKEN")]
-    token: Option<String>,
-    /// Overrides the report's comment mode [default: env IER_GATE_COMMENT_MODE]
-    #[arg(long, value_name = "MODE")]
-    comment_mode: Option<String>,
+    Comment(crate::github::CommentFlags),
 }
 
 #[derive(Args, Debug)]
@@ -314,26 +277,9 @@ where
         }
         Command::Init(a) => init(a, prompt),
         #[cfg(feature = "github")]
-        Command::Github(a) => crate::github::run(
-            crate::github::Flags {
-                token: a.token,
-                dir: a.dir,
-                comment_mode: a.comment_mode,
-                comment_key: a.comment_key,
-                report_out: a.report_out,
-                fail_on_comment_error: a.fail_on_comment_error,
-            },
-            &crate::github::process_env,
-        ),
+        Command::Github(flags) => crate::github::run(flags, &crate::github::process_env),
         #[cfg(feature = "github")]
-        Command::Comment(a) => crate::github::run_comment(
-            crate::github::CommentFlags {
-                report: a.report,
-                token: a.token,
-                comment_mode: a.comment_mode,
-            },
-            &crate::github::process_env,
-        ),
+        Command::Comment(flags) => crate::github::run_comment(flags, &crate::github::process_env),
         Command::Schema => Outcome {
             stdout: serde_json::to_string_pretty(&crate::manifest::json_schema())
                 .unwrap_or_default()

@@ -1,29 +1,22 @@
 //! The only place that knows HTTP: GitHub's REST and GraphQL APIs through
-//! octocrab, with our own retries.
-//!
-//! Retries are ours, not octocrab's, because the rule differs by method. A
-//! read is safe to send again after a 5xx, a timeout or a dropped
-//! connection. A write is not: a POST that timed out may have created the
-//! comment, so writes are retried only when GitHub says it did not process
-//! the request (429, or a rate-limit 403). Waits honour `retry-after` and
-//! `x-ratelimit-reset`; the backoff base comes from `IER_GATE_RETRY_BASE_MS`
-//! so tests run fast.
+//! octocrab. Each call goes through [`retry`](super::retry), which decides
+//! what is tried again; here every answer becomes either decoded JSON or an
+//! [`ApiError`] that names the endpoint and GitHub's message, so the log
+//! says what failed without quoting anything a response could forge.
 
 use std::fmt;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use base64::Engine;
 use http::{HeaderMap, Method, StatusCode, Uri};
 use octocrab::Octocrab;
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::Value;
 
-/// At most this many tries of one request.
-pub const MAX_ATTEMPTS: u32 = 4;
-/// A server's "wait this long" above which we stop rather than sit idle.
-const MAX_WAIT: Duration = Duration::from_secs(60);
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+use super::retry::{self, Answered};
+use super::settings::{Connection, Timing};
 
 /// A call to GitHub that failed: which endpoint, the status if there was a
 /// response, and GitHub's message.
@@ -77,65 +70,23 @@ pub struct Reply {
     pub body: String,
 }
 
-/// What an attempt came to, for the retry rule.
-#[derive(Debug)]
-pub enum Attempt<'a> {
-    /// No response: connection refused or reset, a timeout.
-    Transport,
-    Status(StatusCode, &'a HeaderMap),
+impl Answered for Reply {
+    fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    fn headers(&self) -> &HeaderMap {
+        &self.headers
+    }
 }
 
-/// How long to wait before trying again, or `None` to stop. `attempt` is
-/// the number of tries made so far (1 after the first).
-pub fn retry_delay(
-    write: bool,
-    outcome: Attempt<'_>,
-    attempt: u32,
-    base: Duration,
-    now: SystemTime,
-) -> Option<Duration> {
-    if attempt >= MAX_ATTEMPTS {
-        return None;
-    }
-    let backoff = || base.saturating_mul(1 << (attempt - 1).min(16));
-    let delay = match outcome {
-        Attempt::Transport => (!write).then(backoff)?,
-        Attempt::Status(status, headers) => {
-            let rate_limited = status == StatusCode::TOO_MANY_REQUESTS
-                || (status == StatusCode::FORBIDDEN
-                    && (headers.contains_key("retry-after")
-                        || header(headers, "x-ratelimit-remaining") == Some("0")));
-            if rate_limited {
-                hinted_wait(headers, now).unwrap_or_else(backoff)
-            } else if status.is_server_error() && !write {
-                backoff()
-            } else {
-                return None;
-            }
-        }
-    };
-    (delay <= MAX_WAIT).then_some(delay)
-}
-
-fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    headers
-        .get(name)
-        .and_then(|v| v.to_str().ok())
-        .map(str::trim)
-}
-
-/// The wait GitHub asks for: `retry-after` seconds, or until
-/// `x-ratelimit-reset` when the quota is spent.
-fn hinted_wait(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
-    if let Some(secs) = header(headers, "retry-after").and_then(|v| v.parse::<u64>().ok()) {
-        return Some(Duration::from_secs(secs));
-    }
-    if header(headers, "x-ratelimit-remaining") == Some("0") {
-        let reset = header(headers, "x-ratelimit-reset")?.parse::<u64>().ok()?;
-        let now = now.duration_since(UNIX_EPOCH).ok()?.as_secs();
-        return Some(Duration::from_secs(reset.saturating_sub(now) + 1));
-    }
-    None
+/// The async runtime the HTTP client runs on: one thread, as a workflow
+/// step makes one request at a time.
+pub fn runtime() -> Result<tokio::runtime::Runtime, String> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the async runtime: {e}"))
 }
 
 /// The `rel="next"` target of a `Link` header.
@@ -162,17 +113,16 @@ pub fn next_link(headers: &HeaderMap) -> Option<String> {
     None
 }
 
+/// Everything but RFC 3986's unreserved characters.
+const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
 /// Percent-encodes one path segment (keeps RFC 3986 unreserved characters).
 pub fn encode_segment(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    utf8_percent_encode(s, SEGMENT).to_string()
 }
 
 /// Encodes a repository path for the contents API: each segment encoded,
@@ -196,13 +146,7 @@ fn github_message(body: &str) -> String {
         Ok(Msg { message: Some(m) }) => m,
         _ => body.to_string(),
     };
-    text.chars()
-        .map(|c| if c.is_whitespace() { ' ' } else { c })
-        .filter(|c| !c.is_control() && !crate::text::is_bidi(*c))
-        .take(200)
-        .collect::<String>()
-        .trim()
-        .to_string()
+    crate::text::log_line(&text, 200)
 }
 
 fn error_chain(e: &dyn std::error::Error) -> String {
@@ -264,7 +208,7 @@ fn client(base: Uri, token: &str, read_timeout: Duration) -> Result<Octocrab, St
         .base_uri(base)
         .map_err(|e| error_chain(&e))?
         .personal_token(token.to_string())
-        .set_connect_timeout(Some(CONNECT_TIMEOUT.min(read_timeout)))
+        .set_connect_timeout(Some(retry::CONNECT_TIMEOUT.min(read_timeout)))
         .set_read_timeout(Some(read_timeout))
         .set_write_timeout(Some(read_timeout))
         .build()
@@ -272,33 +216,29 @@ fn client(base: Uri, token: &str, read_timeout: Duration) -> Result<Octocrab, St
 }
 
 impl Api {
-    /// Must be called inside a tokio runtime. `read_timeout` bounds each
-    /// wait for a byte from GitHub (30 s unless `IER_GATE_HTTP_TIMEOUT_MS`
-    /// says otherwise).
-    pub fn new(
-        api_url: &str,
-        graphql_url: &str,
-        token: &str,
-        retry_base: Duration,
-        read_timeout: Duration,
-    ) -> Result<Api, String> {
+    /// A client for the connection's host. Must be called inside a tokio
+    /// runtime. `timing.http_timeout_ms` bounds each wait for a byte from
+    /// GitHub.
+    pub fn connect(conn: &Connection, timing: Timing) -> Result<Api, String> {
+        let (api_url, graphql_url) = (&conn.api_url, &conn.graphql_url);
         let base: Uri = api_url
             .parse()
             .map_err(|_| format!("GITHUB_API_URL `{api_url}` is not a URL"))?;
         let gql: Uri = graphql_url
             .parse()
             .map_err(|_| format!("GITHUB_GRAPHQL_URL `{graphql_url}` is not a URL"))?;
+        let read_timeout = Duration::from_millis(timing.http_timeout_ms);
         let graphql_path = gql.path().to_string();
         Ok(Api {
             origin: origin(&base),
-            rest: client(base, token, read_timeout)?,
+            rest: client(base, &conn.token, read_timeout)?,
             graphql: Default::default(),
             graphql_uri: gql,
-            token: token.to_string(),
+            token: conn.token.clone(),
             read_timeout,
             graphql_path,
-            retry_base,
-            request_timeout: read_timeout.saturating_mul(2),
+            retry_base: Duration::from_millis(timing.retry_base_ms),
+            request_timeout: retry::request_timeout(read_timeout),
         })
     }
 
@@ -339,7 +279,7 @@ impl Api {
         }
     }
 
-    /// Sends one request, retrying as the method allows; any status comes
+    /// Sends one request, retrying as [`retry`] allows; any status comes
     /// back as a [`Reply`], only a transport failure as an error.
     async fn send_with(
         &self,
@@ -350,34 +290,18 @@ impl Api {
         endpoint: &str,
     ) -> Result<Reply, ApiError> {
         let write = method != Method::GET;
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            let result = self.attempt(client, &method, path, body).await;
-            let outcome = match &result {
-                Ok(r) => Attempt::Status(r.status, &r.headers),
-                Err(_) => Attempt::Transport,
-            };
-            let done = matches!(&result, Ok(r) if r.status.is_success());
-            let delay = if done {
-                None
+        let (result, tries) = retry::with_retries(write, self.retry_base, || {
+            self.attempt(client, &method, path, body)
+        })
+        .await;
+        result.map_err(|e| {
+            let tries = if tries > 1 {
+                format!(" (after {tries} attempts)")
             } else {
-                retry_delay(write, outcome, attempt, self.retry_base, SystemTime::now())
+                String::new()
             };
-            match delay {
-                Some(d) => tokio::time::sleep(jitter(d)).await,
-                None => {
-                    return result.map_err(|e| {
-                        let tries = if attempt > 1 {
-                            format!(" (after {attempt} attempts)")
-                        } else {
-                            String::new()
-                        };
-                        ApiError::new(endpoint, None, format!("{e}{tries}"))
-                    })
-                }
-            }
-        }
+            ApiError::new(endpoint, None, format!("{e}{tries}"))
+        })
     }
 
     async fn send(
@@ -596,15 +520,6 @@ fn endpoint(method: &Method, path: &str) -> String {
     format!("{method} {p}")
 }
 
-/// Up to a quarter more, so parallel jobs do not retry in lockstep.
-fn jitter(d: Duration) -> Duration {
-    let quarter = d.as_millis() as u64 / 4;
-    if quarter == 0 {
-        return d;
-    }
-    d + Duration::from_millis(super::random_u64() % (quarter + 1))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -616,62 +531,6 @@ mod tests {
             h.insert(*k, HeaderValue::from_str(v).expect("header value"));
         }
         h
-    }
-
-    const BASE: Duration = Duration::from_millis(100);
-
-    #[test]
-    fn reads_retry_on_5xx_and_transport_errors_with_backoff() {
-        let h = HeaderMap::new();
-        let now = SystemTime::now();
-        let s502 = Attempt::Status(StatusCode::BAD_GATEWAY, &h);
-        assert_eq!(retry_delay(false, s502, 1, BASE, now), Some(BASE));
-        assert_eq!(
-            retry_delay(false, Attempt::Transport, 2, BASE, now),
-            Some(BASE * 2)
-        );
-        assert_eq!(retry_delay(false, Attempt::Transport, 4, BASE, now), None);
-        let s404 = Attempt::Status(StatusCode::NOT_FOUND, &h);
-        assert_eq!(retry_delay(false, s404, 1, BASE, now), None);
-    }
-
-    #[test]
-    fn writes_retry_only_when_github_did_not_process_them() {
-        let none = HeaderMap::new();
-        let now = SystemTime::now();
-        let s502 = Attempt::Status(StatusCode::BAD_GATEWAY, &none);
-        assert_eq!(retry_delay(true, s502, 1, BASE, now), None);
-        assert_eq!(retry_delay(true, Attempt::Transport, 1, BASE, now), None);
-        let s429 = Attempt::Status(StatusCode::TOO_MANY_REQUESTS, &none);
-        assert_eq!(retry_delay(true, s429, 1, BASE, now), Some(BASE));
-        let plain403 = Attempt::Status(StatusCode::FORBIDDEN, &none);
-        assert_eq!(retry_delay(true, plain403, 1, BASE, now), None);
-        let ra = headers(&[("retry-after", "3")]);
-        let secondary = Attempt::Status(StatusCode::FORBIDDEN, &ra);
-        assert_eq!(
-            retry_delay(true, secondary, 1, BASE, now),
-            Some(Duration::from_secs(3))
-        );
-    }
-
-    #[test]
-    fn waits_for_the_rate_limit_reset_within_reason() {
-        let now = UNIX_EPOCH + Duration::from_secs(1_000);
-        let soon = headers(&[
-            ("x-ratelimit-remaining", "0"),
-            ("x-ratelimit-reset", "1010"),
-        ]);
-        let s = Attempt::Status(StatusCode::FORBIDDEN, &soon);
-        assert_eq!(
-            retry_delay(false, s, 1, BASE, now),
-            Some(Duration::from_secs(11))
-        );
-        let late = headers(&[
-            ("x-ratelimit-remaining", "0"),
-            ("x-ratelimit-reset", "5000"),
-        ]);
-        let s = Attempt::Status(StatusCode::FORBIDDEN, &late);
-        assert_eq!(retry_delay(false, s, 1, BASE, now), None);
     }
 
     #[test]

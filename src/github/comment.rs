@@ -6,14 +6,21 @@
 //! slow older run that finishes last leaves the newer comment alone. Only
 //! comments by a bot or a repository member count as ours: anybody can
 //! paste a marker into a comment.
+//!
+//! A comment that cannot be written (a 403 on a fork's read-only token, a
+//! 404, GitHub down past the retries) never fails the gate: [`publish`]
+//! says what became of it, and [`Published::note`] tells the job summary
+//! why and how to comment anyway (the two-workflow pattern, `relay`).
 
 use http::Method;
 use serde::Deserialize;
 use serde_json::json;
 
 use super::api::{Api, ApiError};
-use super::env::Repo;
+use super::settings::Repo;
 use crate::policy::CommentMode;
+use crate::text::md_escape;
+pub use crate::text::md_harden as harden;
 
 /// GitHub's limit on a comment body, in characters.
 pub const MAX_BODY_CHARS: usize = 65_536;
@@ -61,33 +68,6 @@ pub fn body(key: &str, run_id: u64, markdown: &str, summary_url: &str) -> String
     let closed = cut.matches("</details>").count();
     let closers = "\n</details>".repeat(open.saturating_sub(closed).min(4));
     format!("{head}\n{cut}{closers}{note}")
-}
-
-/// Makes a report from an untrusted file safe to post with a write token:
-/// no mentions that ping, no HTML beyond the tags the renderer writes, no
-/// forged marker, no control characters or bidirectional overrides.
-pub fn harden(markdown: &str) -> String {
-    const ALLOWED: [&str; 6] = [
-        "<details>",
-        "</details>",
-        "<summary>",
-        "</summary>",
-        "<sub>",
-        "</sub>",
-    ];
-    let mut out = String::with_capacity(markdown.len());
-    let mut rest = markdown;
-    while let Some(c) = rest.chars().next() {
-        match c {
-            '<' if !ALLOWED.iter().any(|t| rest.starts_with(t)) => out.push_str("&lt;"),
-            '@' if !rest[1..].starts_with('\u{200B}') => out.push_str("@\u{200B}"),
-            '\n' | '\t' => out.push(c),
-            c if c.is_control() || crate::text::is_bidi(c) => {}
-            c => out.push(c),
-        }
-        rest = &rest[c.len_utf8()..];
-    }
-    out
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -229,6 +209,46 @@ impl Published {
         match self {
             Published::Created { url, .. } | Published::Updated { url } => Some(url),
             _ => None,
+        }
+    }
+
+    /// Why there is no comment, for the job summary.
+    pub fn note(&self) -> Option<String> {
+        match self {
+            Published::Failed(e) if e.is_forbidden() => Some(format!(
+                "**No pull request comment**: the token may not comment on this pull request ({}). Pull requests from forks get a read-only `GITHUB_TOKEN`. To comment on them anyway, use the two-workflow pattern: run `ier-gate github --report-out ier-report.json` in the `pull_request` workflow and upload the file as an artifact, then run `ier-gate comment --report ier-report.json` in a `workflow_run` workflow with `permissions: pull-requests: write`. The verdict above stands either way.",
+                md_escape(&e.to_string())
+            )),
+            Published::Failed(e) => Some(format!(
+                "**No pull request comment**: {}. The verdict above stands either way.",
+                md_escape(&e.to_string())
+            )),
+            // Our own words, with numbers from GitHub: no escaping needed.
+            Published::Skipped(why) => Some(format!("<sub>No pull request comment: {why}.</sub>")),
+            Published::Created { notes, .. } if !notes.is_empty() => Some(
+                notes
+                    .iter()
+                    .map(|n| format!("<sub>{}</sub>", md_escape(n)))
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+            ),
+            _ => None,
+        }
+    }
+
+    /// What became of the comment, for the log.
+    pub fn log(&self) -> String {
+        match self {
+            Published::Created { url, notes } => {
+                let mut s = format!("ier-gate: comment created: {url}\n");
+                for n in notes {
+                    s.push_str(&format!("ier-gate: {n}\n"));
+                }
+                s
+            }
+            Published::Updated { url } => format!("ier-gate: comment updated: {url}\n"),
+            Published::Skipped(why) => format!("ier-gate: no comment: {why}\n"),
+            Published::Failed(e) => format!("ier-gate: no comment: {e}\n"),
         }
     }
 }
@@ -468,14 +488,5 @@ mod tests {
         assert!(b.contains("(https://github.com/o/r/actions/runs/1)"));
         let short = body("k", 1, "hi", "u");
         assert_eq!(short, "<!-- ier-gate:k run=1 -->\nhi");
-    }
-
-    #[test]
-    fn untrusted_reports_are_made_inert() {
-        assert_eq!(
-            harden("<img src=x> @jane <details><sub>x</sub></details> <!-- ier-gate:k run=9 -->"),
-            "&lt;img src=x> @\u{200B}jane <details><sub>x</sub></details> &lt;!-- ier-gate:k run=9 -->"
-        );
-        assert_eq!(harden("@\u{200B}jane"), "@\u{200B}jane");
     }
 }

@@ -12,10 +12,12 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use super::api::{runtime, Api};
 use super::comment::{self, Published};
-use super::env::{self, Lookup, Repo};
-use super::{env_failure, log_line, make_api, runtime, short, summary_url, workflow};
+use super::runner::{self, could_not_run};
+use super::settings::{self, short, Connection, Lookup, Repo, Timing, WorkflowRun};
 use crate::exit::{ExitStatus, Outcome};
+use crate::policy::CommentMode;
 
 /// Largest report file `ier-gate comment` reads.
 const MAX_REPORT_BYTES: u64 = 4 * 1024 * 1024;
@@ -38,11 +40,17 @@ pub struct ReportFile {
     pub verdict: String,
 }
 
-/// Flags of `ier-gate comment`.
-#[derive(Clone, Debug, Default)]
+/// The flags of `ier-gate comment`, declared once for clap and callers.
+#[derive(Clone, Debug, Default, clap::Args)]
 pub struct CommentFlags {
+    /// The file `ier-gate github --report-out` wrote
+    #[arg(long, value_name = "FILE")]
     pub report: PathBuf,
+    /// GitHub token [default: env GITHUB_TOKEN]
+    #[arg(long, value_name = "TOKEN")]
     pub token: Option<String>,
+    /// Overrides the report's comment mode [default: env IER_GATE_COMMENT_MODE]
+    #[arg(long, value_name = "MODE")]
     pub comment_mode: Option<String>,
 }
 
@@ -68,15 +76,15 @@ fn read_report(path: &Path) -> Result<ReportFile, String> {
             r.repository.escape_debug()
         )));
     }
-    if r.comment_key.is_empty() || env::sanitize_key(&r.comment_key) != r.comment_key {
+    if r.comment_key.is_empty() || settings::sanitize_key(&r.comment_key) != r.comment_key {
         return Err(fail(format!(
             "comment_key `{}` has characters a marker key may not have",
             r.comment_key.escape_debug()
         )));
     }
-    if env::parse_mode(&r.comment_mode).is_none() {
+    if let Err(why) = CommentMode::parse(&r.comment_mode) {
         return Err(fail(format!(
-            "comment_mode `{}` is not one of update, new, hide-and-new, delete-and-new, off",
+            "comment_mode `{}` {why}",
             r.comment_mode.escape_debug()
         )));
     }
@@ -106,143 +114,157 @@ fn invalid(msg: String) -> Outcome {
     }
 }
 
-/// `ier-gate comment --report FILE`: posts or updates the comment from a
-/// report written by `github --report-out` in a read-only job.
-pub fn run_comment(flags: CommentFlags, env: Lookup) -> Outcome {
-    let report = match read_report(&flags.report) {
-        Ok(r) => r,
-        Err(msg) => return invalid(msg),
-    };
-    let mut conn = match env::connection_for(env, flags.token, Some(&report.repository)) {
-        Ok(c) => c,
-        Err(msg) => return env_failure(&msg, None),
-    };
+/// Everything the comment job checked before it talks to GitHub.
+struct Job {
+    report: ReportFile,
+    conn: Connection,
+    pr: u64,
+    mode: CommentMode,
+    /// The run that wrote the report, as GitHub tells it (trusted), when
+    /// this is the `workflow_run` job.
+    run: Option<WorkflowRun>,
+    timing: Timing,
+    output: Option<PathBuf>,
+}
+
+/// The report and the environment, checked in the order the first problem
+/// is reported; `Err` is the outcome to exit with.
+fn prepare(flags: CommentFlags, env: Lookup) -> Result<Job, Outcome> {
+    let report = read_report(&flags.report).map_err(invalid)?;
+    let mut conn = settings::connection_for(env, flags.token, Some(&report.repository))
+        .map_err(|msg| could_not_run(&msg, None))?;
     let Some(report_repo) = Repo::parse(&report.repository) else {
-        return invalid(format!(
+        return Err(invalid(format!(
             "repository `{}` is not OWNER/NAME",
             report.repository
-        ));
+        )));
     };
     if !conn.repo.full().eq_ignore_ascii_case(&report_repo.full()) {
-        return invalid(format!(
+        return Err(invalid(format!(
             "the report is for {}, but this workflow runs in {}",
             report_repo.full(),
             conn.repo.full()
-        ));
+        )));
     }
     conn.repo = report_repo;
     let Some(pr) = report.pr_number else {
-        return Outcome {
+        return Err(Outcome {
             stderr: "ier-gate: the report is not for a pull request; nothing to comment\n".into(),
             ..Default::default()
-        };
+        });
     };
-    let mode = match flags
-        .comment_mode
-        .or_else(|| env("IER_GATE_COMMENT_MODE").filter(|m| !m.trim().is_empty()))
-    {
-        Some(m) => match env::parse_mode(&m) {
-            Some(m) => m,
-            None => {
-                return env_failure(
-                    &format!("comment mode `{m}` is not one of update, new, hide-and-new, delete-and-new, off"),
-                    None,
-                )
-            }
-        },
-        None => env::parse_mode(&report.comment_mode).unwrap_or_default(),
-    };
-    // The run that wrote the report, as GitHub tells it (trusted), when
-    // this is the `workflow_run` job.
+    let env_error = |msg: String| could_not_run(&msg, None);
+    let mode = settings::comment_mode(flags.comment_mode, env)
+        .map_err(env_error)?
+        .unwrap_or_else(|| CommentMode::parse(&report.comment_mode).unwrap_or_default());
     let run = match env("GITHUB_EVENT_PATH").filter(|p| !p.trim().is_empty()) {
-        Some(path) => match env::read_event(&path) {
-            Ok(ev) => ev.workflow_run,
-            Err(msg) => return env_failure(&msg, None),
-        },
+        Some(path) => settings::read_event(&path).map_err(env_error)?.workflow_run,
         None => None,
     };
-    let (retry_base_ms, timeout_ms) =
-        match env::retry_base_ms(env).and_then(|r| Ok((r, env::http_timeout_ms(env)?))) {
-            Ok(t) => t,
-            Err(msg) => return env_failure(&msg, None),
-        };
-    let rt = match runtime() {
-        Ok(rt) => rt,
-        Err(msg) => return env_failure(&msg, None),
-    };
+    let timing = Timing::from_env(env).map_err(env_error)?;
     let output = env("GITHUB_OUTPUT")
         .filter(|p| !p.trim().is_empty())
         .map(PathBuf::from);
-    rt.block_on(async {
-        let api = match make_api(&conn, retry_base_ms, timeout_ms) {
-            Ok(a) => a,
-            Err(msg) => return env_failure(&msg, None),
-        };
-        let run_id = match &run {
-            Some(run) => {
-                #[derive(Deserialize)]
-                struct Head {
-                    sha: String,
-                }
-                #[derive(Deserialize)]
-                struct Pull {
-                    head: Head,
-                }
-                let path = format!("/repos/{}/{}/pulls/{pr}", conn.repo.owner, conn.repo.name);
-                let pull: Pull = match api.get(&path).await {
-                    Ok(p) => p,
-                    Err(e) => return env_failure(&e.to_string(), None),
-                };
-                if !pull.head.sha.eq_ignore_ascii_case(&run.head_sha) {
-                    return invalid(format!(
-                        "the report names pull request #{pr}, whose head {} is not the commit the triggering run checked ({}); not commenting",
-                        short(&pull.head.sha),
-                        short(&run.head_sha)
-                    ));
-                }
-                run.id
-            }
-            None => report.run_id,
-        };
-        let markdown = comment::harden(&report.markdown);
-        let url = summary_url(&conn, run_id);
-        let p = comment::publish(
-            &api,
-            &comment::Request {
-                repo: &conn.repo,
-                pr,
-                key: &report.comment_key,
-                run_id,
-                mode,
-                on_change: report.on_change,
-                changed: report.changed,
-                markdown: &markdown,
-                summary_url: &url,
-            },
-        )
-        .await;
-        let mut out = Outcome {
-            stderr: log_line(&p),
-            ..Default::default()
-        };
-        if let Published::Failed(e) = &p {
-            out.code = ExitStatus::Environment;
-            if e.is_forbidden() {
-                out.stderr.push_str("ier-gate: this job needs `permissions: pull-requests: write`\n");
-            }
-        }
-        if let Some(path) = output {
-            let url = p.url().unwrap_or_default().to_string();
-            if let Err(e) = workflow::write_outputs(&path, &[("comment-url", url)]) {
-                out.stderr.push_str(&format!(
-                    "ier-gate: cannot write the step outputs {}: {e}\n",
-                    path.display()
-                ));
-                out.code = ExitStatus::Environment;
-            }
-        }
-        out
+    Ok(Job {
+        report,
+        conn,
+        pr,
+        mode,
+        run,
+        timing,
+        output,
     })
+}
+
+/// The run id that orders this comment: the triggering run's, once the
+/// pull request is known to be the one it built; else the report's.
+async fn run_id(api: &Api, job: &Job) -> Result<u64, Outcome> {
+    let Some(run) = &job.run else {
+        return Ok(job.report.run_id);
+    };
+    #[derive(Deserialize)]
+    struct Head {
+        sha: String,
+    }
+    #[derive(Deserialize)]
+    struct Pull {
+        head: Head,
+    }
+    let (repo, pr) = (&job.conn.repo, job.pr);
+    let path = format!("/repos/{}/{}/pulls/{pr}", repo.owner, repo.name);
+    let pull: Pull = api
+        .get(&path)
+        .await
+        .map_err(|e| could_not_run(&e.to_string(), None))?;
+    if !pull.head.sha.eq_ignore_ascii_case(&run.head_sha) {
+        return Err(invalid(format!(
+            "the report names pull request #{pr}, whose head {} is not the commit the triggering run checked ({}); not commenting",
+            short(&pull.head.sha),
+            short(&run.head_sha)
+        )));
+    }
+    Ok(run.id)
+}
+
+/// Posts the hardened report and says what became of it.
+async fn post(job: Job) -> Outcome {
+    let api = match Api::connect(&job.conn, job.timing) {
+        Ok(a) => a,
+        Err(msg) => return could_not_run(&msg, None),
+    };
+    let run_id = match run_id(&api, &job).await {
+        Ok(id) => id,
+        Err(out) => return out,
+    };
+    let markdown = comment::harden(&job.report.markdown);
+    let url = job.conn.run_url(run_id);
+    let request = comment::Request {
+        repo: &job.conn.repo,
+        pr: job.pr,
+        key: &job.report.comment_key,
+        run_id,
+        mode: job.mode,
+        on_change: job.report.on_change,
+        changed: job.report.changed,
+        markdown: &markdown,
+        summary_url: &url,
+    };
+    let p = comment::publish(&api, &request).await;
+    let mut out = Outcome {
+        stderr: p.log(),
+        ..Default::default()
+    };
+    if let Published::Failed(e) = &p {
+        out.code = ExitStatus::Environment;
+        if e.is_forbidden() {
+            out.stderr
+                .push_str("ier-gate: this job needs `permissions: pull-requests: write`\n");
+        }
+    }
+    if let Some(path) = &job.output {
+        let url = p.url().unwrap_or_default().to_string();
+        if let Err(e) = runner::write_outputs(path, &[("comment-url", url)]) {
+            out.stderr.push_str(&format!(
+                "ier-gate: cannot write the step outputs {}: {e}\n",
+                path.display()
+            ));
+            out.code = ExitStatus::Environment;
+        }
+    }
+    out
+}
+
+/// `ier-gate comment --report FILE`: posts or updates the comment from a
+/// report written by `github --report-out` in a read-only job.
+pub fn run_comment(flags: CommentFlags, env: Lookup) -> Outcome {
+    let job = match prepare(flags, env) {
+        Ok(job) => job,
+        Err(out) => return out,
+    };
+    match runtime() {
+        Ok(rt) => rt.block_on(post(job)),
+        Err(msg) => could_not_run(&msg, None),
+    }
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 //! turn it into text for a terminal, JSON for machines and Markdown for the
 //! pull request comment and job summary.
 
+pub mod annotations;
 pub mod chart;
 pub mod json;
 pub mod markdown;

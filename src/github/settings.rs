@@ -1,8 +1,13 @@
-//! What a workflow run tells us: the `GITHUB_*` variables, our flags, and
-//! the few fields of the event payload the gate reads.
+//! What a workflow run tells us, read once: the `GITHUB_*` variables, our
+//! flags and the few fields of the event payload the gate reads.
 //!
-//! Everything here is checked before it reaches a URL or a file name: the
-//! repository is `owner/name`, commit ids are hex, numbers are numbers.
+//! Two steps, as ripgrep's low-level and high-level arguments: [`Flags`]
+//! are the flags as typed (clap fills them; tests build them), and
+//! [`settings`] turns flags and environment into one checked [`Settings`].
+//! Every rule about a flag and the variable behind it is written here, once,
+//! and nothing past this point sees an unchecked value: the repository is
+//! `owner/name`, commit ids are hex, numbers are numbers, before any of them
+//! reaches a URL or a file name.
 
 use std::path::PathBuf;
 
@@ -17,15 +22,30 @@ const DEFAULT_SERVER_URL: &str = "https://github.com";
 /// Longest comment key kept in the marker.
 pub const MAX_KEY_CHARS: usize = 100;
 
-/// Flags of `ier-gate github`; unset ones fall back to the environment.
-#[derive(Clone, Debug, Default)]
+/// The flags of `ier-gate github` as typed: declared here once, for clap
+/// and for callers that run the adapter without a command line. Unset ones
+/// fall back to the environment in [`settings`].
+#[derive(Clone, Debug, Default, clap::Args)]
 pub struct Flags {
+    /// GitHub token [default: env GITHUB_TOKEN]
+    #[arg(long, value_name = "TOKEN")]
     pub token: Option<String>,
+    /// Directory inside the repository that holds .ier/ and the manifests [default: env IER_GATE_DIR, else the root]
+    #[arg(long, value_name = "PATH")]
     pub dir: Option<String>,
+    /// update, new, hide-and-new, delete-and-new or off [default: env IER_GATE_COMMENT_MODE, else the policy's comment.mode]
+    // A string, not a `CommentMode`: a bad value is an environment error
+    // (exit 3) whether it came from the flag or the variable.
+    #[arg(long, value_name = "MODE")]
     pub comment_mode: Option<String>,
+    /// Keeps this job's comment apart from other workflows' and matrix legs' [default: env IER_GATE_COMMENT_KEY, else WORKFLOW/JOB]
+    #[arg(long, value_name = "KEY")]
     pub comment_key: Option<String>,
+    /// Also write what `ier-gate comment` needs to FILE (JSON)
+    #[arg(long, value_name = "FILE")]
     pub report_out: Option<PathBuf>,
-    /// `--fail-on-comment-error`: a comment that cannot be written is exit 3.
+    /// Exit 3 when the pull request comment cannot be written, instead of a warning [default: env IER_GATE_FAIL_ON_COMMENT_ERROR, else false]
+    #[arg(long)]
     pub fail_on_comment_error: bool,
 }
 
@@ -141,24 +161,19 @@ pub fn sanitize_key(s: &str) -> String {
     }
 }
 
-pub fn parse_mode(s: &str) -> Option<CommentMode> {
-    Some(match s.trim() {
-        "update" => CommentMode::Update,
-        "new" => CommentMode::New,
-        "hide-and-new" => CommentMode::HideAndNew,
-        "delete-and-new" => CommentMode::DeleteAndNew,
-        "off" => CommentMode::Off,
-        _ => return None,
-    })
+/// The first 7 characters of a commit id (any text, from the network too).
+pub fn short(sha: &str) -> &str {
+    sha.char_indices().nth(7).map_or(sha, |(i, _)| &sha[..i])
 }
 
-pub fn mode_str(m: CommentMode) -> &'static str {
-    match m {
-        CommentMode::Update => "update",
-        CommentMode::New => "new",
-        CommentMode::HideAndNew => "hide-and-new",
-        CommentMode::DeleteAndNew => "delete-and-new",
-        CommentMode::Off => "off",
+/// `--comment-mode`, else `IER_GATE_COMMENT_MODE`: the mode this job
+/// overrides the policy's (or the report file's) with.
+pub fn comment_mode(flag: Option<String>, env: Lookup) -> Result<Option<CommentMode>, String> {
+    match flag.or_else(|| var(env, "IER_GATE_COMMENT_MODE")) {
+        None => Ok(None),
+        Some(m) => CommentMode::parse(&m)
+            .map(Some)
+            .map_err(|why| format!("comment mode `{m}` {why}")),
     }
 }
 
@@ -170,6 +185,40 @@ pub struct Connection {
     pub api_url: String,
     pub graphql_url: String,
     pub server_url: String,
+}
+
+impl Connection {
+    /// The run's page, whose job summary holds the whole report; the
+    /// repository's Actions page when the run is unknown (`run_id` 0).
+    pub fn run_url(&self, run_id: u64) -> String {
+        if run_id == 0 {
+            format!("{}/{}/actions", self.server_url, self.repo.full())
+        } else {
+            format!(
+                "{}/{}/actions/runs/{run_id}",
+                self.server_url,
+                self.repo.full()
+            )
+        }
+    }
+}
+
+/// How patient to be with GitHub; from the environment so tests run fast.
+#[derive(Clone, Copy, Debug)]
+pub struct Timing {
+    /// The first backoff wait (`IER_GATE_RETRY_BASE_MS`).
+    pub retry_base_ms: u64,
+    /// How long to wait for a byte from GitHub (`IER_GATE_HTTP_TIMEOUT_MS`).
+    pub http_timeout_ms: u64,
+}
+
+impl Timing {
+    pub fn from_env(env: Lookup) -> Result<Timing, String> {
+        Ok(Timing {
+            retry_base_ms: retry_base_ms(env)?,
+            http_timeout_ms: http_timeout_ms(env)?,
+        })
+    }
 }
 
 /// Everything `ier-gate github` reads from its environment.
@@ -189,9 +238,7 @@ pub struct Settings {
     pub summary_path: Option<PathBuf>,
     pub output_path: Option<PathBuf>,
     pub report_out: Option<PathBuf>,
-    pub retry_base_ms: u64,
-    /// How long to wait for a byte from GitHub (`IER_GATE_HTTP_TIMEOUT_MS`).
-    pub http_timeout_ms: u64,
+    pub timing: Timing,
     /// A comment that cannot be written is exit 3, not a warning.
     pub fail_on_comment_error: bool,
 }
@@ -354,9 +401,15 @@ pub fn normalize_dir(dir: &str) -> Result<String, String> {
     Ok(parts.join("/"))
 }
 
-/// Reads flags and environment for `ier-gate github`.
-pub fn settings(flags: Flags, env: Lookup) -> Result<Settings, String> {
-    let conn = connection(env, flags.token)?;
+/// What the event asks the gate to evaluate: a pull request, or else the
+/// commit `GITHUB_SHA`.
+struct Target {
+    event_name: String,
+    pull_request: Option<PullRequest>,
+    sha: Option<String>,
+}
+
+fn target(env: Lookup) -> Result<Target, String> {
     let event_name = required(
         env,
         "GITHUB_EVENT_NAME",
@@ -387,6 +440,50 @@ pub fn settings(flags: Flags, env: Lookup) -> Result<Settings, String> {
             "GITHUB_SHA is not set; a {event_name} event is evaluated at that commit"
         ));
     }
+    Ok(Target {
+        event_name,
+        pull_request,
+        sha,
+    })
+}
+
+/// `--comment-key`, else `IER_GATE_COMMENT_KEY`, else `WORKFLOW/JOB` (and
+/// `/DIR` with `--dir`: matrix legs share the job id).
+fn comment_key(flag: Option<String>, env: Lookup, dir: &str) -> String {
+    let key = flag
+        .or_else(|| var(env, "IER_GATE_COMMENT_KEY"))
+        .unwrap_or_else(|| {
+            let workflow = var(env, "GITHUB_WORKFLOW").unwrap_or_else(|| "ier-gate".into());
+            let job = var(env, "GITHUB_JOB").unwrap_or_else(|| "gate".into());
+            if dir.is_empty() {
+                format!("{workflow}/{job}")
+            } else {
+                format!("{workflow}/{job}/{dir}")
+            }
+        });
+    sanitize_key(&key)
+}
+
+/// `--fail-on-comment-error`, or `IER_GATE_FAIL_ON_COMMENT_ERROR` true.
+fn fail_on_comment_error(flag: bool, env: Lookup) -> Result<bool, String> {
+    Ok(flag
+        || match var(env, "IER_GATE_FAIL_ON_COMMENT_ERROR") {
+            None => false,
+            Some(v) => parse_bool(&v).ok_or_else(|| {
+                format!("IER_GATE_FAIL_ON_COMMENT_ERROR `{v}` is not true or false")
+            })?,
+        })
+}
+
+/// Reads flags and environment for `ier-gate github`, in the order the
+/// first problem is reported.
+pub fn settings(flags: Flags, env: Lookup) -> Result<Settings, String> {
+    let conn = connection(env, flags.token)?;
+    let Target {
+        event_name,
+        pull_request,
+        sha,
+    } = target(env)?;
     let run_id = match var(env, "GITHUB_RUN_ID") {
         None => 0,
         Some(r) => r
@@ -400,56 +497,23 @@ pub fn settings(flags: Flags, env: Lookup) -> Result<Settings, String> {
             .or_else(|| var(env, "IER_GATE_DIR"))
             .unwrap_or_default(),
     )?;
-    let key = match flags
-        .comment_key
-        .or_else(|| var(env, "IER_GATE_COMMENT_KEY"))
-    {
-        Some(k) => k,
-        None => {
-            let workflow = var(env, "GITHUB_WORKFLOW").unwrap_or_else(|| "ier-gate".into());
-            let job = var(env, "GITHUB_JOB").unwrap_or_else(|| "gate".into());
-            // Matrix legs share the job id; with --dir they differ by it.
-            if dir.is_empty() {
-                format!("{workflow}/{job}")
-            } else {
-                format!("{workflow}/{job}/{dir}")
-            }
-        }
-    };
-    let comment_mode = match flags
-        .comment_mode
-        .or_else(|| var(env, "IER_GATE_COMMENT_MODE"))
-    {
-        None => None,
-        Some(m) => Some(parse_mode(&m).ok_or_else(|| {
-            format!(
-                "comment mode `{m}` is not one of update, new, hide-and-new, delete-and-new, off"
-            )
-        })?),
-    };
-    let retry_base_ms = retry_base_ms(env)?;
-    let http_timeout_ms = http_timeout_ms(env)?;
-    let fail_on_comment_error = flags.fail_on_comment_error
-        || match var(env, "IER_GATE_FAIL_ON_COMMENT_ERROR") {
-            None => false,
-            Some(v) => parse_bool(&v).ok_or_else(|| {
-                format!("IER_GATE_FAIL_ON_COMMENT_ERROR `{v}` is not true or false")
-            })?,
-        };
+    let comment_key = comment_key(flags.comment_key, env, &dir);
+    let comment_mode = comment_mode(flags.comment_mode, env)?;
+    let timing = Timing::from_env(env)?;
+    let fail_on_comment_error = fail_on_comment_error(flags.fail_on_comment_error, env)?;
     Ok(Settings {
         conn,
         event_name,
         pull_request,
         sha,
         run_id,
-        comment_key: sanitize_key(&key),
+        comment_key,
         comment_mode,
         dir,
         summary_path: var(env, "GITHUB_STEP_SUMMARY").map(PathBuf::from),
         output_path: var(env, "GITHUB_OUTPUT").map(PathBuf::from),
         report_out: flags.report_out,
-        retry_base_ms,
-        http_timeout_ms,
+        timing,
         fail_on_comment_error,
     })
 }
@@ -488,13 +552,13 @@ fn millis(
 }
 
 /// `IER_GATE_RETRY_BASE_MS`: the first backoff wait (default 500 ms).
-pub fn retry_base_ms(env: Lookup) -> Result<u64, String> {
+fn retry_base_ms(env: Lookup) -> Result<u64, String> {
     millis(env, "IER_GATE_RETRY_BASE_MS", 500, 0..=60_000)
 }
 
 /// `IER_GATE_HTTP_TIMEOUT_MS`: how long to wait for GitHub to send or
 /// accept a byte (default 30 s); a whole request may take twice that.
-pub fn http_timeout_ms(env: Lookup) -> Result<u64, String> {
+fn http_timeout_ms(env: Lookup) -> Result<u64, String> {
     millis(env, "IER_GATE_HTTP_TIMEOUT_MS", 30_000, 1..=600_000)
 }
 
@@ -519,6 +583,32 @@ mod tests {
         assert_eq!(sanitize_key("x -->y"), "x----y");
         assert_eq!(sanitize_key("  "), "ier-gate");
         assert_eq!(sanitize_key(&"k".repeat(500)).len(), MAX_KEY_CHARS);
+    }
+
+    #[test]
+    fn short_ids_never_split_a_character() {
+        assert_eq!(short("0123456789abcdef"), "0123456");
+        assert_eq!(short("abc"), "abc");
+        assert_eq!(short("ééééééééé"), "ééééééé");
+    }
+
+    #[test]
+    fn comment_modes_are_named_once() {
+        let none = |_: &str| None;
+        assert_eq!(
+            comment_mode(Some(" hide-and-new ".into()), &none),
+            Ok(Some(CommentMode::HideAndNew))
+        );
+        assert_eq!(CommentMode::DeleteAndNew.as_str(), "delete-and-new");
+        assert_eq!(
+            comment_mode(Some("yes".into()), &none),
+            Err(
+                "comment mode `yes` is not one of update, new, hide-and-new, delete-and-new, off"
+                    .into()
+            )
+        );
+        let env = |name: &str| (name == "IER_GATE_COMMENT_MODE").then(|| "off".to_string());
+        assert_eq!(comment_mode(None, &env), Ok(Some(CommentMode::Off)));
     }
 
     #[test]

@@ -1,0 +1,452 @@
+//! The gate's inputs as GitHub holds them: the configuration at the base
+//! commit and the changed manifests at base and head, read through the
+//! contents API, and the pull request's file list turned into changes.
+//!
+//! Nothing from the pull request is executed or trusted: the policy,
+//! baseline and prices are read at the base commit, so a pull request
+//! cannot lower its own floor; each file becomes a [`SourceFile`] through
+//! the same reader `check` uses for local files, so it is validated exactly
+//! as `check` validates it. Problems with a file are diagnostics; only a
+//! failed API call is an error.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use serde::Deserialize;
+
+use super::api::{Api, ApiError, Contents};
+use super::settings::{short, PullRequest, Repo, Settings};
+use crate::diagnostic::{Code, Diag, Diags, SourceFile};
+use crate::load::{self, ManifestChange};
+use crate::policy::{Policy, DEFAULT_POLICY};
+use crate::report::ChangeKind;
+
+/// Pages of changed files read (GitHub lists at most 3,000 files).
+const MAX_FILE_PAGES: usize = 40;
+/// GitHub lists at most this many files of a pull request.
+const MAX_LISTED_FILES: usize = 3_000;
+/// Most changed manifests one pull request may carry: each costs up to two
+/// contents reads, and a `GITHUB_TOKEN` gets 1,000 requests an hour per
+/// repository.
+pub const MAX_PR_MANIFESTS: usize = 400;
+
+/// The configuration read at one commit.
+pub struct Config {
+    pub policy: Policy,
+    /// The policy was read and is valid.
+    pub policy_ok: bool,
+    pub baseline: Option<Arc<SourceFile>>,
+    pub prices: Option<Arc<SourceFile>>,
+}
+
+/// Everything read from GitHub for one evaluation, before it is judged.
+pub struct Fetched {
+    pub config: Config,
+    pub changes: Vec<ManifestChange>,
+    /// Files of finance's configuration the pull request edits.
+    pub edited_config: Vec<String>,
+    /// Problems with the files read so far.
+    pub diags: Diags,
+    pub labels: Vec<String>,
+    /// A manifest or the configuration changed (for `comment.on_change`).
+    pub changed: bool,
+    /// Paths GitHub can annotate: files read at the commit under review.
+    pub files: BTreeSet<String>,
+}
+
+/// `{dir}/{path}`, or `path` at the root.
+fn in_dir(dir: &str, path: &str) -> String {
+    if dir.is_empty() {
+        path.to_string()
+    } else {
+        format!("{dir}/{path}")
+    }
+}
+
+/// A repository path relative to `dir`, or `None` outside it.
+fn under_dir<'a>(dir: &str, path: &'a str) -> Option<&'a str> {
+    if dir.is_empty() {
+        Some(path)
+    } else {
+        path.strip_prefix(dir)?.strip_prefix('/')
+    }
+}
+
+/// Reads one file at a revision into a [`SourceFile`] shown as `display`.
+/// Problems with the file become diagnostics; only API failures are errors.
+async fn read_file(
+    api: &Api,
+    repo: &Repo,
+    path: &str,
+    rev: &str,
+    display: String,
+    required: Option<&str>,
+    diags: &mut Diags,
+) -> Result<Option<Arc<SourceFile>>, ApiError> {
+    let max = crate::yaml::MAX_FILE_BYTES;
+    let short = short(rev);
+    match api
+        .contents(&repo.owner, &repo.name, path, rev, max)
+        .await?
+    {
+        Contents::Missing => {
+            if let Some(what) = required {
+                diags.push(
+                    Diag::error(Code::MissingFile, format!("no {what} at {path} in commit {short}"))
+                        .help("the gate reads its configuration from the base branch; merge it there first, or point --dir (IER_GATE_DIR) at the directory that holds .ier/"),
+                );
+            }
+            Ok(None)
+        }
+        Contents::NotAFile(kind) => {
+            diags.push(Diag::error(
+                Code::NotAFile,
+                format!(
+                    "{display} is not a regular file (GitHub says `{}`)",
+                    kind.escape_debug()
+                ),
+            ));
+            Ok(None)
+        }
+        Contents::TooLarge(size) => {
+            diags.push(SourceFile::too_large(&display, size));
+            Ok(None)
+        }
+        Contents::File(bytes) => match SourceFile::from_bytes(display, bytes) {
+            Ok(f) => Ok(Some(f)),
+            Err(d) => {
+                diags.push(d);
+                Ok(None)
+            }
+        },
+    }
+}
+
+/// Reads the configuration at `rev`, shown by its repository path when it
+/// is the commit under review (`annotatable`: then listed in `files`), else
+/// as `short:path`.
+async fn read_config(
+    api: &Api,
+    s: &Settings,
+    rev: &str,
+    annotatable: bool,
+    diags: &mut Diags,
+    files: &mut BTreeSet<String>,
+) -> Result<Config, ApiError> {
+    let repo = &s.conn.repo;
+    let show = |path: &str, files: &mut BTreeSet<String>| {
+        if annotatable {
+            files.insert(path.to_string());
+            path.to_string()
+        } else {
+            format!("{}:{path}", short(rev))
+        }
+    };
+    let p = in_dir(&s.dir, DEFAULT_POLICY);
+    let display = show(&p, files);
+    let policy_file = read_file(api, repo, &p, rev, display, Some("policy"), diags).await?;
+    let (policy, policy_ok) = load::read_policy(policy_file.as_ref(), diags);
+    let b = in_dir(&s.dir, &policy.baseline);
+    let display = show(&b, files);
+    let baseline = read_file(api, repo, &b, rev, display, Some("baseline"), diags).await?;
+    let pr = in_dir(&s.dir, &policy.prices);
+    let display = show(&pr, files);
+    let prices = read_file(api, repo, &pr, rev, display, None, diags).await?;
+    Ok(Config {
+        policy,
+        policy_ok,
+        baseline,
+        prices,
+    })
+}
+
+/// The configuration at `sha`, for an event that is not a pull request:
+/// nothing changes, and every file read can be annotated.
+pub async fn commit(api: &Api, s: &Settings, sha: &str) -> Result<Fetched, ApiError> {
+    let mut diags = Diags::default();
+    let mut files = BTreeSet::new();
+    let config = read_config(api, s, sha, true, &mut diags, &mut files).await?;
+    Ok(Fetched {
+        config,
+        changes: vec![],
+        edited_config: vec![],
+        diags,
+        labels: vec![],
+        changed: false,
+        files,
+    })
+}
+
+/// A pull request file as `GET /pulls/{n}/files` lists it.
+#[derive(Debug, Deserialize)]
+struct PrFile {
+    filename: String,
+    status: String,
+    #[serde(default)]
+    previous_filename: Option<String>,
+}
+
+/// A changed manifest: where to read each side (repository paths).
+#[derive(Debug, PartialEq, Eq)]
+struct Relevant {
+    kind: ChangeKind,
+    head: Option<String>,
+    base: Option<String>,
+    previous: Option<String>,
+}
+
+/// Keeps the files under `dir` that match the manifest globs. A rename
+/// across the globs' edge is an addition or a removal.
+fn relevant(dir: &str, set: &globset::GlobSet, f: &PrFile) -> Option<Relevant> {
+    let now = under_dir(dir, &f.filename).filter(|r| set.is_match(r));
+    let before = f
+        .previous_filename
+        .as_deref()
+        .and_then(|p| under_dir(dir, p))
+        .filter(|r| set.is_match(r));
+    let path = f.filename.clone();
+    let added = || Relevant {
+        kind: ChangeKind::Added,
+        head: Some(path.clone()),
+        base: None,
+        previous: None,
+    };
+    match f.status.as_str() {
+        "added" | "copied" => now.map(|_| added()),
+        "modified" | "changed" => now.map(|_| Relevant {
+            kind: ChangeKind::Modified,
+            head: Some(path.clone()),
+            base: Some(path.clone()),
+            previous: None,
+        }),
+        "removed" => now.map(|_| Relevant {
+            kind: ChangeKind::Removed,
+            head: None,
+            base: Some(path.clone()),
+            previous: None,
+        }),
+        "renamed" => match (now, before, f.previous_filename.clone()) {
+            (Some(_), Some(_), Some(prev)) => Some(Relevant {
+                kind: ChangeKind::Renamed,
+                head: Some(path.clone()),
+                base: Some(prev.clone()),
+                previous: Some(prev),
+            }),
+            (Some(_), _, _) => Some(added()),
+            (None, Some(_), Some(prev)) => Some(Relevant {
+                kind: ChangeKind::Removed,
+                head: None,
+                base: Some(prev),
+                previous: None,
+            }),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// The pull request's files that matter: the configuration files it edits
+/// and the manifests it changes.
+fn classify(dir: &str, policy: &Policy, pr_files: &[PrFile]) -> (Vec<String>, Vec<Relevant>) {
+    let set = load::manifest_globs(policy);
+    let mut edited_config = Vec::new();
+    let mut wanted = Vec::new();
+    for f in pr_files {
+        let edits_config = [Some(f.filename.as_str()), f.previous_filename.as_deref()]
+            .into_iter()
+            .flatten()
+            .filter_map(|p| under_dir(dir, p))
+            .any(|rel| load::is_config(policy, rel));
+        if edits_config && !edited_config.contains(&f.filename) {
+            edited_config.push(f.filename.clone());
+        }
+        if let Some(r) = relevant(dir, &set, f) {
+            wanted.push(r);
+        }
+    }
+    (edited_config, wanted)
+}
+
+/// Reads each changed manifest at head (annotatable: listed in `files`)
+/// and at base (shown as `short:path`).
+async fn read_changes(
+    api: &Api,
+    repo: &Repo,
+    pr: &PullRequest,
+    wanted: Vec<Relevant>,
+    diags: &mut Diags,
+    files: &mut BTreeSet<String>,
+) -> Result<Vec<ManifestChange>, ApiError> {
+    let mut fetched = Vec::with_capacity(wanted.len());
+    for r in wanted {
+        let head = match &r.head {
+            Some(p) => {
+                files.insert(p.clone());
+                let (sha, display) = (&pr.head_sha, p.clone());
+                read_file(api, repo, p, sha, display, Some("manifest"), diags).await?
+            }
+            None => None,
+        };
+        let base = match &r.base {
+            Some(p) => {
+                let display = format!("{}:{p}", short(&pr.base_sha));
+                read_file(api, repo, p, &pr.base_sha, display, None, diags).await?
+            }
+            None => None,
+        };
+        // The base branch may lack a file the pull request modifies (it
+        // moved on since the branch point): then it is new to the gate.
+        let kind = match (r.kind, &base) {
+            (ChangeKind::Modified | ChangeKind::Renamed, None) => ChangeKind::Added,
+            (k, _) => k,
+        };
+        fetched.push(ManifestChange {
+            kind,
+            path: r.head.clone().or(r.base.clone()).unwrap_or_default(),
+            previous_path: r.previous,
+            head,
+            base,
+        });
+    }
+    Ok(fetched)
+}
+
+/// The diagnostic for a pull request too large for GitHub to list whole,
+/// or `None` when every file was listed.
+fn listing_cut(pr: &PullRequest, listed: usize) -> Option<Diag> {
+    let total = pr
+        .changed_files
+        .map_or(listed, |n| usize::try_from(n).unwrap_or(usize::MAX));
+    (listed >= MAX_LISTED_FILES && total >= listed).then(|| {
+        Diag::error(
+            Code::TooManyFiles,
+            format!(
+                "the pull request changes {} files; GitHub lists at most {MAX_LISTED_FILES}, so the gate cannot see every manifest",
+                if total > listed { total.to_string() } else { format!("{total} or more") }
+            ),
+        )
+        .help("split the pull request, or run `ier-gate check --base` on a checkout")
+    })
+}
+
+/// The configuration at the pull request's base, and the manifests it
+/// changes at base and head.
+pub async fn pull_request(api: &Api, s: &Settings, pr: &PullRequest) -> Result<Fetched, ApiError> {
+    let repo = &s.conn.repo;
+    let mut diags = Diags::default();
+    let mut files = BTreeSet::new();
+    let mut unseen = BTreeSet::new();
+    let config = read_config(api, s, &pr.base_sha, false, &mut diags, &mut unseen).await?;
+    let list = format!(
+        "/repos/{}/{}/pulls/{}/files?per_page=100",
+        repo.owner, repo.name, pr.number
+    );
+    let pr_files: Vec<PrFile> = api.get_pages(&list, MAX_FILE_PAGES).await?;
+    // GitHub cuts the list at 3,000 files: a manifest past the cut would go
+    // unseen, so such a pull request is not judged at all.
+    if let Some(d) = listing_cut(pr, pr_files.len()) {
+        diags.push(d);
+        return Ok(Fetched {
+            config,
+            changes: vec![],
+            edited_config: vec![],
+            diags,
+            labels: pr.labels.clone(),
+            changed: true,
+            files,
+        });
+    }
+    let (edited_config, mut wanted) = classify(&s.dir, &config.policy, &pr_files);
+    // Editing finance's files is news for the pull request too, though the
+    // gate reads the base versions.
+    let changed = !wanted.is_empty() || !edited_config.is_empty();
+    if wanted.len() > MAX_PR_MANIFESTS {
+        // Checked before any manifest is read: no request is spent on them.
+        diags.push(
+            Diag::error(
+                Code::TooManyManifests,
+                format!(
+                    "the pull request changes {} manifests; at most {MAX_PR_MANIFESTS} per pull request",
+                    wanted.len()
+                ),
+            )
+            .help("split the pull request, or run `ier-gate check --base` on a checkout"),
+        );
+        wanted.clear();
+    }
+    let changes = read_changes(api, repo, pr, wanted, &mut diags, &mut files).await?;
+    Ok(Fetched {
+        config,
+        changes,
+        edited_config,
+        diags,
+        labels: pr.labels.clone(),
+        changed,
+        files,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn set(globs: &[&str]) -> globset::GlobSet {
+        let mut b = globset::GlobSetBuilder::new();
+        for g in globs {
+            b.add(globset::Glob::new(g).expect("glob"));
+        }
+        b.build().expect("set")
+    }
+
+    fn file(name: &str, status: &str, prev: Option<&str>) -> PrFile {
+        PrFile {
+            filename: name.into(),
+            status: status.into(),
+            previous_filename: prev.map(String::from),
+        }
+    }
+
+    #[test]
+    fn pull_request_files_become_changes_under_dir() {
+        let s = set(&["ai-features/**/*.yaml"]);
+        let d = "examples/acme";
+        let r = relevant(
+            d,
+            &s,
+            &file("examples/acme/ai-features/a.yaml", "copied", None),
+        );
+        assert_eq!(r.map(|r| r.kind), Some(ChangeKind::Added));
+        let r = relevant(d, &s, &file("ai-features/a.yaml", "added", None));
+        assert_eq!(r, None, "outside --dir");
+        let r = relevant(
+            d,
+            &s,
+            &file("examples/acme/ai-features/a.yaml", "changed", None),
+        );
+        assert_eq!(r.map(|r| r.kind), Some(ChangeKind::Modified));
+        let r = relevant(
+            d,
+            &s,
+            &file(
+                "examples/acme/ai-features/b.yaml",
+                "renamed",
+                Some("examples/acme/ai-features/a.yaml"),
+            ),
+        )
+        .expect("renamed");
+        assert_eq!(r.kind, ChangeKind::Renamed);
+        assert_eq!(r.base.as_deref(), Some("examples/acme/ai-features/a.yaml"));
+        let r = relevant(
+            d,
+            &s,
+            &file(
+                "examples/acme/old/a.yaml",
+                "renamed",
+                Some("examples/acme/ai-features/a.yaml"),
+            ),
+        )
+        .expect("renamed out of the globs");
+        assert_eq!(r.kind, ChangeKind::Removed);
+        assert_eq!(r.head, None);
+    }
+}
