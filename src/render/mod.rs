@@ -2,7 +2,9 @@
 //! turn it into text for a terminal, JSON for machines and Markdown for the
 //! pull request comment and job summary.
 
+pub mod catalogue;
 pub mod chart;
+pub mod explain;
 pub mod json;
 pub mod markdown;
 pub mod text;
