@@ -19,7 +19,7 @@ use clap::{Args, CommandFactory, Parser, Subcommand};
 
 use crate::exit::{ExitStatus, Outcome};
 pub use init::{NoPrompt, Prompt};
-pub use terminal::Terminal;
+pub use terminal::{ColorChoice, Terminal};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -29,6 +29,16 @@ pub use terminal::Terminal;
     after_help = "Exit codes: 0 pass or warn, 1 fail, 2 invalid input, 3 environment error."
 )]
 struct Cli {
+    /// When to colour: auto colours a terminal, but a non-empty NO_COLOR turns it off, else a non-empty CLICOLOR_FORCE turns it on; always and never overrule both
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        value_name = "WHEN",
+        default_value = "auto",
+        display_order = 100
+    )]
+    color: ColorChoice,
     #[command(subcommand)]
     command: Command,
 }
@@ -120,6 +130,7 @@ where
         Ok(c) => c,
         Err(e) => return not_parsed(&e, term),
     };
+    let term = term.with(cli.color);
     match cli.command {
         Command::Check(a) => check::check(a, term),
         Command::Explain(a) => explain::explain(a, term),

@@ -1,7 +1,12 @@
-//! The terminal report. Colour only when asked (a TTY without `NO_COLOR`).
+//! The terminal report: what a developer reads after `ier-gate check`.
+//!
+//! Colour only when the caller says the stream may carry it (`--color`, or
+//! a terminal without `NO_COLOR`); the styles are `anstyle` constants, so no
+//! escape code is written by hand.
 
 use std::fmt::Write;
 
+use anstyle::{AnsiColor, Style};
 use rust_decimal::Decimal;
 
 use crate::num::{fixed, money, percent};
@@ -12,35 +17,47 @@ use crate::text::term_escape as esc;
 /// rest of its row (and a format width must stay within `u16`).
 const MAX_COLUMN: usize = 60;
 
+const BOLD: Style = Style::new().bold();
+const PASS: Style = AnsiColor::Green.on_default().bold();
+const WARN: Style = AnsiColor::Yellow.on_default().bold();
+const FAIL: Style = AnsiColor::Red.on_default().bold();
+/// Zones and trajectory bars: healthy or on target, below the launch floor,
+/// in the warning zone.
+const GOOD: Style = AnsiColor::Green.on_default();
+const BELOW: Style = AnsiColor::Yellow.on_default();
+const BAD: Style = AnsiColor::Red.on_default();
+const NOTE: Style = AnsiColor::Cyan.on_default();
+
+/// Colour on or off for the whole report.
 struct Paint(bool);
 
 impl Paint {
-    fn wrap(&self, code: &str, s: &str) -> String {
+    fn wrap(&self, style: Style, s: &str) -> String {
         if self.0 {
-            format!("\x1b[{code}m{s}\x1b[0m")
+            format!("{style}{s}{style:#}")
         } else {
             s.to_string()
         }
     }
     fn bold(&self, s: &str) -> String {
-        self.wrap("1", s)
+        self.wrap(BOLD, s)
     }
     fn verdict(&self, v: Verdict) -> String {
-        let (code, word) = match v {
-            Verdict::Pass => ("1;32", "PASS"),
-            Verdict::Warn => ("1;33", "WARN"),
-            Verdict::Fail => ("1;31", "FAIL"),
+        let (style, word) = match v {
+            Verdict::Pass => (PASS, "PASS"),
+            Verdict::Warn => (WARN, "WARN"),
+            Verdict::Fail => (FAIL, "FAIL"),
         };
-        self.wrap(code, word)
+        self.wrap(style, word)
     }
     fn zone(&self, z: Option<Zone>) -> String {
-        let code = match z {
-            Some(Zone::Healthy) | Some(Zone::OnTarget) => "32",
-            Some(Zone::BelowFloor) => "33",
-            Some(Zone::Warning) => "31",
-            None => "0",
+        let style = match z {
+            Some(Zone::Healthy) | Some(Zone::OnTarget) => GOOD,
+            Some(Zone::BelowFloor) => BELOW,
+            Some(Zone::Warning) => BAD,
+            None => Style::new(),
         };
-        self.wrap(code, zone_str(z))
+        self.wrap(style, zone_str(z))
     }
 }
 
@@ -89,14 +106,14 @@ pub fn render(r: &Report, color: bool) -> String {
     );
     if let (Some(first), Some(last)) = (p.months.first(), p.months.last()) {
         let spark = super::chart::sparkline(r, &|v, ch| {
-            let code = if v.below(r.zones.warning) {
-                "31"
+            let style = if v.below(r.zones.warning) {
+                BAD
             } else if v.below(r.launch_floor) {
-                "33"
+                BELOW
             } else {
-                "32"
+                GOOD
             };
-            c.wrap(code, &ch.to_string())
+            c.wrap(style, &ch.to_string())
         });
         let _ = writeln!(
             s,
@@ -188,9 +205,9 @@ pub fn render(r: &Report, color: bool) -> String {
     }
     for reason in &r.reasons {
         let tag = match reason.level {
-            Level::Info => c.wrap("36", "note"),
-            Level::Warning => c.wrap("33", "warning"),
-            Level::Error => c.wrap("31", "error"),
+            Level::Info => c.wrap(NOTE, "note"),
+            Level::Warning => c.wrap(BELOW, "warning"),
+            Level::Error => c.wrap(BAD, "error"),
         };
         let _ = writeln!(s, "  {tag}[{}]: {}", reason.code, esc(&reason.message));
     }
