@@ -12,10 +12,10 @@ pub mod cli;
 pub mod diagnostic;
 pub mod exit;
 pub mod gate;
-pub mod git;
 #[cfg(feature = "github")]
 pub mod github;
 pub mod load;
+pub mod local;
 pub mod manifest;
 pub mod month;
 pub mod num;

@@ -1,5 +1,11 @@
+//! The terminal around the library: whether each stream may carry colour,
+//! the prompt `init` asks on, and the exit code. Everything else is
+//! [`ier_gate::cli`], which never prints.
+
 use std::io::{BufRead, IsTerminal, Write};
 use std::process::ExitCode;
+
+use anstream::{AutoStream, ColorChoice};
 
 /// Asks on the terminal; the library itself never prints or reads.
 struct Stdio;
@@ -20,13 +26,18 @@ impl ier_gate::cli::Prompt for Stdio {
     }
 }
 
+/// `--color auto` for each stream: a non-empty `NO_COLOR` turns colour off,
+/// else a non-empty `CLICOLOR_FORCE` turns it on, else only a terminal gets
+/// it (anstream's rules, which clap's own help follows too).
+fn auto_color() -> ier_gate::cli::Terminal {
+    ier_gate::cli::Terminal {
+        stdout_color: AutoStream::choice(&std::io::stdout()) != ColorChoice::Never,
+        stderr_color: AutoStream::choice(&std::io::stderr()) != ColorChoice::Never,
+    }
+}
+
 fn main() -> ExitCode {
-    let color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-    let term = ier_gate::cli::Terminal {
-        stdout_color: color && std::io::stdout().is_terminal(),
-        stderr_color: color && std::io::stderr().is_terminal(),
-    };
-    let out = ier_gate::cli::run_with(std::env::args_os(), term, &mut Stdio);
+    let out = ier_gate::cli::run_with(std::env::args_os(), auto_color(), &mut Stdio);
     // A closed pipe (`ier-gate check | head`) is not an error worth a panic.
     let _ = std::io::stdout().write_all(out.stdout.as_bytes());
     let _ = std::io::stderr().write_all(out.stderr.as_bytes());

@@ -11,10 +11,12 @@ use std::path::Path;
 use std::process::Command;
 
 use ier_gate::baseline::{self, Baseline};
+use ier_gate::cli::check;
 use ier_gate::diagnostic::{Diags, SourceFile};
 use ier_gate::gate::projection::{self, Adoption};
 use ier_gate::gate::{self, Change, Inputs};
-use ier_gate::load::{self, CheckOptions, Failure};
+use ier_gate::load::Failure;
+use ier_gate::local::CheckOptions;
 use ier_gate::manifest::{self, Calls, Manifest};
 use ier_gate::month::Month;
 use ier_gate::num::{round, Ratio};
@@ -108,11 +110,11 @@ impl Repo {
     }
 
     fn try_run(&self, opts: CheckOptions) -> Result<Report, Failure> {
-        load::run(&opts)
+        check::run(&opts)
     }
 
     fn run_with(&self, opts: CheckOptions) -> Report {
-        match load::run(&opts) {
+        match check::run(&opts) {
             Ok(r) => r,
             Err(Failure::Input(d)) => panic!("input errors: {:#?}", d),
             Err(Failure::Environment(e)) => panic!("environment error: {e}"),
@@ -1729,7 +1731,7 @@ fn shipped_examples_give_their_documented_verdicts() {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("examples")
             .join(dir);
-        ier_gate::load::run(&ier_gate::load::CheckOptions {
+        ier_gate::cli::check::run(&ier_gate::local::CheckOptions {
             root,
             ..Default::default()
         })
@@ -1850,7 +1852,7 @@ fn each_lever_applied_to_the_yaml_lands_on_the_floor() {
 #[test]
 fn no_lever_when_the_change_passes() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/launch-mitigated");
-    let r = ier_gate::load::run(&ier_gate::load::CheckOptions {
+    let r = ier_gate::cli::check::run(&ier_gate::local::CheckOptions {
         root,
         ..Default::default()
     })

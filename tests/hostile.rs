@@ -904,7 +904,9 @@ mitigation:
     }
 
     fn local(c: &Case) -> Local {
-        use ier_gate::load::{self, CheckOptions, Failure};
+        use ier_gate::cli::check;
+        use ier_gate::load::Failure;
+        use ier_gate::local::CheckOptions;
         use ier_gate::render::{markdown, text};
         let mut files = vec![
             (c.file.as_str(), c.manifest.as_str()),
@@ -920,7 +922,7 @@ mitigation:
             root: d.to_path_buf(),
             ..Default::default()
         };
-        let (code, [text, color, markdown]) = match load::run(&opts) {
+        let (code, [text, color, markdown]) = match check::run(&opts) {
             Ok(r) => (
                 u8::from(r.verdict == ier_gate::report::Verdict::Fail),
                 [

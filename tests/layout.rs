@@ -459,7 +459,7 @@ fn data_flows_one_way() {
 #[test]
 fn no_long_function_outside_render() {
     let mut all: Vec<_> = modules().iter().flat_map(functions).collect();
-    all.sort_by(|a, b| b.3.cmp(&a.3));
+    all.sort_by_key(|f| std::cmp::Reverse(f.3));
     for (file, line, name, len) in all.iter().take(10) {
         println!("{len:>4} lines  {file}:{line} {name}");
     }

@@ -10,8 +10,109 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use clap::Args;
+
+use crate::exit::{ExitStatus, Outcome};
 use crate::month::Month;
 use crate::policy::BusinessModel;
+
+#[derive(Args, Debug)]
+pub(crate) struct InitArgs {
+    /// Repository root
+    #[arg(short = 'C', value_name = "DIR", default_value = ".")]
+    root: PathBuf,
+    /// Zone defaults for the policy and the baseline's example numbers [default: ask on a terminal, else ai-infused]
+    #[arg(long, value_enum, value_name = "MODEL")]
+    business_model: Option<InitModel>,
+}
+
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+enum InitModel {
+    /// AI is one feature of a broader product (zones 5 / 8 / 10)
+    AiInfused,
+    /// Inference is the product (zones 3 / 4 / 5)
+    AiNative,
+}
+
+/// Asks the person at the terminal, for `init`. The library never prints;
+/// the binary supplies an implementation that does.
+pub trait Prompt {
+    /// Shows `question` and returns the answer, or `None` when nobody can
+    /// answer (standard input is not a terminal, or it closed).
+    fn ask(&mut self, question: &str) -> Option<String>;
+}
+
+/// A prompt nobody answers: the non-interactive default.
+pub struct NoPrompt;
+
+impl Prompt for NoPrompt {
+    fn ask(&mut self, _: &str) -> Option<String> {
+        None
+    }
+}
+
+/// Most times `init` asks for the business model before taking the default.
+const ATTEMPTS: usize = 3;
+
+/// The business model from the flag, from up to [`ATTEMPTS`] answers, or
+/// the default (saying so on `stdout`) when nobody answers usefully.
+fn business_model(a: &InitArgs, prompt: &mut dyn Prompt, stdout: &mut String) -> BusinessModel {
+    match a.business_model {
+        Some(InitModel::AiInfused) => return BusinessModel::AiInfused,
+        Some(InitModel::AiNative) => return BusinessModel::AiNative,
+        None if !needs_business_model(&a.root) => return BusinessModel::AiInfused,
+        None => {}
+    }
+    let mut answered = false;
+    for _ in 0..ATTEMPTS {
+        let Some(answer) = prompt.ask(QUESTION) else {
+            break;
+        };
+        answered = true;
+        if let Some(m) = parse_answer(&answer) {
+            return m;
+        }
+    }
+    stdout.push_str(if answered {
+        "No valid answer: using business model ai-infused (change `business_model` in .ier/policy.yaml).\n"
+    } else {
+        "No --business-model given and no terminal to ask on: using ai-infused (pass --business-model ai-native for an AI-native company).\n"
+    });
+    BusinessModel::AiInfused
+}
+
+/// `ier-gate init`: writes what is missing and says what to do next.
+pub(crate) fn init(a: InitArgs, prompt: &mut dyn Prompt) -> Outcome {
+    let mut stdout = String::new();
+    let model = business_model(&a, prompt, &mut stdout);
+    match write(&a.root, model, current_month()) {
+        Ok(files) => {
+            for (file, status) in &files {
+                let word = match status {
+                    FileStatus::Created => "created",
+                    FileStatus::Skipped => "skipped (exists)",
+                };
+                stdout.push_str(&format!("  {word:<16} {file}\n"));
+            }
+            stdout.push_str(&format!(
+                "\nBusiness model: {}. Next:\n  1. Replace the EXAMPLE numbers in {} with finance's monthly actuals.\n  2. Replace OWNER in {} with the owner of the ier-gate action.\n  3. Describe a real feature in ai-features/ (see {}), then run `ier-gate check`.\n",
+                model_name(model),
+                BASELINE,
+                WORKFLOW,
+                MANIFEST,
+            ));
+            Outcome {
+                stdout,
+                ..Default::default()
+            }
+        }
+        Err(msg) => Outcome {
+            stdout,
+            stderr: format!("ier-gate: {msg}\n"),
+            code: ExitStatus::Environment,
+        },
+    }
+}
 
 pub const POLICY: &str = ".ier/policy.yaml";
 pub const BASELINE: &str = ".ier/baseline.yaml";

@@ -1,6 +1,7 @@
 //! The pull request's effect on the company's IER, the gate value over the
 //! horizon, and the verdict with its reasons (SPEC 4.2).
 
+pub mod explain;
 pub mod levers;
 pub mod lifecycle;
 pub mod projection;

@@ -34,9 +34,27 @@ fn signed_money(d: Decimal) -> String {
     }
 }
 
+/// The pull request comment: verdict and reasons first, then what would
+/// pass, the company's figures, each feature, the tornado, the scenarios,
+/// mitigation, the trajectory, and where the prices came from.
 pub fn render(r: &Report) -> String {
     let mut s = String::new();
-    let cur = &r.current_in_month;
+    headline(&mut s, r);
+    levers(&mut s, r);
+    company(&mut s, r);
+    for f in &r.features {
+        feature(&mut s, r, f);
+    }
+    sensitivity(&mut s, r);
+    scenarios(&mut s, r);
+    mitigation(&mut s, r);
+    trajectory(&mut s, r);
+    footer(&mut s, r);
+    s
+}
+
+/// The verdict, the gate value against the launch floor, the reasons.
+fn headline(s: &mut String, r: &Report) {
     let p = &r.projected;
     let _ = writeln!(s, "## ier-gate: {}", verdict_line(r.verdict));
     let _ = writeln!(s);
@@ -68,7 +86,10 @@ pub fn render(r: &Report) -> String {
         );
     }
     let _ = writeln!(s);
+}
 
+/// What would turn a fail into a pass.
+fn levers(s: &mut String, r: &Report) {
     if !r.levers.is_empty() {
         let _ = writeln!(s, "**To pass**, any one of:\n");
         for l in &r.levers {
@@ -76,6 +97,11 @@ pub fn render(r: &Report) -> String {
         }
         let _ = writeln!(s);
     }
+}
+
+/// The company now, in-month and T3M, and the zones.
+fn company(s: &mut String, r: &Report) {
+    let cur = &r.current_in_month;
     let _ = writeln!(
         s,
         "| | revenue | inference | IER | zone | inference share |"
@@ -104,81 +130,93 @@ pub fn render(r: &Report) -> String {
         r.zones.healthy.normalize(),
         esc(&r.currency)
     );
+}
 
-    for f in &r.features {
-        let name = match &f.title {
-            Some(t) => format!("{} (`{}`)", esc(t), esc(&f.feature)),
-            None => format!("`{}`", esc(&f.feature)),
-        };
-        let _ = writeln!(s, "### {name} — {}", f.change.as_str());
-        let _ = writeln!(s);
+/// One feature: its change at the horizon, costs, power users, plan.
+fn feature(s: &mut String, r: &Report, f: &FeatureReport) {
+    let name = match &f.title {
+        Some(t) => format!("{} (`{}`)", esc(t), esc(&f.feature)),
+        None => format!("`{}`", esc(&f.feature)),
+    };
+    let _ = writeln!(s, "### {name} — {}", f.change.as_str());
+    let _ = writeln!(s);
+    let _ = writeln!(
+        s,
+        "Month {} at steady state: revenue {}, inference {}, marginal IER **{}**; {} active users.",
+        r.horizon_months,
+        signed_money(f.delta_revenue),
+        signed_money(f.delta_inference),
+        ratio(f.marginal_ier),
+        fixed(f.active_users, 0)
+    );
+    let _ = writeln!(s);
+    workloads(s, f);
+    if f.embeddings_cost > Decimal::ZERO || f.infrastructure_cost > Decimal::ZERO {
         let _ = writeln!(
             s,
-            "Month {} at steady state: revenue {}, inference {}, marginal IER **{}**; {} active users.",
-            r.horizon_months,
-            signed_money(f.delta_revenue),
-            signed_money(f.delta_inference),
-            ratio(f.marginal_ier),
-            fixed(f.active_users, 0)
+            "Embeddings {} a month; infrastructure {} a month.\n",
+            money(f.embeddings_cost),
+            money(f.infrastructure_cost)
         );
-        let _ = writeln!(s);
-        if !f.workloads.is_empty() {
-            let _ = writeln!(s, "| workload | model | calls / user | cost / call | monthly cost | top 5% of users |");
-            let _ = writeln!(s, "|---|---|---:|---:|---:|---:|");
-            for w in &f.workloads {
-                let models = w
-                    .legs
-                    .iter()
-                    .map(|l| {
-                        if w.legs.len() > 1 {
-                            format!("{} {}", percent(l.share), esc(&l.model))
-                        } else {
-                            esc(&l.model)
-                        }
-                    })
-                    .collect::<Vec<_>>()
-                    .join(", ");
-                let _ = writeln!(
-                    s,
-                    "| {} | {}{} | {} | {} | {} | {} |",
-                    esc(&w.name),
-                    models,
-                    if w.batch { " (batch)" } else { "" },
-                    fixed(w.mean_calls, 1),
-                    fixed(w.cost_per_call, 6),
-                    money(w.monthly_cost),
-                    w.top5_share
-                        .map(|x| format!("{} of calls", percent(x)))
-                        .unwrap_or_else(|| "—".into())
-                );
-            }
-            let _ = writeln!(s);
-        }
-        if f.embeddings_cost > Decimal::ZERO || f.infrastructure_cost > Decimal::ZERO {
-            let _ = writeln!(
-                s,
-                "Embeddings {} a month; infrastructure {} a month.\n",
-                money(f.embeddings_cost),
-                money(f.infrastructure_cost)
-            );
-        }
-        if let (Some(p50), Some(p95)) = (&f.p50_user, &f.p95_user) {
-            let _ = writeln!(
-                s,
-                "Power users: a P50 user costs {} and pays {} ({}); a P95 user costs {} and pays {} ({}).\n",
-                money(p50.cost),
-                money(p50.revenue),
-                ratio(p50.ier),
-                money(p95.cost),
-                money(p95.revenue),
-                ratio(p95.ier)
-            );
-        }
-        if let Some(m) = &f.mitigation {
-            let _ = writeln!(s, "{}\n", super::plan_line(m, esc));
-        }
     }
+    if let (Some(p50), Some(p95)) = (&f.p50_user, &f.p95_user) {
+        let _ = writeln!(
+            s,
+            "Power users: a P50 user costs {} and pays {} ({}); a P95 user costs {} and pays {} ({}).\n",
+            money(p50.cost),
+            money(p50.revenue),
+            ratio(p50.ier),
+            money(p95.cost),
+            money(p95.revenue),
+            ratio(p95.ier)
+        );
+    }
+    if let Some(m) = &f.mitigation {
+        let _ = writeln!(s, "{}\n", super::plan_line(m, esc));
+    }
+}
 
+/// A feature's workloads: models, calls, cost per call, monthly cost.
+fn workloads(s: &mut String, f: &FeatureReport) {
+    if !f.workloads.is_empty() {
+        let _ = writeln!(
+            s,
+            "| workload | model | calls / user | cost / call | monthly cost | top 5% of users |"
+        );
+        let _ = writeln!(s, "|---|---|---:|---:|---:|---:|");
+        for w in &f.workloads {
+            let models = w
+                .legs
+                .iter()
+                .map(|l| {
+                    if w.legs.len() > 1 {
+                        format!("{} {}", percent(l.share), esc(&l.model))
+                    } else {
+                        esc(&l.model)
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join(", ");
+            let _ = writeln!(
+                s,
+                "| {} | {}{} | {} | {} | {} | {} |",
+                esc(&w.name),
+                models,
+                if w.batch { " (batch)" } else { "" },
+                fixed(w.mean_calls, 1),
+                fixed(w.cost_per_call, 6),
+                money(w.monthly_cost),
+                w.top5_share
+                    .map(|x| format!("{} of calls", percent(x)))
+                    .unwrap_or_else(|| "—".into())
+            );
+        }
+        let _ = writeln!(s);
+    }
+}
+
+/// The tornado: the inputs that move the gate value most.
+fn sensitivity(s: &mut String, r: &Report) {
     if !r.sensitivity.is_empty() {
         let max = r.widest_swing();
         let _ = writeln!(s, "### What moves the gate value most (each input ±20%)\n");
@@ -200,6 +238,10 @@ pub fn render(r: &Report) -> String {
         }
         let _ = writeln!(s);
     }
+}
+
+/// Each stress scenario against its threshold.
+fn scenarios(s: &mut String, r: &Report) {
     if !r.scenarios.is_empty() {
         let _ = writeln!(s, "### Stress scenarios\n");
         let _ = writeln!(
@@ -229,7 +271,10 @@ pub fn render(r: &Report) -> String {
         }
         let _ = writeln!(s);
     }
+}
 
+/// Whether mitigation plans turned a fail into a warning, and why not.
+fn mitigation(s: &mut String, r: &Report) {
     let mitigation = match &r.mitigation {
         MitigationStatus::NotNeeded => None,
         MitigationStatus::Applied => {
@@ -243,7 +288,11 @@ pub fn render(r: &Report) -> String {
     if let Some(m) = mitigation {
         let _ = writeln!(s, "**Mitigation**: {m}\n");
     }
+}
 
+/// The projected months as a chart and a collapsed table.
+fn trajectory(s: &mut String, r: &Report) {
+    let p = &r.projected;
     if !p.months.is_empty() {
         let _ = writeln!(s, "### Trajectory\n");
         s.push_str(&super::chart::mermaid(r));
@@ -268,7 +317,10 @@ pub fn render(r: &Report) -> String {
         }
         let _ = writeln!(s, "\n</details>\n");
     }
+}
 
+/// Where the prices came from, and what IER means.
+fn footer(s: &mut String, r: &Report) {
     let overridden = if r.overridden_prices.is_empty() {
         String::new()
     } else {
@@ -283,5 +335,4 @@ pub fn render(r: &Report) -> String {
         )
     };
     let _ = writeln!(s, "<sub>Prices: built-in catalogue as of {}{overridden}. IER = AI revenue ÷ inference cost.</sub>", r.catalogue_as_of);
-    s
 }

@@ -1,9 +1,12 @@
-//! Renderers: the domain produces a [`Report`](crate::report::Report); these
-//! turn it into text for a terminal, JSON for machines and Markdown for the
-//! pull request comment and job summary.
+//! Renderers: the domain produces values (the [`Report`](crate::report::Report),
+//! `explain`'s breakdown, the price book) and these lay them out, as text for
+//! a terminal, JSON for machines and Markdown for the pull request comment
+//! and job summary, so a wording or layout change never touches a number.
 
 pub mod annotations;
+pub mod catalogue;
 pub mod chart;
+pub mod explain;
 pub mod json;
 pub mod markdown;
 pub mod text;

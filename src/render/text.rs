@@ -1,7 +1,12 @@
-//! The terminal report. Colour only when asked (a TTY without `NO_COLOR`).
+//! The terminal report: what a developer reads after `ier-gate check`.
+//!
+//! Colour only when the caller says the stream may carry it (`--color`, or
+//! a terminal without `NO_COLOR`); the styles are `anstyle` constants, so no
+//! escape code is written by hand.
 
 use std::fmt::Write;
 
+use anstyle::{AnsiColor, Style};
 use rust_decimal::Decimal;
 
 use crate::num::{fixed, money, percent};
@@ -12,35 +17,47 @@ use crate::text::term_escape as esc;
 /// rest of its row (and a format width must stay within `u16`).
 const MAX_COLUMN: usize = 60;
 
+const BOLD: Style = Style::new().bold();
+const PASS: Style = AnsiColor::Green.on_default().bold();
+const WARN: Style = AnsiColor::Yellow.on_default().bold();
+const FAIL: Style = AnsiColor::Red.on_default().bold();
+/// Zones and trajectory bars: healthy or on target, below the launch floor,
+/// in the warning zone.
+const GOOD: Style = AnsiColor::Green.on_default();
+const BELOW: Style = AnsiColor::Yellow.on_default();
+const BAD: Style = AnsiColor::Red.on_default();
+const NOTE: Style = AnsiColor::Cyan.on_default();
+
+/// Colour on or off for the whole report.
 struct Paint(bool);
 
 impl Paint {
-    fn wrap(&self, code: &str, s: &str) -> String {
+    fn wrap(&self, style: Style, s: &str) -> String {
         if self.0 {
-            format!("\x1b[{code}m{s}\x1b[0m")
+            format!("{style}{s}{style:#}")
         } else {
             s.to_string()
         }
     }
     fn bold(&self, s: &str) -> String {
-        self.wrap("1", s)
+        self.wrap(BOLD, s)
     }
     fn verdict(&self, v: Verdict) -> String {
-        let (code, word) = match v {
-            Verdict::Pass => ("1;32", "PASS"),
-            Verdict::Warn => ("1;33", "WARN"),
-            Verdict::Fail => ("1;31", "FAIL"),
+        let (style, word) = match v {
+            Verdict::Pass => (PASS, "PASS"),
+            Verdict::Warn => (WARN, "WARN"),
+            Verdict::Fail => (FAIL, "FAIL"),
         };
-        self.wrap(code, word)
+        self.wrap(style, word)
     }
     fn zone(&self, z: Option<Zone>) -> String {
-        let code = match z {
-            Some(Zone::Healthy) | Some(Zone::OnTarget) => "32",
-            Some(Zone::BelowFloor) => "33",
-            Some(Zone::Warning) => "31",
-            None => "0",
+        let style = match z {
+            Some(Zone::Healthy) | Some(Zone::OnTarget) => GOOD,
+            Some(Zone::BelowFloor) => BELOW,
+            Some(Zone::Warning) => BAD,
+            None => Style::new(),
         };
-        self.wrap(code, zone_str(z))
+        self.wrap(style, zone_str(z))
     }
 }
 
@@ -52,12 +69,62 @@ fn signed(d: Decimal) -> String {
     }
 }
 
+/// The report for a terminal: verdict, the company's IER now and projected,
+/// each feature's cost, the reasons, and what would change the verdict.
 pub fn render(r: &Report, color: bool) -> String {
     let c = Paint(color);
     let mut s = String::new();
-    let p = &r.projected;
     let _ = writeln!(s, "{} ier-gate", c.verdict(r.verdict));
     let _ = writeln!(s);
+    company(&mut s, r, &c);
+    trajectory(&mut s, r, &c);
+    for sc in &r.scenarios {
+        let _ = writeln!(
+            s,
+            "  scenario  {:<24} IER {:>8}  {}  ({})",
+            sc.name,
+            sc.gate_value.display(),
+            c.zone(sc.zone),
+            esc(&sc.description)
+        );
+    }
+    let _ = writeln!(s);
+    for f in &r.features {
+        feature(&mut s, r, f, &c);
+    }
+    if !r.features.is_empty() {
+        let _ = writeln!(s);
+    }
+    for reason in &r.reasons {
+        let tag = match reason.level {
+            Level::Info => c.wrap(NOTE, "note"),
+            Level::Warning => c.wrap(BELOW, "warning"),
+            Level::Error => c.wrap(BAD, "error"),
+        };
+        let _ = writeln!(s, "  {tag}[{}]: {}", reason.code, esc(&reason.message));
+    }
+    sensitivity(&mut s, r);
+    levers(&mut s, r);
+    mitigation(&mut s, r);
+    let _ = writeln!(
+        s,
+        "\n  prices: built-in catalogue as of {}{}",
+        r.catalogue_as_of,
+        if r.overridden_prices.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "; overridden by {}: {}",
+                esc(r.overrides_path.as_deref().unwrap_or("")),
+                esc(&r.overridden_prices.join(", "))
+            )
+        }
+    );
+    s
+}
+
+/// The company now (in-month and T3M) and projected over the horizon.
+fn company(s: &mut String, r: &Report, c: &Paint) {
     for (label, f) in [("in-month", &r.current_in_month), ("T3M", &r.current_t3m)] {
         let share = f
             .inference_share()
@@ -74,6 +141,7 @@ pub fn render(r: &Report, color: bool) -> String {
             money(f.inference),
         );
     }
+    let p = &r.projected;
     let _ = writeln!(
         s,
         "  projected {:<8} {:<15} IER {:>8}  {:<12} lowest over {} months{}; launch floor {}:1",
@@ -87,16 +155,21 @@ pub fn render(r: &Report, color: bool) -> String {
             .unwrap_or_default(),
         r.launch_floor.normalize()
     );
+}
+
+/// The projected months as a sparkline coloured by zone.
+fn trajectory(s: &mut String, r: &Report, c: &Paint) {
+    let p = &r.projected;
     if let (Some(first), Some(last)) = (p.months.first(), p.months.last()) {
         let spark = super::chart::sparkline(r, &|v, ch| {
-            let code = if v.below(r.zones.warning) {
-                "31"
+            let style = if v.below(r.zones.warning) {
+                BAD
             } else if v.below(r.launch_floor) {
-                "33"
+                BELOW
             } else {
-                "32"
+                GOOD
             };
-            c.wrap(code, &ch.to_string())
+            c.wrap(style, &ch.to_string())
         });
         let _ = writeln!(
             s,
@@ -109,91 +182,75 @@ pub fn render(r: &Report, color: bool) -> String {
             p.months.len()
         );
     }
-    for sc in &r.scenarios {
-        let _ = writeln!(
-            s,
-            "  scenario  {:<24} IER {:>8}  {}  ({})",
-            sc.name,
-            sc.gate_value.display(),
-            c.zone(sc.zone),
-            esc(&sc.description)
-        );
-    }
-    let _ = writeln!(s);
-    for f in &r.features {
-        let _ = writeln!(
-            s,
-            "  {} ({}): month {} revenue {}, inference {}, marginal IER {}",
-            c.bold(&esc(&f.feature)),
-            f.change.as_str(),
-            r.horizon_months,
-            signed(f.delta_revenue),
-            signed(f.delta_inference),
-            f.marginal_ier.display()
-        );
-        let width = f
-            .workloads
-            .iter()
-            .map(|w| {
-                w.legs
-                    .iter()
-                    .map(|l| l.model.chars().count() + 1)
-                    .sum::<usize>()
-            })
-            .max()
-            .unwrap_or(0)
-            .clamp(24, MAX_COLUMN);
-        for w in &f.workloads {
-            let models = w
-                .legs
+}
+
+/// One feature: its change at the horizon, each workload, its plan and users.
+fn feature(s: &mut String, r: &Report, f: &FeatureReport, c: &Paint) {
+    let _ = writeln!(
+        s,
+        "  {} ({}): month {} revenue {}, inference {}, marginal IER {}",
+        c.bold(&esc(&f.feature)),
+        f.change.as_str(),
+        r.horizon_months,
+        signed(f.delta_revenue),
+        signed(f.delta_inference),
+        f.marginal_ier.display()
+    );
+    let width = f
+        .workloads
+        .iter()
+        .map(|w| {
+            w.legs
                 .iter()
-                .map(|l| esc(&l.model))
-                .collect::<Vec<_>>()
-                .join("+");
-            let _ = writeln!(
-                s,
-                "    {:<18} {:<width$} {:>8} calls x {:>10} = {:>12}/month{}",
-                esc(&w.name),
-                if w.batch {
-                    format!("{models} (batch)")
-                } else {
-                    models
-                },
-                fixed(w.mean_calls, 1),
-                fixed(w.cost_per_call, 6),
-                money(w.monthly_cost),
-                w.top5_share
-                    .map(|x| format!("  (top 5% make {} of calls)", percent(x)))
-                    .unwrap_or_default()
-            );
-        }
-        if let Some(m) = &f.mitigation {
-            let _ = writeln!(s, "    {}", super::plan_line(m, esc));
-        }
-        if let (Some(p50), Some(p95)) = (&f.p50_user, &f.p95_user) {
-            let _ = writeln!(
-                s,
-                "    P50 user costs {} pays {} ({}); P95 user costs {} pays {} ({})",
-                money(p50.cost),
-                money(p50.revenue),
-                p50.ier.display(),
-                money(p95.cost),
-                money(p95.revenue),
-                p95.ier.display()
-            );
-        }
+                .map(|l| l.model.chars().count() + 1)
+                .sum::<usize>()
+        })
+        .max()
+        .unwrap_or(0)
+        .clamp(24, MAX_COLUMN);
+    for w in &f.workloads {
+        let models = w
+            .legs
+            .iter()
+            .map(|l| esc(&l.model))
+            .collect::<Vec<_>>()
+            .join("+");
+        let _ = writeln!(
+            s,
+            "    {:<18} {:<width$} {:>8} calls x {:>10} = {:>12}/month{}",
+            esc(&w.name),
+            if w.batch {
+                format!("{models} (batch)")
+            } else {
+                models
+            },
+            fixed(w.mean_calls, 1),
+            fixed(w.cost_per_call, 6),
+            money(w.monthly_cost),
+            w.top5_share
+                .map(|x| format!("  (top 5% make {} of calls)", percent(x)))
+                .unwrap_or_default()
+        );
     }
-    if !r.features.is_empty() {
-        let _ = writeln!(s);
+    if let Some(m) = &f.mitigation {
+        let _ = writeln!(s, "    {}", super::plan_line(m, esc));
     }
-    for reason in &r.reasons {
-        let tag = match reason.level {
-            Level::Info => c.wrap("36", "note"),
-            Level::Warning => c.wrap("33", "warning"),
-            Level::Error => c.wrap("31", "error"),
-        };
-        let _ = writeln!(s, "  {tag}[{}]: {}", reason.code, esc(&reason.message));
+    if let (Some(p50), Some(p95)) = (&f.p50_user, &f.p95_user) {
+        let _ = writeln!(
+            s,
+            "    P50 user costs {} pays {} ({}); P95 user costs {} pays {} ({})",
+            money(p50.cost),
+            money(p50.revenue),
+            p50.ier.display(),
+            money(p95.cost),
+            money(p95.revenue),
+            p95.ier.display()
+        );
     }
+}
+
+/// The tornado: the inputs that move the gate value most.
+fn sensitivity(s: &mut String, r: &Report) {
     if !r.sensitivity.is_empty() {
         let max = r.widest_swing();
         let _ = writeln!(s, "\n  what moves the gate value most (each input ±20%):");
@@ -218,6 +275,10 @@ pub fn render(r: &Report, color: bool) -> String {
             );
         }
     }
+}
+
+/// What would turn a fail into a pass.
+fn levers(s: &mut String, r: &Report) {
     if !r.levers.is_empty() {
         let _ = writeln!(s, "\n  to pass, any one of:");
         for l in &r.levers {
@@ -229,6 +290,10 @@ pub fn render(r: &Report, color: bool) -> String {
             );
         }
     }
+}
+
+/// Whether mitigation plans turned a fail into a warning, and why not.
+fn mitigation(s: &mut String, r: &Report) {
     match &r.mitigation {
         MitigationStatus::NotNeeded => {}
         MitigationStatus::Applied => {
@@ -247,19 +312,4 @@ pub fn render(r: &Report, color: bool) -> String {
             let _ = writeln!(s, "  mitigation: not accepted: {}", esc(why));
         }
     }
-    let _ = writeln!(
-        s,
-        "\n  prices: built-in catalogue as of {}{}",
-        r.catalogue_as_of,
-        if r.overridden_prices.is_empty() {
-            String::new()
-        } else {
-            format!(
-                "; overridden by {}: {}",
-                esc(r.overrides_path.as_deref().unwrap_or("")),
-                esc(&r.overridden_prices.join(", "))
-            )
-        }
-    );
-    s
 }

@@ -1,10 +1,13 @@
-//! The change against a git revision (`check --base REF`), read with `git`.
+//! The change against a git revision (`check --base REF`), read by running
+//! `git`, so a check sees exactly what the developer's git sees.
 //!
 //! Head versions come from the working tree (so uncommitted edits count, as a
 //! developer expects); base versions from `git show REF:path`.
 
 use std::path::Path;
 use std::process::Command;
+
+use crate::load::Failure;
 
 /// A path's status between the base revision and the working tree.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -24,6 +27,12 @@ pub struct Changed {
 /// Running git failed: not a repository, unknown revision, git missing.
 #[derive(Debug)]
 pub struct GitError(pub String);
+
+impl From<GitError> for Failure {
+    fn from(e: GitError) -> Self {
+        Failure::Environment(e.0)
+    }
+}
 
 fn git(root: &Path, args: &[&str]) -> Result<Vec<u8>, GitError> {
     let out = Command::new("git")

@@ -1,0 +1,122 @@
+//! `ier-gate check`: read the files, evaluate the gate, print the report in
+//! the asked format and, with `--chart`, write the trajectory as SVG.
+
+use std::path::{Path, PathBuf};
+
+use clap::Args;
+
+use super::terminal::{failure, Terminal};
+use crate::exit::{ExitStatus, Outcome};
+use crate::gate::Inputs;
+use crate::load::Failure;
+use crate::local::{self, CheckOptions};
+use crate::render::{self, Format};
+use crate::report::{Report, Verdict};
+
+/// Where the repository and its config files are (`check` and `explain`).
+#[derive(Args, Debug)]
+pub(crate) struct Repo {
+    /// Repository root
+    #[arg(short = 'C', value_name = "DIR", default_value = ".")]
+    root: PathBuf,
+    /// Policy file [default: .ier/policy.yaml]
+    #[arg(long, value_name = "FILE")]
+    policy: Option<PathBuf>,
+    /// Baseline file [default: the policy's paths.baseline]
+    #[arg(long, value_name = "FILE")]
+    baseline: Option<PathBuf>,
+    /// Price overrides [default: the policy's paths.prices, if present]
+    #[arg(long, value_name = "FILE")]
+    prices: Option<PathBuf>,
+}
+
+impl Repo {
+    /// What to read: these manifests (empty: the policy's globs), against
+    /// `base` when given.
+    pub(crate) fn options(
+        self,
+        manifests: Vec<PathBuf>,
+        base: Option<String>,
+        labels: Vec<String>,
+    ) -> CheckOptions {
+        CheckOptions {
+            root: self.root,
+            manifests,
+            policy: self.policy,
+            baseline: self.baseline,
+            prices: self.prices,
+            base,
+            labels,
+        }
+    }
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct CheckArgs {
+    /// Manifests to check, relative to DIR [default: the policy's paths.manifests globs]
+    #[arg(value_name = "MANIFEST")]
+    manifests: Vec<PathBuf>,
+    #[command(flatten)]
+    repo: Repo,
+    /// Compute the change against this git revision (added, modified, renamed, removed manifests)
+    #[arg(long, value_name = "REF")]
+    base: Option<String>,
+    /// Output format
+    #[arg(long, value_enum, default_value = "text")]
+    format: Format,
+    /// A pull request label (repeatable), e.g. the policy's mitigation label
+    #[arg(long = "label", value_name = "NAME")]
+    labels: Vec<String>,
+    /// Also write the projected IER trajectory as an SVG chart to this file
+    #[arg(long, value_name = "FILE.svg")]
+    chart: Option<PathBuf>,
+}
+
+/// Loads from the working tree (and git) and evaluates: the report
+/// `check` prints, without printing it.
+pub fn run(opts: &CheckOptions) -> Result<Report, Failure> {
+    let l = local::load(opts)?;
+    crate::gate::lifecycle::evaluate(&Inputs {
+        policy: &l.policy,
+        baseline: &l.baseline,
+        book: &l.book,
+        changes: &l.changes,
+        labels: &opts.labels,
+        edited_config: &l.edited_config,
+    })
+    .map_err(Failure::Input)
+}
+
+pub(crate) fn check(a: CheckArgs, term: Terminal) -> Outcome {
+    let opts = a.repo.options(a.manifests, a.base, a.labels);
+    let report = match run(&opts) {
+        Ok(r) => r,
+        Err(f) => return failure(f, term),
+    };
+    let mut out = Outcome {
+        stdout: match a.format {
+            Format::Text => render::text::render(&report, term.stdout_color),
+            Format::Json => render::json::render(&report),
+            Format::Markdown => render::markdown::render(&report),
+        },
+        stderr: String::new(),
+        code: if report.verdict == Verdict::Fail {
+            ExitStatus::Fail
+        } else {
+            ExitStatus::Pass
+        },
+    };
+    if let Some(path) = a.chart {
+        if let Err(msg) = write_chart(&report, &path) {
+            out.stderr = format!("ier-gate: {msg}\n");
+            out.code = ExitStatus::Environment;
+        }
+    }
+    out
+}
+
+fn write_chart(report: &Report, path: &Path) -> Result<(), String> {
+    let svg = render::chart::svg(report)?;
+    std::fs::write(path, svg)
+        .map_err(|e| format!("cannot write the chart to {}: {e}", path.display()))
+}

@@ -1,0 +1,386 @@
+//! Where the local commands get their texts: the working tree, and with
+//! `check --base REF` the base revision through git.
+//!
+//! The GitHub adapter fetches the same texts through its API instead; both
+//! hand them to [`load`](crate::load), so what counts as a valid input is
+//! decided once, whichever way the bytes arrived.
+
+pub mod git;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use globset::GlobSet;
+
+use crate::diagnostic::{Code, Diag, Diags, SourceFile, MAX_FILE_BYTES};
+use crate::load::{self, Failure, Loaded, ManifestChange, MAX_MANIFESTS};
+use crate::policy::{self, Policy};
+use crate::report::ChangeKind;
+use git::Status;
+
+/// Most directory entries walked when expanding the manifest globs; the walk
+/// stops there, so a huge checkout cannot stall a check.
+const MAX_WALK: usize = 100_000;
+
+/// Directories the walk never enters, ignored by git or not.
+const NEVER_WALKED: [&str; 3] = [".git", "target", "node_modules"];
+
+/// Where a check reads from, and what it is told on the command line.
+#[derive(Clone, Debug, Default)]
+pub struct CheckOptions {
+    /// Repository root (`-C`).
+    pub root: PathBuf,
+    /// Explicit manifests, relative to the root; empty means the globs.
+    pub manifests: Vec<PathBuf>,
+    pub policy: Option<PathBuf>,
+    pub baseline: Option<PathBuf>,
+    pub prices: Option<PathBuf>,
+    /// `--base REF`.
+    pub base: Option<String>,
+    pub labels: Vec<String>,
+}
+
+fn display(p: &Path) -> String {
+    p.to_string_lossy().replace('\\', "/")
+}
+
+/// A working-tree file, or `None` when there is nothing at `rel`.
+fn read(root: &Path, rel: &Path) -> Result<Option<Arc<SourceFile>>, Diag> {
+    let full = root.join(rel);
+    match std::fs::metadata(&full) {
+        Err(_) => return Ok(None),
+        Ok(meta) if !meta.is_file() => {
+            return Err(Diag::error(
+                Code::NotAFile,
+                format!("{} is not a regular file", display(rel)),
+            ));
+        }
+        Ok(meta) if meta.len() > MAX_FILE_BYTES as u64 => {
+            return Err(SourceFile::too_large(&display(rel), meta.len()));
+        }
+        Ok(_) => {}
+    }
+    match std::fs::read(&full) {
+        Ok(bytes) => SourceFile::from_bytes(display(rel), bytes).map(Some),
+        Err(e) => Err(Diag::error(
+            Code::Unreadable,
+            format!("cannot read {}: {e}", display(rel)),
+        )),
+    }
+}
+
+/// A working-tree file that must exist.
+fn required(root: &Path, rel: &Path, what: &str) -> Result<Arc<SourceFile>, Diag> {
+    read(root, rel)?.ok_or_else(|| {
+        Diag::error(Code::MissingFile, format!("no {what} at {}", display(rel)))
+            .help("run `ier-gate check -C DIR` from the repository root, or pass the path")
+    })
+}
+
+/// The price overrides `ier-gate prices` applies: the named file, which
+/// must be readable, or `.ier/prices.yaml` when it is a file.
+pub fn listing_overrides(
+    root: &Path,
+    explicit: Option<&Path>,
+) -> Result<Option<Arc<SourceFile>>, Diag> {
+    let rel = explicit.unwrap_or(Path::new(policy::DEFAULT_PRICES));
+    let full = root.join(rel);
+    if !full.is_file() && explicit.is_none() {
+        return Ok(None);
+    }
+    let bytes = std::fs::read(&full).map_err(|e| {
+        Diag::error(
+            Code::Unreadable,
+            format!("cannot read {}: {e}", rel.display()),
+        )
+    })?;
+    SourceFile::from_bytes(rel.to_string_lossy(), bytes).map(Some)
+}
+
+/// Reads a config file from the base revision when there is one and the
+/// user did not name a path; otherwise from the working tree. The config in
+/// force is the one the change is judged by, not the one it proposes.
+fn config_file(
+    opts: &CheckOptions,
+    explicit: &Option<PathBuf>,
+    default: &str,
+    what: &str,
+    optional: bool,
+) -> Result<Option<Arc<SourceFile>>, Failure> {
+    let input = |d: Diag| Failure::Input(vec![d]);
+    if let Some(p) = explicit {
+        return required(&opts.root, p, what).map(Some).map_err(input);
+    }
+    if let Some(base) = &opts.base {
+        if let Some(bytes) = git::show(&opts.root, base, default)? {
+            return SourceFile::from_bytes(format!("{base}:{default}"), bytes)
+                .map(Some)
+                .map_err(input);
+        }
+    }
+    let rel = Path::new(default);
+    if optional {
+        read(&opts.root, rel).map_err(input)
+    } else {
+        required(&opts.root, rel, what).map(Some).map_err(input)
+    }
+}
+
+/// A config file whose input problems join `diags`, so every file's
+/// problems are reported in one run; an environment failure still stops.
+fn soft(
+    read: Result<Option<Arc<SourceFile>>, Failure>,
+    diags: &mut Diags,
+) -> Result<Option<Arc<SourceFile>>, Failure> {
+    match read {
+        Err(Failure::Input(d)) => {
+            diags.0.extend(d);
+            Ok(None)
+        }
+        other => other,
+    }
+}
+
+/// Files under `root` matching the globs, sorted. Git-ignored files are
+/// not manifests (inside a git repository, as git sees them); hidden
+/// directories are walked, symbolic links are not followed, and
+/// [`NEVER_WALKED`] directories are skipped.
+pub(crate) fn walk(root: &Path, set: &GlobSet) -> Vec<PathBuf> {
+    let walker = ignore::WalkBuilder::new(root)
+        .standard_filters(false)
+        .git_ignore(true)
+        .git_exclude(true)
+        .git_global(true)
+        .parents(true)
+        .require_git(true)
+        .follow_links(false)
+        .filter_entry(|e| {
+            let skipped = e.depth() > 0
+                && e.file_type().is_some_and(|t| t.is_dir())
+                && NEVER_WALKED.iter().any(|n| e.file_name() == *n);
+            !skipped
+        })
+        .build();
+    let mut out: Vec<PathBuf> = walker
+        .flatten()
+        .filter(|e| e.depth() > 0)
+        .take(MAX_WALK)
+        .filter(|e| e.file_type().is_some_and(|t| t.is_file()))
+        .filter_map(|e| e.path().strip_prefix(root).ok().map(Path::to_path_buf))
+        .filter(|rel| set.is_match(display(rel)))
+        .collect();
+    out.sort();
+    out
+}
+
+/// Without `--base`: every manifest (named, or matching the globs) is new.
+fn working_tree(
+    opts: &CheckOptions,
+    set: &GlobSet,
+    diags: &mut Diags,
+) -> Result<Vec<ManifestChange>, Failure> {
+    let paths = if opts.manifests.is_empty() {
+        walk(&opts.root, set)
+    } else {
+        opts.manifests.clone()
+    };
+    if paths.len() > MAX_MANIFESTS {
+        return Err(load::too_many(paths.len()));
+    }
+    let mut fetched = Vec::with_capacity(paths.len());
+    for p in &paths {
+        match required(&opts.root, p, "manifest") {
+            Ok(file) => fetched.push(ManifestChange {
+                kind: ChangeKind::Added,
+                path: file.path.clone(),
+                previous_path: None,
+                head: Some(file),
+                base: None,
+            }),
+            Err(d) => diags.push(d),
+        }
+    }
+    Ok(fetched)
+}
+
+/// With `--base`: the manifests git says changed, each with its two sides;
+/// `edited_config` gets the config files the change edits.
+fn against_base(
+    opts: &CheckOptions,
+    base: &str,
+    policy: &Policy,
+    set: &GlobSet,
+    diags: &mut Diags,
+    edited_config: &mut Vec<String>,
+) -> Result<Vec<ManifestChange>, Failure> {
+    let changed = git::changed_files(&opts.root, base)?;
+    let wanted: Vec<String> = opts.manifests.iter().map(|p| display(p)).collect();
+    edited_config.extend(
+        changed
+            .iter()
+            .filter(|c| load::is_config(policy, &c.path))
+            .map(|c| c.path.clone()),
+    );
+    let relevant: Vec<_> = changed
+        .into_iter()
+        .filter(|c| {
+            let from_match = matches!(&c.status, Status::Renamed { from } if set.is_match(from));
+            (set.is_match(&c.path) || from_match) && (wanted.is_empty() || wanted.contains(&c.path))
+        })
+        .collect();
+    if relevant.len() > MAX_MANIFESTS {
+        return Err(load::too_many(relevant.len()));
+    }
+    let mut fetched = Vec::with_capacity(relevant.len());
+    for c in relevant {
+        fetched.push(both_sides(opts, base, c, diags)?);
+    }
+    Ok(fetched)
+}
+
+/// One changed manifest: head from the working tree, base from git.
+fn both_sides(
+    opts: &CheckOptions,
+    base: &str,
+    c: git::Changed,
+    diags: &mut Diags,
+) -> Result<ManifestChange, Failure> {
+    let (kind, base_path, previous_path) = match c.status {
+        Status::Added => (ChangeKind::Added, None, None),
+        Status::Modified => (ChangeKind::Modified, Some(c.path.clone()), None),
+        Status::Removed => (ChangeKind::Removed, Some(c.path.clone()), None),
+        Status::Renamed { from } => (ChangeKind::Renamed, Some(from.clone()), Some(from)),
+    };
+    let head = if kind == ChangeKind::Removed {
+        None
+    } else {
+        required(&opts.root, Path::new(&c.path), "manifest")
+            .map_err(|d| diags.push(d))
+            .ok()
+    };
+    let base_file = match &base_path {
+        Some(bp) => git::show(&opts.root, base, bp)?.and_then(|bytes| {
+            SourceFile::from_bytes(format!("{base}:{bp}"), bytes)
+                .map_err(|d| diags.push(d))
+                .ok()
+        }),
+        None => None,
+    };
+    Ok(ManifestChange {
+        kind,
+        path: c.path,
+        previous_path,
+        head,
+        base: base_file,
+    })
+}
+
+/// Reads and validates every file a check needs, from the working tree and,
+/// with `--base`, from git.
+pub fn load(opts: &CheckOptions) -> Result<Loaded, Failure> {
+    let mut diags = Diags::default();
+    let policy_file = soft(
+        config_file(opts, &opts.policy, policy::DEFAULT_POLICY, "policy", false),
+        &mut diags,
+    )?;
+    let (policy, policy_ok) = load::read_policy(policy_file.as_ref(), &mut diags);
+    let baseline_file = soft(
+        config_file(opts, &opts.baseline, &policy.baseline, "baseline", false),
+        &mut diags,
+    )?;
+    let prices_file = soft(
+        config_file(opts, &opts.prices, &policy.prices, "price overrides", true),
+        &mut diags,
+    )?;
+    let set = load::manifest_globs(&policy);
+    let mut edited_config = Vec::new();
+    let fetched = match &opts.base {
+        None => working_tree(opts, &set, &mut diags)?,
+        Some(base) => against_base(opts, base, &policy, &set, &mut diags, &mut edited_config)?,
+    };
+    load::assemble(
+        policy,
+        policy_ok,
+        baseline_file.as_ref(),
+        prices_file.as_ref(),
+        fetched,
+        edited_config,
+        diags,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(root: &Path, rel: &str) {
+        let path = root.join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, "x").unwrap();
+    }
+
+    fn found(root: &Path) -> Vec<String> {
+        let set = load::manifest_globs(&Policy::locations_only());
+        walk(root, &set).iter().map(|p| display(p)).collect()
+    }
+
+    fn tree(root: &Path) {
+        write(root, "ai-features/a.yaml");
+        write(root, "ai-features/.drafts/b.yaml");
+        write(root, "ai-features/scratch/c.yaml");
+        write(root, "ai-features/target/d.yaml");
+        write(root, "ai-features/notes.txt");
+        std::fs::write(root.join(".gitignore"), "scratch/\n").unwrap();
+    }
+
+    #[test]
+    fn the_walk_skips_what_git_ignores_inside_a_repository() {
+        let dir = tempfile::tempdir().unwrap();
+        tree(dir.path());
+        let init = std::process::Command::new("git")
+            .arg("init")
+            .arg("-q")
+            .arg(dir.path())
+            .status()
+            .unwrap();
+        assert!(init.success());
+        assert_eq!(
+            found(dir.path()),
+            ["ai-features/.drafts/b.yaml", "ai-features/a.yaml"]
+        );
+    }
+
+    #[test]
+    fn outside_a_repository_a_gitignore_is_just_a_file() {
+        let dir = tempfile::tempdir().unwrap();
+        tree(dir.path());
+        assert_eq!(
+            found(dir.path()),
+            [
+                "ai-features/.drafts/b.yaml",
+                "ai-features/a.yaml",
+                "ai-features/scratch/c.yaml"
+            ]
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_walk_does_not_follow_symbolic_links() {
+        let dir = tempfile::tempdir().unwrap();
+        let outside = tempfile::tempdir().unwrap();
+        write(outside.path(), "ai-features/x.yaml");
+        write(dir.path(), "ai-features/a.yaml");
+        std::os::unix::fs::symlink(
+            outside.path().join("ai-features"),
+            dir.path().join("ai-features/linked"),
+        )
+        .unwrap();
+        std::os::unix::fs::symlink(
+            dir.path().join("ai-features/a.yaml"),
+            dir.path().join("ai-features/b.yaml"),
+        )
+        .unwrap();
+        assert_eq!(found(dir.path()), ["ai-features/a.yaml"]);
+    }
+}

@@ -1,0 +1,195 @@
+//! `ier-gate prices`: the price book as a person checks it against a
+//! provider's price page, one model a line or one model in full.
+//!
+//! Model ids, providers and notes may come from `.ier/prices.yaml`, so the
+//! output is made visible-only before it reaches a terminal.
+
+use std::fmt::Write;
+
+use rust_decimal::Decimal;
+
+use crate::month::Date;
+use crate::prices::{Kind, ModelPrices, Period, PriceBook, PriceSet};
+use crate::text::visible;
+
+/// A price per million tokens, or `-` when the model has none.
+fn p(v: Option<Decimal>) -> String {
+    v.map(|d| d.normalize().to_string())
+        .unwrap_or_else(|| "-".into())
+}
+
+fn set_line(label: &str, s: &PriceSet) -> String {
+    format!(
+        "{label:<22} input {:>7}  output {:>7}  cache write {:>7}  write 1h {:>7}  cache read {:>7}",
+        p(s.input),
+        p(s.output),
+        p(s.cache_write),
+        p(s.cache_write_1h),
+        p(s.cache_read)
+    )
+}
+
+/// "deprecated 2027-03-01, successor x", when the model has a retirement date.
+fn lifecycle_note(m: &ModelPrices) -> Option<String> {
+    let d = m.deprecated?;
+    Some(match &m.successor {
+        Some(succ) => format!("deprecated {d}, successor {succ}"),
+        None => format!("deprecated {d}"),
+    })
+}
+
+/// One model in full: where its prices come from and every period.
+pub fn detail(m: &ModelPrices) -> String {
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "{} ({}, {}){}",
+        m.id,
+        m.provider,
+        if m.kind == Kind::Llm {
+            "model"
+        } else {
+            "embeddings"
+        },
+        if m.overridden { " [overridden]" } else { "" }
+    );
+    if !m.aliases.is_empty() {
+        let _ = writeln!(s, "  aliases: {}", m.aliases.join(", "));
+    }
+    let _ = writeln!(
+        s,
+        "  source: {}{}",
+        m.source,
+        if m.checked.is_empty() {
+            String::new()
+        } else {
+            format!(" (checked {})", m.checked)
+        }
+    );
+    if let Some(n) = &m.note {
+        let _ = writeln!(s, "  note: {n}");
+    }
+    if let Some(line) = lifecycle_note(m) {
+        let _ = writeln!(s, "  {line}");
+    }
+    for per in &m.periods {
+        period(&mut s, per);
+    }
+    visible(&s)
+}
+
+/// One period's standard, batch and long-context prices.
+fn period(s: &mut String, per: &Period) {
+    let _ = writeln!(
+        s,
+        "  from {}:",
+        per.effective_from
+            .map(|d| d.to_string())
+            .unwrap_or_else(|| "the start".into())
+    );
+    let _ = writeln!(s, "    {}", set_line("standard", &per.standard));
+    if let Some(b) = &per.batch {
+        let _ = writeln!(s, "    {}", set_line("batch", b));
+    }
+    for t in &per.tiers {
+        let _ = writeln!(
+            s,
+            "    {}",
+            set_line(
+                &format!("above {} input", t.above_input_tokens.normalize()),
+                &t.standard
+            )
+        );
+        if let Some(b) = &t.batch {
+            let _ = writeln!(s, "    {}", set_line("  batch", b));
+        }
+    }
+}
+
+/// The catalogue, one model a line, at the prices in force on the
+/// catalogue's date.
+pub fn listing(book: &PriceBook) -> String {
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "Built-in catalogue as of {} (USD per 1M tokens){}",
+        book.as_of,
+        book.overrides_path
+            .as_ref()
+            .map(|p| format!("; overrides from {p}"))
+            .unwrap_or_default()
+    );
+    let _ = writeln!(
+        s,
+        "{:<26} {:<10} {:>8} {:>8} {:>8} {:>8} {:>8} {:>13}  notes",
+        "model", "provider", "input", "output", "write", "write1h", "read", "batch in/out"
+    );
+    let today_like = Date::parse(&book.as_of).unwrap_or(Date {
+        year: 2026,
+        month: 1,
+        day: 1,
+    });
+    for m in book.models() {
+        if let Some(line) = row(m, today_like) {
+            s.push_str(&line);
+        }
+    }
+    visible(&s)
+}
+
+/// A model's line: its prices on `day` (or its first period's).
+fn row(m: &ModelPrices, day: Date) -> Option<String> {
+    let per = m.period_on(day).or_else(|| m.periods.first())?;
+    let st = &per.standard;
+    let batch = per
+        .batch
+        .as_ref()
+        .map(|b| format!("{}/{}", p(b.input.or(st.input)), p(b.output.or(st.output))))
+        .unwrap_or_else(|| "-".into());
+    Some(format!(
+        "{:<26} {:<10} {:>8} {:>8} {:>8} {:>8} {:>8} {:>13}  {}\n",
+        m.id,
+        m.provider,
+        p(st.input),
+        p(st.output),
+        p(st.cache_write),
+        p(st.cache_write_1h),
+        p(st.cache_read),
+        batch,
+        notes(m, per, day).join("; ")
+    ))
+}
+
+/// Long-context tiers, a coming price change, retirement, overrides.
+fn notes(m: &ModelPrices, per: &Period, day: Date) -> Vec<String> {
+    let mut notes = Vec::new();
+    if !per.tiers.is_empty() {
+        notes.push(format!(
+            "long-context tier above {}",
+            per.tiers
+                .iter()
+                .map(|t| t.above_input_tokens.normalize().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    if let Some(next) = m
+        .periods
+        .iter()
+        .find(|x| x.effective_from.is_some_and(|d| d > day))
+    {
+        notes.push(format!(
+            "changes {}",
+            next.effective_from
+                .map(|d| d.to_string())
+                .unwrap_or_default()
+        ));
+    }
+    if let Some(line) = lifecycle_note(m) {
+        notes.push(line);
+    }
+    if m.overridden {
+        notes.push("overridden".into());
+    }
+    notes
+}
