@@ -293,10 +293,10 @@ async fn read_config(
     let display = show(&p, files);
     let policy_file = fetch(api, repo, &p, rev, display, Some("policy"), diags).await?;
     let (policy, ok) = load::read_policy(policy_file.as_ref(), diags);
-    let b = in_dir(&s.dir, &policy.baseline);
+    let b = in_dir(&s.dir, &policy.paths.baseline);
     let display = show(&b, files);
     let baseline = fetch(api, repo, &b, rev, display, Some("baseline"), diags).await?;
-    let pr = in_dir(&s.dir, &policy.prices);
+    let pr = in_dir(&s.dir, &policy.paths.prices);
     let display = show(&pr, files);
     let prices = fetch(api, repo, &pr, rev, display, None, diags).await?;
     Ok((policy, ok, [baseline, prices]))
@@ -498,10 +498,7 @@ fn finish(
 
 /// The comment and summary body when the input is invalid.
 fn invalid_markdown(diags: &[Diag]) -> String {
-    let errors = diags
-        .iter()
-        .filter(|d| d.severity == miette::Severity::Error)
-        .count();
+    let errors = diags.len();
     format!(
         "## ier-gate: ⛔ **Invalid input**\n\nThe gate was not evaluated: {errors} problem{} in the input files. Fix {} and push again.\n\n{}",
         if errors == 1 { "" } else { "s" },
