@@ -191,15 +191,15 @@ pub fn read_policy(file: Option<&Arc<SourceFile>>, diags: &mut Diags) -> (Policy
 
 /// The policy's manifest globs.
 pub fn manifest_globs(policy: &Policy) -> GlobSet {
-    globset(&policy.manifests)
+    globset(&policy.paths.manifests)
 }
 
 /// Whether `path` is the policy, the baseline or the prices file.
 pub fn is_config(policy: &Policy, path: &str) -> bool {
     [
         policy::DEFAULT_POLICY,
-        policy.baseline.as_str(),
-        policy.prices.as_str(),
+        policy.paths.baseline.as_str(),
+        policy.paths.prices.as_str(),
     ]
     .contains(&path)
 }
@@ -297,11 +297,23 @@ pub fn load(opts: &CheckOptions) -> Result<Loaded, Failure> {
     )?;
     let (policy, policy_ok) = read_policy(policy_file.as_ref(), &mut diags);
     let baseline_file = soft(
-        config_file(opts, &opts.baseline, &policy.baseline, "baseline", false),
+        config_file(
+            opts,
+            &opts.baseline,
+            &policy.paths.baseline,
+            "baseline",
+            false,
+        ),
         &mut diags,
     )?;
     let prices_file = soft(
-        config_file(opts, &opts.prices, &policy.prices, "price overrides", true),
+        config_file(
+            opts,
+            &opts.prices,
+            &policy.paths.prices,
+            "price overrides",
+            true,
+        ),
         &mut diags,
     )?;
 
