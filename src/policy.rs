@@ -594,3 +594,30 @@ fn paths(v: &mut Validator, raw: RawPaths) -> Paths {
         prices: raw.prices.unwrap_or(default.prices),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::str::FromStr;
+    use strum::IntoEnumIterator;
+
+    #[test]
+    fn enum_strings_are_the_policy_words() {
+        let models: Vec<&str> = BusinessModel::iter().map(BusinessModel::as_str).collect();
+        assert_eq!(models, ["ai-infused", "ai-native"]);
+        let bases: Vec<&str> = Basis::iter().map(Basis::as_str).collect();
+        assert_eq!(bases, ["in-month", "t3m"]);
+        for level in ScenarioLevel::iter() {
+            assert_eq!(ScenarioLevel::from_str(level.as_str()), Ok(level));
+        }
+    }
+
+    #[test]
+    fn the_default_paths_are_written_once() {
+        assert_eq!(Policy::locations_only().paths, Paths::default());
+        let file = SourceFile::new("policy.yaml", "version: 1\nbusiness_model: ai-native\n");
+        let policy = load(&file, &mut Diags::default()).expect("a valid policy");
+        assert_eq!(policy.paths, Paths::default());
+        assert_eq!(policy.paths.baseline, DEFAULT_BASELINE);
+    }
+}

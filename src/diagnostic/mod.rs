@@ -430,4 +430,19 @@ mod tests {
             vec!["claude-sonnet-4-5"]
         );
     }
+
+    #[test]
+    fn a_validator_collects_every_problem_and_keeps_no_value() {
+        let file = SourceFile::new("f.yaml", "a: 1\nb: 2\n");
+        let mut diags = Diags::default();
+        diags.push(Diag::error(Code::YamlSyntax, "an earlier file's problem"));
+        // Problems found before this validator started are not its own.
+        assert_eq!(Validator::new(&file, &mut diags).finish(1), Some(1));
+        let mut v = Validator::new(&file, &mut diags);
+        v.push(Diag::error(Code::NegativeValue, "first"));
+        v.push(Diag::error(Code::NegativeValue, "second"));
+        assert!(v.failed());
+        assert_eq!(v.finish(2), None);
+        assert_eq!(diags.0.len(), 3);
+    }
 }

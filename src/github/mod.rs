@@ -173,7 +173,7 @@ async fn fetch(
             Ok(None)
         }
         Contents::TooLarge(size) => {
-            diags.push(SourceFile::too_large(&display, size as u64));
+            diags.push(SourceFile::too_large(&display, size));
             Ok(None)
         }
         Contents::File(bytes) => match SourceFile::from_bytes(display, bytes) {

@@ -234,3 +234,34 @@ impl<'de, K: Keys> Visitor<'de> for FieldSeed<K> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read<T: serde::de::DeserializeOwned>(yaml: &str) -> Result<T, String> {
+        serde_saphyr::from_str(yaml).map_err(|e| e.without_snippet().to_string())
+    }
+
+    #[test]
+    fn each_place_takes_its_own_keys() {
+        let tier: RawTier =
+            read("{ above_input_tokens: 200000, input: 6, batch: { input: 3 } }").expect("a tier");
+        assert!(tier.0.above_input_tokens.is_some() && tier.0.batch.is_some());
+        let err = read::<RawTier>("{ input: 6 }").unwrap_err();
+        assert!(
+            err.starts_with("missing field `above_input_tokens`"),
+            "{err}"
+        );
+        let err = read::<RawPeriod>("{ input: 1, deprecated: 2027-01-01 }").unwrap_err();
+        assert!(
+            err.starts_with("unknown field `deprecated`, expected one of effective_from,"),
+            "{err}"
+        );
+        let err = read::<Shaped<BatchKeys>>("{ tiers: [] }").unwrap_err();
+        assert!(err.starts_with("unknown field `tiers`"), "{err}");
+        let ov: RawOverride = read("{ input: null, successor: gpt-4o }").expect("an override");
+        assert!(ov.0.prices.input.is_none() && ov.0.successor.is_some());
+        assert!(!ov.0.prices.any());
+    }
+}
