@@ -1,9 +1,10 @@
 //! Exact numbers read from YAML, and the ratio type.
 //!
-//! Money and ratios are `rust_decimal::Decimal`. A YAML scalar is read from its
-//! source text (`416666.67` stays `416666.67`), never through `f64`. The one
-//! place a float is allowed is a statistical shape factor (the log-normal
-//! sigma), converted to decimal once.
+//! A gate that passes or fails a launch on a ratio must not move it by a
+//! float's rounding, so money and ratios are `rust_decimal::Decimal`. A YAML
+//! scalar is read from its source text (`416666.67` stays `416666.67`),
+//! never through `f64`. The one place a float is allowed is a statistical
+//! shape factor (the log-normal sigma), converted to decimal once.
 
 use std::fmt;
 use std::str::FromStr;

@@ -4,7 +4,8 @@
 //! code, a message, the file, line and column, a label on the offending value
 //! and, where a near name exists, a "did you mean" help. Problems are
 //! collected across all files before anything is reported (cargo-deny's
-//! habit), so a product manager fixes a manifest in one round trip.
+//! habit), so a product manager fixes a manifest in one round trip: each
+//! input file's rules are checked through one [`Validator`].
 
 mod code;
 
