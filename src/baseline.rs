@@ -1,17 +1,20 @@
 //! Finance's monthly actuals (SPEC 2.2): AI revenue and inference cost.
+//!
+//! The baseline is the company as it stands today; every projection starts
+//! from its latest months, so they must be real, consecutive months of
+//! non-negative money.
 
-use std::fmt;
 use std::sync::Arc;
 
 use rust_decimal::Decimal;
-use serde::de::{MapAccess, Visitor};
+use serde::de::MapAccess;
 use serde::{Deserialize, Deserializer};
 use serde_saphyr::Spanned;
 
 use crate::diagnostic::Code;
-use crate::diagnostic::{Diag, Diags, Site, SourceFile};
+use crate::diagnostic::{Diags, SourceFile, Validator};
 use crate::month::Month;
-use crate::num::{dec_visitor, Dec};
+use crate::num::{number_or_map, Dec, NumberOrMap};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -35,35 +38,25 @@ enum RawInference {
     Components(Vec<(String, Spanned<Dec>)>),
 }
 
+impl<'de> NumberOrMap<'de> for RawInference {
+    const EXPECTING: &'static str = "a total or a map of named components";
+
+    fn number(n: Dec) -> Self {
+        RawInference::Total(n)
+    }
+
+    fn map<A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut parts = Vec::new();
+        while let Some(key) = map.next_key::<String>()? {
+            parts.push((key, map.next_value()?));
+        }
+        Ok(RawInference::Components(parts))
+    }
+}
+
 impl<'de> Deserialize<'de> for RawInference {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = RawInference;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a total or a map of named components")
-            }
-            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<RawInference, E> {
-                dec_visitor().visit_u64(v).map(RawInference::Total)
-            }
-            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<RawInference, E> {
-                dec_visitor().visit_i64(v).map(RawInference::Total)
-            }
-            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<RawInference, E> {
-                dec_visitor().visit_f64(v).map(RawInference::Total)
-            }
-            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<RawInference, E> {
-                dec_visitor().visit_str(v).map(RawInference::Total)
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawInference, A::Error> {
-                let mut parts = Vec::new();
-                while let Some(key) = map.next_key::<String>()? {
-                    parts.push((key, map.next_value()?));
-                }
-                Ok(RawInference::Components(parts))
-            }
-        }
-        d.deserialize_any(V)
+        number_or_map(d)
     }
 }
 
@@ -91,14 +84,13 @@ impl Baseline {
     }
 }
 
+/// Parses and validates a baseline. Returns `None` when it has errors,
+/// which are pushed to `diags`.
 pub fn load(file: &Arc<SourceFile>, diags: &mut Diags) -> Option<Baseline> {
     let raw: RawBaseline = crate::yaml::parse_or_report(file, diags)?;
-    let before = diags.0.len();
-    let mut err = |code: Code, loc, msg: String, label: &str| {
-        diags.push(Diag::error(code, msg).at(&Site::new(file, loc), label));
-    };
+    let mut v = Validator::new(file, diags);
     if raw.version.value != 1 {
-        err(
+        v.error(
             Code::UnsupportedVersion,
             raw.version.referenced,
             format!("unsupported baseline version {}", raw.version.value),
@@ -107,7 +99,7 @@ pub fn load(file: &Arc<SourceFile>, diags: &mut Diags) -> Option<Baseline> {
     }
     let cur = &raw.currency.value;
     if cur.len() != 3 || !cur.bytes().all(|b| b.is_ascii_uppercase()) {
-        err(
+        v.error(
             Code::InvalidCurrency,
             raw.currency.referenced,
             format!("`{}` is not an ISO 4217 code", cur.escape_debug()),
@@ -115,10 +107,10 @@ pub fn load(file: &Arc<SourceFile>, diags: &mut Diags) -> Option<Baseline> {
         );
     }
     if raw.months.value.is_empty() {
-        err(
+        v.error(
             Code::EmptyBaseline,
             raw.months.referenced,
-            "the baseline needs at least one month".into(),
+            "the baseline needs at least one month",
             "no months",
         );
     }
@@ -126,7 +118,7 @@ pub fn load(file: &Arc<SourceFile>, diags: &mut Diags) -> Option<Baseline> {
     let mut prev: Option<Month> = None;
     for row in &raw.months.value {
         let Some(month) = Month::parse(&row.month.value) else {
-            err(
+            v.error(
                 Code::InvalidMonth,
                 row.month.referenced,
                 format!("`{}` is not a month", row.month.value.escape_debug()),
@@ -135,95 +127,11 @@ pub fn load(file: &Arc<SourceFile>, diags: &mut Diags) -> Option<Baseline> {
             continue;
         };
         if let Some(p) = prev {
-            if month == p {
-                err(
-                    Code::DuplicateMonth,
-                    row.month.referenced,
-                    format!("{month} appears twice"),
-                    "duplicate",
-                );
-            } else if month < p {
-                err(
-                    Code::MonthOutOfOrder,
-                    row.month.referenced,
-                    format!("{month} comes after {p}; months must ascend"),
-                    "out of order",
-                );
-            } else if month != p.plus(1) {
-                err(
-                    Code::MonthGap,
-                    row.month.referenced,
-                    format!(
-                        "gap in the baseline: {} is missing before {month}",
-                        p.plus(1)
-                    ),
-                    format!("expected {}", p.plus(1)).as_str(),
-                );
-            }
+            follows(&mut v, &row.month, month, p);
         }
         prev = Some(month);
-        let revenue = row.revenue.value.get();
-        if revenue < Decimal::ZERO {
-            err(
-                Code::NegativeValue,
-                row.revenue.referenced,
-                "revenue cannot be negative".into(),
-                "negative",
-            );
-        }
-        let (inference, components) = match &row.inference.value {
-            RawInference::Total(t) => {
-                if t.get() < Decimal::ZERO {
-                    err(
-                        Code::NegativeValue,
-                        row.inference.referenced,
-                        "inference cannot be negative".into(),
-                        "negative",
-                    );
-                }
-                (t.get(), vec![])
-            }
-            RawInference::Components(parts) => {
-                let mut total = Decimal::ZERO;
-                for (name, v) in parts {
-                    if v.value.get() < Decimal::ZERO {
-                        err(
-                            Code::NegativeValue,
-                            v.referenced,
-                            format!(
-                                "inference component `{}` cannot be negative",
-                                name.escape_debug()
-                            ),
-                            "negative",
-                        );
-                    }
-                    match total.checked_add(v.value.get()) {
-                        Some(t) => total = t,
-                        None => err(
-                            Code::ArithmeticOverflow,
-                            v.referenced,
-                            "inference components overflow a decimal".into(),
-                            "too large",
-                        ),
-                    }
-                }
-                if parts.is_empty() {
-                    err(
-                        Code::EmptyInference,
-                        row.inference.referenced,
-                        "inference needs a total or at least one component".into(),
-                        "empty",
-                    );
-                }
-                (
-                    total,
-                    parts
-                        .iter()
-                        .map(|(n, v)| (n.clone(), v.value.get()))
-                        .collect(),
-                )
-            }
-        };
+        let revenue = v.non_negative(&row.revenue, "revenue");
+        let (inference, components) = inference(&mut v, &row.inference);
         months.push(MonthActual {
             month,
             revenue,
@@ -231,9 +139,82 @@ pub fn load(file: &Arc<SourceFile>, diags: &mut Diags) -> Option<Baseline> {
             components,
         });
     }
-    (diags.0.len() == before && !months.is_empty()).then(|| Baseline {
+    let any = !months.is_empty();
+    v.finish(Baseline {
         file: file.clone(),
         currency: cur.clone(),
         months,
     })
+    .filter(|_| any)
+}
+
+/// Months ascend one at a time: `month`, written at `at`, follows `prev`.
+fn follows(v: &mut Validator, at: &Spanned<String>, month: Month, prev: Month) {
+    if month == prev {
+        v.error(
+            Code::DuplicateMonth,
+            at.referenced,
+            format!("{month} appears twice"),
+            "duplicate",
+        );
+    } else if month < prev {
+        v.error(
+            Code::MonthOutOfOrder,
+            at.referenced,
+            format!("{month} comes after {prev}; months must ascend"),
+            "out of order",
+        );
+    } else if month != prev.plus(1) {
+        v.error(
+            Code::MonthGap,
+            at.referenced,
+            format!(
+                "gap in the baseline: {} is missing before {month}",
+                prev.plus(1)
+            ),
+            format!("expected {}", prev.plus(1)),
+        );
+    }
+}
+
+/// A month's inference cost: the total, or the sum of its named components.
+fn inference(v: &mut Validator, raw: &Spanned<RawInference>) -> (Decimal, Vec<(String, Decimal)>) {
+    let parts = match &raw.value {
+        RawInference::Total(t) => {
+            let total = Spanned {
+                value: *t,
+                referenced: raw.referenced,
+                defined: raw.defined,
+            };
+            return (v.non_negative(&total, "inference"), vec![]);
+        }
+        RawInference::Components(parts) => parts,
+    };
+    let mut total = Decimal::ZERO;
+    for (name, part) in parts {
+        let what = format!("inference component `{}`", name.escape_debug());
+        v.non_negative(part, &what);
+        match total.checked_add(part.value.get()) {
+            Some(t) => total = t,
+            None => v.error(
+                Code::ArithmeticOverflow,
+                part.referenced,
+                "inference components overflow a decimal",
+                "too large",
+            ),
+        }
+    }
+    if parts.is_empty() {
+        v.error(
+            Code::EmptyInference,
+            raw.referenced,
+            "inference needs a total or at least one component",
+            "empty",
+        );
+    }
+    let named = parts
+        .iter()
+        .map(|(n, part)| (n.clone(), part.value.get()))
+        .collect();
+    (total, named)
 }

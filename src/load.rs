@@ -73,15 +73,15 @@ pub fn read_policy(file: Option<&Arc<SourceFile>>, diags: &mut Diags) -> (Policy
 
 /// The policy's manifest globs.
 pub fn manifest_globs(policy: &Policy) -> GlobSet {
-    globset(&policy.manifests)
+    globset(&policy.paths.manifests)
 }
 
 /// Whether `path` is the policy, the baseline or the prices file.
 pub fn is_config(policy: &Policy, path: &str) -> bool {
     [
         policy::DEFAULT_POLICY,
-        policy.baseline.as_str(),
-        policy.prices.as_str(),
+        policy.paths.baseline.as_str(),
+        policy.paths.prices.as_str(),
     ]
     .contains(&path)
 }

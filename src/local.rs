@@ -285,11 +285,23 @@ pub fn load(opts: &CheckOptions) -> Result<Loaded, Failure> {
     )?;
     let (policy, policy_ok) = load::read_policy(policy_file.as_ref(), &mut diags);
     let baseline_file = soft(
-        config_file(opts, &opts.baseline, &policy.baseline, "baseline", false),
+        config_file(
+            opts,
+            &opts.baseline,
+            &policy.paths.baseline,
+            "baseline",
+            false,
+        ),
         &mut diags,
     )?;
     let prices_file = soft(
-        config_file(opts, &opts.prices, &policy.prices, "price overrides", true),
+        config_file(
+            opts,
+            &opts.prices,
+            &policy.paths.prices,
+            "price overrides",
+            true,
+        ),
         &mut diags,
     )?;
     let set = load::manifest_globs(&policy);

@@ -1,4 +1,8 @@
 //! Calendar months (`2026-08`) and dates (`2026-03-13`).
+//!
+//! Finance closes its books by the month, and providers change prices and
+//! retire models on a given day: the gate needs both, and nothing more of a
+//! calendar, so a small exact type beats a date-time crate.
 
 use std::fmt;
 

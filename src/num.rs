@@ -1,15 +1,17 @@
 //! Exact numbers read from YAML, and the ratio type.
 //!
-//! Money and ratios are `rust_decimal::Decimal`. A YAML scalar is read from its
-//! source text (`416666.67` stays `416666.67`), never through `f64`. The one
-//! place a float is allowed is a statistical shape factor (the log-normal
-//! sigma), converted to decimal once.
+//! A gate that passes or fails a launch on a ratio must not move it by a
+//! float's rounding, so money and ratios are `rust_decimal::Decimal`. A YAML
+//! scalar is read from its source text (`416666.67` stays `416666.67`),
+//! never through `f64`. The one place a float is allowed is a statistical
+//! shape factor (the log-normal sigma), converted to decimal once.
 
 use std::fmt;
 use std::str::FromStr;
 
 use rust_decimal::prelude::FromPrimitive;
 use rust_decimal::{Decimal, RoundingStrategy};
+use serde::de::Visitor;
 use serde::{Deserialize, Deserializer};
 
 /// A decimal number as written in a YAML file.
@@ -59,7 +61,7 @@ fn shorten(text: &str) -> String {
 
 struct DecVisitor;
 
-impl serde::de::Visitor<'_> for DecVisitor {
+impl Visitor<'_> for DecVisitor {
     type Value = Dec;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
@@ -108,10 +110,51 @@ impl<'de> Deserialize<'de> for Dec {
     }
 }
 
-/// Reads a number where the field may also hold a map; used by the
-/// number-or-map visitors of the manifest and baseline.
-pub(crate) fn dec_visitor() -> impl for<'de> serde::de::Visitor<'de, Value = Dec> {
-    DecVisitor
+/// A value written either as a number or as a map: `inference: 95000` or a
+/// map of named components, `calls_per_user_month: 40` or `{ p50, p95 }`.
+/// The number is read exactly, as [`Dec`] is; the map by the type itself.
+pub trait NumberOrMap<'de>: Sized {
+    /// What serde says it expected, when the value is neither.
+    const EXPECTING: &'static str;
+
+    fn number(n: Dec) -> Self;
+
+    fn map<A: serde::de::MapAccess<'de>>(map: A) -> Result<Self, A::Error>;
+}
+
+/// Deserializes a [`NumberOrMap`] value: the one number-or-map visitor.
+pub fn number_or_map<'de, T: NumberOrMap<'de>, D: Deserializer<'de>>(d: D) -> Result<T, D::Error> {
+    d.deserialize_any(NumberOrMapVisitor(std::marker::PhantomData))
+}
+
+struct NumberOrMapVisitor<T>(std::marker::PhantomData<T>);
+
+impl<'de, T: NumberOrMap<'de>> serde::de::Visitor<'de> for NumberOrMapVisitor<T> {
+    type Value = T;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str(T::EXPECTING)
+    }
+
+    fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<T, E> {
+        DecVisitor.visit_u64(v).map(T::number)
+    }
+
+    fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<T, E> {
+        DecVisitor.visit_i64(v).map(T::number)
+    }
+
+    fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<T, E> {
+        DecVisitor.visit_f64(v).map(T::number)
+    }
+
+    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<T, E> {
+        DecVisitor.visit_str(v).map(T::number)
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
+        T::map(map)
+    }
 }
 
 /// A ratio such as the IER: finite, unbounded (`inf`, positive over zero) or

@@ -1,16 +1,18 @@
-//! Finance's policy (SPEC 2.3): zones, gate rules, paths.
+//! Finance's policy (SPEC 2.3): zones, gate rules, scenarios, paths.
 //!
-//! The policy is always read from the base branch: a pull request can never
-//! lower its own floor.
+//! The policy is finance's say over what a launch must clear, kept apart
+//! from the manifests product managers write. It is always read from the
+//! base branch: a pull request can never lower its own floor.
 
 use std::sync::Arc;
 
 use rust_decimal::Decimal;
 use serde::{Deserialize, Deserializer};
 use serde_saphyr::Spanned;
+use strum::{EnumIter, EnumString, IntoStaticStr};
 
 use crate::diagnostic::Code;
-use crate::diagnostic::{Diag, Diags, Site, SourceFile};
+use crate::diagnostic::{Diags, SourceFile, Validator};
 use crate::num::Dec;
 
 pub const DEFAULT_MANIFESTS: &str = "ai-features/**/*.yaml";
@@ -118,15 +120,29 @@ struct RawPaths {
     prices: Option<String>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+/// Sets the default zones: an AI-native company lives on thinner margins.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, IntoStaticStr, EnumString, EnumIter)]
 #[serde(rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
 pub enum BusinessModel {
     AiInfused,
     AiNative,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Default)]
+impl BusinessModel {
+    /// As written in the policy: `ai-infused`, `ai-native`.
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
+}
+
+/// Which company figure the gate reads: the month itself or the trailing
+/// three months.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Deserialize, Default, IntoStaticStr, EnumString, EnumIter,
+)]
 #[serde(rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
 pub enum Basis {
     #[default]
     InMonth,
@@ -134,11 +150,9 @@ pub enum Basis {
 }
 
 impl Basis {
+    /// As written in the policy: `in-month`, `t3m`.
     pub fn as_str(self) -> &'static str {
-        match self {
-            Basis::InMonth => "in-month",
-            Basis::T3m => "t3m",
-        }
+        self.into()
     }
 }
 
@@ -184,12 +198,22 @@ impl CommentMode {
 }
 
 /// What a failing scenario does to the verdict.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Default)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Deserialize, Default, IntoStaticStr, EnumString, EnumIter,
+)]
 #[serde(rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
 pub enum ScenarioLevel {
     #[default]
     Warn,
     Fail,
+}
+
+impl ScenarioLevel {
+    /// As written in the policy: `warn`, `fail`.
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
 }
 
 /// The line a scenario's gate value must clear.
@@ -273,9 +297,26 @@ pub struct Policy {
     pub scenarios: Vec<Scenario>,
     pub comment_mode: CommentMode,
     pub comment_on_change: bool,
+    pub paths: Paths,
+}
+
+/// Where the other input files are, relative to the repository root.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Paths {
+    /// Globs that find the cost manifests.
     pub manifests: Vec<String>,
     pub baseline: String,
     pub prices: String,
+}
+
+impl Default for Paths {
+    fn default() -> Paths {
+        Paths {
+            manifests: vec![DEFAULT_MANIFESTS.to_string()],
+            baseline: DEFAULT_BASELINE.to_string(),
+            prices: DEFAULT_PRICES.to_string(),
+        }
+    }
 }
 
 impl Policy {
@@ -298,9 +339,7 @@ impl Policy {
             scenarios: Vec::new(),
             comment_mode: CommentMode::Update,
             comment_on_change: true,
-            manifests: vec![DEFAULT_MANIFESTS.to_string()],
-            baseline: DEFAULT_BASELINE.to_string(),
-            prices: DEFAULT_PRICES.to_string(),
+            paths: Paths::default(),
         }
     }
 }
@@ -316,56 +355,94 @@ fn nullable(
     }
 }
 
+/// Parses and validates a policy. Returns `None` when it has errors, which
+/// are pushed to `diags`.
 pub fn load(file: &Arc<SourceFile>, diags: &mut Diags) -> Option<Policy> {
     let raw: RawPolicy = crate::yaml::parse_or_report(file, diags)?;
-    let before = diags.0.len();
-    let mut err = |code: Code, loc, msg: String, label: &str| {
-        diags.push(Diag::error(code, msg).at(&Site::new(file, loc), label));
-    };
+    let mut v = Validator::new(file, diags);
     if raw.version.value != 1 {
-        err(
+        v.error(
             Code::UnsupportedVersion,
             raw.version.referenced,
             format!("unsupported policy version {}", raw.version.value),
             "expected `version: 1`",
         );
     }
-    let mut zones = Zones::defaults(raw.business_model);
-    if let Some(z) = &raw.zones {
-        for (slot, v) in [
-            (&mut zones.warning, &z.value.warning),
-            (&mut zones.floor, &z.value.floor),
-            (&mut zones.healthy, &z.value.healthy),
-        ] {
-            if let Some(v) = v {
-                *slot = v.value.get();
-            }
-        }
-        if !(Decimal::ZERO < zones.warning
-            && zones.warning <= zones.floor
-            && zones.floor <= zones.healthy)
-        {
-            // Point at the value that breaks the order: the first given key
-            // that is out of line with its neighbour, else the whole map.
-            let zv = &z.value;
-            let culprit = if zones.warning <= Decimal::ZERO {
-                zv.warning.as_ref()
-            } else if zones.warning > zones.floor {
-                zv.warning.as_ref().or(zv.floor.as_ref())
-            } else {
-                zv.floor.as_ref().or(zv.healthy.as_ref())
-            };
-            err(
-                Code::ZonesOutOfOrder,
-                culprit.map(|c| c.referenced).unwrap_or(z.referenced),
-                format!("zones must satisfy 0 < warning <= floor <= healthy (got warning {}, floor {}, healthy {})", zones.warning, zones.floor, zones.healthy),
-                "out of order",
-            );
+    let zones = zones(&mut v, raw.business_model, raw.zones.as_ref());
+    let gate = gate(&mut v, raw.gate, &zones);
+    let scenarios = scenarios(&mut v, &raw.scenarios);
+    let paths = paths(&mut v, raw.paths);
+    v.finish(Policy {
+        file: Some(file.clone()),
+        business_model: raw.business_model,
+        zones,
+        basis: gate.basis,
+        horizon_months: gate.horizon_months,
+        launch_floor: gate.launch_floor,
+        strict: gate.strict,
+        feature_floor: gate.feature_floor,
+        min_p95_user_ier: gate.min_p95_user_ier,
+        mitigation_accepted: raw.mitigation.accepted.unwrap_or(false),
+        mitigation_label: raw.mitigation.label.filter(|l| !l.trim().is_empty()),
+        scenarios,
+        comment_mode: raw.comment.mode.unwrap_or_default(),
+        comment_on_change: raw.comment.on_change.unwrap_or(true),
+        paths,
+    })
+}
+
+/// The business model's zones, with any the policy gives instead; they must
+/// stay in order.
+fn zones(v: &mut Validator, model: BusinessModel, raw: Option<&Spanned<RawZones>>) -> Zones {
+    let mut zones = Zones::defaults(model);
+    let Some(z) = raw else { return zones };
+    let zv = &z.value;
+    for (slot, given) in [
+        (&mut zones.warning, &zv.warning),
+        (&mut zones.floor, &zv.floor),
+        (&mut zones.healthy, &zv.healthy),
+    ] {
+        if let Some(given) = given {
+            *slot = given.value.get();
         }
     }
-    let horizon = raw.gate.horizon_months.as_ref().map(|h| {
+    if !(Decimal::ZERO < zones.warning
+        && zones.warning <= zones.floor
+        && zones.floor <= zones.healthy)
+    {
+        // Point at the value that breaks the order: the first given key
+        // that is out of line with its neighbour, else the whole map.
+        let culprit = if zones.warning <= Decimal::ZERO {
+            zv.warning.as_ref()
+        } else if zones.warning > zones.floor {
+            zv.warning.as_ref().or(zv.floor.as_ref())
+        } else {
+            zv.floor.as_ref().or(zv.healthy.as_ref())
+        };
+        v.error(
+            Code::ZonesOutOfOrder,
+            culprit.map(|c| c.referenced).unwrap_or(z.referenced),
+            format!("zones must satisfy 0 < warning <= floor <= healthy (got warning {}, floor {}, healthy {})", zones.warning, zones.floor, zones.healthy),
+            "out of order",
+        );
+    }
+    zones
+}
+
+/// The `gate:` section, defaults filled in.
+struct GateRules {
+    basis: Basis,
+    horizon_months: u32,
+    launch_floor: Decimal,
+    strict: bool,
+    feature_floor: Option<Decimal>,
+    min_p95_user_ier: Option<Decimal>,
+}
+
+fn gate(v: &mut Validator, raw: RawGate, zones: &Zones) -> GateRules {
+    let horizon = raw.horizon_months.as_ref().map(|h| {
         if h.value < 1 || h.value > MAX_HORIZON {
-            err(
+            v.error(
                 Code::HorizonOutOfRange,
                 h.referenced,
                 format!("horizon_months {} is outside 1..{MAX_HORIZON}", h.value),
@@ -374,13 +451,13 @@ pub fn load(file: &Arc<SourceFile>, diags: &mut Diags) -> Option<Policy> {
         }
         h.value
     });
-    let launch_floor = match &raw.gate.launch_floor {
+    let launch_floor = match &raw.launch_floor {
         Some(f) => {
             if f.value.get() <= Decimal::ZERO {
-                err(
+                v.error(
                     Code::FloorNotPositive,
                     f.referenced,
-                    "launch_floor must be greater than 0".into(),
+                    "launch_floor must be greater than 0",
                     "must be > 0",
                 );
             }
@@ -388,15 +465,15 @@ pub fn load(file: &Arc<SourceFile>, diags: &mut Diags) -> Option<Policy> {
         }
         None => zones.floor,
     };
-    let (feature_floor, ff_loc) = nullable(raw.gate.feature_floor, None);
-    let (min_p95, p95_loc) = nullable(raw.gate.min_p95_user_ier, Some(Decimal::ONE));
-    for (v, loc, name) in [
+    let (feature_floor, ff_loc) = nullable(raw.feature_floor, None);
+    let (min_p95, p95_loc) = nullable(raw.min_p95_user_ier, Some(Decimal::ONE));
+    for (value, loc, name) in [
         (feature_floor, ff_loc, "feature_floor"),
         (min_p95, p95_loc, "min_p95_user_ier"),
     ] {
-        if let (Some(v), Some(loc)) = (v, loc) {
-            if v < Decimal::ZERO {
-                err(
+        if let (Some(value), Some(loc)) = (value, loc) {
+            if value < Decimal::ZERO {
+                v.error(
                     Code::NegativeValue,
                     loc,
                     format!("{name} cannot be negative"),
@@ -405,26 +482,37 @@ pub fn load(file: &Arc<SourceFile>, diags: &mut Diags) -> Option<Policy> {
             }
         }
     }
-    let price_shock = raw.scenarios.price_shock.as_ref().map(|s| {
-        let v = s.value.get();
-        if v <= Decimal::NEGATIVE_ONE || v > Decimal::ONE_HUNDRED {
-            err(
+    GateRules {
+        basis: raw.basis.unwrap_or_default(),
+        horizon_months: horizon.unwrap_or(12),
+        launch_floor,
+        strict: raw.strict.unwrap_or(false),
+        feature_floor,
+        min_p95_user_ier: min_p95,
+    }
+}
+
+/// `price_shock` first (when set), then the named scenarios, each named once.
+fn scenarios(v: &mut Validator, raw: &RawScenarios) -> Vec<Scenario> {
+    let price_shock = raw.price_shock.as_ref().map(|s| {
+        let shock = s.value.get();
+        if shock <= Decimal::NEGATIVE_ONE || shock > Decimal::ONE_HUNDRED {
+            v.error(
                 Code::PriceShockOutOfRange,
                 s.referenced,
-                format!("price_shock {v} is outside (-1, 100]"),
+                format!("price_shock {shock} is outside (-1, 100]"),
                 "a share: 0.5 means +50%",
             );
         }
-        v
+        shock
     });
     let mut scenarios: Vec<Scenario> = price_shock.map(Scenario::price_shock).into_iter().collect();
-    for sc in &raw.scenarios.named {
-        let v = &sc.value;
-        let name = v.name.value.trim().to_string();
+    for sc in &raw.named {
+        let name = sc.value.name.value.trim().to_string();
         if !crate::manifest::is_feature_id(&name) || name == "price_shock" {
-            err(
+            v.error(
                 Code::InvalidScenarioName,
-                v.name.referenced,
+                sc.value.name.referenced,
                 format!(
                     "scenario name `{}` must be lowercase letters, digits and '-'",
                     name.escape_debug()
@@ -432,81 +520,93 @@ pub fn load(file: &Arc<SourceFile>, diags: &mut Diags) -> Option<Policy> {
                 "invalid name",
             );
         } else if scenarios.iter().any(|s| s.name == name) {
-            err(
+            v.error(
                 Code::DuplicateScenario,
-                v.name.referenced,
+                sc.value.name.referenced,
                 format!("scenario `{name}` is named twice"),
                 "duplicate name",
             );
         }
-        let mut factor = |f: &Option<Spanned<Dec>>, what: &str, zero_ok: bool| match f {
-            None => Decimal::ONE,
-            Some(x) => {
-                let d = x.value.get();
-                if d < Decimal::ZERO || (d.is_zero() && !zero_ok) || d > Decimal::ONE_HUNDRED {
-                    err(
-                        Code::ScenarioFactorOutOfRange,
-                        x.referenced,
-                        format!(
-                            "{what} multiplier {d} is outside {}100]",
-                            if zero_ok { "[0, " } else { "(0, " }
-                        ),
-                        "a multiplier: 1.5 means +50%",
-                    );
-                }
-                d
-            }
-        };
-        let adoption = factor(&v.adoption, "adoption", false);
-        let calls = factor(&v.calls, "calls", true);
-        let token_prices = factor(&v.token_prices, "token_prices", false);
-        let revenue = factor(&v.revenue, "revenue", true);
-        let clears = match &v.clears {
-            None => Threshold::Floor,
-            Some(c) => match c.value.trim() {
-                "warning" => Threshold::Warning,
-                "floor" => Threshold::Floor,
-                other => match crate::num::parse_decimal(other) {
-                    Ok(d) if d > Decimal::ZERO => Threshold::Value(d),
-                    _ => {
-                        err(
-                            Code::InvalidThreshold,
-                            c.referenced,
-                            format!(
-                                "`{}` is not `warning`, `floor` or a positive ratio",
-                                other.escape_debug()
-                            ),
-                            "expected warning, floor or a number",
-                        );
-                        Threshold::Floor
-                    }
-                },
-            },
-        };
-        scenarios.push(Scenario {
-            name,
-            adoption,
-            calls,
-            token_prices,
-            revenue,
-            clears,
-            level: v.level.unwrap_or_default(),
-            shorthand: false,
-        });
+        scenarios.push(scenario(v, name, &sc.value));
     }
-    let manifests = match &raw.paths.manifests {
+    scenarios
+}
+
+/// One named scenario: its multipliers and the line it must clear.
+fn scenario(v: &mut Validator, name: String, raw: &RawScenario) -> Scenario {
+    Scenario {
+        name,
+        adoption: factor(v, &raw.adoption, "adoption", false),
+        calls: factor(v, &raw.calls, "calls", true),
+        token_prices: factor(v, &raw.token_prices, "token_prices", false),
+        revenue: factor(v, &raw.revenue, "revenue", true),
+        clears: clears(v, raw.clears.as_ref()),
+        level: raw.level.unwrap_or_default(),
+        shorthand: false,
+    }
+}
+
+/// A scenario multiplier in `(0, 100]` (`[0, 100]` where zero makes sense);
+/// absent is 1.
+fn factor(v: &mut Validator, raw: &Option<Spanned<Dec>>, what: &str, zero_ok: bool) -> Decimal {
+    let Some(x) = raw else { return Decimal::ONE };
+    let d = x.value.get();
+    if d < Decimal::ZERO || (d.is_zero() && !zero_ok) || d > Decimal::ONE_HUNDRED {
+        v.error(
+            Code::ScenarioFactorOutOfRange,
+            x.referenced,
+            format!(
+                "{what} multiplier {d} is outside {}100]",
+                if zero_ok { "[0, " } else { "(0, " }
+            ),
+            "a multiplier: 1.5 means +50%",
+        );
+    }
+    d
+}
+
+/// `clears: warning | floor | <ratio>`; the launch floor when absent.
+fn clears(v: &mut Validator, raw: Option<&Spanned<String>>) -> Threshold {
+    let Some(c) = raw else {
+        return Threshold::Floor;
+    };
+    match c.value.trim() {
+        "warning" => Threshold::Warning,
+        "floor" => Threshold::Floor,
+        other => match crate::num::parse_decimal(other) {
+            Ok(d) if d > Decimal::ZERO => Threshold::Value(d),
+            _ => {
+                v.error(
+                    Code::InvalidThreshold,
+                    c.referenced,
+                    format!(
+                        "`{}` is not `warning`, `floor` or a positive ratio",
+                        other.escape_debug()
+                    ),
+                    "expected warning, floor or a number",
+                );
+                Threshold::Floor
+            }
+        },
+    }
+}
+
+/// The `paths:` section over [`Paths::default`]; globs must compile.
+fn paths(v: &mut Validator, raw: RawPaths) -> Paths {
+    let default = Paths::default();
+    let manifests = match raw.manifests {
         Some(globs) => {
             if globs.value.is_empty() {
-                err(
+                v.error(
                     Code::EmptyGlobs,
                     globs.referenced,
-                    "paths.manifests needs at least one glob".into(),
+                    "paths.manifests needs at least one glob",
                     "empty",
                 );
             }
             for g in &globs.value {
                 if globset::Glob::new(g).is_err() {
-                    err(
+                    v.error(
                         Code::InvalidGlob,
                         globs.referenced,
                         format!("`{}` is not a valid glob", g.escape_debug()),
@@ -514,33 +614,40 @@ pub fn load(file: &Arc<SourceFile>, diags: &mut Diags) -> Option<Policy> {
                     );
                 }
             }
-            globs.value.clone()
+            globs.value
         }
-        None => vec![DEFAULT_MANIFESTS.to_string()],
+        None => default.manifests,
     };
-    (diags.0.len() == before).then(|| Policy {
-        file: Some(file.clone()),
-        business_model: raw.business_model,
-        zones,
-        basis: raw.gate.basis.unwrap_or_default(),
-        horizon_months: horizon.unwrap_or(12),
-        launch_floor,
-        strict: raw.gate.strict.unwrap_or(false),
-        feature_floor,
-        min_p95_user_ier: min_p95,
-        mitigation_accepted: raw.mitigation.accepted.unwrap_or(false),
-        mitigation_label: raw.mitigation.label.filter(|l| !l.trim().is_empty()),
-        scenarios,
-        comment_mode: raw.comment.mode.unwrap_or_default(),
-        comment_on_change: raw.comment.on_change.unwrap_or(true),
+    Paths {
         manifests,
-        baseline: raw
-            .paths
-            .baseline
-            .unwrap_or_else(|| DEFAULT_BASELINE.to_string()),
-        prices: raw
-            .paths
-            .prices
-            .unwrap_or_else(|| DEFAULT_PRICES.to_string()),
-    })
+        baseline: raw.baseline.unwrap_or(default.baseline),
+        prices: raw.prices.unwrap_or(default.prices),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::str::FromStr;
+    use strum::IntoEnumIterator;
+
+    #[test]
+    fn enum_strings_are_the_policy_words() {
+        let models: Vec<&str> = BusinessModel::iter().map(BusinessModel::as_str).collect();
+        assert_eq!(models, ["ai-infused", "ai-native"]);
+        let bases: Vec<&str> = Basis::iter().map(Basis::as_str).collect();
+        assert_eq!(bases, ["in-month", "t3m"]);
+        for level in ScenarioLevel::iter() {
+            assert_eq!(ScenarioLevel::from_str(level.as_str()), Ok(level));
+        }
+    }
+
+    #[test]
+    fn the_default_paths_are_written_once() {
+        assert_eq!(Policy::locations_only().paths, Paths::default());
+        let file = SourceFile::new("policy.yaml", "version: 1\nbusiness_model: ai-native\n");
+        let policy = load(&file, &mut Diags::default()).expect("a valid policy");
+        assert_eq!(policy.paths, Paths::default());
+        assert_eq!(policy.paths.baseline, DEFAULT_BASELINE);
+    }
 }

@@ -40,16 +40,8 @@ fn options() -> serde_saphyr::Options {
 /// Checks the size, then parses `file` into `T`.
 pub fn parse<T: DeserializeOwned>(file: &Arc<SourceFile>) -> Result<T, Diag> {
     if file.text.len() > MAX_FILE_BYTES {
-        return Err(Diag::error(
-            Code::FileTooLarge,
-            format!(
-                "{} is {} bytes; input files are limited to {} bytes",
-                file.path,
-                file.text.len(),
-                MAX_FILE_BYTES
-            ),
-        )
-        .at(&Site::file_start(file), "this file"));
+        return Err(SourceFile::too_large(&file.path, file.text.len() as u64)
+            .at(&Site::file_start(file), "this file"));
     }
     // serde pulls events lazily, so an alias bomb or a deep nest under a
     // key that expects a string would only meet a type error. Anchors are

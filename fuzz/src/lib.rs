@@ -146,7 +146,7 @@ pub fn evaluate(data: &[u8]) {
 
     let mut diags = Diags::default();
     let (policy, policy_ok) = load::read_policy(Some(&policy_file), &mut diags);
-    let edited = vec![policy.prices.clone()];
+    let edited = vec![policy.paths.prices.clone()];
     let loaded = match load::assemble(
         policy,
         policy_ok,

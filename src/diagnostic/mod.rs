@@ -4,7 +4,8 @@
 //! code, a message, the file, line and column, a label on the offending value
 //! and, where a near name exists, a "did you mean" help. Problems are
 //! collected across all files before anything is reported (cargo-deny's
-//! habit), so a product manager fixes a manifest in one round trip.
+//! habit), so a product manager fixes a manifest in one round trip: each
+//! input file's rules are checked through one [`Validator`].
 
 mod code;
 
@@ -13,9 +14,11 @@ pub use self::code::Code;
 use std::fmt;
 use std::sync::Arc;
 
+use crate::num::Dec;
 use crate::text::{one_line, visible};
 use miette::{Diagnostic, LabeledSpan, NamedSource, Severity, SourceCode, SourceSpan};
-use serde_saphyr::Location;
+use rust_decimal::Decimal;
+use serde_saphyr::{Location, Spanned};
 
 /// One input file: its display path and text.
 #[derive(Debug)]
@@ -158,7 +161,6 @@ impl Site {
 #[derive(Clone, Debug)]
 pub struct Diag {
     pub code: Code,
-    pub severity: Severity,
     pub message: String,
     pub site: Option<Box<Site>>,
     pub label: String,
@@ -169,7 +171,6 @@ impl Diag {
     pub fn error(code: Code, message: impl Into<String>) -> Diag {
         Diag {
             code,
-            severity: Severity::Error,
             message: message.into(),
             site: None,
             label: String::new(),
@@ -214,8 +215,9 @@ impl Diagnostic for Diag {
         Some(Box::new(self.code))
     }
 
+    /// Every problem ier-gate reports in its inputs stops the gate.
     fn severity(&self) -> Option<Severity> {
-        Some(self.severity)
+        Some(Severity::Error)
     }
 
     fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
@@ -250,12 +252,86 @@ impl Diags {
         self.0.push(d);
     }
 
+    /// Every diagnostic is an error: any one stops the gate.
     pub fn has_errors(&self) -> bool {
-        self.0.iter().any(|d| d.severity == Severity::Error)
+        !self.0.is_empty()
+    }
+}
+
+/// Checks the rules of one input file, collecting every problem while still
+/// building the value (cargo-deny's `ValidationContext`): an author sees all
+/// of a file's mistakes in one round, and [`Validator::finish`] keeps the
+/// value only when none was found.
+pub struct Validator<'a> {
+    file: &'a Arc<SourceFile>,
+    diags: &'a mut Diags,
+    before: usize,
+}
+
+impl<'a> Validator<'a> {
+    pub fn new(file: &'a Arc<SourceFile>, diags: &'a mut Diags) -> Validator<'a> {
+        let before = diags.0.len();
+        Validator {
+            file,
+            diags,
+            before,
+        }
     }
 
-    pub fn extend(&mut self, other: Diags) {
-        self.0.extend(other.0);
+    pub fn file(&self) -> &Arc<SourceFile> {
+        self.file
+    }
+
+    /// Where the value at `loc` sits in this file.
+    pub fn site(&self, loc: Location) -> Site {
+        Site::new(self.file, loc)
+    }
+
+    /// A problem with the value at `loc`, labelled.
+    pub fn error(
+        &mut self,
+        code: Code,
+        loc: Location,
+        message: impl Into<String>,
+        label: impl Into<String>,
+    ) {
+        let site = self.site(loc);
+        self.push(Diag::error(code, message).at(&site, label));
+    }
+
+    pub fn push(&mut self, d: Diag) {
+        self.diags.push(d);
+    }
+
+    /// A number that must not be below zero: `"{what} cannot be negative"`.
+    pub fn non_negative(&mut self, v: &Spanned<Dec>, what: &str) -> Decimal {
+        let d = v.value.get();
+        if d < Decimal::ZERO {
+            self.error(
+                Code::NegativeValue,
+                v.referenced,
+                format!("{what} cannot be negative"),
+                "negative",
+            );
+        }
+        d
+    }
+
+    /// [`Validator::non_negative`] for an optional key; absent is zero.
+    pub fn opt_non_negative(&mut self, v: &Option<Spanned<Dec>>, what: &str) -> Decimal {
+        v.as_ref()
+            .map(|v| self.non_negative(v, what))
+            .unwrap_or_default()
+    }
+
+    /// Whether a problem was found since this validator started.
+    pub fn failed(&self) -> bool {
+        self.diags.0.len() > self.before
+    }
+
+    /// The validated value, unless a problem was found.
+    pub fn finish<T>(self, value: T) -> Option<T> {
+        (!self.failed()).then_some(value)
     }
 }
 
@@ -329,10 +405,7 @@ pub fn render(diags: &[Diag], color: bool) -> String {
             out.push('\n');
         }
     }
-    let errors = diags
-        .iter()
-        .filter(|d| d.severity == Severity::Error)
-        .count();
+    let errors = diags.len();
     if errors > 0 {
         out.push_str(&format!(
             "ier-gate: {errors} error{} in input files; the gate was not evaluated\n",
@@ -357,5 +430,20 @@ mod tests {
             nearest("claude-sonet-4-5", ["claude-sonnet-4-5", "gpt-4o"], 3),
             vec!["claude-sonnet-4-5"]
         );
+    }
+
+    #[test]
+    fn a_validator_collects_every_problem_and_keeps_no_value() {
+        let file = SourceFile::new("f.yaml", "a: 1\nb: 2\n");
+        let mut diags = Diags::default();
+        diags.push(Diag::error(Code::YamlSyntax, "an earlier file's problem"));
+        // Problems found before this validator started are not its own.
+        assert_eq!(Validator::new(&file, &mut diags).finish(1), Some(1));
+        let mut v = Validator::new(&file, &mut diags);
+        v.push(Diag::error(Code::NegativeValue, "first"));
+        v.push(Diag::error(Code::NegativeValue, "second"));
+        assert!(v.failed());
+        assert_eq!(v.finish(2), None);
+        assert_eq!(diags.0.len(), 3);
     }
 }

@@ -135,7 +135,6 @@ pub fn workload_call_cost(
             .call_prices(w.input_tokens, w.batch)
             .map_err(|e| match e {
                 PriceError::Missing(f) => no_price(f),
-                PriceError::NotInForce => no_price("input"),
             })?;
         let cost = call_cost(w, &prices, factor)?;
         total = total.add_c(leg.share.mul_c(cost)?)?;

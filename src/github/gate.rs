@@ -80,10 +80,7 @@ async fn read(api: &Api, s: &Settings) -> Option<Result<Fetched, ApiError>> {
 
 /// The comment and summary body when the input is invalid.
 fn invalid_markdown(diags: &[Diag]) -> String {
-    let errors = diags
-        .iter()
-        .filter(|d| d.severity == miette::Severity::Error)
-        .count();
+    let errors = diags.len();
     format!(
         "## ier-gate: ⛔ **Invalid input**\n\nThe gate was not evaluated: {errors} problem{} in the input files. Fix {} and push again.\n\n{}",
         if errors == 1 { "" } else { "s" },

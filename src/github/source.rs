@@ -146,10 +146,10 @@ async fn read_config(
     let display = show(&p, files);
     let policy_file = read_file(api, repo, &p, rev, display, Some("policy"), diags).await?;
     let (policy, policy_ok) = load::read_policy(policy_file.as_ref(), diags);
-    let b = in_dir(&s.dir, &policy.baseline);
+    let b = in_dir(&s.dir, &policy.paths.baseline);
     let display = show(&b, files);
     let baseline = read_file(api, repo, &b, rev, display, Some("baseline"), diags).await?;
-    let pr = in_dir(&s.dir, &policy.prices);
+    let pr = in_dir(&s.dir, &policy.paths.prices);
     let display = show(&pr, files);
     let prices = read_file(api, repo, &pr, rev, display, None, diags).await?;
     Ok(Config {

@@ -1,141 +1,31 @@
-//! Prices: the built-in dated catalogue and finance's `.ier/prices.yaml`.
+//! Prices: what a million tokens of each model costs, month by month.
 //!
-//! A projected month is priced with the catalogue period in force on its
-//! first day, so a price change announced for next quarter shows up in the
-//! trajectory. Overrides carry no dates: they replace the fields they name in
-//! every period. An unknown model is an error that suggests the nearest ids,
-//! never a silent $0.
+//! The gate turns tokens into money here and nowhere else. A projected month
+//! is priced with the catalogue period in force on its first day, so a price
+//! change announced for next quarter shows up in the trajectory; finance's
+//! overrides replace the fields they name in every period. An unknown model
+//! is an error that suggests the nearest ids, never a silent $0.
+//!
+//! `catalogue` is the built-in, dated list; `overrides`, `.ier/prices.yaml`;
+//! `call`, which price applies to one call (SPEC 3); `raw`, the price keys
+//! both files share, declared once.
+
+mod call;
+mod catalogue;
+mod overrides;
+mod raw;
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
 use rust_decimal::Decimal;
-use serde::Deserialize;
 use serde_saphyr::Spanned;
 
-use crate::diagnostic::Code;
-use crate::diagnostic::{nearest, Diag, Diags, Site, SourceFile};
+pub use self::call::{CallPrices, PriceError};
+pub use self::catalogue::{CATALOGUE_JSON, CATALOGUE_YAML};
+use self::raw::{RawEntry, RawSet};
+use crate::diagnostic::{nearest, Code, Diag, Validator};
 use crate::month::Date;
 use crate::num::Dec;
-
-/// The catalogue as finance and platform engineers edit it.
-pub const CATALOGUE_YAML: &str = include_str!("../../data/catalogue.yaml");
-
-/// The same catalogue as JSON, which is what the binary reads: parsing the
-/// YAML took more than half of a small check's time. A test keeps the two
-/// identical (`UPDATE_CATALOGUE=1 cargo test --lib catalogue` rewrites it).
-pub const CATALOGUE_JSON: &str = include_str!("../../data/catalogue.json");
-
-// ---------------------------------------------------------------- raw files
-
-#[derive(Debug, Deserialize, Clone, Default)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct RawSet {
-    input: Option<Spanned<Dec>>,
-    output: Option<Spanned<Dec>>,
-    cache_write: Option<Spanned<Dec>>,
-    cache_write_1h: Option<Spanned<Dec>>,
-    cache_read: Option<Spanned<Dec>>,
-}
-
-#[derive(Debug, Deserialize, Clone)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct RawTier {
-    above_input_tokens: Spanned<Dec>,
-    input: Option<Spanned<Dec>>,
-    output: Option<Spanned<Dec>>,
-    cache_write: Option<Spanned<Dec>>,
-    cache_write_1h: Option<Spanned<Dec>>,
-    cache_read: Option<Spanned<Dec>>,
-    batch: Option<RawSet>,
-}
-
-/// One price period of the catalogue, or one model of the overrides file.
-#[derive(Debug, Deserialize, Clone)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct RawPeriod {
-    effective_from: Option<Spanned<String>>,
-    input: Option<Spanned<Dec>>,
-    output: Option<Spanned<Dec>>,
-    cache_write: Option<Spanned<Dec>>,
-    cache_write_1h: Option<Spanned<Dec>>,
-    cache_read: Option<Spanned<Dec>>,
-    batch: Option<RawSet>,
-    tiers: Option<Vec<Spanned<RawTier>>>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawCatalogueModel {
-    id: String,
-    provider: String,
-    #[serde(default)]
-    aliases: Vec<String>,
-    source: String,
-    checked: String,
-    note: Option<String>,
-    /// The provider retires the model on this day (YYYY-MM-DD).
-    deprecated: Option<String>,
-    /// The model the provider names as its replacement.
-    successor: Option<String>,
-    periods: Vec<RawPeriod>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawCatalogue {
-    version: u32,
-    as_of: String,
-    sources: Vec<String>,
-    models: Vec<RawCatalogueModel>,
-    embeddings: Vec<RawCatalogueModel>,
-}
-
-/// `.ier/prices.yaml`.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct RawOverrides {
-    version: Spanned<u32>,
-    #[serde(default)]
-    models: BTreeMap<String, Spanned<RawOverride>>,
-    #[serde(default)]
-    embeddings: BTreeMap<String, Spanned<RawOverride>>,
-}
-
-/// One model of `.ier/prices.yaml`: a price period (serde's `flatten` does
-/// not mix with `deny_unknown_fields`, so the fields are repeated) and the
-/// model's lifecycle.
-#[derive(Debug, Deserialize, Clone)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct RawOverride {
-    effective_from: Option<Spanned<String>>,
-    input: Option<Spanned<Dec>>,
-    output: Option<Spanned<Dec>>,
-    cache_write: Option<Spanned<Dec>>,
-    cache_write_1h: Option<Spanned<Dec>>,
-    cache_read: Option<Spanned<Dec>>,
-    batch: Option<RawSet>,
-    tiers: Option<Vec<Spanned<RawTier>>>,
-    deprecated: Option<Spanned<String>>,
-    successor: Option<Spanned<String>>,
-}
-
-impl RawOverride {
-    fn period(&self) -> RawPeriod {
-        RawPeriod {
-            effective_from: self.effective_from.clone(),
-            input: self.input.clone(),
-            output: self.output.clone(),
-            cache_write: self.cache_write.clone(),
-            cache_write_1h: self.cache_write_1h.clone(),
-            cache_read: self.cache_read.clone(),
-            batch: self.batch.clone(),
-            tiers: self.tiers.clone(),
-        }
-    }
-}
-
-// ---------------------------------------------------------------- domain
 
 /// USD per 1M tokens; a `None` field is not published.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -227,93 +117,10 @@ pub struct ModelPrices {
 }
 
 impl ModelPrices {
-    /// The period in force on `day`.
-    pub fn period_on(&self, day: Date) -> Option<&Period> {
-        self.period_index_on(day).map(|i| &self.periods[i])
-    }
-
-    /// Which period is in force on `day`, by position.
-    pub fn period_index_on(&self, day: Date) -> Option<usize> {
-        self.periods
-            .iter()
-            .rposition(|p| p.effective_from.is_none_or(|d| d <= day))
-    }
-
     pub fn has_batch(&self) -> bool {
         self.periods
             .iter()
             .any(|p| p.batch.is_some() || p.tiers.iter().any(|t| t.batch.is_some()))
-    }
-}
-
-/// The prices that apply to one call: chosen per SPEC section 3.
-#[derive(Clone, Debug, PartialEq)]
-pub struct CallPrices {
-    pub input: Decimal,
-    pub output: Decimal,
-    pub cache_write: Decimal,
-    pub cache_write_1h: Decimal,
-    pub cache_read: Decimal,
-    /// No cache-read price is known: reads are billed as input.
-    pub no_cache_discount: bool,
-    /// The long-context tier applied, if any.
-    pub tier: Option<Decimal>,
-}
-
-#[derive(Debug, PartialEq)]
-pub enum PriceError {
-    /// No period in force on that day.
-    NotInForce,
-    /// The chosen sets publish no input or no output price.
-    Missing(&'static str),
-}
-
-impl Period {
-    /// Chooses the prices for a call of `input_tokens`: the highest tier the
-    /// call exceeds, else the standard set; with `batch`, that tier's batch
-    /// set. Missing fields fall back through the chain.
-    pub fn call_prices(
-        &self,
-        input_tokens: Decimal,
-        batch: bool,
-    ) -> Result<CallPrices, PriceError> {
-        let tier = self
-            .tiers
-            .iter()
-            .rev()
-            .find(|t| input_tokens > t.above_input_tokens);
-        let mut chain: Vec<&PriceSet> = Vec::with_capacity(3);
-        match tier {
-            Some(t) => {
-                if batch {
-                    if let Some(b) = &t.batch {
-                        chain.push(b);
-                    }
-                }
-                chain.push(&t.standard);
-            }
-            None => {
-                if batch {
-                    if let Some(b) = &self.batch {
-                        chain.push(b);
-                    }
-                }
-            }
-        }
-        chain.push(&self.standard);
-        let pick = |f: fn(&PriceSet) -> Option<Decimal>| chain.iter().find_map(|s| f(s));
-        let input = pick(|s| s.input).ok_or(PriceError::Missing("input"))?;
-        let output = pick(|s| s.output).ok_or(PriceError::Missing("output"))?;
-        let cache_read = pick(|s| s.cache_read);
-        Ok(CallPrices {
-            input,
-            output,
-            cache_write: pick(|s| s.cache_write).unwrap_or(input),
-            cache_write_1h: pick(|s| s.cache_write_1h).unwrap_or(input),
-            cache_read: cache_read.unwrap_or(input),
-            no_cache_discount: cache_read.is_none(),
-            tier: tier.map(|t| t.above_input_tokens),
-        })
     }
 }
 
@@ -343,102 +150,6 @@ pub enum Lookup<'a> {
 }
 
 impl PriceBook {
-    /// The built-in catalogue alone.
-    pub fn builtin() -> Result<PriceBook, Diag> {
-        let raw: RawCatalogue = serde_json::from_str(CATALOGUE_JSON).map_err(|e| {
-            Diag::error(
-                Code::InvalidCatalogue,
-                format!("the built-in catalogue does not parse: {e}"),
-            )
-        })?;
-        PriceBook::from_catalogue(raw, &SourceFile::new("<built-in catalogue>", ""))
-    }
-
-    /// The catalogue from its YAML source (tests compare it with the JSON).
-    pub fn builtin_from_yaml() -> Result<PriceBook, Diag> {
-        let file = SourceFile::new("<built-in catalogue>", CATALOGUE_YAML);
-        let raw: RawCatalogue = crate::yaml::parse(&file)?;
-        PriceBook::from_catalogue(raw, &file)
-    }
-
-    fn from_catalogue(raw: RawCatalogue, file: &Arc<SourceFile>) -> Result<PriceBook, Diag> {
-        let mut diags = Diags::default();
-        let mut book = PriceBook {
-            as_of: raw.as_of.clone(),
-            sources: raw.sources.clone(),
-            models: BTreeMap::new(),
-            names: BTreeMap::new(),
-            overrides_path: None,
-        };
-        if raw.version != 1 {
-            diags.push(Diag::error(
-                Code::UnsupportedVersion,
-                "catalogue version must be 1",
-            ));
-        }
-        for (kind, list) in [(Kind::Llm, raw.models), (Kind::Embedding, raw.embeddings)] {
-            for m in list {
-                let periods = m
-                    .periods
-                    .iter()
-                    .map(|p| convert_period(p, file, &mut diags))
-                    .collect();
-                let deprecated = m.deprecated.as_deref().map(|d| {
-                    Date::parse(d).ok_or_else(|| {
-                        Diag::error(
-                            Code::InvalidDate,
-                            format!("catalogue: `{}` deprecated `{d}` is not a date", m.id),
-                        )
-                    })
-                });
-                let deprecated = match deprecated.transpose() {
-                    Ok(d) => d,
-                    Err(d) => {
-                        diags.push(d);
-                        None
-                    }
-                };
-                let model = ModelPrices {
-                    id: m.id.clone(),
-                    kind,
-                    provider: m.provider,
-                    aliases: m.aliases,
-                    source: m.source,
-                    checked: m.checked,
-                    note: m.note,
-                    periods,
-                    overridden: false,
-                    deprecated,
-                    successor: m.successor,
-                };
-                book.insert(model);
-            }
-        }
-        // A successor names a model of the same kind; store its canonical id.
-        let links: Vec<(String, Kind, String)> = book
-            .models
-            .values()
-            .filter_map(|m| m.successor.clone().map(|s| (m.id.clone(), m.kind, s)))
-            .collect();
-        for (id, kind, succ) in links {
-            match book.names.get(&(kind_key(kind), succ.clone())).cloned() {
-                Some(canonical) => {
-                    if let Some(m) = book.models.get_mut(&id) {
-                        m.successor = Some(canonical);
-                    }
-                }
-                None => diags.push(Diag::error(
-                    Code::UnknownSuccessor,
-                    format!("catalogue: `{id}` names an unknown successor `{succ}`"),
-                )),
-            }
-        }
-        match diags.0.into_iter().next() {
-            Some(d) => Err(d),
-            None => Ok(book),
-        }
-    }
-
     fn insert(&mut self, m: ModelPrices) {
         let k = kind_key(m.kind);
         self.names.insert((k, m.id.clone()), m.id.clone());
@@ -446,153 +157,6 @@ impl PriceBook {
             self.names.insert((k, a.clone()), m.id.clone());
         }
         self.models.insert(m.id.clone(), m);
-    }
-
-    /// Applies `.ier/prices.yaml`, collecting problems.
-    pub fn apply_overrides(&mut self, file: &Arc<SourceFile>, diags: &mut Diags) {
-        let Some(raw): Option<RawOverrides> = crate::yaml::parse_or_report(file, diags) else {
-            return;
-        };
-        self.overrides_path = Some(file.path.clone());
-        if raw.version.value != 1 {
-            diags.push(
-                Diag::error(Code::UnsupportedVersion, "unsupported prices file version").at(
-                    &Site::new(file, raw.version.referenced),
-                    "expected `version: 1`",
-                ),
-            );
-        }
-        let mut lifecycle: Vec<(Kind, String, Spanned<String>)> = Vec::new();
-        for (kind, entries) in [(Kind::Llm, raw.models), (Kind::Embedding, raw.embeddings)] {
-            for (name, entry) in entries {
-                let site = Site::new(file, entry.referenced);
-                let deprecated = entry.value.deprecated.as_ref().and_then(|d| {
-                    let parsed = Date::parse(&d.value);
-                    if parsed.is_none() {
-                        diags.push(
-                            Diag::error(Code::InvalidDate, format!("`{}` is not a date", d.value))
-                                .at(&Site::new(file, d.referenced), "expected YYYY-MM-DD"),
-                        );
-                    }
-                    parsed
-                });
-                if let Some(s) = &entry.value.successor {
-                    lifecycle.push((kind, name.clone(), s.clone()));
-                }
-                let has_prices = entry.value.input.is_some()
-                    || entry.value.output.is_some()
-                    || entry.value.cache_write.is_some()
-                    || entry.value.cache_write_1h.is_some()
-                    || entry.value.cache_read.is_some()
-                    || entry.value.batch.is_some()
-                    || entry.value.tiers.is_some();
-                let entry = Spanned {
-                    value: entry.value.period(),
-                    referenced: entry.referenced,
-                    defined: entry.defined,
-                };
-                if let Some(ef) = &entry.value.effective_from {
-                    diags.push(
-                        Diag::error(Code::OverrideDated, "price overrides carry no dates")
-                            .at(&Site::new(file, ef.referenced), "remove `effective_from`")
-                            .help("an override applies to every projected month"),
-                    );
-                }
-                let ov = convert_period(&entry.value, file, diags);
-                if kind == Kind::Embedding && (!ov.tiers.is_empty() || ov.batch.is_some()) {
-                    diags.push(
-                        Diag::error(
-                            Code::EmbeddingPriceShape,
-                            "embedding prices take `input` only",
-                        )
-                        .at(&site, "remove `batch` and `tiers`"),
-                    );
-                }
-                let existing = self.names.get(&(kind_key(kind), name.clone())).cloned();
-                match existing.and_then(|id| self.models.get_mut(&id)) {
-                    Some(model) => {
-                        for p in &mut model.periods {
-                            p.standard.overlay(&ov.standard);
-                            if let Some(b) = &ov.batch {
-                                p.batch.get_or_insert_with(PriceSet::default).overlay(b);
-                            }
-                            if !ov.tiers.is_empty() {
-                                p.tiers = ov.tiers.clone();
-                            }
-                        }
-                        // A lifecycle-only entry changes no price.
-                        model.overridden |= has_prices;
-                        if deprecated.is_some() {
-                            model.deprecated = deprecated;
-                        }
-                    }
-                    None => {
-                        if ov.standard.input.is_none()
-                            || (kind == Kind::Llm && ov.standard.output.is_none())
-                        {
-                            diags.push(
-                                Diag::error(
-                                    Code::OverrideIncomplete,
-                                    format!("`{name}` is not in the built-in catalogue, so it needs its own prices"),
-                                )
-                                .at(&site, if kind == Kind::Llm { "give `input` and `output`" } else { "give `input`" }),
-                            );
-                        }
-                        self.insert(ModelPrices {
-                            id: name.clone(),
-                            kind,
-                            provider: "custom".into(),
-                            aliases: vec![],
-                            source: file.path.clone(),
-                            checked: String::new(),
-                            note: None,
-                            periods: vec![Period {
-                                effective_from: None,
-                                ..ov
-                            }],
-                            overridden: true,
-                            deprecated,
-                            successor: None,
-                        });
-                    }
-                }
-            }
-        }
-        // Successors resolve once every override model exists.
-        for (kind, name, succ) in lifecycle {
-            let Some(id) = self.names.get(&(kind_key(kind), name)).cloned() else {
-                continue;
-            };
-            match self.lookup(kind, &succ.value) {
-                Lookup::Found(s) if s.id == id => diags.push(
-                    Diag::error(
-                        Code::UnknownSuccessor,
-                        format!("`{id}` cannot succeed itself"),
-                    )
-                    .at(&Site::new(file, succ.referenced), "the same model"),
-                ),
-                Lookup::Found(s) => {
-                    let canonical = s.id.clone();
-                    if let Some(m) = self.models.get_mut(&id) {
-                        m.successor = Some(canonical);
-                    }
-                }
-                Lookup::Unknown { suggestions } => {
-                    let names: Vec<&str> = suggestions.iter().map(String::as_str).collect();
-                    diags.push(
-                        Diag::error(
-                            Code::UnknownSuccessor,
-                            format!("unknown successor `{}`", succ.value),
-                        )
-                        .at(
-                            &Site::new(file, succ.referenced),
-                            "not in the catalogue or this file",
-                        )
-                        .help(crate::diagnostic::suggestion_help(&names)),
-                    );
-                }
-            }
-        }
     }
 
     /// Finds a model by id or alias; unknown names get the nearest ids.
@@ -644,74 +208,49 @@ impl PriceBook {
     }
 }
 
-fn convert_set(raw: &RawSet, file: &Arc<SourceFile>, diags: &mut Diags) -> PriceSet {
+/// The five prices of a set, each checked not to be negative.
+fn price_set(v: &mut Validator, raw: &RawSet) -> PriceSet {
     PriceSet {
-        input: price(&raw.input, file, diags),
-        output: price(&raw.output, file, diags),
-        cache_write: price(&raw.cache_write, file, diags),
-        cache_write_1h: price(&raw.cache_write_1h, file, diags),
-        cache_read: price(&raw.cache_read, file, diags),
+        input: price(v, &raw.input),
+        output: price(v, &raw.output),
+        cache_write: price(v, &raw.cache_write),
+        cache_write_1h: price(v, &raw.cache_write_1h),
+        cache_read: price(v, &raw.cache_read),
     }
 }
 
-fn price(v: &Option<Spanned<Dec>>, file: &Arc<SourceFile>, diags: &mut Diags) -> Option<Decimal> {
-    let v = v.as_ref()?;
-    if v.value.get() < Decimal::ZERO {
-        diags.push(
-            Diag::error(Code::NegativePrice, "a price cannot be negative")
-                .at(&Site::new(file, v.referenced), "negative"),
-        );
+fn price(v: &mut Validator, raw: &Option<Spanned<Dec>>) -> Option<Decimal> {
+    let p = raw.as_ref()?;
+    if p.value.get() < Decimal::ZERO {
+        let at = v.site(p.referenced);
+        v.push(Diag::error(Code::NegativePrice, "a price cannot be negative").at(&at, "negative"));
     }
-    Some(v.value.get())
+    Some(p.value.get())
 }
 
-fn convert_period(raw: &RawPeriod, file: &Arc<SourceFile>, diags: &mut Diags) -> Period {
-    let standard = convert_set(
-        &RawSet {
-            input: raw.input.clone(),
-            output: raw.output.clone(),
-            cache_write: raw.cache_write.clone(),
-            cache_write_1h: raw.cache_write_1h.clone(),
-            cache_read: raw.cache_read.clone(),
-        },
-        file,
-        diags,
-    );
+/// A catalogue period or an override as a [`Period`]: its standard set, its
+/// batch set, its tiers in ascending order, and the day it takes effect.
+fn period(v: &mut Validator, raw: &RawEntry) -> Period {
+    let standard = price_set(v, &raw.prices);
     let batch = raw
         .batch
         .as_ref()
-        .map(|b| convert_set(b, file, diags))
+        .map(|b| price_set(v, b))
         .filter(|b| !b.is_empty());
     let mut tiers: Vec<Tier> = raw
         .tiers
         .iter()
         .flatten()
-        .map(|t| {
-            let tv = &t.value;
-            Tier {
-                above_input_tokens: tv.above_input_tokens.value.get(),
-                standard: convert_set(
-                    &RawSet {
-                        input: tv.input.clone(),
-                        output: tv.output.clone(),
-                        cache_write: tv.cache_write.clone(),
-                        cache_write_1h: tv.cache_write_1h.clone(),
-                        cache_read: tv.cache_read.clone(),
-                    },
-                    file,
-                    diags,
-                ),
-                batch: tv.batch.as_ref().map(|b| convert_set(b, file, diags)),
-            }
-        })
+        .map(|t| tier(v, &t.value.0))
         .collect();
     tiers.sort_by_key(|t| t.above_input_tokens);
     let effective_from = raw.effective_from.as_ref().and_then(|ef| {
         let d = Date::parse(&ef.value);
         if d.is_none() {
-            diags.push(
+            let at = v.site(ef.referenced);
+            v.push(
                 Diag::error(Code::InvalidDate, format!("`{}` is not a date", ef.value))
-                    .at(&Site::new(file, ef.referenced), "expected YYYY-MM-DD"),
+                    .at(&at, "expected YYYY-MM-DD"),
             );
         }
         d
@@ -724,9 +263,23 @@ fn convert_period(raw: &RawPeriod, file: &Arc<SourceFile>, diags: &mut Diags) ->
     }
 }
 
+/// A long-context tier. (Its threshold is required by the reader.)
+fn tier(v: &mut Validator, raw: &RawEntry) -> Tier {
+    Tier {
+        above_input_tokens: raw
+            .above_input_tokens
+            .as_ref()
+            .map(|a| a.value.get())
+            .unwrap_or_default(),
+        standard: price_set(v, &raw.prices),
+        batch: raw.batch.as_ref().map(|b| price_set(v, b)),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::diagnostic::{Diags, SourceFile};
     use rust_decimal_macros::dec;
 
     fn book() -> PriceBook {

@@ -9,8 +9,6 @@
 
 use std::collections::BTreeSet;
 
-use miette::Severity;
-
 use crate::diagnostic::Diag;
 use crate::report::{Level, Reason};
 use crate::text::drop_active;
@@ -116,11 +114,8 @@ pub fn from_diags(diags: &[Diag], files: &BTreeSet<String>) -> Vec<Annotation> {
         .iter()
         .filter_map(|d| {
             let site = d.site.as_ref()?;
-            let kind = match d.severity {
-                Severity::Error => Kind::Error,
-                Severity::Warning => Kind::Warning,
-                Severity::Advice => Kind::Notice,
-            };
+            // Every input problem is an error: it stops the gate.
+            let kind = Kind::Error;
             let message = match &d.help {
                 Some(h) => format!("{}\n{h}", d.message),
                 None => d.message.clone(),
