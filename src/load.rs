@@ -412,7 +412,7 @@ pub fn load(opts: &CheckOptions) -> Result<Loaded, Failure> {
 /// Loads and evaluates.
 pub fn run(opts: &CheckOptions) -> Result<Report, Failure> {
     let l = load(opts)?;
-    crate::gate::lifecycle::evaluate(&Inputs {
+    crate::gate::evaluate(&Inputs {
         policy: &l.policy,
         baseline: &l.baseline,
         book: &l.book,

@@ -11,32 +11,17 @@
 
 use rust_decimal::{Decimal, RoundingStrategy};
 
-use crate::gate::projection::{mean_calls, workload_call_cost, ProjectionError};
-use crate::gate::{Change, GateModel};
-use crate::manifest::{Calls, Leg, Manifest, Revenue, Workload};
+use crate::gate::change::Change;
+use crate::gate::features::marginal_ier;
+use crate::gate::projection::{mean_calls, scale_calls, workload_call_cost, ProjectionError};
+use crate::gate::trajectory::GateModel;
+use crate::manifest::{Leg, Manifest, Revenue, Workload};
 use crate::num::Ratio;
 use crate::prices::{Kind, PriceBook};
-use crate::report::{ChangeKind, Report, Verdict};
+use crate::report::{ChangeKind, FeatureReport, Lever, LeverKind, LeverTarget, Verdict};
 
 /// Features given levers, by added inference.
 const MAX_FEATURES: usize = 10;
-
-/// One way to pass.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Lever {
-    pub feature: String,
-    pub workload: Option<String>,
-    /// `calls`, `workload-calls`, `revenue-per-user`, `output-tokens`,
-    /// `model`, `route-share`, `cache-hit-rate`, or `none`.
-    pub lever: &'static str,
-    pub from: String,
-    pub to: String,
-    /// The gate value (or the feature's marginal IER) with the lever applied.
-    pub resulting_ier: Ratio,
-    /// What the target was: `launch-floor` or `feature-floor`.
-    pub target: &'static str,
-    pub message: String,
-}
 
 /// Which way the input may move.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -75,7 +60,7 @@ impl Target<'_> {
         let w = self.windows(m).ok()?;
         Some(crate::num::min_ratio(w.into_iter().map(|(r, c)| {
             if self.feature_floor {
-                crate::gate::marginal_ier(r, c)
+                marginal_ier(r, c)
             } else {
                 Ratio::of(r, c)
             }
@@ -128,16 +113,6 @@ impl Target<'_> {
     }
 }
 
-fn scale_calls(c: &Calls, s: Decimal) -> Calls {
-    match c {
-        Calls::Mean(m) => Calls::Mean(m.saturating_mul(s)),
-        Calls::Dist { p50, p95 } => Calls::Dist {
-            p50: p50.saturating_mul(s),
-            p95: p95.saturating_mul(s),
-        },
-    }
-}
-
 fn num(d: Decimal) -> String {
     d.normalize().to_string()
 }
@@ -146,23 +121,29 @@ fn pct(d: Decimal) -> String {
     crate::num::percent(d)
 }
 
-/// Levers for every feature that needs them. Empty when the change passes.
-pub fn levers(model: &GateModel, changes: &[Change], report: &Report) -> Vec<Lever> {
+/// Levers for every feature that needs them, given the verdict before any
+/// lever. Empty when the change passes.
+pub fn levers(
+    model: &GateModel,
+    changes: &[Change],
+    features: &[FeatureReport],
+    verdict: Verdict,
+) -> Vec<Lever> {
     let policy = model.policy();
     let book = model.book();
     let mut out = Vec::new();
-    let launch = report.verdict == Verdict::Fail;
+    let launch = verdict == Verdict::Fail;
     // The features that add the most inference first; a PR of a thousand
     // manifests gets levers for the ten that matter most.
-    let mut order: Vec<usize> = (0..changes.len().min(report.features.len())).collect();
+    let mut order: Vec<usize> = (0..changes.len().min(features.len())).collect();
     order.sort_by(|&a, &b| {
-        report.features[b]
+        features[b]
             .delta_inference
-            .cmp(&report.features[a].delta_inference)
+            .cmp(&features[a].delta_inference)
     });
     let mut served = 0;
     for i in order {
-        let (c, f) = (&changes[i], &report.features[i]);
+        let (c, f) = (&changes[i], &features[i]);
         let Some(head) = &c.head else { continue };
         if c.kind == ChangeKind::Removed || f.delta_inference <= Decimal::ZERO {
             continue;
@@ -194,7 +175,7 @@ pub fn levers(model: &GateModel, changes: &[Change], report: &Report) -> Vec<Lev
                 out.push(Lever {
                     feature: head.feature.clone(),
                     workload: None,
-                    lever: "none",
+                    lever: LeverKind::None,
                     from: String::new(),
                     to: String::new(),
                     resulting_ier: t.value(head).unwrap_or(Ratio::Undefined),
@@ -211,11 +192,11 @@ pub fn levers(model: &GateModel, changes: &[Change], report: &Report) -> Vec<Lev
     out
 }
 
-fn target_name(feature_floor: bool) -> &'static str {
+fn target_name(feature_floor: bool) -> LeverTarget {
     if feature_floor {
-        "feature-floor"
+        LeverTarget::FeatureFloor
     } else {
-        "launch-floor"
+        LeverTarget::LaunchFloor
     }
 }
 
@@ -224,7 +205,7 @@ fn feature_levers(t: &Target, head: &Manifest, book: &PriceBook, out: &mut Vec<L
     let one = Decimal::ONE;
     let feature = &head.feature;
     let mut push = |workload: Option<&Workload>,
-                    lever: &'static str,
+                    lever: LeverKind,
                     from: String,
                     to: String,
                     applied: &Manifest,
@@ -256,7 +237,7 @@ fn feature_levers(t: &Target, head: &Manifest, book: &PriceBook, out: &mut Vec<L
         {
             push(
                 None,
-                "calls",
+                LeverKind::Calls,
                 "1".into(),
                 num(s),
                 &apply(s),
@@ -288,7 +269,7 @@ fn feature_levers(t: &Target, head: &Manifest, book: &PriceBook, out: &mut Vec<L
                 {
                     push(
                         Some(w),
-                        "workload-calls",
+                        LeverKind::WorkloadCalls,
                         num(mean.round_dp(4)),
                         num(x),
                         &apply(x),
@@ -306,7 +287,7 @@ fn feature_levers(t: &Target, head: &Manifest, book: &PriceBook, out: &mut Vec<L
             {
                 push(
                     Some(w),
-                    "output-tokens",
+                    LeverKind::OutputTokens,
                     num(w.output_tokens),
                     num(x),
                     &apply(x),
@@ -323,7 +304,7 @@ fn feature_levers(t: &Target, head: &Manifest, book: &PriceBook, out: &mut Vec<L
             {
                 push(
                     Some(w),
-                    "cache-hit-rate",
+                    LeverKind::CacheHitRate,
                     num(w.cache_hit_rate),
                     num(x),
                     &apply(x),
@@ -365,7 +346,7 @@ fn feature_levers(t: &Target, head: &Manifest, book: &PriceBook, out: &mut Vec<L
                 if r >= one {
                     push(
                         Some(w),
-                        "model",
+                        LeverKind::Model,
                         current_models(w),
                         model.clone(),
                         &to_model(one),
@@ -374,7 +355,7 @@ fn feature_levers(t: &Target, head: &Manifest, book: &PriceBook, out: &mut Vec<L
                 } else {
                     push(
                         Some(w),
-                        "route-share",
+                        LeverKind::RouteShare,
                         "0".into(),
                         num(r),
                         &to_model(r),
@@ -410,7 +391,7 @@ fn feature_levers(t: &Target, head: &Manifest, book: &PriceBook, out: &mut Vec<L
     {
         push(
             None,
-            "revenue-per-user",
+            LeverKind::RevenuePerUser,
             num(per_user.round_dp(4)),
             num(x),
             &apply_rev(x),

@@ -68,6 +68,19 @@ pub fn mean_calls(calls: &Calls) -> Result<Decimal, ProjectionError> {
     }
 }
 
+/// Calls per user multiplied by `s`, a distribution keeping its shape (p50
+/// and p95 both scale). Saturating: a product too large for a decimal
+/// overflows in the projection, which reports it, instead of panicking here.
+pub fn scale_calls(calls: &Calls, s: Decimal) -> Calls {
+    match calls {
+        Calls::Mean(m) => Calls::Mean(m.saturating_mul(s)),
+        Calls::Dist { p50, p95 } => Calls::Dist {
+            p50: p50.saturating_mul(s),
+            p95: p95.saturating_mul(s),
+        },
+    }
+}
+
 /// The top 5% of users' share of calls: `Phi(sigma - z95)`.
 pub fn top5_share(calls: &Calls) -> Option<Decimal> {
     match calls {

@@ -32,7 +32,7 @@ use self::env::{Lookup, PullRequest, Repo, Settings};
 use crate::diagnostic::Code;
 use crate::diagnostic::{self, Diag, Diags, SourceFile};
 use crate::exit::{ExitStatus, Outcome};
-use crate::gate::lifecycle::evaluate;
+use crate::gate::evaluate;
 use crate::gate::Inputs;
 use crate::load::{self, Failure, ManifestChange};
 use crate::policy::{CommentMode, DEFAULT_POLICY};
@@ -173,7 +173,7 @@ async fn fetch(
             Ok(None)
         }
         Contents::TooLarge(size) => {
-            diags.push(SourceFile::too_large(&display, size as u64));
+            diags.push(SourceFile::too_large(&display, size));
             Ok(None)
         }
         Contents::File(bytes) => match SourceFile::from_bytes(display, bytes) {
