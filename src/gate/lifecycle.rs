@@ -10,7 +10,7 @@
 
 use crate::diagnostic::{Code, Site};
 use crate::gate::change::{Change, Inputs};
-use crate::gate::features::{self, Priced};
+use crate::gate::features;
 use crate::gate::scenarios;
 use crate::gate::trajectory::{GateModel, TrajectoryError};
 use crate::gate::verdict::{self, Facts};
@@ -25,11 +25,14 @@ pub struct Evaluated<'a> {
     /// The plain gate, and one model per policy scenario.
     pub plain: &'a GateModel<'a>,
     pub stressed: &'a [GateModel<'a>],
-    /// The features, one per change.
-    pub priced: &'a [Priced],
+    /// The pricing notes of each feature, one list per change (the
+    /// features themselves are in `facts`).
+    pub notes: &'a [Vec<Reason>],
     /// What the verdict was decided from, and the verdict.
     pub facts: Facts<'a>,
     pub verdict: Verdict,
+    /// The last projected month, which the features' figures are of.
+    pub last: Month,
 }
 
 /// One deprecated model in one feature: where it is used.
@@ -131,12 +134,11 @@ fn with_successor(
         let s = model.series_swapped(i, &se.deltas)?;
         stressed.push(scenarios::report(sc, policy, s.current(), s.gate));
     }
-    let last = ev.plain.last_month().expect("a horizon has a month");
     let priced =
-        features::feature(c, &e, inp.book, last).map_err(|e| TrajectoryError::Change(i, e))?;
-    let mut features: Vec<_> = ev.priced.iter().map(|p| p.report.clone()).collect();
-    let mut notes: Vec<Vec<Reason>> = ev.priced.iter().map(|p| p.notes.clone()).collect();
+        features::feature(c, &e, inp.book, ev.last).map_err(|e| TrajectoryError::Change(i, e))?;
+    let mut features = ev.facts.features.to_vec();
     features[i] = priced.report;
+    let mut notes = ev.notes.to_vec();
     notes[i] = priced.notes;
     // The swap moves models only: the sites the reasons point at are the
     // same in `inp.changes`.
@@ -147,7 +149,7 @@ fn with_successor(
         gate_month: main.gate_month,
         ..ev.facts
     };
-    let decision = verdict::decide(&facts, notes.into_iter().flatten().collect());
+    let decision = verdict::decide(&facts, notes.concat());
     Ok((main.gate, decision.verdict))
 }
 
@@ -182,10 +184,7 @@ fn successor(ev: &Evaluated, i: usize, head: &Manifest, from: &str, to: &str) ->
 /// The `model-deprecated` warnings: one for each deprecated model, retired
 /// within the projection, that a changed feature uses.
 pub fn deprecations(ev: &Evaluated) -> Vec<Reason> {
-    let Some(last) = ev.plain.last_month() else {
-        return Vec::new();
-    };
-    let inp = ev.inputs;
+    let (inp, last) = (ev.inputs, ev.last);
     let mut reasons = Vec::new();
     for (i, c) in inp.changes.iter().enumerate() {
         let Some(head) = &c.head else { continue };

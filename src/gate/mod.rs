@@ -45,8 +45,10 @@ pub fn evaluate(inp: &Inputs) -> Result<Report, Vec<Diag>> {
         GateModel::new(policy, inp.baseline, inp.book, months, &effects).map_err(to_diag)?;
     let main = plain.series().map_err(to_diag)?;
     let (stressed, scenarios) = stress_all(inp, &plain).map_err(to_diag)?;
-    let priced = price_features(inp, &effects, last)?;
-    let features: Vec<_> = priced.iter().map(|p| p.report.clone()).collect();
+    let (features, notes): (Vec<_>, Vec<_>) = price_features(inp, &effects, last)?
+        .into_iter()
+        .map(|p| (p.report, p.notes))
+        .unzip();
     let facts = Facts {
         policy,
         labels: inp.labels,
@@ -58,20 +60,17 @@ pub fn evaluate(inp: &Inputs) -> Result<Report, Vec<Diag>> {
         gate_month: main.gate_month,
         current: main.current(),
     };
-    let notes = priced
-        .iter()
-        .flat_map(|p| p.notes.iter().cloned())
-        .collect();
-    let mut decision = verdict::decide(&facts, notes);
+    let mut decision = verdict::decide(&facts, notes.concat());
     let levers = levers::levers(&plain, inp.changes, &features, decision.verdict);
     let sensitivity = sensitivity::sensitivity(&plain, inp.changes, &features);
     decision.warn(lifecycle::deprecations(&Evaluated {
         inputs: inp,
         plain: &plain,
         stressed: &stressed,
-        priced: &priced,
+        notes: &notes,
         facts,
         verdict: decision.verdict,
+        last,
     }));
     Ok(Report {
         levers,

@@ -211,7 +211,7 @@ fn window_sums(window: &[Pair]) -> Result<Pair, Overflow> {
 pub struct Series {
     basis: Basis,
     /// (revenue, inference) of the window the gate reads, per projected month.
-    pub windows: Vec<Pair>,
+    windows: Vec<Pair>,
     pub current_in_month: Ratio,
     pub current_t3m: Ratio,
     pub months: Vec<ProjectedMonth>,
@@ -433,10 +433,6 @@ impl<'a> GateModel<'a> {
 
     pub fn book(&self) -> &PriceBook {
         self.book
-    }
-
-    pub fn months(&self) -> &[Month] {
-        &self.months
     }
 
     pub fn last_month(&self) -> Option<Month> {
