@@ -1,5 +1,7 @@
 //! One feature's cost and revenue in a projected month (SPEC 4.1), and its
-//! P50 / P95 users (SPEC 4.3).
+//! P50 / P95 users (SPEC 4.3). It knows nothing of the company or the
+//! verdict, so `explain` prices one manifest alone with the very functions
+//! the gate uses, and a lever or scenario edits a manifest, not the maths.
 //!
 //! Everything here is decimal. The log-normal shape factors (`exp(sigma²/2)`
 //! and the top-5% share) are the only floats, computed once per workload.

@@ -1,6 +1,8 @@
 //! Which assumptions move the gate value most: every input of the changed
 //! manifests moved 20% down and up, one at a time, ranked by the swing of
-//! the gate value (a tornado).
+//! the gate value (a tornado). A reviewer sees which assumption the
+//! verdict hangs on before trusting it; each row is priced through the
+//! trajectory model, one change projected again.
 
 use rust_decimal::Decimal;
 
