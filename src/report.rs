@@ -1,8 +1,10 @@
-//! The report value the domain produces and every renderer reads.
+//! The report value the domain produces and every renderer reads. It sits
+//! between the gate and the renderers so that neither imports the other:
+//! the gate fills it once, text, JSON and Markdown read it.
 
 use rust_decimal::Decimal;
 
-use crate::diagnostic::Code;
+use crate::diagnostic::{Code, Site};
 use crate::month::Month;
 use crate::num::Ratio;
 use crate::policy::{Basis, Zones};
@@ -90,6 +92,11 @@ pub struct Reason {
     pub message: String,
     /// `path:line` of the manifest value at fault, when there is one.
     pub location: Option<(String, u64, u64)>,
+}
+
+/// A reason's `location`: where `site` points.
+pub fn location_of(site: &Site) -> Option<(String, u64, u64)> {
+    Some((site.file.path.clone(), site.line, site.column))
 }
 
 /// A period's actuals or projection.
@@ -228,6 +235,70 @@ pub enum MitigationStatus {
     Missing(String),
 }
 
+/// Which input a lever moves; serialised in kebab-case (`workload-calls`).
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, strum::IntoStaticStr, strum::EnumIter,
+)]
+#[serde(rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
+pub enum LeverKind {
+    /// Calls per user of every workload, scaled together.
+    Calls,
+    /// One workload's mean calls per user.
+    WorkloadCalls,
+    RevenuePerUser,
+    OutputTokens,
+    /// Move a workload to a cheaper model outright.
+    Model,
+    /// Route a share of a workload to a cheaper model.
+    RouteShare,
+    CacheHitRate,
+    /// No single lever is enough.
+    None,
+}
+
+/// What a lever aims for.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, strum::IntoStaticStr, strum::EnumIter,
+)]
+#[serde(rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
+pub enum LeverTarget {
+    /// The company's gate value at the launch floor.
+    LaunchFloor,
+    /// The feature's marginal IER at the feature floor.
+    FeatureFloor,
+}
+
+/// One way to pass.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Lever {
+    pub feature: String,
+    pub workload: Option<String>,
+    pub lever: LeverKind,
+    pub from: String,
+    pub to: String,
+    /// The gate value (or the feature's marginal IER) with the lever applied.
+    pub resulting_ier: Ratio,
+    pub target: LeverTarget,
+    pub message: String,
+}
+
+/// One row of the tornado: how far the gate value moves with one input.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Sensitivity {
+    pub feature: String,
+    /// `workload.input` or `input`, as in the manifest (`summarize.output_tokens`).
+    pub input: String,
+    /// The input's value today.
+    pub value: Decimal,
+    /// The gate value with the input 20% lower, and 20% higher.
+    pub low: Ratio,
+    pub high: Ratio,
+    /// `|high - low|`; `None` when either side is unbounded or undefined.
+    pub swing: Option<Decimal>,
+}
+
 #[derive(Clone, Debug)]
 pub struct Report {
     pub verdict: Verdict,
@@ -247,9 +318,9 @@ pub struct Report {
     pub overridden_prices: Vec<String>,
     pub overrides_path: Option<String>,
     /// What would make a failing change pass (empty when none is needed).
-    pub levers: Vec<crate::gate::levers::Lever>,
+    pub levers: Vec<Lever>,
     /// The inputs that move the gate value most (a tornado), largest first.
-    pub sensitivity: Vec<crate::gate::sensitivity::Sensitivity>,
+    pub sensitivity: Vec<Sensitivity>,
 }
 
 impl Report {
@@ -260,5 +331,27 @@ impl Report {
             .filter_map(|x| x.swing)
             .max()
             .unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use strum::IntoEnumIterator;
+
+    /// JSON and the strum names agree, so the lever kinds read the same
+    /// wherever they are printed.
+    #[test]
+    fn lever_names_serialise_as_their_strum_names() {
+        for k in LeverKind::iter() {
+            let name: &str = k.into();
+            assert_eq!(serde_json::to_value(k).unwrap(), name);
+        }
+        for t in LeverTarget::iter() {
+            let name: &str = t.into();
+            assert_eq!(serde_json::to_value(t).unwrap(), name);
+        }
+        assert_eq!(<&str>::from(LeverKind::RevenuePerUser), "revenue-per-user");
+        assert_eq!(<&str>::from(LeverTarget::FeatureFloor), "feature-floor");
     }
 }

@@ -1185,7 +1185,7 @@ fn extra_warnings_never_turn_a_fail_into_a_pass() {
 
 #[test]
 fn marginal_ier_conventions() {
-    use gate::marginal_ier;
+    use gate::features::marginal_ier;
     // dC < 0 <= dR: saves inference, loses no revenue
     assert_eq!(marginal_ier(dec!(0), dec!(-5)), Ratio::Inf);
     assert_eq!(marginal_ier(dec!(5), dec!(-5)), Ratio::Inf);
@@ -1766,14 +1766,14 @@ fn each_lever_applied_to_the_yaml_lands_on_the_floor() {
     repo.write("ai-features/invoice-autopilot.yaml", &manifest);
     let r = repo.run();
     assert_eq!(r.verdict, Verdict::Fail);
-    let kinds: Vec<&str> = r.levers.iter().map(|l| l.lever).collect();
+    let kinds: Vec<&str> = r.levers.iter().map(|l| l.lever.into()).collect();
     assert!(
         kinds.contains(&"calls") && kinds.contains(&"revenue-per-user"),
         "{kinds:?}"
     );
     for l in &r.levers {
         let to: Decimal = l.to.parse().unwrap_or_default();
-        let edited = match (l.lever, l.workload.as_deref()) {
+        let edited = match (<&str>::from(l.lever), l.workload.as_deref()) {
             ("calls", None) => manifest
                 .replace(
                     "calls_per_user_month: 90 ",

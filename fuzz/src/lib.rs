@@ -10,8 +10,7 @@
 use std::sync::{Arc, OnceLock};
 
 use ier_gate::diagnostic::{self, Diags, SourceFile};
-use ier_gate::gate::lifecycle;
-use ier_gate::gate::Inputs;
+use ier_gate::gate::{self, Inputs};
 use ier_gate::load::{self, Failure, ManifestChange};
 use ier_gate::prices::PriceBook;
 use ier_gate::render;
@@ -103,7 +102,7 @@ fn file(path: &str, part: Option<&str>) -> Option<Arc<SourceFile>> {
 /// prices file; `head` and `base` are one changed manifest (both: modified,
 /// head only: added, base only: removed) and every further part is another
 /// added manifest. Then `load::read_policy`, `load::assemble`, the
-/// evaluation (`gate::lifecycle::evaluate`, which runs `gate::evaluate`) and
+/// evaluation (`gate::evaluate`, deprecations included) and
 /// every renderer, or the diagnostics, as `ier-gate check` would. The pull
 /// request edits the prices file and carries the policy's mitigation label.
 pub fn evaluate(data: &[u8]) {
@@ -166,7 +165,7 @@ pub fn evaluate(data: &[u8]) {
         .iter()
         .cloned()
         .collect::<Vec<_>>();
-    let report = match lifecycle::evaluate(&Inputs {
+    let report = match gate::evaluate(&Inputs {
         policy: &loaded.policy,
         baseline: &loaded.baseline,
         book: &loaded.book,

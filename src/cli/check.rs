@@ -76,7 +76,7 @@ pub(crate) struct CheckArgs {
 /// `check` prints, without printing it.
 pub fn run(opts: &CheckOptions) -> Result<Report, Failure> {
     let l = local::load(opts)?;
-    crate::gate::lifecycle::evaluate(&Inputs {
+    crate::gate::evaluate(&Inputs {
         policy: &l.policy,
         baseline: &l.baseline,
         book: &l.book,

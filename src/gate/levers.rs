@@ -11,32 +11,17 @@
 
 use rust_decimal::{Decimal, RoundingStrategy};
 
-use crate::gate::projection::{mean_calls, workload_call_cost, ProjectionError};
-use crate::gate::{Change, GateModel};
-use crate::manifest::{Calls, Leg, Manifest, Revenue, Workload};
+use crate::gate::change::Change;
+use crate::gate::features::marginal_ier;
+use crate::gate::projection::{mean_calls, scale_calls, workload_call_cost, ProjectionError};
+use crate::gate::trajectory::GateModel;
+use crate::manifest::{Leg, Manifest, Revenue, Workload};
 use crate::num::Ratio;
 use crate::prices::{Kind, PriceBook};
-use crate::report::{ChangeKind, Report, Verdict};
+use crate::report::{ChangeKind, FeatureReport, Lever, LeverKind, LeverTarget, Verdict};
 
 /// Features given levers, by added inference.
 const MAX_FEATURES: usize = 10;
-
-/// One way to pass.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Lever {
-    pub feature: String,
-    pub workload: Option<String>,
-    /// `calls`, `workload-calls`, `revenue-per-user`, `output-tokens`,
-    /// `model`, `route-share`, `cache-hit-rate`, or `none`.
-    pub lever: &'static str,
-    pub from: String,
-    pub to: String,
-    /// The gate value (or the feature's marginal IER) with the lever applied.
-    pub resulting_ier: Ratio,
-    /// What the target was: `launch-floor` or `feature-floor`.
-    pub target: &'static str,
-    pub message: String,
-}
 
 /// Which way the input may move.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -75,7 +60,7 @@ impl Target<'_> {
         let w = self.windows(m).ok()?;
         Some(crate::num::min_ratio(w.into_iter().map(|(r, c)| {
             if self.feature_floor {
-                crate::gate::marginal_ier(r, c)
+                marginal_ier(r, c)
             } else {
                 Ratio::of(r, c)
             }
@@ -128,16 +113,6 @@ impl Target<'_> {
     }
 }
 
-fn scale_calls(c: &Calls, s: Decimal) -> Calls {
-    match c {
-        Calls::Mean(m) => Calls::Mean(m.saturating_mul(s)),
-        Calls::Dist { p50, p95 } => Calls::Dist {
-            p50: p50.saturating_mul(s),
-            p95: p95.saturating_mul(s),
-        },
-    }
-}
-
 fn num(d: Decimal) -> String {
     d.normalize().to_string()
 }
@@ -146,23 +121,29 @@ fn pct(d: Decimal) -> String {
     crate::num::percent(d)
 }
 
-/// Levers for every feature that needs them. Empty when the change passes.
-pub fn levers(model: &GateModel, changes: &[Change], report: &Report) -> Vec<Lever> {
+/// Levers for every feature that needs them, given the verdict before any
+/// lever. Empty when the change passes.
+pub fn levers(
+    model: &GateModel,
+    changes: &[Change],
+    features: &[FeatureReport],
+    verdict: Verdict,
+) -> Vec<Lever> {
     let policy = model.policy();
     let book = model.book();
     let mut out = Vec::new();
-    let launch = report.verdict == Verdict::Fail;
+    let launch = verdict == Verdict::Fail;
     // The features that add the most inference first; a PR of a thousand
     // manifests gets levers for the ten that matter most.
-    let mut order: Vec<usize> = (0..changes.len().min(report.features.len())).collect();
+    let mut order: Vec<usize> = (0..changes.len().min(features.len())).collect();
     order.sort_by(|&a, &b| {
-        report.features[b]
+        features[b]
             .delta_inference
-            .cmp(&report.features[a].delta_inference)
+            .cmp(&features[a].delta_inference)
     });
     let mut served = 0;
     for i in order {
-        let (c, f) = (&changes[i], &report.features[i]);
+        let (c, f) = (&changes[i], &features[i]);
         let Some(head) = &c.head else { continue };
         if c.kind == ChangeKind::Removed || f.delta_inference <= Decimal::ZERO {
             continue;
@@ -194,7 +175,7 @@ pub fn levers(model: &GateModel, changes: &[Change], report: &Report) -> Vec<Lev
                 out.push(Lever {
                     feature: head.feature.clone(),
                     workload: None,
-                    lever: "none",
+                    lever: LeverKind::None,
                     from: String::new(),
                     to: String::new(),
                     resulting_ier: t.value(head).unwrap_or(Ratio::Undefined),
@@ -211,181 +192,223 @@ pub fn levers(model: &GateModel, changes: &[Change], report: &Report) -> Vec<Lev
     out
 }
 
-fn target_name(feature_floor: bool) -> &'static str {
+fn target_name(feature_floor: bool) -> LeverTarget {
     if feature_floor {
-        "feature-floor"
+        LeverTarget::FeatureFloor
     } else {
-        "launch-floor"
+        LeverTarget::LaunchFloor
     }
 }
 
 fn feature_levers(t: &Target, head: &Manifest, book: &PriceBook, out: &mut Vec<Lever>) {
-    let zero = Decimal::ZERO;
-    let one = Decimal::ONE;
-    let feature = &head.feature;
-    let mut push = |workload: Option<&Workload>,
-                    lever: &'static str,
-                    from: String,
-                    to: String,
-                    applied: &Manifest,
-                    message: String| {
-        out.push(Lever {
-            feature: feature.clone(),
+    let mut found = Found { t, head, out };
+    all_calls(&mut found);
+    for wi in 0..head.workloads.len() {
+        workload_calls(&mut found, wi);
+        output_tokens(&mut found, wi);
+        cache_hit_rate(&mut found, wi);
+        cheaper_model(&mut found, wi, book);
+    }
+    revenue_per_user(&mut found);
+}
+
+/// The levers found for one feature against one target.
+struct Found<'a, 'b> {
+    t: &'b Target<'a>,
+    head: &'b Manifest,
+    out: &'b mut Vec<Lever>,
+}
+
+impl Found<'_, '_> {
+    /// Records a lever that moves the input from `from` to `to`, giving
+    /// the manifest `applied`.
+    fn push(
+        &mut self,
+        workload: Option<&Workload>,
+        lever: LeverKind,
+        (from, to): (String, String),
+        applied: &Manifest,
+        message: String,
+    ) {
+        self.out.push(Lever {
+            feature: self.head.feature.clone(),
             workload: workload.map(|w| w.name.clone()),
             lever,
             from,
             to,
-            resulting_ier: t.value(applied).unwrap_or(Ratio::Undefined),
-            target: target_name(t.feature_floor),
+            resulting_ier: self.t.value(applied).unwrap_or(Ratio::Undefined),
+            target: target_name(self.t.feature_floor),
             message,
         });
+    }
+
+    /// The manifest with workload `wi` edited.
+    fn with(&self, wi: usize, edit: &dyn Fn(&mut Workload)) -> Manifest {
+        let mut m = self.head.clone();
+        edit(&mut m.workloads[wi]);
+        m
+    }
+}
+
+/// Calls per user of every workload, scaled together.
+fn all_calls(f: &mut Found) {
+    let (zero, one) = (Decimal::ZERO, Decimal::ONE);
+    let head = f.head;
+    if head.workloads.is_empty() {
+        return;
+    }
+    let apply = |s: Decimal| {
+        let mut m = head.clone();
+        for w in &mut m.workloads {
+            w.calls = scale_calls(&w.calls, s);
+        }
+        m
     };
-
-    // all calls scaled together
-    if !head.workloads.is_empty() {
-        let apply = |s: Decimal| {
-            let mut m = head.clone();
-            for w in &mut m.workloads {
-                w.calls = scale_calls(&w.calls, s);
-            }
-            m
-        };
-        if let Some(s) = t
-            .solve(&apply, one, zero, Want::Max, zero, None)
+    if let Some(s) =
+        f.t.solve(&apply, one, zero, Want::Max, zero, None)
             .filter(|s| *s < one)
-        {
-            push(
-                None,
-                "calls",
-                "1".into(),
-                num(s),
-                &apply(s),
-                format!(
-                    "cut calls per user of every workload of `{feature}` to {} of today's",
-                    pct(s)
-                ),
-            );
-        }
+    {
+        let message = format!(
+            "cut calls per user of every workload of `{}` to {} of today's",
+            head.feature,
+            pct(s)
+        );
+        f.push(
+            None,
+            LeverKind::Calls,
+            ("1".into(), num(s)),
+            &apply(s),
+            message,
+        );
     }
+}
 
-    for (wi, w) in head.workloads.iter().enumerate() {
-        let with = |f: &dyn Fn(&mut Workload)| {
-            let mut m = head.clone();
-            f(&mut m.workloads[wi]);
-            m
-        };
-        // mean calls of this workload
-        if let Ok(mean) = mean_calls(&w.calls) {
-            if mean > zero {
-                let apply = |x: Decimal| {
-                    with(&|w: &mut Workload| {
-                        w.calls = scale_calls(&w.calls, x.checked_div(mean).unwrap_or(Decimal::MAX))
-                    })
-                };
-                if let Some(x) = t
-                    .solve(&apply, mean, zero, Want::Max, zero, None)
-                    .filter(|x| *x < mean)
-                {
-                    push(
-                        Some(w),
-                        "workload-calls",
-                        num(mean.round_dp(4)),
-                        num(x),
-                        &apply(x),
-                        format!("at most {} calls per user a month for `{}`", num(x), w.name),
-                    );
-                }
-            }
-        }
-        // output tokens
-        if w.output_tokens > zero {
-            let apply = |x: Decimal| with(&|w: &mut Workload| w.output_tokens = x);
-            if let Some(x) = t
-                .solve(&apply, w.output_tokens, zero, Want::Max, zero, None)
-                .filter(|x| *x < w.output_tokens)
-            {
-                push(
-                    Some(w),
-                    "output-tokens",
-                    num(w.output_tokens),
-                    num(x),
-                    &apply(x),
-                    format!("at most {} output tokens per call for `{}`", num(x), w.name),
-                );
-            }
-        }
-        // cache hit rate
-        if w.cached_input_tokens > zero {
-            let apply = |x: Decimal| with(&|w: &mut Workload| w.cache_hit_rate = x);
-            if let Some(x) = t
-                .solve(&apply, w.cache_hit_rate, one, Want::Min, zero, Some(one))
-                .filter(|x| *x > w.cache_hit_rate)
-            {
-                push(
-                    Some(w),
-                    "cache-hit-rate",
-                    num(w.cache_hit_rate),
-                    num(x),
-                    &apply(x),
-                    format!("a cache hit rate of at least {} for `{}`", pct(x), w.name),
-                );
-            }
-        }
-        // the cheapest model, and the share routed to it that suffices
-        if let Some(model) = cheapest_model(t, w, book) {
-            let to_model = |r: Decimal| {
-                with(&|w: &mut Workload| {
-                    let site = w
-                        .legs
-                        .first()
-                        .map(|l| l.site.clone())
-                        .unwrap_or_else(|| w.site.clone());
-                    let mut legs: Vec<Leg> = w
-                        .legs
-                        .iter()
-                        .map(|l| Leg {
-                            share: l.share.saturating_mul(one - r),
-                            ..l.clone()
-                        })
-                        .collect();
-                    legs.retain(|l| !l.share.is_zero());
-                    legs.push(Leg {
-                        model: model.clone(),
-                        share: r,
-                        site,
-                    });
-                    w.legs = legs;
-                    w.routed = true;
-                    if w.batch && !book.get(&model).is_some_and(|m| m.has_batch()) {
-                        w.batch = false;
-                    }
-                })
-            };
-            if let Some(r) = t.solve(&to_model, zero, one, Want::Min, zero, Some(one)) {
-                if r >= one {
-                    push(
-                        Some(w),
-                        "model",
-                        current_models(w),
-                        model.clone(),
-                        &to_model(one),
-                        format!("move `{}` to {model}", w.name),
-                    );
-                } else {
-                    push(
-                        Some(w),
-                        "route-share",
-                        "0".into(),
-                        num(r),
-                        &to_model(r),
-                        format!("route {} of `{}` to {model}", pct(r), w.name),
-                    );
-                }
-            }
-        }
+/// Mean calls per user of one workload.
+fn workload_calls(f: &mut Found, wi: usize) {
+    let zero = Decimal::ZERO;
+    let w = &f.head.workloads[wi];
+    let Ok(mean) = mean_calls(&w.calls) else {
+        return;
+    };
+    if mean <= zero {
+        return;
     }
+    let apply = |x: Decimal| {
+        f.with(wi, &|w: &mut Workload| {
+            w.calls = scale_calls(&w.calls, x.checked_div(mean).unwrap_or(Decimal::MAX))
+        })
+    };
+    if let Some(x) =
+        f.t.solve(&apply, mean, zero, Want::Max, zero, None)
+            .filter(|x| *x < mean)
+    {
+        let applied = apply(x);
+        let message = format!("at most {} calls per user a month for `{}`", num(x), w.name);
+        let moved = (num(mean.round_dp(4)), num(x));
+        f.push(Some(w), LeverKind::WorkloadCalls, moved, &applied, message);
+    }
+}
 
-    // revenue per user
+/// Output tokens per call of one workload.
+fn output_tokens(f: &mut Found, wi: usize) {
+    let zero = Decimal::ZERO;
+    let w = &f.head.workloads[wi];
+    if w.output_tokens <= zero {
+        return;
+    }
+    let apply = |x: Decimal| f.with(wi, &|w: &mut Workload| w.output_tokens = x);
+    if let Some(x) =
+        f.t.solve(&apply, w.output_tokens, zero, Want::Max, zero, None)
+            .filter(|x| *x < w.output_tokens)
+    {
+        let applied = apply(x);
+        let message = format!("at most {} output tokens per call for `{}`", num(x), w.name);
+        let moved = (num(w.output_tokens), num(x));
+        f.push(Some(w), LeverKind::OutputTokens, moved, &applied, message);
+    }
+}
+
+/// The cache hit rate of one workload that caches.
+fn cache_hit_rate(f: &mut Found, wi: usize) {
+    let (zero, one) = (Decimal::ZERO, Decimal::ONE);
+    let w = &f.head.workloads[wi];
+    if w.cached_input_tokens <= zero {
+        return;
+    }
+    let apply = |x: Decimal| f.with(wi, &|w: &mut Workload| w.cache_hit_rate = x);
+    if let Some(x) =
+        f.t.solve(&apply, w.cache_hit_rate, one, Want::Min, zero, Some(one))
+            .filter(|x| *x > w.cache_hit_rate)
+    {
+        let applied = apply(x);
+        let message = format!("a cache hit rate of at least {} for `{}`", pct(x), w.name);
+        let moved = (num(w.cache_hit_rate), num(x));
+        f.push(Some(w), LeverKind::CacheHitRate, moved, &applied, message);
+    }
+}
+
+/// The cheapest model, and the share of one workload routed to it that
+/// suffices (all of it: a move).
+fn cheaper_model(f: &mut Found, wi: usize, book: &PriceBook) {
+    let (zero, one) = (Decimal::ZERO, Decimal::ONE);
+    let w = &f.head.workloads[wi];
+    let Some(model) = cheapest_model(f.t, w, book) else {
+        return;
+    };
+    let to_model = |r: Decimal| f.with(wi, &|w: &mut Workload| route(w, &model, r, book));
+    let Some(r) = f.t.solve(&to_model, zero, one, Want::Min, zero, Some(one)) else {
+        return;
+    };
+    if r >= one {
+        let applied = to_model(one);
+        let message = format!("move `{}` to {model}", w.name);
+        let moved = (current_models(w), model.clone());
+        f.push(Some(w), LeverKind::Model, moved, &applied, message);
+    } else {
+        let applied = to_model(r);
+        let message = format!("route {} of `{}` to {model}", pct(r), w.name);
+        f.push(
+            Some(w),
+            LeverKind::RouteShare,
+            ("0".into(), num(r)),
+            &applied,
+            message,
+        );
+    }
+}
+
+/// Share `r` of the workload routed to `model`, the other legs scaled down.
+fn route(w: &mut Workload, model: &str, r: Decimal, book: &PriceBook) {
+    let site = w
+        .legs
+        .first()
+        .map(|l| l.site.clone())
+        .unwrap_or_else(|| w.site.clone());
+    let mut legs: Vec<Leg> = w
+        .legs
+        .iter()
+        .map(|l| Leg {
+            share: l.share.saturating_mul(Decimal::ONE - r),
+            ..l.clone()
+        })
+        .collect();
+    legs.retain(|l| !l.share.is_zero());
+    legs.push(Leg {
+        model: model.to_string(),
+        share: r,
+        site,
+    });
+    w.legs = legs;
+    w.routed = true;
+    if w.batch && !book.get(model).is_some_and(|m| m.has_batch()) {
+        w.batch = false;
+    }
+}
+
+/// Revenue per user a month (a fixed monthly amount read per user).
+fn revenue_per_user(f: &mut Found) {
+    let (zero, one) = (Decimal::ZERO, Decimal::ONE);
+    let head = f.head;
     let users = head.users;
     let (per_user, apply_rev): (Decimal, Box<dyn Fn(Decimal) -> Manifest>) = match head.revenue {
         Revenue::PerUserMonth(p) => (
@@ -404,20 +427,22 @@ fn feature_levers(t: &Target, head: &Manifest, book: &PriceBook, out: &mut Vec<L
         ),
     };
     let hi = per_user.max(one).saturating_mul(Decimal::ONE_HUNDRED);
-    if let Some(x) = t
-        .solve(&*apply_rev, per_user, hi, Want::Min, zero, None)
-        .filter(|x| *x > per_user)
+    if let Some(x) =
+        f.t.solve(&*apply_rev, per_user, hi, Want::Min, zero, None)
+            .filter(|x| *x > per_user)
     {
-        push(
-            None,
-            "revenue-per-user",
-            num(per_user.round_dp(4)),
+        let message = format!(
+            "charge at least {} per user a month for `{}`",
             num(x),
+            head.feature
+        );
+        let moved = (num(per_user.round_dp(4)), num(x));
+        f.push(
+            None,
+            LeverKind::RevenuePerUser,
+            moved,
             &apply_rev(x),
-            format!(
-                "charge at least {} per user a month for `{feature}`",
-                num(x)
-            ),
+            message,
         );
     }
 }

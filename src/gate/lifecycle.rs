@@ -3,29 +3,36 @@
 //!
 //! The catalogue and `.ier/prices.yaml` may give a model a `deprecated` date
 //! and a `successor`. For every changed feature that uses such a model, the
-//! gate is run again with the successor swapped in, so the warning says what
-//! the forced move does to the company's IER, not only that it is coming.
+//! successor is swapped in and priced through the trajectory model (that one
+//! change projected again, the company's months summed again) and the same
+//! verdict rules are asked again, so the warning says what the forced move
+//! does to the company's IER, not only that it is coming.
 
-use crate::diagnostic::Code;
-use crate::diagnostic::{Diag, Site};
-use crate::gate::{self, Change, Inputs};
+use crate::diagnostic::{Code, Site};
+use crate::gate::change::{Change, Inputs};
+use crate::gate::features;
+use crate::gate::scenarios;
+use crate::gate::trajectory::{GateModel, TrajectoryError};
+use crate::gate::verdict::{self, Facts};
 use crate::manifest::Manifest;
 use crate::month::Month;
 use crate::num::{fixed, Ratio};
-use crate::prices::PriceBook;
-use crate::report::{Level, Reason, Report, Verdict};
+use crate::report::{location_of, Level, Reason, Verdict};
 
-/// Evaluates the gate ([`gate::evaluate`]) and adds a `model-deprecated`
-/// warning for each deprecated model a changed feature uses. Like the other
-/// extra warnings, it turns a pass into a warn and never a fail into a pass.
-pub fn evaluate(inp: &Inputs) -> Result<Report, Vec<Diag>> {
-    let mut report = gate::evaluate(inp)?;
-    let reasons = deprecations(inp, &report);
-    if !reasons.is_empty() && report.verdict == Verdict::Pass {
-        report.verdict = Verdict::Warn;
-    }
-    report.reasons.extend(reasons);
-    Ok(report)
+/// The gate as evaluated, which a successor is priced against.
+pub struct Evaluated<'a> {
+    pub inputs: &'a Inputs<'a>,
+    /// The plain gate, and one model per policy scenario.
+    pub plain: &'a GateModel<'a>,
+    pub stressed: &'a [GateModel<'a>],
+    /// The pricing notes of each feature, one list per change (the
+    /// features themselves are in `facts`).
+    pub notes: &'a [Vec<Reason>],
+    /// What the verdict was decided from, and the verdict.
+    pub facts: Facts<'a>,
+    pub verdict: Verdict,
+    /// The last projected month, which the features' figures are of.
+    pub last: Month,
 }
 
 /// One deprecated model in one feature: where it is used.
@@ -103,19 +110,86 @@ fn list(parts: &[String]) -> String {
     }
 }
 
-/// The `model-deprecated` reasons for `report`, which was evaluated from
-/// `inp`.
-pub fn deprecations(inp: &Inputs, report: &Report) -> Vec<Reason> {
-    let Some(last) = report.projected.months.last().map(|m| m.month) else {
-        return Vec::new();
+/// The gate value and the verdict with change `i` replaced by `c`: that
+/// change projected in the plain model and in every scenario, its feature
+/// priced, and the verdict rules asked again. Errors come in the order a
+/// full evaluation would meet them.
+fn with_successor(
+    ev: &Evaluated,
+    i: usize,
+    c: &Change,
+) -> Result<(Ratio, Verdict), TrajectoryError> {
+    let inp = ev.inputs;
+    let policy = inp.policy;
+    let e = ev
+        .plain
+        .project(c)
+        .map_err(|e| TrajectoryError::Change(i, e))?;
+    let main = ev.plain.series_swapped(i, &e.deltas)?;
+    let mut stressed = Vec::with_capacity(ev.stressed.len());
+    for (model, sc) in ev.stressed.iter().zip(&policy.scenarios) {
+        let se = model
+            .project(c)
+            .map_err(|e| TrajectoryError::Change(i, e))?;
+        let s = model.series_swapped(i, &se.deltas)?;
+        stressed.push(scenarios::report(sc, policy, s.current(), s.gate));
+    }
+    let priced =
+        features::feature(c, &e, inp.book, ev.last).map_err(|e| TrajectoryError::Change(i, e))?;
+    let mut features = ev.facts.features.to_vec();
+    features[i] = priced.report;
+    let mut notes = ev.notes.to_vec();
+    notes[i] = priced.notes;
+    // The swap moves models only: the sites the reasons point at are the
+    // same in `inp.changes`.
+    let facts = Facts {
+        features: &features,
+        scenarios: &stressed,
+        gate: main.gate,
+        gate_month: main.gate_month,
+        ..ev.facts
     };
-    let book: &PriceBook = inp.book;
-    let basis = report.projected.basis.as_str();
+    let decision = verdict::decide(&facts, notes.concat());
+    Ok((main.gate, decision.verdict))
+}
+
+/// What switching change `i` from `from` to its successor `to` does.
+fn successor(ev: &Evaluated, i: usize, head: &Manifest, from: &str, to: &str) -> String {
+    let inp = ev.inputs;
+    let c = Change {
+        head: Some(swapped(head, from, to)),
+        ..inp.changes[i].clone()
+    };
+    match with_successor(ev, i, &c) {
+        Ok((gate, verdict)) => format!(
+            "switching to its successor `{to}` {}{}",
+            moves(inp.policy.basis.as_str(), ev.facts.gate, gate),
+            if verdict == ev.verdict {
+                String::new()
+            } else {
+                format!(" (verdict {})", verdict.as_str())
+            }
+        ),
+        Err(e) => {
+            let mut changes = inp.changes.to_vec();
+            changes[i] = c;
+            format!(
+                "its successor is `{to}`, but the gate cannot be evaluated with it: {}",
+                e.diag(&changes).message
+            )
+        }
+    }
+}
+
+/// The `model-deprecated` warnings: one for each deprecated model, retired
+/// within the projection, that a changed feature uses.
+pub fn deprecations(ev: &Evaluated) -> Vec<Reason> {
+    let (inp, last) = (ev.inputs, ev.last);
     let mut reasons = Vec::new();
     for (i, c) in inp.changes.iter().enumerate() {
         let Some(head) = &c.head else { continue };
         for u in uses(head) {
-            let Some(model) = book.get(&u.model) else {
+            let Some(model) = inp.book.get(&u.model) else {
                 continue;
             };
             let Some(day) = model.deprecated else {
@@ -136,35 +210,13 @@ pub fn deprecations(inp: &Inputs, report: &Report) -> Vec<Reason> {
             );
             let message = match &model.successor {
                 None => format!("{head_of}; no successor is named, so plan a replacement"),
-                Some(succ) => {
-                    let mut changes: Vec<Change> = inp.changes.to_vec();
-                    changes[i].head = Some(swapped(head, &u.model, succ));
-                    let rerun = gate::evaluate(&Inputs {
-                        changes: &changes,
-                        ..*inp
-                    });
-                    match rerun {
-                        Ok(r) => format!(
-                            "{head_of}; switching to its successor `{succ}` {}{}",
-                            moves(basis, report.projected.gate_value, r.projected.gate_value),
-                            if r.verdict == report.verdict {
-                                String::new()
-                            } else {
-                                format!(" (verdict {})", r.verdict.as_str())
-                            }
-                        ),
-                        Err(d) => format!(
-                            "{head_of}; its successor is `{succ}`, but the gate cannot be evaluated with it: {}",
-                            d.first().map(|d| d.message.as_str()).unwrap_or("unknown error")
-                        ),
-                    }
-                }
+                Some(succ) => format!("{head_of}; {}", successor(ev, i, head, &u.model, succ)),
             };
             reasons.push(Reason {
                 level: Level::Warning,
                 code: Code::ModelDeprecated,
                 message,
-                location: Some((u.site.file.path.clone(), u.site.line, u.site.column)),
+                location: location_of(&u.site),
             });
         }
     }

@@ -1,5 +1,7 @@
 //! One feature's cost and revenue in a projected month (SPEC 4.1), and its
-//! P50 / P95 users (SPEC 4.3).
+//! P50 / P95 users (SPEC 4.3). It knows nothing of the company or the
+//! verdict, so `explain` prices one manifest alone with the very functions
+//! the gate uses, and a lever or scenario edits a manifest, not the maths.
 //!
 //! Everything here is decimal. The log-normal shape factors (`exp(sigma²/2)`
 //! and the top-5% share) are the only floats, computed once per workload.
@@ -65,6 +67,19 @@ pub fn mean_calls(calls: &Calls) -> Result<Decimal, ProjectionError> {
             let factor = from_shape_factor((s * s / 2.0).exp()).ok_or(ProjectionError::Overflow)?;
             Ok(p50.mul_c(factor)?)
         }
+    }
+}
+
+/// Calls per user multiplied by `s`, a distribution keeping its shape (p50
+/// and p95 both scale). Saturating: a product too large for a decimal
+/// overflows in the projection, which reports it, instead of panicking here.
+pub fn scale_calls(calls: &Calls, s: Decimal) -> Calls {
+    match calls {
+        Calls::Mean(m) => Calls::Mean(m.saturating_mul(s)),
+        Calls::Dist { p50, p95 } => Calls::Dist {
+            p50: p50.saturating_mul(s),
+            p95: p95.saturating_mul(s),
+        },
     }
 }
 

@@ -1,13 +1,17 @@
 //! Which assumptions move the gate value most: every input of the changed
 //! manifests moved 20% down and up, one at a time, ranked by the swing of
-//! the gate value (a tornado).
+//! the gate value (a tornado). A reviewer sees which assumption the
+//! verdict hangs on before trusting it; each row is priced through the
+//! trajectory model, one change projected again.
 
 use rust_decimal::Decimal;
 
-use crate::gate::{Change, GateModel};
+use crate::gate::change::Change;
+use crate::gate::projection::scale_calls;
+use crate::gate::trajectory::GateModel;
 use crate::manifest::{Calls, Manifest, Revenue};
 use crate::num::Ratio;
-use crate::report::{ChangeKind, Report};
+use crate::report::{ChangeKind, FeatureReport, Sensitivity};
 
 /// How far each input moves: ±20%.
 const STEP: Decimal = Decimal::from_parts(2, 0, 0, false, 1);
@@ -16,20 +20,6 @@ const STEP: Decimal = Decimal::from_parts(2, 0, 0, false, 1);
 const MAX_FEATURES: usize = 20;
 /// Rows kept after ranking.
 const MAX_ROWS: usize = 12;
-
-#[derive(Clone, Debug, PartialEq)]
-pub struct Sensitivity {
-    pub feature: String,
-    /// `workload.input` or `input`, as in the manifest (`summarize.output_tokens`).
-    pub input: String,
-    /// The input's value today.
-    pub value: Decimal,
-    /// The gate value with the input 20% lower, and 20% higher.
-    pub low: Ratio,
-    pub high: Ratio,
-    /// `|high - low|`; `None` when either side is unbounded or undefined.
-    pub swing: Option<Decimal>,
-}
 
 type Edit = Box<dyn Fn(&mut Manifest, Decimal)>;
 
@@ -71,13 +61,7 @@ fn inputs(m: &Manifest) -> Vec<(String, Decimal, Edit)> {
             mean,
             Box::new(move |m, f| {
                 let w = &mut m.workloads[i];
-                w.calls = match w.calls {
-                    Calls::Mean(x) => Calls::Mean(x.saturating_mul(f)),
-                    Calls::Dist { p50, p95 } => Calls::Dist {
-                        p50: p50.saturating_mul(f),
-                        p95: p95.saturating_mul(f),
-                    },
-                };
+                w.calls = scale_calls(&w.calls, f);
             }),
         ));
         out.push((
@@ -147,14 +131,18 @@ fn inputs(m: &Manifest) -> Vec<(String, Decimal, Edit)> {
 }
 
 /// The tornado for the changed features, largest swing first.
-pub fn sensitivity(model: &GateModel, changes: &[Change], report: &Report) -> Vec<Sensitivity> {
+pub fn sensitivity(
+    model: &GateModel,
+    changes: &[Change],
+    features: &[FeatureReport],
+) -> Vec<Sensitivity> {
     let mut order: Vec<usize> = (0..changes.len())
         .filter(|&i| changes[i].kind != ChangeKind::Removed && changes[i].head.is_some())
         .collect();
     order.sort_by(|&a, &b| {
-        report.features[b]
+        features[b]
             .delta_inference
-            .cmp(&report.features[a].delta_inference)
+            .cmp(&features[a].delta_inference)
     });
     order.truncate(MAX_FEATURES);
     let mut rows = Vec::new();

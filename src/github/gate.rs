@@ -17,7 +17,7 @@ use super::settings::Settings;
 use super::source::{self, Fetched};
 use crate::diagnostic::{self, Code, Diag};
 use crate::exit::{ExitStatus, Outcome};
-use crate::gate::lifecycle::evaluate;
+use crate::gate::evaluate;
 use crate::gate::Inputs;
 use crate::load::{self, Failure};
 use crate::policy::CommentMode;

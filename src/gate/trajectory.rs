@@ -1,0 +1,504 @@
+//! The company's months after the pull request (SPEC 4.2): each change's
+//! dR and dC per projected month, summed and added to the run-rate, and the
+//! windows (in-month or T3M) whose lowest ratio is the gate value.
+//!
+//! The projection is kept in parts, one row of deltas per change, so that
+//! "what if this change were different" (levers, sensitivity, a deprecated
+//! model's successor) costs one change's projection, not the whole gate's.
+//! A stress scenario is the same model with every change bent by it.
+
+use rust_decimal::Decimal;
+
+use crate::baseline::Baseline;
+use crate::diagnostic::{Code, Diag};
+use crate::gate::change::Change;
+use crate::gate::projection::{feature_month, Adoption, FeatureMonth, ProjectionError};
+use crate::gate::scenarios::stress;
+use crate::manifest::Manifest;
+use crate::month::Month;
+use crate::num::{min_ratio, sum, Checked, Overflow, Ratio};
+use crate::policy::{Basis, Policy, Scenario};
+use crate::prices::PriceBook;
+use crate::report::ProjectedMonth;
+
+/// (revenue, inference): one month's, or one window's sums.
+pub type Pair = (Decimal, Decimal);
+
+/// The value the policy's basis reads: in-month, or trailing three months.
+pub fn on_basis<T>(basis: Basis, in_month: T, t3m: T) -> T {
+    match basis {
+        Basis::InMonth => in_month,
+        Basis::T3m => t3m,
+    }
+}
+
+/// The calendar months of the horizon: the months after the latest
+/// baseline month.
+pub fn horizon(policy: &Policy, baseline: &Baseline) -> Vec<Month> {
+    let latest = baseline.latest().month;
+    (1..=policy.horizon_months)
+        .map(|k| latest.plus(k))
+        .collect()
+}
+
+/// One change over the horizon: (dR, dC) per projected month, and each
+/// side's figures in the last month (what the feature report shows).
+pub struct Effect {
+    pub deltas: Vec<Pair>,
+    pub head_last: Option<FeatureMonth>,
+    pub base_last: Option<FeatureMonth>,
+}
+
+impl Effect {
+    /// The figures of the side the feature report describes.
+    pub fn last(&self) -> &FeatureMonth {
+        self.head_last
+            .as_ref()
+            .or(self.base_last.as_ref())
+            .expect("a change has at least one side")
+    }
+}
+
+/// What decides a feature's month besides the constant inputs: the adoption
+/// share and which price period is in force for each model it uses. Months
+/// with the same key cost the same, so after the ramp a feature is priced
+/// again only when a price change takes effect.
+fn month_key(
+    m: &Manifest,
+    book: &PriceBook,
+    a: Decimal,
+    month: Month,
+) -> (Decimal, Vec<Option<usize>>) {
+    let day = month.first_day();
+    let models = m
+        .workloads
+        .iter()
+        .flat_map(|w| w.legs.iter().map(|l| l.model.as_str()))
+        .chain(m.embeddings.iter().map(|e| e.model.as_str()));
+    let periods = models
+        .map(|name| book.get(name).and_then(|mp| mp.period_index_on(day)))
+        .collect();
+    (a, periods)
+}
+
+/// One side of a change, priced again only when its month key changes.
+struct Side<'m> {
+    manifest: &'m Manifest,
+    adoption: Adoption,
+    key: Option<(Decimal, Vec<Option<usize>>)>,
+    last: Option<FeatureMonth>,
+}
+
+impl<'m> Side<'m> {
+    fn of(manifest: Option<&'m Manifest>, adoption: Adoption) -> Option<Self> {
+        manifest.map(|manifest| Side {
+            manifest,
+            adoption,
+            key: None,
+            last: None,
+        })
+    }
+
+    fn advance(
+        &mut self,
+        book: &PriceBook,
+        k: u32,
+        month: Month,
+        factor: Decimal,
+    ) -> Result<(), ProjectionError> {
+        let m = self.manifest;
+        let a = match self.adoption {
+            Adoption::Ramp => m.ramp_at(k),
+            Adoption::Steady => m.steady_share(),
+        };
+        let key = month_key(m, book, a, month);
+        if self.key.as_ref() != Some(&key) {
+            self.last = Some(feature_month(m, book, self.adoption, k, month, factor)?);
+            self.key = Some(key);
+        }
+        Ok(())
+    }
+}
+
+fn figures(side: &Option<Side>) -> Pair {
+    side.as_ref()
+        .and_then(|s| s.last.as_ref())
+        .map(|f| (f.revenue, f.cost))
+        .unwrap_or_default()
+}
+
+/// A change's effect, every token price multiplied by `factor`.
+pub fn effect(
+    c: &Change,
+    book: &PriceBook,
+    months: &[Month],
+    factor: Decimal,
+) -> Result<Effect, ProjectionError> {
+    let mut head = Side::of(c.head.as_ref(), c.head_adoption());
+    let mut base = Side::of(c.base.as_ref(), Adoption::Steady);
+    let mut deltas = Vec::with_capacity(months.len());
+    for (i, &month) in months.iter().enumerate() {
+        let k = i as u32 + 1;
+        for s in [&mut head, &mut base].into_iter().flatten() {
+            s.advance(book, k, month, factor)?;
+        }
+        let ((hr, hc), (br, bc)) = (figures(&head), figures(&base));
+        deltas.push((hr.sub_c(br)?, hc.sub_c(bc)?));
+    }
+    Ok(Effect {
+        deltas,
+        head_last: head.and_then(|s| s.last),
+        base_last: base.and_then(|s| s.last),
+    })
+}
+
+/// Every change over the horizon, or every change that cannot be projected.
+pub fn effects(
+    changes: &[Change],
+    book: &PriceBook,
+    months: &[Month],
+) -> Result<Vec<Effect>, Vec<TrajectoryError>> {
+    let mut out = Vec::with_capacity(changes.len());
+    let mut errors = Vec::new();
+    for (i, c) in changes.iter().enumerate() {
+        match effect(c, book, months, Decimal::ONE) {
+            Ok(e) => out.push(e),
+            Err(e) => errors.push(TrajectoryError::Change(i, e)),
+        }
+    }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(errors)
+    }
+}
+
+/// A change's effect under a scenario (or none): bent by it, and its token
+/// prices multiplied.
+fn project(
+    c: &Change,
+    book: &PriceBook,
+    months: &[Month],
+    scenario: Option<&Scenario>,
+) -> Result<Effect, ProjectionError> {
+    match scenario {
+        None => effect(c, book, months, Decimal::ONE),
+        Some(sc) => effect(&stress(c, sc), book, months, sc.token_prices),
+    }
+}
+
+/// The PR's effect summed over its changes, per projected month.
+fn totals(deltas: &[&[Pair]], months: usize) -> Result<Vec<Pair>, Overflow> {
+    (0..months)
+        .map(|m| {
+            Ok((
+                sum(deltas.iter().map(|d| d[m].0))?,
+                sum(deltas.iter().map(|d| d[m].1))?,
+            ))
+        })
+        .collect()
+}
+
+/// T3M over a window of (revenue, inference) pairs: sum over sum.
+fn window_sums(window: &[Pair]) -> Result<Pair, Overflow> {
+    Ok((
+        sum(window.iter().map(|w| w.0))?,
+        sum(window.iter().map(|w| w.1))?,
+    ))
+}
+
+/// The company's series under one scenario.
+pub struct Series {
+    basis: Basis,
+    /// (revenue, inference) of the window the gate reads, per projected month.
+    windows: Vec<Pair>,
+    pub current_in_month: Ratio,
+    pub current_t3m: Ratio,
+    pub months: Vec<ProjectedMonth>,
+    pub gate: Ratio,
+    pub gate_month: Option<Month>,
+}
+
+impl Series {
+    /// The current value `cur` the policy's basis compares against.
+    pub fn current(&self) -> Ratio {
+        on_basis(self.basis, self.current_in_month, self.current_t3m)
+    }
+}
+
+fn series(
+    baseline: &Baseline,
+    months: &[Month],
+    totals: &[Pair],
+    basis: Basis,
+    inference_factor: Decimal,
+) -> Result<Series, Overflow> {
+    // actuals, oldest first, inference scaled by the scenario
+    let mut actuals = Vec::with_capacity(baseline.months.len());
+    for a in &baseline.months {
+        actuals.push((a.revenue, a.inference.mul_c(inference_factor)?));
+    }
+    let (r0, c0) = actuals[actuals.len() - 1];
+    let tail = &actuals[actuals.len().saturating_sub(3)..];
+    let current_in_month = Ratio::of(r0, c0);
+    let (tr, tc) = window_sums(tail)?;
+    let current_t3m = Ratio::of(tr, tc);
+
+    let mut rows: Vec<Pair> = tail.to_vec();
+    let mut out = Vec::with_capacity(months.len());
+    let mut windows = Vec::with_capacity(months.len());
+    for (&month, &(dr, dc)) in months.iter().zip(totals) {
+        let (r, c) = (r0.add_c(dr)?, c0.add_c(dc)?);
+        rows.push((r, c));
+        let t3m = window_sums(&rows[rows.len().saturating_sub(3)..])?;
+        windows.push(on_basis(basis, (r, c), t3m));
+        out.push(ProjectedMonth {
+            month,
+            revenue: r,
+            inference: c,
+            ier: Ratio::of(r, c),
+            t3m_ier: Ratio::of(t3m.0, t3m.1),
+        });
+    }
+    let pick = |p: &ProjectedMonth| on_basis(basis, p.ier, p.t3m_ier);
+    let gate = min_ratio(out.iter().map(pick));
+    let gate_month = out.iter().find(|p| pick(p) == gate).map(|p| p.month);
+    Ok(Series {
+        basis,
+        windows,
+        current_in_month,
+        current_t3m,
+        months: out,
+        gate,
+        gate_month,
+    })
+}
+
+/// Why the company's projection could not be made.
+#[derive(Debug)]
+pub enum TrajectoryError {
+    /// Change `i` cannot be projected (an overflow, a price missing).
+    Change(usize, ProjectionError),
+    /// The sums over the company overflow a decimal.
+    Company,
+}
+
+impl TrajectoryError {
+    /// The diagnostic for `changes`, the changes the projection was made of.
+    pub fn diag(&self, changes: &[Change]) -> Diag {
+        match self {
+            TrajectoryError::Change(i, e) => projection_diag(&changes[*i], e),
+            TrajectoryError::Company => company_overflow(changes),
+        }
+    }
+}
+
+fn projection_diag(c: &Change, e: &ProjectionError) -> Diag {
+    let m = c.feature();
+    match e {
+        ProjectionError::Overflow => Diag::error(
+            Code::ArithmeticOverflow,
+            format!(
+                "the projection of `{}` overflows a decimal (at most about 7.9e28)",
+                m.feature
+            ),
+        )
+        .at(&m.feature_site, "this feature's numbers are too large")
+        .help("check users, calls and tokens for a misplaced digit"),
+        ProjectionError::NoPrice {
+            model,
+            month,
+            field,
+        } => Diag::error(
+            Code::NoPrice,
+            format!("`{model}` has no `{field}` price in force in {month}"),
+        )
+        .at(&m.feature_site, "in this feature")
+        .help("add the model to .ier/prices.yaml"),
+    }
+}
+
+/// The sums over the company overflow: name the features that feed them,
+/// and point at the one when there is one.
+fn company_overflow(changes: &[Change]) -> Diag {
+    let mut names: Vec<String> = changes
+        .iter()
+        .take(5)
+        .map(|c| format!("`{}`", c.feature().feature))
+        .collect();
+    if changes.len() > names.len() {
+        names.push(format!("{} more", changes.len() - names.len()));
+    }
+    let message = match names.as_slice() {
+        [] => {
+            "the company projection (the baseline alone) overflows a decimal (at most about 7.9e28)"
+                .to_string()
+        }
+        _ => format!(
+            "the company projection with {} overflows a decimal (at most about 7.9e28)",
+            names.join(", ")
+        ),
+    };
+    let d = Diag::error(Code::ArithmeticOverflow, message)
+        .help("check the baseline's revenue and inference and the features' users, revenue, calls and tokens for a misplaced digit");
+    match changes {
+        [one] => d.at(
+            &one.feature().feature_site,
+            "this feature's numbers are too large",
+        ),
+        _ => d,
+    }
+}
+
+impl From<Overflow> for TrajectoryError {
+    fn from(_: Overflow) -> Self {
+        TrajectoryError::Company
+    }
+}
+
+/// The company's projection, kept in parts so that one change can be
+/// swapped for an edited one at the cost of projecting that change alone.
+/// Levers, sensitivity and lifecycle ask it "what if".
+pub struct GateModel<'a> {
+    policy: &'a Policy,
+    baseline: &'a Baseline,
+    book: &'a PriceBook,
+    /// The stress every change is put under; `None` for the plain gate.
+    scenario: Option<&'a Scenario>,
+    months: Vec<Month>,
+    deltas: Vec<Vec<Pair>>,
+    totals: Vec<Pair>,
+}
+
+impl<'a> GateModel<'a> {
+    /// The plain gate from changes already projected (their `effects`).
+    pub fn new(
+        policy: &'a Policy,
+        baseline: &'a Baseline,
+        book: &'a PriceBook,
+        months: Vec<Month>,
+        effects: &[Effect],
+    ) -> Result<Self, TrajectoryError> {
+        let deltas = effects.iter().map(|e| e.deltas.clone()).collect();
+        Self::from_deltas(policy, baseline, book, None, months, deltas)
+    }
+
+    /// The gate under a stress scenario: every change projected again, bent
+    /// by it. Stops at the first change that cannot be projected.
+    pub fn stressed(
+        plain: &GateModel<'a>,
+        scenario: &'a Scenario,
+        changes: &[Change],
+    ) -> Result<Self, TrajectoryError> {
+        let mut deltas = Vec::with_capacity(changes.len());
+        for (i, c) in changes.iter().enumerate() {
+            let e = project(c, plain.book, &plain.months, Some(scenario))
+                .map_err(|e| TrajectoryError::Change(i, e))?;
+            deltas.push(e.deltas);
+        }
+        Self::from_deltas(
+            plain.policy,
+            plain.baseline,
+            plain.book,
+            Some(scenario),
+            plain.months.clone(),
+            deltas,
+        )
+    }
+
+    fn from_deltas(
+        policy: &'a Policy,
+        baseline: &'a Baseline,
+        book: &'a PriceBook,
+        scenario: Option<&'a Scenario>,
+        months: Vec<Month>,
+        deltas: Vec<Vec<Pair>>,
+    ) -> Result<Self, TrajectoryError> {
+        let rows: Vec<&[Pair]> = deltas.iter().map(Vec::as_slice).collect();
+        let totals = totals(&rows, months.len())?;
+        Ok(GateModel {
+            policy,
+            baseline,
+            book,
+            scenario,
+            months,
+            deltas,
+            totals,
+        })
+    }
+
+    pub fn policy(&self) -> &Policy {
+        self.policy
+    }
+
+    pub fn book(&self) -> &PriceBook {
+        self.book
+    }
+
+    pub fn last_month(&self) -> Option<Month> {
+        self.months.last().copied()
+    }
+
+    /// The token price (and baseline inference) multiplier of the scenario.
+    fn price_factor(&self) -> Decimal {
+        self.scenario.map_or(Decimal::ONE, |sc| sc.token_prices)
+    }
+
+    /// One change over the horizon, under this model's scenario.
+    pub fn project(&self, c: &Change) -> Result<Effect, ProjectionError> {
+        project(c, self.book, &self.months, self.scenario)
+    }
+
+    fn series_of(&self, totals: &[Pair]) -> Result<Series, Overflow> {
+        series(
+            self.baseline,
+            &self.months,
+            totals,
+            self.policy.basis,
+            self.price_factor(),
+        )
+    }
+
+    /// The company's months as the pull request leaves them.
+    pub fn series(&self) -> Result<Series, TrajectoryError> {
+        Ok(self.series_of(&self.totals)?)
+    }
+
+    /// The company's months with change `i`'s deltas replaced, summed
+    /// afresh in the same order as [`GateModel::series`], so an unchanged
+    /// row gives the very same figures.
+    pub fn series_swapped(&self, i: usize, deltas: &[Pair]) -> Result<Series, TrajectoryError> {
+        let rows: Vec<&[Pair]> = self
+            .deltas
+            .iter()
+            .enumerate()
+            .map(|(j, d)| if j == i { deltas } else { d.as_slice() })
+            .collect();
+        Ok(self.series_of(&totals(&rows, self.months.len())?)?)
+    }
+
+    /// The (revenue, inference) windows the gate reads, one per projected
+    /// month, with change `i` replaced by `c`.
+    pub fn windows_with(&self, i: usize, c: &Change) -> Result<Vec<Pair>, ProjectionError> {
+        let new = self.project(c)?.deltas;
+        let mut totals = Vec::with_capacity(self.totals.len());
+        for ((t, old), n) in self.totals.iter().zip(&self.deltas[i]).zip(&new) {
+            totals.push((t.0.sub_c(old.0)?.add_c(n.0)?, t.1.sub_c(old.1)?.add_c(n.1)?));
+        }
+        Ok(self.series_of(&totals)?.windows)
+    }
+
+    /// The gate value with change `i` replaced by `c`.
+    pub fn gate_with(&self, i: usize, c: &Change) -> Result<Ratio, ProjectionError> {
+        Ok(min_ratio(
+            self.windows_with(i, c)?
+                .into_iter()
+                .map(|(r, c)| Ratio::of(r, c)),
+        ))
+    }
+
+    /// A change's (dR, dC) in the last month of the horizon.
+    pub fn delta_at_horizon(&self, c: &Change) -> Result<Pair, ProjectionError> {
+        Ok(self.project(c)?.deltas.last().copied().unwrap_or_default())
+    }
+}
