@@ -11,7 +11,8 @@ use rust_decimal::Decimal;
 use crate::manifest::{CacheTtl, Calls, Manifest, Revenue, Workload};
 use crate::month::Month;
 use crate::num::{from_shape_factor, Checked, Overflow};
-use crate::prices::{CallPrices, Kind, PriceBook, PriceError};
+use crate::prices::call::{CallPrices, PriceError};
+use crate::prices::{Kind, PriceBook};
 
 /// z for the 95th percentile of the standard normal.
 pub const Z95: f64 = 1.644_853_626_951_472_2;

@@ -12,29 +12,15 @@ mod validate;
 use std::sync::Arc;
 
 use rust_decimal::Decimal;
-use schemars::JsonSchema;
-use serde::Deserialize;
 
 use crate::diagnostic::{Diags, Site, SourceFile};
 use crate::month::Month;
 use crate::prices::PriceBook;
 
-pub use self::raw::json_schema;
+pub use self::raw::{json_schema, CacheTtl};
 
 /// Longest ramp accepted, in months.
 pub const MAX_RAMP: usize = 120;
-
-/// Which cache-write price applies.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Default, JsonSchema)]
-pub enum CacheTtl {
-    /// The 5-minute cache write price (default).
-    #[default]
-    #[serde(rename = "5m")]
-    FiveMinutes,
-    /// The 1-hour cache write price.
-    #[serde(rename = "1h")]
-    OneHour,
-}
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Revenue {

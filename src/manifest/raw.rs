@@ -11,8 +11,19 @@ use serde::de::MapAccess;
 use serde::{Deserialize, Deserializer};
 use serde_saphyr::Spanned;
 
-use super::CacheTtl;
 use crate::num::{number_or_map, Dec, NumberOrMap};
+
+/// Which cache-write price applies.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Default, JsonSchema)]
+pub enum CacheTtl {
+    /// The 5-minute cache write price (default).
+    #[default]
+    #[serde(rename = "5m")]
+    FiveMinutes,
+    /// The 1-hour cache write price.
+    #[serde(rename = "1h")]
+    OneHour,
+}
 
 // The raw types double as the source of `ier-gate schema`: doc comments
 // become descriptions, `deny_unknown_fields` becomes `additionalProperties:

@@ -10,8 +10,8 @@
 //! `call`, which price applies to one call (SPEC 3); `raw`, the price keys
 //! both files share, declared once.
 
-mod call;
-mod catalogue;
+pub mod call;
+pub mod catalogue;
 mod overrides;
 mod raw;
 
@@ -20,8 +20,6 @@ use std::collections::BTreeMap;
 use rust_decimal::Decimal;
 use serde_saphyr::Spanned;
 
-pub use self::call::{CallPrices, PriceError};
-pub use self::catalogue::{CATALOGUE_JSON, CATALOGUE_YAML};
 use self::raw::{RawEntry, RawSet};
 use crate::diagnostic::{nearest, Code, Diag, Validator};
 use crate::month::Date;
@@ -280,6 +278,7 @@ fn tier(v: &mut Validator, raw: &RawEntry) -> Tier {
 mod tests {
     use super::*;
     use crate::diagnostic::{Diags, SourceFile};
+    use crate::prices::catalogue::{CATALOGUE_JSON, CATALOGUE_YAML};
     use rust_decimal_macros::dec;
 
     fn book() -> PriceBook {
