@@ -121,11 +121,25 @@ struct RawPaths {
 }
 
 /// Sets the default zones: an AI-native company lives on thinner margins.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, IntoStaticStr, EnumString, EnumIter)]
+/// Also `init --business-model`'s values, whose help is these docs.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Deserialize,
+    IntoStaticStr,
+    EnumString,
+    EnumIter,
+    clap::ValueEnum,
+)]
 #[serde(rename_all = "kebab-case")]
 #[strum(serialize_all = "kebab-case")]
 pub enum BusinessModel {
+    /// AI is one feature of a broader product (zones 5 / 8 / 10)
     AiInfused,
+    /// Inference is the product (zones 3 / 4 / 5)
     AiNative,
 }
 
@@ -153,6 +167,15 @@ impl Basis {
     /// As written in the policy: `in-month`, `t3m`.
     pub fn as_str(self) -> &'static str {
         self.into()
+    }
+
+    /// Of a month's two figures, the one this basis reads: the one place
+    /// the choice between in-month and T3M is written.
+    pub fn pick<T>(self, in_month: T, t3m: T) -> T {
+        match self {
+            Basis::InMonth => in_month,
+            Basis::T3m => t3m,
+        }
     }
 }
 

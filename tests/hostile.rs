@@ -14,7 +14,7 @@
 //!   a loopback GitHub (comment, job summary, annotations and log, the
 //!   report file). Every surface is checked for inertness.
 //!
-//! `cargo test --release --test hostile -- --nocapture` prints the corpus
+//! `cargo test --release --test tests hostile:: -- --nocapture` prints the corpus
 //! counts and the measured rejection times.
 
 use crate::util::{text, BIN};

@@ -23,15 +23,7 @@ pub(crate) struct InitArgs {
     root: PathBuf,
     /// Zone defaults for the policy and the baseline's example numbers [default: ask on a terminal, else ai-infused]
     #[arg(long, value_enum, value_name = "MODEL")]
-    business_model: Option<InitModel>,
-}
-
-#[derive(Clone, Copy, Debug, clap::ValueEnum)]
-enum InitModel {
-    /// AI is one feature of a broader product (zones 5 / 8 / 10)
-    AiInfused,
-    /// Inference is the product (zones 3 / 4 / 5)
-    AiNative,
+    business_model: Option<BusinessModel>,
 }
 
 /// Asks the person at the terminal, for `init`. The library never prints;
@@ -58,8 +50,7 @@ const ATTEMPTS: usize = 3;
 /// the default (saying so on `stdout`) when nobody answers usefully.
 fn business_model(a: &InitArgs, prompt: &mut dyn Prompt, stdout: &mut String) -> BusinessModel {
     match a.business_model {
-        Some(InitModel::AiInfused) => return BusinessModel::AiInfused,
-        Some(InitModel::AiNative) => return BusinessModel::AiNative,
+        Some(m) => return m,
         None if !needs_business_model(&a.root) => return BusinessModel::AiInfused,
         None => {}
     }
@@ -96,7 +87,7 @@ pub(crate) fn init(a: InitArgs, prompt: &mut dyn Prompt) -> Outcome {
             }
             stdout.push_str(&format!(
                 "\nBusiness model: {}. Next:\n  1. Replace the EXAMPLE numbers in {} with finance's monthly actuals.\n  2. Replace OWNER in {} with the owner of the ier-gate action.\n  3. Describe a real feature in ai-features/ (see {}), then run `ier-gate check`.\n",
-                model_name(model),
+                model.as_str(),
                 BASELINE,
                 WORKFLOW,
                 MANIFEST,
@@ -213,13 +204,6 @@ pub fn parse_answer(answer: &str) -> Option<BusinessModel> {
 
 pub const QUESTION: &str = "Business model?\n  1) ai-infused: AI is one feature of a broader product (zones 5 / 8 / 10)\n  2) ai-native: inference is the product (zones 3 / 4 / 5)\nChoose [1]: ";
 
-pub fn model_name(m: BusinessModel) -> &'static str {
-    match m {
-        BusinessModel::AiInfused => "ai-infused",
-        BusinessModel::AiNative => "ai-native",
-    }
-}
-
 /// This calendar month (UTC), from the system clock.
 pub fn current_month() -> Month {
     let secs = std::time::SystemTime::now()
@@ -251,7 +235,7 @@ fn policy(model: BusinessModel) -> String {
         BusinessModel::AiInfused => ("{ warning: 5, floor: 8, healthy: 10 }", 8),
         BusinessModel::AiNative => ("{ warning: 3, floor: 4, healthy: 5 }", 4),
     };
-    let name = format!("{:<18}", model_name(model));
+    let name = format!("{:<18}", model.as_str());
     format!(
         r#"# ier-gate policy. Finance owns this file: protect .ier/ with CODEOWNERS.
 # A pull request is always judged by the version on its base branch, so it

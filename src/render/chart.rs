@@ -13,22 +13,15 @@ use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::{Decimal, RoundingStrategy};
 
 use crate::num::Ratio;
-use crate::policy::Basis;
 use crate::report::{ProjectedMonth, Report};
 
 /// The gate's series: in-month or T3M IER per projected month.
 fn value(r: &Report, m: &ProjectedMonth) -> Ratio {
-    match r.projected.basis {
-        Basis::InMonth => m.ier,
-        Basis::T3m => m.t3m_ier,
-    }
+    r.projected.basis.pick(m.ier, m.t3m_ier)
 }
 
 fn basis_name(r: &Report) -> &'static str {
-    match r.projected.basis {
-        Basis::InMonth => "in-month",
-        Basis::T3m => "T3M",
-    }
+    r.projected.basis.pick("in-month", "T3M")
 }
 
 /// Top of the y axis: room above the highest finite value and the floor,

@@ -111,7 +111,7 @@ pub fn to_value(r: &Report) -> Value {
             "gate_value": ratio(s.gate_value),
             "zone": zone(s.zone),
             "threshold": s.threshold.normalize().to_string(),
-            "level": match s.level { crate::policy::ScenarioLevel::Warn => "warn", crate::policy::ScenarioLevel::Fail => "fail" },
+            "level": s.level.as_str(),
             "cleared": s.cleared,
         })).collect::<Vec<_>>(),
         "mitigation": match &r.mitigation {
