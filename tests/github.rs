@@ -73,8 +73,21 @@ struct Fixture {
 
 impl Fixture {
     async fn new() -> Fixture {
+        let server = MockServer::start().await;
+        // As GitHub answers an installation token (the Actions token is one),
+        // on github.com and on GitHub Enterprise Server.
+        for prefix in ["", "/api/v3"] {
+            Mock::given(method("GET"))
+                .and(path(format!("{prefix}/user")))
+                .respond_with(ResponseTemplate::new(403).set_body_json(json!({
+                    "message": "Resource not accessible by integration",
+                })))
+                .with_priority(10)
+                .mount(&server)
+                .await;
+        }
         Fixture {
-            server: MockServer::start().await,
+            server,
             dir: tempfile::tempdir().expect("tempdir"),
             prefix: "",
         }
@@ -787,6 +800,104 @@ async fn a_forged_marker_by_a_contributor_is_ignored() {
     let reqs = fx.requests().await;
     assert_eq!(
         calls(&reqs, "POST", &format!("{REPO}/issues/{PR}/comments")).len(),
+        1
+    );
+}
+
+/// A passing pull request; the test mounts the comments.
+async fn passing_pr_without_comments(fx: &Fixture) {
+    fx.pr_event(&[]);
+    fx.config(BASE).await;
+    fx.contents("ai-features/tiny.yaml", HEAD, PASSING).await;
+    fx.pr_files(json!([added("ai-features/tiny.yaml")])).await;
+}
+
+/// A comment with our marker by someone else than the gate.
+fn comment_by(id: u64, body: &str, login: &str, kind: &str, association: &str) -> Value {
+    let mut c = bot_comment(id, body);
+    c["user"] = json!({ "login": login, "type": kind });
+    c["author_association"] = json!(association);
+    c
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn only_the_gates_own_comments_are_edited_or_deleted() {
+    for mode in ["update", "delete-and-new", "hide-and-new"] {
+        let fx = Fixture::new().await;
+        passing_pr_without_comments(&fx).await;
+        fx.comments(json!([
+            comment_by(601, &marker(RUN_ID - 1), "alice", "User", "MEMBER"),
+            comment_by(602, &marker(RUN_ID - 2), "renovate[bot]", "Bot", "NONE"),
+            comment_by(603, &marker(RUN_ID - 3), "owner", "User", "OWNER"),
+        ]))
+        .await;
+        fx.accept_post().await;
+        for id in [601, 602, 603] {
+            fx.accept_patch(id).await;
+            Mock::given(method("DELETE"))
+                .and(path(format!("{REPO}/issues/comments/{id}")))
+                .respond_with(ResponseTemplate::new(204))
+                .mount(&fx.server)
+                .await;
+        }
+        let out = run_async(fx.env("pull_request"), &["github", "--comment-mode", mode]).await;
+        assert_code(&out, 0);
+        let reqs = fx.requests().await;
+        let writes: Vec<String> = reqs
+            .iter()
+            .filter(|r| r.method.as_str() != "GET")
+            .map(|r| format!("{} {}", r.method, r.url.path()))
+            .collect();
+        assert_eq!(
+            writes,
+            vec![format!("POST {REPO}/issues/{PR}/comments")],
+            "{mode}"
+        );
+    }
+
+    // A personal token comments as its user, whom `GET /user` names; the
+    // Actions bot's marker is then someone else's.
+    let fx = Fixture::new().await;
+    passing_pr_without_comments(&fx).await;
+    Mock::given(method("GET"))
+        .and(path("/user"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({ "login": "gate-keeper" })))
+        .with_priority(1)
+        .mount(&fx.server)
+        .await;
+    fx.comments(json!([
+        bot_comment(555, &marker(RUN_ID - 1)),
+        comment_by(556, &marker(RUN_ID - 2), "Gate-Keeper", "User", "MEMBER"),
+    ]))
+    .await;
+    fx.accept_patch(555).await;
+    fx.accept_patch(556).await;
+    let out = run_async(fx.env("pull_request"), &["github"]).await;
+    assert_code(&out, 0);
+    let reqs = fx.requests().await;
+    assert!(calls(&reqs, "PATCH", &format!("{REPO}/issues/comments/555")).is_empty());
+    assert_eq!(
+        calls(&reqs, "PATCH", &format!("{REPO}/issues/comments/556")).len(),
+        1
+    );
+
+    // A GitHub App's token: the login is configured, not asked.
+    let fx = Fixture::new().await;
+    passing_pr_without_comments(&fx).await;
+    fx.comments(json!([
+        bot_comment(555, &marker(RUN_ID - 1)),
+        comment_by(557, &marker(RUN_ID - 2), "ier-app[bot]", "Bot", "NONE"),
+    ]))
+    .await;
+    fx.accept_patch(557).await;
+    let mut env = fx.env("pull_request");
+    env.push(("IER_GATE_COMMENT_AUTHOR".into(), "ier-app[bot]".into()));
+    let out = run_async(env, &["github"]).await;
+    assert_code(&out, 0);
+    let reqs = fx.requests().await;
+    assert!(calls(&reqs, "GET", "/user").is_empty());
+    assert_eq!(
+        calls(&reqs, "PATCH", &format!("{REPO}/issues/comments/557")).len(),
         1
     );
 }

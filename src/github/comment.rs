@@ -4,8 +4,9 @@
 //! The marker `<!-- ier-gate:KEY run=RUN_ID -->` opens the body. The key
 //! separates two workflows or matrix legs; the run id orders runs, so a
 //! slow older run that finishes last leaves the newer comment alone. Only
-//! comments by a bot or a repository member count as ours: anybody can
-//! paste a marker into a comment.
+//! comments by the gate's own login count as ours ([`identity`]): anybody,
+//! a collaborator or another bot included, can paste a marker into a
+//! comment, and the gate never edits, hides or deletes such a comment.
 //!
 //! A comment that cannot be written (a 403 on a fork's read-only token, a
 //! 404, GitHub down past the retries) never fails the gate: [`publish`]
@@ -101,26 +102,51 @@ pub struct Ours {
     pub run: u64,
 }
 
-/// Whether a comment's author could have been this gate: a bot (the
-/// Actions token, a GitHub App) or someone with write access (a personal
-/// token).
-fn trusted(c: &IssueComment) -> bool {
-    let bot = c.user.as_ref().is_some_and(|u| u.kind == "Bot");
-    let member = matches!(
-        c.author_association.as_deref(),
-        Some("OWNER" | "MEMBER" | "COLLABORATOR")
-    );
-    bot || member
+/// The login the Actions `GITHUB_TOKEN` comments as.
+pub const ACTIONS_BOT: &str = "github-actions[bot]";
+
+/// The login this gate's comments are written by: `IER_GATE_COMMENT_AUTHOR`
+/// when set, else the token's user (`GET /user`, for a personal or OAuth
+/// token). GitHub refuses `GET /user` to an installation token (403, or
+/// 401/404 on some servers), and the Actions token is one: then it is
+/// [`ACTIONS_BOT`]. A GitHub App's own token posts as `SLUG[bot]`, which no
+/// endpoint tells an installation token: set `IER_GATE_COMMENT_AUTHOR`.
+pub async fn identity(api: &Api, configured: Option<&str>) -> Result<String, ApiError> {
+    if let Some(login) = configured {
+        return Ok(login.to_string());
+    }
+    #[derive(Deserialize)]
+    struct Me {
+        login: String,
+    }
+    match api.get::<Me>("/user").await {
+        Ok(me) => Ok(me.login),
+        Err(e) if matches!(e.status, Some(401 | 403 | 404)) => Ok(ACTIONS_BOT.to_string()),
+        Err(e) => Err(e),
+    }
 }
 
-/// Our comments with this key, oldest first.
-pub fn ours(comments: &[IssueComment], key: &str) -> Vec<Ours> {
+/// Whether the comment carries a marker with this key (whoever wrote it).
+fn marked(c: &IssueComment, key: &str) -> Option<u64> {
+    let (k, run) = parse_marker(c.body.as_deref()?)?;
+    (k == key).then_some(run)
+}
+
+/// Whether `me` wrote the comment. Logins are unique and case-insensitive;
+/// the author association says nothing about who wrote it.
+fn by(c: &IssueComment, me: &str) -> bool {
+    c.user
+        .as_ref()
+        .is_some_and(|u| u.login.eq_ignore_ascii_case(me))
+}
+
+/// Our comments with this key, oldest first: those `me` wrote.
+pub fn ours(comments: &[IssueComment], key: &str, me: &str) -> Vec<Ours> {
     let mut found: Vec<Ours> = comments
         .iter()
-        .filter(|c| trusted(c))
+        .filter(|c| by(c, me))
         .filter_map(|c| {
-            let (k, run) = parse_marker(c.body.as_deref()?)?;
-            (k == key).then(|| Ours {
+            marked(c, key).map(|run| Ours {
                 id: c.id,
                 node_id: c.node_id.clone(),
                 run,
@@ -264,6 +290,8 @@ pub struct Request<'a> {
     pub changed: bool,
     pub markdown: &'a str,
     pub summary_url: &'a str,
+    /// `IER_GATE_COMMENT_AUTHOR`, see [`identity`].
+    pub author: Option<&'a str>,
 }
 
 const MINIMIZE: &str = "mutation($id: ID!) { minimizeComment(input: {subjectId: $id, classifier: OUTDATED}) { minimizedComment { isMinimized } } }";
@@ -293,7 +321,16 @@ pub async fn publish(api: &Api, req: &Request<'_>) -> Published {
         Ok(c) => c,
         Err(e) => return Published::Failed(e),
     };
-    let existing = ours(&comments, req.key);
+    // Whose comments are ours is asked only when some comment carries our
+    // marker: a first run spends no request on it.
+    let existing = if comments.iter().any(|c| marked(c, req.key).is_some()) {
+        match identity(api, req.author).await {
+            Ok(me) => ours(&comments, req.key, &me),
+            Err(e) => return Published::Failed(e),
+        }
+    } else {
+        vec![]
+    };
     let text = body(req.key, req.run_id, req.markdown, req.summary_url);
     match plan(req.mode, &existing, req.run_id, req.changed, req.on_change) {
         Plan::Nothing(why) => Published::Skipped(why),
@@ -390,15 +427,24 @@ mod tests {
     }
 
     #[test]
-    fn only_trusted_comments_with_our_key_count() {
+    fn only_our_own_comments_with_our_key_count() {
+        let mut member = comment(5, &marker("k", 1000), false);
+        member.author_association = Some("MEMBER".into());
+        let mut other_bot = comment(6, &marker("k", 1001), true);
+        other_bot.user = Some(User {
+            login: "renovate[bot]".into(),
+            kind: "Bot".into(),
+        });
         let c = [
             comment(1, &marker("k", 5), true),
             comment(2, &marker("other", 9), true),
             comment(3, &marker("k", 999), false),
             comment(4, "no marker", true),
+            member,
+            other_bot,
         ];
         assert_eq!(
-            ours(&c, "k"),
+            ours(&c, "k", "GitHub-Actions[bot]"),
             vec![Ours {
                 id: 1,
                 node_id: "IC_1".into(),

@@ -123,6 +123,7 @@ async fn publish(api: &Api, w: &Written<'_>, mode: CommentMode) -> Option<Publis
         changed: w.ev.changed,
         markdown: &w.markdown,
         summary_url: &url,
+        author: s.conn.author.as_deref(),
     };
     Some(comment::publish(api, &request).await)
 }

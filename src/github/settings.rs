@@ -185,6 +185,10 @@ pub struct Connection {
     pub api_url: String,
     pub graphql_url: String,
     pub server_url: String,
+    /// `IER_GATE_COMMENT_AUTHOR`: the login the token comments as, when
+    /// GitHub cannot say (a GitHub App's installation token posts as
+    /// `SLUG[bot]`); unset, it is asked of GitHub.
+    pub author: Option<String>,
 }
 
 impl Connection {
@@ -303,13 +307,32 @@ pub fn connection_for(
         .trim()
         .trim_end_matches('/')
         .to_string();
+    let author = var(env, "IER_GATE_COMMENT_AUTHOR").map(|a| a.trim().to_string());
+    if let Some(a) = &author {
+        if !is_login(a) {
+            return Err(format!(
+                "IER_GATE_COMMENT_AUTHOR `{}` is not a GitHub login",
+                a.escape_debug()
+            ));
+        }
+    }
     Ok(Connection {
         token,
         repo,
         api_url,
         graphql_url,
         server_url,
+        author,
     })
+}
+
+/// A user's or an app's login: letters, digits and `-`, an app's with a
+/// `[bot]` suffix.
+pub fn is_login(s: &str) -> bool {
+    let name = s.strip_suffix("[bot]").unwrap_or(s);
+    !name.is_empty()
+        && name.len() <= 100
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
 }
 
 fn check_url(name: &str, url: &str) -> Result<(), String> {
