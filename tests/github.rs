@@ -783,6 +783,35 @@ async fn an_older_run_does_not_overwrite_a_newer_runs_comment() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn an_older_run_rereads_the_comment_before_updating_it() {
+    let fx = Fixture::new().await;
+    passing_pr_without_comments(&fx).await;
+    // Listed with an older run's marker; by the time this run writes, a
+    // newer run has updated it.
+    fx.comments(json!([bot_comment(555, &marker(RUN_ID - 1))]))
+        .await;
+    Mock::given(method("GET"))
+        .and(path(format!("{REPO}/issues/comments/555")))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(bot_comment(555, &marker(RUN_ID + 1))),
+        )
+        .mount(&fx.server)
+        .await;
+    fx.accept_patch(555).await;
+    fx.accept_post().await;
+
+    let out = run_async(fx.env("pull_request"), &["github"]).await;
+    assert_code(&out, 0);
+    let reqs = fx.requests().await;
+    assert!(reqs.iter().all(|r| r.method.as_str() == "GET"), "no writes");
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("a newer run (101) updated the comment"),
+        "{stderr}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn a_forged_marker_by_a_contributor_is_ignored() {
     let fx = Fixture::new().await;
     fx.pr_event(&[]);

@@ -336,6 +336,9 @@ pub async fn publish(api: &Api, req: &Request<'_>) -> Published {
         Plan::Nothing(why) => Published::Skipped(why),
         Plan::Update(id) => {
             let path = format!("/repos/{owner}/{name}/issues/comments/{id}");
+            if let Some(why) = overtaken(api, &path, req).await {
+                return Published::Skipped(why);
+            }
             match api
                 .write(Method::PATCH, &path, &json!({ "body": text }))
                 .await
@@ -354,6 +357,23 @@ pub async fn publish(api: &Api, req: &Request<'_>) -> Published {
         }
         Plan::Create { hide, delete } => create(api, req, &text, &hide, &delete, vec![]).await,
     }
+}
+
+/// Why not to update the comment at `path` after all: a newer run wrote
+/// it since this run listed the comments. Read right before the update,
+/// this leaves one round trip in which a newer run can still write first;
+/// GitHub offers no conditional update of a comment to close it. A read
+/// that fails says nothing: the update goes ahead, and a comment deleted
+/// meanwhile is posted anew.
+async fn overtaken(api: &Api, path: &str, req: &Request<'_>) -> Option<String> {
+    let now: IssueComment = api.get(path).await.ok()?;
+    let run = marked(&now, req.key)?;
+    (req.run_id != 0 && run > req.run_id).then(|| {
+        format!(
+            "a newer run ({run}) updated the comment while this run ({}) was under way; this run leaves it alone",
+            req.run_id
+        )
+    })
 }
 
 /// Posts `text` as a new comment, then hides or deletes the older ones.
