@@ -811,6 +811,119 @@ async fn an_older_run_rereads_the_comment_before_updating_it() {
     );
 }
 
+/// Runs the binary and samples its peak resident set (`VmHWM`, in KiB)
+/// until it exits.
+#[cfg(target_os = "linux")]
+fn run_measured(env: &[(String, String)], args: &[&str]) -> (Output, u64) {
+    let mut cmd = Command::new(BIN);
+    cmd.env_clear();
+    if let Some(p) = std::env::var_os("PATH") {
+        cmd.env("PATH", p);
+    }
+    cmd.envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    cmd.args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let child = cmd.spawn().expect("the binary runs");
+    let status = format!("/proc/{}/status", child.id());
+    let peak = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let (seen, done) = (
+        peak.clone(),
+        std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false)),
+    );
+    let stop = done.clone();
+    let sampler = std::thread::spawn(move || {
+        while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+            let hwm = std::fs::read_to_string(&status)
+                .unwrap_or_default()
+                .lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok());
+            if let Some(kb) = hwm {
+                seen.fetch_max(kb, std::sync::atomic::Ordering::Relaxed);
+            }
+            std::thread::sleep(Duration::from_millis(2));
+        }
+    });
+    let out = child.wait_with_output().expect("the binary exits");
+    done.store(true, std::sync::atomic::Ordering::Relaxed);
+    sampler.join().expect("sampler");
+    (out, peak.load(std::sync::atomic::Ordering::Relaxed))
+}
+
+/// The peak resident set (KiB) of a run that scans `pages` pages of 100
+/// others' comments of 60,000 characters (6 MB a page), our comment last.
+#[cfg(target_os = "linux")]
+async fn scan_peak_kib(pages: u64) -> u64 {
+    let fx = Fixture::new().await;
+    passing_pr_without_comments(&fx).await;
+    let chatter = "x".repeat(60_000);
+    for page in 1..=pages {
+        let mut list: Vec<Value> = (0..100)
+            .map(|i| comment_by(page * 1000 + i, &chatter, "alice", "User", "MEMBER"))
+            .collect();
+        let mut resp = ResponseTemplate::new(200);
+        if page < pages {
+            let next = format!(
+                "<{}{REPO}/issues/{PR}/comments?per_page=100&page={}>; rel=\"next\"",
+                fx.server.uri(),
+                page + 1
+            );
+            resp = resp.insert_header("link", next.as_str());
+        } else {
+            list.push(bot_comment(555, &marker(RUN_ID - 1)));
+        }
+        let m = Mock::given(method("GET")).and(path(format!("{REPO}/issues/{PR}/comments")));
+        let m = if page == 1 {
+            m.and(query_param_is_missing("page"))
+        } else {
+            m.and(query_param("page", page.to_string().as_str()))
+        };
+        m.respond_with(resp.set_body_json(json!(list)))
+            .mount(&fx.server)
+            .await;
+    }
+    // The update waits, so the sampler sees the process after the scan.
+    Mock::given(method("PATCH"))
+        .and(path(format!("{REPO}/issues/comments/555")))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_delay(Duration::from_millis(300))
+                .set_body_json(json!({ "id": 555, "html_url": "https://github.com/acme/app/pull/7#issuecomment-555" })),
+        )
+        .mount(&fx.server)
+        .await;
+    let env = fx.env("pull_request");
+    let (out, peak_kib) = tokio::task::spawn_blocking(move || run_measured(&env, &["github"]))
+        .await
+        .expect("join");
+    assert_code(&out, 0);
+    let reqs = fx.requests().await;
+    assert_eq!(
+        calls(&reqs, "PATCH", &format!("{REPO}/issues/comments/555")).len(),
+        1
+    );
+    observed(
+        &format!("{pages} comment pages: peak RSS {peak_kib} KiB"),
+        &out,
+    );
+    assert!(peak_kib > 0, "no sample of the process");
+    peak_kib
+}
+
+#[cfg(target_os = "linux")]
+#[tokio::test(flavor = "multi_thread")]
+async fn scanning_comments_keeps_only_marker_comments_in_memory() {
+    // Eight more pages are 48 MB more of others' comments; keeping them
+    // would show in the peak, keeping only marker comments does not.
+    let one = scan_peak_kib(1).await;
+    let nine = scan_peak_kib(9).await;
+    assert!(
+        nine < one + 16 * 1024,
+        "peak RSS {one} KiB for one page, {nine} KiB for nine"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_forged_marker_by_a_contributor_is_ignored() {
     let fx = Fixture::new().await;

@@ -331,24 +331,26 @@ impl Api {
     /// that says so (not retried: GitHub answered, and a read that GitHub
     /// garbles once is not known to heal).
     fn parse<T: DeserializeOwned>(reply: &Reply, endpoint: &str) -> Result<T, ApiError> {
-        serde_json::from_str(&reply.body).map_err(|e| {
-            let what = if e.is_eof() {
-                "a truncated JSON body"
-            } else if e.is_syntax() {
-                "a body that is not JSON"
-            } else {
-                "JSON of an unexpected shape"
-            };
-            ApiError::new(
-                endpoint,
-                Some(reply.status.as_u16()),
-                format!(
-                    "{what} ({} bytes): {}",
-                    reply.body.len(),
-                    github_message(&e.to_string())
-                ),
-            )
-        })
+        serde_json::from_str(&reply.body).map_err(|e| Self::undecodable(reply, endpoint, &e))
+    }
+
+    fn undecodable(reply: &Reply, endpoint: &str, e: &serde_json::Error) -> ApiError {
+        let what = if e.is_eof() {
+            "a truncated JSON body"
+        } else if e.is_syntax() {
+            "a body that is not JSON"
+        } else {
+            "JSON of an unexpected shape"
+        };
+        ApiError::new(
+            endpoint,
+            Some(reply.status.as_u16()),
+            format!(
+                "{what} ({} bytes): {}",
+                reply.body.len(),
+                github_message(&e.to_string())
+            ),
+        )
     }
 
     /// GET and decode a JSON body.
@@ -365,6 +367,20 @@ impl Api {
         path: &str,
         max_pages: usize,
     ) -> Result<Vec<T>, ApiError> {
+        self.scan_pages(path, max_pages, |body| serde_json::from_str::<Vec<T>>(body))
+            .await
+    }
+
+    /// As [`get_pages`](Self::get_pages), with `page` turning each page's
+    /// body into the items kept: memory holds one page and what was kept,
+    /// however long the list (`page` may borrow from the body rather than
+    /// copy what it drops).
+    pub async fn scan_pages<U>(
+        &self,
+        path: &str,
+        max_pages: usize,
+        mut page: impl FnMut(&str) -> serde_json::Result<Vec<U>>,
+    ) -> Result<Vec<U>, ApiError> {
         let first = endpoint(&Method::GET, path);
         let mut items = Vec::new();
         let mut next = Some(path.to_string());
@@ -380,8 +396,8 @@ impl Api {
             }
             let ep = endpoint(&Method::GET, &p);
             let reply = Self::check(self.send(Method::GET, &p, None).await?, &ep)?;
-            let page: Vec<T> = Self::parse(&reply, &ep)?;
-            items.extend(page);
+            let kept = page(&reply.body).map_err(|e| Self::undecodable(&reply, &ep, &e))?;
+            items.extend(kept);
             if let Some(url) = next_link(&reply.headers) {
                 next = Some(self.same_origin(&url, &ep)?);
             }

@@ -132,29 +132,73 @@ fn marked(c: &IssueComment, key: &str) -> Option<u64> {
     (k == key).then_some(run)
 }
 
-/// Whether `me` wrote the comment. Logins are unique and case-insensitive;
-/// the author association says nothing about who wrote it.
-fn by(c: &IssueComment, me: &str) -> bool {
-    c.user
-        .as_ref()
-        .is_some_and(|u| u.login.eq_ignore_ascii_case(me))
+/// A comment with our marker and key, as the scan keeps it: who wrote it,
+/// not its body.
+#[derive(Clone, Debug)]
+pub struct Marked {
+    pub ours: Ours,
+    pub login: String,
+}
+
+/// A comment as the scan reads it: the body borrowed from the page, not
+/// copied, when it has no escapes.
+#[derive(Deserialize)]
+struct Listed<'a> {
+    id: u64,
+    #[serde(default)]
+    node_id: String,
+    #[serde(borrow, default)]
+    body: Option<std::borrow::Cow<'a, str>>,
+    #[serde(default)]
+    user: Option<User>,
+}
+
+/// The comment, when it carries our marker with this key.
+fn mark_parts(
+    id: u64,
+    node_id: String,
+    body: Option<&str>,
+    user: Option<User>,
+    key: &str,
+) -> Option<Marked> {
+    let (k, run) = parse_marker(body?)?;
+    (k == key).then(|| Marked {
+        ours: Ours { id, node_id, run },
+        login: user.map(|u| u.login).unwrap_or_default(),
+    })
+}
+
+/// The comment, when it carries our marker with this key.
+pub fn mark(c: IssueComment, key: &str) -> Option<Marked> {
+    mark_parts(c.id, c.node_id, c.body.as_deref(), c.user, key)
+}
+
+/// One page of the comment list: only the comments with our marker.
+fn marked_on_page(body: &str, key: &str) -> serde_json::Result<Vec<Marked>> {
+    let page: Vec<Listed> = serde_json::from_str(body)?;
+    Ok(page
+        .into_iter()
+        .filter_map(|c| mark_parts(c.id, c.node_id, c.body.as_deref(), c.user, key))
+        .collect())
+}
+
+/// The marked comments `me` wrote, oldest first. Logins are unique and
+/// case-insensitive; the author association says nothing about who wrote
+/// a comment.
+pub fn mine(marked: Vec<Marked>, me: &str) -> Vec<Ours> {
+    let mut found: Vec<Ours> = marked
+        .into_iter()
+        .filter(|m| !m.login.is_empty() && m.login.eq_ignore_ascii_case(me))
+        .map(|m| m.ours)
+        .collect();
+    found.sort_by_key(|o| (o.run, o.id));
+    found
 }
 
 /// Our comments with this key, oldest first: those `me` wrote.
 pub fn ours(comments: &[IssueComment], key: &str, me: &str) -> Vec<Ours> {
-    let mut found: Vec<Ours> = comments
-        .iter()
-        .filter(|c| by(c, me))
-        .filter_map(|c| {
-            marked(c, key).map(|run| Ours {
-                id: c.id,
-                node_id: c.node_id.clone(),
-                run,
-            })
-        })
-        .collect();
-    found.sort_by_key(|o| (o.run, o.id));
-    found
+    let marked = comments.iter().cloned().filter_map(|c| mark(c, key));
+    mine(marked.collect(), me)
 }
 
 /// What to do about the comment.
@@ -317,19 +361,26 @@ pub async fn publish(api: &Api, req: &Request<'_>) -> Published {
         "/repos/{owner}/{name}/issues/{}/comments?per_page=100",
         req.pr
     );
-    let comments: Vec<IssueComment> = match api.get_pages(&list, MAX_COMMENT_PAGES).await {
-        Ok(c) => c,
+    // Only comments with our marker are kept while paging: others' comments
+    // may run to a gigabyte over the page cap.
+    let marked: Vec<Marked> = match api
+        .scan_pages(&list, MAX_COMMENT_PAGES, |page| {
+            marked_on_page(page, req.key)
+        })
+        .await
+    {
+        Ok(m) => m,
         Err(e) => return Published::Failed(e),
     };
     // Whose comments are ours is asked only when some comment carries our
     // marker: a first run spends no request on it.
-    let existing = if comments.iter().any(|c| marked(c, req.key).is_some()) {
+    let existing = if marked.is_empty() {
+        vec![]
+    } else {
         match identity(api, req.author).await {
-            Ok(me) => ours(&comments, req.key, &me),
+            Ok(me) => mine(marked, &me),
             Err(e) => return Published::Failed(e),
         }
-    } else {
-        vec![]
     };
     let text = body(req.key, req.run_id, req.markdown, req.summary_url);
     match plan(req.mode, &existing, req.run_id, req.changed, req.on_change) {
