@@ -1819,6 +1819,70 @@ async fn fault_a_directory_symlink_or_large_file_is_an_input_error_naming_the_pa
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_manifest_over_githubs_1_mb_is_file_too_large_not_exit_3() {
+    // Over 1 MB, the contents API's default media type answers 403
+    // `too_large`, as GitHub's REST description documents.
+    let fx = Fixture::new().await;
+    Mock::given(method("GET"))
+        .and(path(format!("{REPO}/contents/ai-features/tiny.yaml")))
+        .respond_with(ResponseTemplate::new(403).set_body_json(json!({
+            "message": "This API returns blobs up to 1 MB in size. The requested blob is too large to fetch via the API, but you can use the Git Data API to request blobs up to 100 MB in size.",
+            "errors": [{ "resource": "Blob", "field": "data", "code": "too_large" }],
+            "documentation_url": "https://docs.github.com/rest/repos/contents#get-repository-content",
+        })))
+        .with_priority(1)
+        .mount(&fx.server)
+        .await;
+    passing_pr(&fx).await;
+    fx.accept_post().await;
+    let out = run_async(fx.env("pull_request"), &["github"]).await;
+    observed("manifest 403 too_large", &out);
+    assert_code(&out, 2);
+    let summary = fx.read("summary.md");
+    assert!(summary.contains("file-too-large"), "{summary}");
+    assert!(
+        summary
+            .contains("ai-features/tiny.yaml is larger than GitHub's contents API serves (1 MB)"),
+        "{summary}"
+    );
+    let reqs = fx.requests().await;
+    assert_eq!(
+        calls(
+            &reqs,
+            "GET",
+            &format!("{REPO}/contents/ai-features/tiny.yaml")
+        )
+        .len(),
+        1,
+        "a 403 is not retried"
+    );
+
+    // Under our 1 MiB but over GitHub's 1 MB: no content, and no
+    // "limited to 1048576 bytes" for a file that is not.
+    let fx = Fixture::new().await;
+    Mock::given(method("GET"))
+        .and(path(format!("{REPO}/contents/ai-features/tiny.yaml")))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "type": "file", "size": 1_040_000, "encoding": "none", "content": "",
+            "name": "tiny.yaml", "path": "ai-features/tiny.yaml",
+        })))
+        .with_priority(1)
+        .mount(&fx.server)
+        .await;
+    passing_pr(&fx).await;
+    fx.accept_post().await;
+    let out = run_async(fx.env("pull_request"), &["github"]).await;
+    assert_code(&out, 2);
+    let summary = fx.read("summary.md");
+    assert!(
+        summary.contains(
+            "ai-features/tiny.yaml is larger (1040000 bytes) than GitHub's contents API serves"
+        ),
+        "{summary}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn fail_on_comment_error_makes_a_comment_failure_exit_3() {
     async fn broken_comments() -> Fixture {
         let fx = Fixture::new().await;

@@ -171,8 +171,30 @@ pub enum Contents {
     File(Vec<u8>),
     /// A directory, a submodule, a symlink to outside the repository.
     NotAFile(String),
-    /// Larger than the contents API returns inline (or than we read).
+    /// Larger than we read.
     TooLarge(u64),
+    /// Larger than the contents API serves (GitHub's "1 MB", which is not
+    /// our 1 MiB): a 403 `too_large` without a size, or `encoding: none`
+    /// with one.
+    OverApiLimit(Option<u64>),
+}
+
+/// A 403 that is GitHub saying the file is over the contents API's limit:
+/// `{"errors": [{"code": "too_large", ...}]}`.
+fn too_large(reply: &Reply) -> bool {
+    #[derive(Deserialize)]
+    struct Error {
+        #[serde(default)]
+        code: String,
+    }
+    #[derive(Deserialize)]
+    struct Body {
+        #[serde(default)]
+        errors: Vec<Error>,
+    }
+    reply.status == StatusCode::FORBIDDEN
+        && serde_json::from_str::<Body>(&reply.body)
+            .is_ok_and(|b| b.errors.iter().any(|e| e.code == "too_large"))
 }
 
 /// A client for one GitHub host.
@@ -438,6 +460,9 @@ impl Api {
         if reply.status == StatusCode::NOT_FOUND {
             return Ok(Contents::Missing);
         }
+        if too_large(&reply) {
+            return Ok(Contents::OverApiLimit(None));
+        }
         let reply = Self::check(reply, &ep)?;
         let value: Value = Self::parse(&reply, &ep)?;
         if value.is_array() {
@@ -478,7 +503,7 @@ impl Api {
                 Ok(Contents::File(bytes))
             }
             // Files over 1 MB come without inline content.
-            (Some("none"), _) | (_, None) => Ok(Contents::TooLarge(raw.size)),
+            (Some("none"), _) | (_, None) => Ok(Contents::OverApiLimit(Some(raw.size))),
             (Some(other), _) => Err(ApiError::new(
                 &ep,
                 Some(200),

@@ -112,6 +112,17 @@ async fn read_file(
             diags.push(SourceFile::too_large(&display, size));
             Ok(None)
         }
+        Contents::OverApiLimit(size) => {
+            let size = size.map_or_else(String::new, |n| format!(" ({n} bytes)"));
+            diags.push(
+                Diag::error(
+                    Code::FileTooLarge,
+                    format!("{display} is larger{size} than GitHub's contents API serves (1 MB)"),
+                )
+                .help(format!("input files are limited to {max} bytes, and the Action reads them through the contents API, which stops at 1 MB: keep the file under 1 MB")),
+            );
+            Ok(None)
+        }
         Contents::File(bytes) => match SourceFile::from_bytes(display, bytes) {
             Ok(f) => Ok(Some(f)),
             Err(d) => {
