@@ -1882,6 +1882,97 @@ async fn a_manifest_over_githubs_1_mb_is_file_too_large_not_exit_3() {
     );
 }
 
+/// The repository as GitHub shows it to a token that may read it.
+async fn visible_repo(fx: &Fixture) {
+    Mock::given(method("GET"))
+        .and(path(fx.repo()))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "id": 1, "name": "app", "full_name": "acme/app", "private": true,
+        })))
+        .mount(&fx.server)
+        .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_404_tells_a_missing_file_from_a_repository_the_token_cannot_see() {
+    // Every read 404s, the repository's own endpoint too: not "no policy".
+    let fx = Fixture::new().await;
+    fx.pr_event(&[]);
+    let out = run_async(fx.env("pull_request"), &["github"]).await;
+    observed("repository invisible to the token", &out);
+    assert_code(&out, 3);
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("the token cannot see the repository acme/app"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("no policy"), "{stderr}");
+
+    // The repository is there, the policy at base is not: merge it first.
+    let fx = Fixture::new().await;
+    fx.pr_event(&[]);
+    visible_repo(&fx).await;
+    fx.contents(".ier/baseline.yaml", BASE, BASELINE).await;
+    fx.pr_files(json!([added("ai-features/tiny.yaml")])).await;
+    fx.contents("ai-features/tiny.yaml", HEAD, PASSING).await;
+    fx.comments(json!([])).await;
+    fx.accept_post().await;
+    let out = run_async(fx.env("pull_request"), &["github"]).await;
+    assert_code(&out, 2);
+    let summary = fx.read("summary.md");
+    assert!(
+        summary.contains("no policy at .ier/policy.yaml in commit aaaaaaa"),
+        "{summary}"
+    );
+    assert!(summary.contains("merge it there first"), "{summary}");
+
+    // A manifest the file list names but the head lacks: no advice to
+    // merge anything into the base branch.
+    let fx = Fixture::new().await;
+    fx.pr_event(&[]);
+    fx.config(BASE).await;
+    visible_repo(&fx).await;
+    fx.pr_files(json!([added("ai-features/gone.yaml")])).await;
+    fx.comments(json!([])).await;
+    fx.accept_post().await;
+    let out = run_async(fx.env("pull_request"), &["github"]).await;
+    assert_code(&out, 2);
+    let summary = fx.read("summary.md");
+    assert!(
+        summary.contains("no manifest at ai-features/gone.yaml in commit bbbbbbb"),
+        "{summary}"
+    );
+    assert!(
+        summary.contains("among the pull request's changed files"),
+        "{summary}"
+    );
+    assert!(!summary.contains("merge it there first"), "{summary}");
+    assert_eq!(
+        calls(&fx.requests().await, "GET", REPO).len(),
+        1,
+        "asked once"
+    );
+
+    // A push whose commit lacks the policy: commit it, not merge it.
+    let fx = Fixture::new().await;
+    std::fs::write(
+        fx.file("event.json"),
+        json!({ "ref": "refs/heads/main" }).to_string(),
+    )
+    .expect("event");
+    visible_repo(&fx).await;
+    fx.contents(".ier/baseline.yaml", HEAD, BASELINE).await;
+    let out = run_async(fx.env("push"), &["github"]).await;
+    assert_code(&out, 2);
+    let summary = fx.read("summary.md");
+    assert!(
+        summary.contains("no policy at .ier/policy.yaml"),
+        "{summary}"
+    );
+    assert!(summary.contains("commit it"), "{summary}");
+    assert!(!summary.contains("merge it there first"), "{summary}");
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn fail_on_comment_error_makes_a_comment_failure_exit_3() {
     async fn broken_comments() -> Fixture {
