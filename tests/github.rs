@@ -1190,6 +1190,68 @@ async fn hide_and_new_minimizes_the_older_comment_through_graphql() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn hide_and_new_skips_comments_already_minimized() {
+    let fx = Fixture::new().await;
+    passing_pr_without_comments(&fx).await;
+    fx.comments(json!([
+        bot_comment(553, &marker(97)),
+        bot_comment(554, &marker(98)),
+        bot_comment(555, &marker(99)),
+    ]))
+    .await;
+    fx.accept_post().await;
+    // Runs 98 and 99 hid 553 and 554; 555 is the previous run's.
+    Mock::given(method("POST"))
+        .and(path("/graphql"))
+        .and(body_string_contains("isMinimized } }"))
+        .and(body_string_contains("nodes(ids"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "data": { "nodes": [
+                { "id": "IC_554", "isMinimized": true },
+                { "id": "IC_553", "isMinimized": true },
+            ] }
+        })))
+        .mount(&fx.server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/graphql"))
+        .and(body_string_contains("minimizeComment"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "data": { "minimizeComment": { "minimizedComment": { "isMinimized": true } } }
+        })))
+        .mount(&fx.server)
+        .await;
+
+    let out = run_async(
+        fx.env("pull_request"),
+        &["github", "--comment-mode", "hide-and-new"],
+    )
+    .await;
+    assert_code(&out, 0);
+    let reqs = fx.requests().await;
+    let bodies: Vec<Value> = calls(&reqs, "POST", "/graphql")
+        .iter()
+        .map(|r| serde_json::from_slice(&r.body).expect("graphql body"))
+        .collect();
+    let minimized: Vec<&Value> = bodies
+        .iter()
+        .filter(|b| {
+            b["query"]
+                .as_str()
+                .is_some_and(|q| q.contains("minimizeComment"))
+        })
+        .map(|b| &b["variables"]["id"])
+        .collect();
+    assert_eq!(minimized, vec![&json!("IC_555")], "{bodies:?}");
+    let asked: Vec<&Value> = bodies
+        .iter()
+        .filter(|b| b["query"].as_str().is_some_and(|q| q.contains("nodes(ids")))
+        .map(|b| &b["variables"]["ids"])
+        .collect();
+    assert_eq!(asked, vec![&json!(["IC_554", "IC_553"])], "{bodies:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn github_enterprise_paths_are_kept() {
     let mut fx = Fixture::new().await;
     fx.prefix = "/api/v3";

@@ -427,6 +427,50 @@ async fn overtaken(api: &Api, path: &str, req: &Request<'_>) -> Option<String> {
     })
 }
 
+const MINIMIZED: &str =
+    "query($ids: [ID!]!) { nodes(ids: $ids) { ... on IssueComment { id isMinimized } } }";
+
+/// Of the comments to hide (newest first), those not hidden yet. The
+/// newest is the previous run's, posted visible, and is hidden without
+/// asking; the older ones were hidden by the runs after them, so GitHub is
+/// asked (`isMinimized`) and only those still shown are hidden again. If
+/// GitHub cannot say, all are hidden, as before.
+async fn still_shown<'a>(api: &Api, hide: &'a [Ours], notes: &mut Vec<String>) -> Vec<&'a Ours> {
+    let hide: Vec<&Ours> = hide.iter().filter(|o| !o.node_id.is_empty()).collect();
+    let Some((newest, older)) = hide.split_first() else {
+        return vec![];
+    };
+    if older.is_empty() {
+        return vec![newest];
+    }
+    let ids: Vec<&str> = older.iter().map(|o| o.node_id.as_str()).collect();
+    let minimized: Vec<String> = match api.graphql(MINIMIZED, json!({ "ids": ids })).await {
+        Ok(v) => v
+            .pointer("/data/nodes")
+            .and_then(serde_json::Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter(|n| n.get("isMinimized").and_then(serde_json::Value::as_bool) == Some(true))
+            .filter_map(|n| n.get("id").and_then(serde_json::Value::as_str))
+            .map(str::to_string)
+            .collect(),
+        Err(e) => {
+            notes.push(format!(
+                "could not tell which older comments are hidden: {e}"
+            ));
+            vec![]
+        }
+    };
+    std::iter::once(*newest)
+        .chain(
+            older
+                .iter()
+                .copied()
+                .filter(|o| !minimized.contains(&o.node_id)),
+        )
+        .collect()
+}
+
 /// Posts `text` as a new comment, then hides or deletes the older ones.
 async fn create(
     api: &Api,
@@ -446,7 +490,7 @@ async fn create(
         Err(e) => return Published::Failed(e),
     };
     // Older comments go only once the new one stands.
-    for o in hide.iter().filter(|o| !o.node_id.is_empty()) {
+    for o in still_shown(api, hide, &mut notes).await {
         if let Err(e) = api.graphql(MINIMIZE, json!({ "id": o.node_id })).await {
             notes.push(format!("could not hide comment {}: {e}", o.id));
         }
