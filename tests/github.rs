@@ -1619,6 +1619,53 @@ async fn fault_403_rate_limit_waits_for_the_reset_but_a_plain_403_is_exit_3() {
 
 /// The environment of a run whose client gives up on a silent GitHub
 /// after 300 ms.
+#[tokio::test(flavor = "multi_thread")]
+async fn fault_a_secondary_rate_limit_without_retry_after_waits_and_retries() {
+    let fx = Fixture::new().await;
+    let limited = || {
+        ResponseTemplate::new(403).set_body_json(json!({
+            "message": "You have exceeded a secondary rate limit. Please wait a few minutes before you try again. If you reach out to GitHub Support for help, please include the request ID 0000:0000.",
+            "documentation_url": "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits",
+        }))
+    };
+    // Once on a read, once on the write: neither names a wait.
+    Mock::given(method("GET"))
+        .and(path(format!("{REPO}/pulls/{PR}/files")))
+        .respond_with(limited())
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&fx.server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(format!("{REPO}/issues/{PR}/comments")))
+        .respond_with(limited())
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&fx.server)
+        .await;
+    passing_pr(&fx).await;
+    fx.accept_post().await;
+    let mut env = fx.env("pull_request");
+    // GitHub asks for a minute; the test waits 300 ms.
+    env.push(("IER_GATE_SECONDARY_WAIT_MS".into(), "300".into()));
+    let start = Instant::now();
+    let out = run_async(env, &["github"]).await;
+    let took = start.elapsed();
+    observed("403 secondary rate limit, no retry-after", &out);
+    assert_code(&out, 0);
+    let reqs = fx.requests().await;
+    assert_eq!(
+        calls(&reqs, "GET", &format!("{REPO}/pulls/{PR}/files")).len(),
+        2
+    );
+    assert_eq!(
+        calls(&reqs, "POST", &format!("{REPO}/issues/{PR}/comments")).len(),
+        2
+    );
+    assert!(took >= Duration::from_millis(600), "{took:?}");
+    assert!(text(&out.stderr).contains("comment created"));
+}
+
 fn impatient(fx: &Fixture) -> Vec<(String, String)> {
     let mut env = fx.env("pull_request");
     env.push(("IER_GATE_HTTP_TIMEOUT_MS".into(), "300".into()));

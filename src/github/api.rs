@@ -78,6 +78,10 @@ impl Answered for Reply {
     fn headers(&self) -> &HeaderMap {
         &self.headers
     }
+
+    fn secondary_limit(&self) -> bool {
+        retry::says_secondary_limit(&self.body)
+    }
 }
 
 /// The async runtime the HTTP client runs on: one thread, as a workflow
@@ -212,6 +216,8 @@ pub struct Api {
     /// lead to.
     origin: String,
     retry_base: Duration,
+    /// The wait after a secondary rate limit that names none.
+    secondary_wait: Duration,
     /// A bound on one request end to end, whatever the socket does: twice
     /// the read timeout.
     request_timeout: Duration,
@@ -260,6 +266,7 @@ impl Api {
             read_timeout,
             graphql_path,
             retry_base: Duration::from_millis(timing.retry_base_ms),
+            secondary_wait: Duration::from_millis(timing.secondary_wait_ms),
             request_timeout: retry::request_timeout(read_timeout),
         })
     }
@@ -312,10 +319,11 @@ impl Api {
         endpoint: &str,
     ) -> Result<Reply, ApiError> {
         let write = method != Method::GET;
-        let (result, tries) = retry::with_retries(write, self.retry_base, || {
-            self.attempt(client, &method, path, body)
-        })
-        .await;
+        let (result, tries) =
+            retry::with_retries(write, self.retry_base, self.secondary_wait, || {
+                self.attempt(client, &method, path, body)
+            })
+            .await;
         result.map_err(|e| {
             let tries = if tries > 1 {
                 format!(" (after {tries} attempts)")

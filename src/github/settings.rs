@@ -214,6 +214,9 @@ pub struct Timing {
     pub retry_base_ms: u64,
     /// How long to wait for a byte from GitHub (`IER_GATE_HTTP_TIMEOUT_MS`).
     pub http_timeout_ms: u64,
+    /// The wait after a secondary rate limit that names none
+    /// (`IER_GATE_SECONDARY_WAIT_MS`; GitHub asks for at least a minute).
+    pub secondary_wait_ms: u64,
 }
 
 impl Timing {
@@ -221,6 +224,7 @@ impl Timing {
         Ok(Timing {
             retry_base_ms: retry_base_ms(env)?,
             http_timeout_ms: http_timeout_ms(env)?,
+            secondary_wait_ms: millis(env, "IER_GATE_SECONDARY_WAIT_MS", 60_000, 0..=60_000)?,
         })
     }
 }
