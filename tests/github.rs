@@ -85,6 +85,16 @@ impl Fixture {
                 .with_priority(10)
                 .mount(&server)
                 .await;
+            // The pull request as it stands: its head is the event's.
+            Mock::given(method("GET"))
+                .and(path(format!("{prefix}{REPO}/pulls/{PR}")))
+                .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+                    "number": PR, "state": "open",
+                    "head": { "sha": HEAD }, "base": { "sha": BASE },
+                })))
+                .with_priority(10)
+                .mount(&server)
+                .await;
         }
         Fixture {
             server,
@@ -2080,6 +2090,48 @@ async fn a_404_tells_a_missing_file_from_a_repository_the_token_cannot_see() {
     );
     assert!(summary.contains("commit it"), "{summary}");
     assert!(!summary.contains("merge it there first"), "{summary}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_run_whose_pull_request_moved_on_says_it_is_stale() {
+    // A push after the event: the file list is the new head's, with a
+    // manifest the event's head does not hold.
+    let fx = Fixture::new().await;
+    fx.pr_event(&[]);
+    fx.config(BASE).await;
+    fx.pr_files(json!([added("ai-features/later.yaml")])).await;
+    fx.comments(json!([])).await;
+    fx.accept_post().await;
+    let newer = "cccccccccccccccccccccccccccccccccccccccc";
+    Mock::given(method("GET"))
+        .and(path(format!("{REPO}/pulls/{PR}")))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "number": PR, "head": { "sha": newer }, "base": { "sha": BASE },
+        })))
+        .with_priority(1)
+        .mount(&fx.server)
+        .await;
+    let out = run_async(fx.env("pull_request"), &["github"]).await;
+    observed("pull request head moved during the run", &out);
+    assert_code(&out, 3);
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("this run is stale: pull request #7 has moved to ccccccc since the event this run was started for (bbbbbbb)"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("no manifest"), "{stderr}");
+    assert!(fx.read("summary.md").contains("this run is stale"));
+    let reqs = fx.requests().await;
+    assert!(
+        reqs.iter().all(|r| r.method.as_str() == "GET"),
+        "no comment"
+    );
+    assert!(
+        !reqs
+            .iter()
+            .any(|r| r.url.path().contains("/contents/ai-features/")),
+        "no manifest is read at a stale head"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

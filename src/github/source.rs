@@ -425,9 +425,51 @@ fn listing_cut(pr: &PullRequest, listed: usize) -> Option<Diag> {
     })
 }
 
+/// Why the gate read nothing to judge.
+#[derive(Debug)]
+pub enum Unread {
+    Api(ApiError),
+    /// The pull request's head is no longer the event's: what to say.
+    Stale(String),
+}
+
+impl From<ApiError> for Unread {
+    fn from(e: ApiError) -> Unread {
+        Unread::Api(e)
+    }
+}
+
+/// The pull request's head as GitHub has it now, checked against the
+/// event's. The file list is the pull request's current state while the
+/// contents are read at the event's head: after a push during the run, or
+/// in a re-run of an old run, the two disagree (a file listed but absent, a
+/// change not listed), so such a run judges nothing and says why.
+async fn current_head(api: &Api, repo: &Repo, pr: &PullRequest) -> Result<(), Unread> {
+    #[derive(Deserialize)]
+    struct Head {
+        sha: String,
+    }
+    #[derive(Deserialize)]
+    struct Pull {
+        head: Head,
+    }
+    let path = format!("/repos/{}/{}/pulls/{}", repo.owner, repo.name, pr.number);
+    let now: Pull = api.get(&path).await?;
+    if now.head.sha.eq_ignore_ascii_case(&pr.head_sha) {
+        return Ok(());
+    }
+    Err(Unread::Stale(format!(
+        "this run is stale: pull request #{} has moved to {} since the event this run was started for ({}); the run for {} judges it (re-run that one, not this)",
+        pr.number,
+        crate::text::log_line(short(&now.head.sha), 40),
+        short(&pr.head_sha),
+        crate::text::log_line(short(&now.head.sha), 40),
+    )))
+}
+
 /// The configuration at the pull request's base, and the manifests it
 /// changes at base and head.
-pub async fn pull_request(api: &Api, s: &Settings, pr: &PullRequest) -> Result<Fetched, ApiError> {
+pub async fn pull_request(api: &Api, s: &Settings, pr: &PullRequest) -> Result<Fetched, Unread> {
     let repo = &s.conn.repo;
     let mut diags = Diags::default();
     let mut files = BTreeSet::new();
@@ -438,6 +480,9 @@ pub async fn pull_request(api: &Api, s: &Settings, pr: &PullRequest) -> Result<F
         repo.owner, repo.name, pr.number
     );
     let pr_files: Vec<PrFile> = api.get_pages(&list, MAX_FILE_PAGES).await?;
+    // After the listing: a head that has not moved by now is the one the
+    // list describes.
+    current_head(api, repo, pr).await?;
     // GitHub cuts the list at 3,000 files: a manifest past the cut would go
     // unseen, so such a pull request is not judged at all.
     if let Some(d) = listing_cut(pr, pr_files.len()) {
