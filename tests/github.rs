@@ -73,8 +73,31 @@ struct Fixture {
 
 impl Fixture {
     async fn new() -> Fixture {
+        let server = MockServer::start().await;
+        // As GitHub answers an installation token (the Actions token is one),
+        // on github.com and on GitHub Enterprise Server.
+        for prefix in ["", "/api/v3"] {
+            Mock::given(method("GET"))
+                .and(path(format!("{prefix}/user")))
+                .respond_with(ResponseTemplate::new(403).set_body_json(json!({
+                    "message": "Resource not accessible by integration",
+                })))
+                .with_priority(10)
+                .mount(&server)
+                .await;
+            // The pull request as it stands: its head is the event's.
+            Mock::given(method("GET"))
+                .and(path(format!("{prefix}{REPO}/pulls/{PR}")))
+                .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+                    "number": PR, "state": "open",
+                    "head": { "sha": HEAD }, "base": { "sha": BASE },
+                })))
+                .with_priority(10)
+                .mount(&server)
+                .await;
+        }
         Fixture {
-            server: MockServer::start().await,
+            server,
             dir: tempfile::tempdir().expect("tempdir"),
             prefix: "",
         }
@@ -770,6 +793,148 @@ async fn an_older_run_does_not_overwrite_a_newer_runs_comment() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn an_older_run_rereads_the_comment_before_updating_it() {
+    let fx = Fixture::new().await;
+    passing_pr_without_comments(&fx).await;
+    // Listed with an older run's marker; by the time this run writes, a
+    // newer run has updated it.
+    fx.comments(json!([bot_comment(555, &marker(RUN_ID - 1))]))
+        .await;
+    Mock::given(method("GET"))
+        .and(path(format!("{REPO}/issues/comments/555")))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(bot_comment(555, &marker(RUN_ID + 1))),
+        )
+        .mount(&fx.server)
+        .await;
+    fx.accept_patch(555).await;
+    fx.accept_post().await;
+
+    let out = run_async(fx.env("pull_request"), &["github"]).await;
+    assert_code(&out, 0);
+    let reqs = fx.requests().await;
+    assert!(reqs.iter().all(|r| r.method.as_str() == "GET"), "no writes");
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("a newer run (101) updated the comment"),
+        "{stderr}"
+    );
+}
+
+/// Runs the binary and samples its peak resident set (`VmHWM`, in KiB)
+/// until it exits.
+#[cfg(target_os = "linux")]
+fn run_measured(env: &[(String, String)], args: &[&str]) -> (Output, u64) {
+    let mut cmd = Command::new(BIN);
+    cmd.env_clear();
+    if let Some(p) = std::env::var_os("PATH") {
+        cmd.env("PATH", p);
+    }
+    cmd.envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    cmd.args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let child = cmd.spawn().expect("the binary runs");
+    let status = format!("/proc/{}/status", child.id());
+    let peak = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let (seen, done) = (
+        peak.clone(),
+        std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false)),
+    );
+    let stop = done.clone();
+    let sampler = std::thread::spawn(move || {
+        while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+            let hwm = std::fs::read_to_string(&status)
+                .unwrap_or_default()
+                .lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok());
+            if let Some(kb) = hwm {
+                seen.fetch_max(kb, std::sync::atomic::Ordering::Relaxed);
+            }
+            std::thread::sleep(Duration::from_millis(2));
+        }
+    });
+    let out = child.wait_with_output().expect("the binary exits");
+    done.store(true, std::sync::atomic::Ordering::Relaxed);
+    sampler.join().expect("sampler");
+    (out, peak.load(std::sync::atomic::Ordering::Relaxed))
+}
+
+/// The peak resident set (KiB) of a run that scans `pages` pages of 100
+/// others' comments of 60,000 characters (6 MB a page), our comment last.
+#[cfg(target_os = "linux")]
+async fn scan_peak_kib(pages: u64) -> u64 {
+    let fx = Fixture::new().await;
+    passing_pr_without_comments(&fx).await;
+    let chatter = "x".repeat(60_000);
+    for page in 1..=pages {
+        let mut list: Vec<Value> = (0..100)
+            .map(|i| comment_by(page * 1000 + i, &chatter, "alice", "User", "MEMBER"))
+            .collect();
+        let mut resp = ResponseTemplate::new(200);
+        if page < pages {
+            let next = format!(
+                "<{}{REPO}/issues/{PR}/comments?per_page=100&page={}>; rel=\"next\"",
+                fx.server.uri(),
+                page + 1
+            );
+            resp = resp.insert_header("link", next.as_str());
+        } else {
+            list.push(bot_comment(555, &marker(RUN_ID - 1)));
+        }
+        let m = Mock::given(method("GET")).and(path(format!("{REPO}/issues/{PR}/comments")));
+        let m = if page == 1 {
+            m.and(query_param_is_missing("page"))
+        } else {
+            m.and(query_param("page", page.to_string().as_str()))
+        };
+        m.respond_with(resp.set_body_json(json!(list)))
+            .mount(&fx.server)
+            .await;
+    }
+    // The update waits, so the sampler sees the process after the scan.
+    Mock::given(method("PATCH"))
+        .and(path(format!("{REPO}/issues/comments/555")))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_delay(Duration::from_millis(300))
+                .set_body_json(json!({ "id": 555, "html_url": "https://github.com/acme/app/pull/7#issuecomment-555" })),
+        )
+        .mount(&fx.server)
+        .await;
+    let env = fx.env("pull_request");
+    let (out, peak_kib) = tokio::task::spawn_blocking(move || run_measured(&env, &["github"]))
+        .await
+        .expect("join");
+    assert_code(&out, 0);
+    let reqs = fx.requests().await;
+    assert_eq!(
+        calls(&reqs, "PATCH", &format!("{REPO}/issues/comments/555")).len(),
+        1
+    );
+    observed(
+        &format!("{pages} comment pages: peak RSS {peak_kib} KiB"),
+        &out,
+    );
+    assert!(peak_kib > 0, "no sample of the process");
+    peak_kib
+}
+
+#[cfg(target_os = "linux")]
+#[tokio::test(flavor = "multi_thread")]
+async fn scanning_comments_keeps_only_marker_comments_in_memory() {
+    // Eight more pages are 48 MB more of others' comments; keeping them
+    // would show in the peak, keeping only marker comments does not.
+    let one = scan_peak_kib(1).await;
+    let nine = scan_peak_kib(9).await;
+    assert!(
+        nine < one + 16 * 1024,
+        "peak RSS {one} KiB for one page, {nine} KiB for nine"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn a_forged_marker_by_a_contributor_is_ignored() {
     let fx = Fixture::new().await;
     fx.pr_event(&[]);
@@ -787,6 +952,104 @@ async fn a_forged_marker_by_a_contributor_is_ignored() {
     let reqs = fx.requests().await;
     assert_eq!(
         calls(&reqs, "POST", &format!("{REPO}/issues/{PR}/comments")).len(),
+        1
+    );
+}
+
+/// A passing pull request; the test mounts the comments.
+async fn passing_pr_without_comments(fx: &Fixture) {
+    fx.pr_event(&[]);
+    fx.config(BASE).await;
+    fx.contents("ai-features/tiny.yaml", HEAD, PASSING).await;
+    fx.pr_files(json!([added("ai-features/tiny.yaml")])).await;
+}
+
+/// A comment with our marker by someone else than the gate.
+fn comment_by(id: u64, body: &str, login: &str, kind: &str, association: &str) -> Value {
+    let mut c = bot_comment(id, body);
+    c["user"] = json!({ "login": login, "type": kind });
+    c["author_association"] = json!(association);
+    c
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn only_the_gates_own_comments_are_edited_or_deleted() {
+    for mode in ["update", "delete-and-new", "hide-and-new"] {
+        let fx = Fixture::new().await;
+        passing_pr_without_comments(&fx).await;
+        fx.comments(json!([
+            comment_by(601, &marker(RUN_ID - 1), "alice", "User", "MEMBER"),
+            comment_by(602, &marker(RUN_ID - 2), "renovate[bot]", "Bot", "NONE"),
+            comment_by(603, &marker(RUN_ID - 3), "owner", "User", "OWNER"),
+        ]))
+        .await;
+        fx.accept_post().await;
+        for id in [601, 602, 603] {
+            fx.accept_patch(id).await;
+            Mock::given(method("DELETE"))
+                .and(path(format!("{REPO}/issues/comments/{id}")))
+                .respond_with(ResponseTemplate::new(204))
+                .mount(&fx.server)
+                .await;
+        }
+        let out = run_async(fx.env("pull_request"), &["github", "--comment-mode", mode]).await;
+        assert_code(&out, 0);
+        let reqs = fx.requests().await;
+        let writes: Vec<String> = reqs
+            .iter()
+            .filter(|r| r.method.as_str() != "GET")
+            .map(|r| format!("{} {}", r.method, r.url.path()))
+            .collect();
+        assert_eq!(
+            writes,
+            vec![format!("POST {REPO}/issues/{PR}/comments")],
+            "{mode}"
+        );
+    }
+
+    // A personal token comments as its user, whom `GET /user` names; the
+    // Actions bot's marker is then someone else's.
+    let fx = Fixture::new().await;
+    passing_pr_without_comments(&fx).await;
+    Mock::given(method("GET"))
+        .and(path("/user"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({ "login": "gate-keeper" })))
+        .with_priority(1)
+        .mount(&fx.server)
+        .await;
+    fx.comments(json!([
+        bot_comment(555, &marker(RUN_ID - 1)),
+        comment_by(556, &marker(RUN_ID - 2), "Gate-Keeper", "User", "MEMBER"),
+    ]))
+    .await;
+    fx.accept_patch(555).await;
+    fx.accept_patch(556).await;
+    let out = run_async(fx.env("pull_request"), &["github"]).await;
+    assert_code(&out, 0);
+    let reqs = fx.requests().await;
+    assert!(calls(&reqs, "PATCH", &format!("{REPO}/issues/comments/555")).is_empty());
+    assert_eq!(
+        calls(&reqs, "PATCH", &format!("{REPO}/issues/comments/556")).len(),
+        1
+    );
+
+    // A GitHub App's token: the login is configured, not asked.
+    let fx = Fixture::new().await;
+    passing_pr_without_comments(&fx).await;
+    fx.comments(json!([
+        bot_comment(555, &marker(RUN_ID - 1)),
+        comment_by(557, &marker(RUN_ID - 2), "ier-app[bot]", "Bot", "NONE"),
+    ]))
+    .await;
+    fx.accept_patch(557).await;
+    let mut env = fx.env("pull_request");
+    env.push(("IER_GATE_COMMENT_AUTHOR".into(), "ier-app[bot]".into()));
+    let out = run_async(env, &["github"]).await;
+    assert_code(&out, 0);
+    let reqs = fx.requests().await;
+    assert!(calls(&reqs, "GET", "/user").is_empty());
+    assert_eq!(
+        calls(&reqs, "PATCH", &format!("{REPO}/issues/comments/557")).len(),
         1
     );
 }
@@ -934,6 +1197,68 @@ async fn hide_and_new_minimizes_the_older_comment_through_graphql() {
     assert!(v["query"]
         .as_str()
         .is_some_and(|q| q.contains("classifier: OUTDATED")));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn hide_and_new_skips_comments_already_minimized() {
+    let fx = Fixture::new().await;
+    passing_pr_without_comments(&fx).await;
+    fx.comments(json!([
+        bot_comment(553, &marker(97)),
+        bot_comment(554, &marker(98)),
+        bot_comment(555, &marker(99)),
+    ]))
+    .await;
+    fx.accept_post().await;
+    // Runs 98 and 99 hid 553 and 554; 555 is the previous run's.
+    Mock::given(method("POST"))
+        .and(path("/graphql"))
+        .and(body_string_contains("isMinimized } }"))
+        .and(body_string_contains("nodes(ids"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "data": { "nodes": [
+                { "id": "IC_554", "isMinimized": true },
+                { "id": "IC_553", "isMinimized": true },
+            ] }
+        })))
+        .mount(&fx.server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/graphql"))
+        .and(body_string_contains("minimizeComment"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "data": { "minimizeComment": { "minimizedComment": { "isMinimized": true } } }
+        })))
+        .mount(&fx.server)
+        .await;
+
+    let out = run_async(
+        fx.env("pull_request"),
+        &["github", "--comment-mode", "hide-and-new"],
+    )
+    .await;
+    assert_code(&out, 0);
+    let reqs = fx.requests().await;
+    let bodies: Vec<Value> = calls(&reqs, "POST", "/graphql")
+        .iter()
+        .map(|r| serde_json::from_slice(&r.body).expect("graphql body"))
+        .collect();
+    let minimized: Vec<&Value> = bodies
+        .iter()
+        .filter(|b| {
+            b["query"]
+                .as_str()
+                .is_some_and(|q| q.contains("minimizeComment"))
+        })
+        .map(|b| &b["variables"]["id"])
+        .collect();
+    assert_eq!(minimized, vec![&json!("IC_555")], "{bodies:?}");
+    let asked: Vec<&Value> = bodies
+        .iter()
+        .filter(|b| b["query"].as_str().is_some_and(|q| q.contains("nodes(ids")))
+        .map(|b| &b["variables"]["ids"])
+        .collect();
+    assert_eq!(asked, vec![&json!(["IC_554", "IC_553"])], "{bodies:?}");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -1304,6 +1629,53 @@ async fn fault_403_rate_limit_waits_for_the_reset_but_a_plain_403_is_exit_3() {
 
 /// The environment of a run whose client gives up on a silent GitHub
 /// after 300 ms.
+#[tokio::test(flavor = "multi_thread")]
+async fn fault_a_secondary_rate_limit_without_retry_after_waits_and_retries() {
+    let fx = Fixture::new().await;
+    let limited = || {
+        ResponseTemplate::new(403).set_body_json(json!({
+            "message": "You have exceeded a secondary rate limit. Please wait a few minutes before you try again. If you reach out to GitHub Support for help, please include the request ID 0000:0000.",
+            "documentation_url": "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits",
+        }))
+    };
+    // Once on a read, once on the write: neither names a wait.
+    Mock::given(method("GET"))
+        .and(path(format!("{REPO}/pulls/{PR}/files")))
+        .respond_with(limited())
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&fx.server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(format!("{REPO}/issues/{PR}/comments")))
+        .respond_with(limited())
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&fx.server)
+        .await;
+    passing_pr(&fx).await;
+    fx.accept_post().await;
+    let mut env = fx.env("pull_request");
+    // GitHub asks for a minute; the test waits 300 ms.
+    env.push(("IER_GATE_SECONDARY_WAIT_MS".into(), "300".into()));
+    let start = Instant::now();
+    let out = run_async(env, &["github"]).await;
+    let took = start.elapsed();
+    observed("403 secondary rate limit, no retry-after", &out);
+    assert_code(&out, 0);
+    let reqs = fx.requests().await;
+    assert_eq!(
+        calls(&reqs, "GET", &format!("{REPO}/pulls/{PR}/files")).len(),
+        2
+    );
+    assert_eq!(
+        calls(&reqs, "POST", &format!("{REPO}/issues/{PR}/comments")).len(),
+        2
+    );
+    assert!(took >= Duration::from_millis(600), "{took:?}");
+    assert!(text(&out.stderr).contains("comment created"));
+}
+
 fn impatient(fx: &Fixture) -> Vec<(String, String)> {
     let mut env = fx.env("pull_request");
     env.push(("IER_GATE_HTTP_TIMEOUT_MS".into(), "300".into()));
@@ -1562,6 +1934,203 @@ async fn fault_a_directory_symlink_or_large_file_is_an_input_error_naming_the_pa
             "ai-features/tiny.yaml is 5000000 bytes; input files are limited to 1048576 bytes"
         ),
         "{summary}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_manifest_over_githubs_1_mb_is_file_too_large_not_exit_3() {
+    // Over 1 MB, the contents API's default media type answers 403
+    // `too_large`, as GitHub's REST description documents.
+    let fx = Fixture::new().await;
+    Mock::given(method("GET"))
+        .and(path(format!("{REPO}/contents/ai-features/tiny.yaml")))
+        .respond_with(ResponseTemplate::new(403).set_body_json(json!({
+            "message": "This API returns blobs up to 1 MB in size. The requested blob is too large to fetch via the API, but you can use the Git Data API to request blobs up to 100 MB in size.",
+            "errors": [{ "resource": "Blob", "field": "data", "code": "too_large" }],
+            "documentation_url": "https://docs.github.com/rest/repos/contents#get-repository-content",
+        })))
+        .with_priority(1)
+        .mount(&fx.server)
+        .await;
+    passing_pr(&fx).await;
+    fx.accept_post().await;
+    let out = run_async(fx.env("pull_request"), &["github"]).await;
+    observed("manifest 403 too_large", &out);
+    assert_code(&out, 2);
+    let summary = fx.read("summary.md");
+    assert!(summary.contains("file-too-large"), "{summary}");
+    assert!(
+        summary
+            .contains("ai-features/tiny.yaml is larger than GitHub's contents API serves (1 MB)"),
+        "{summary}"
+    );
+    let reqs = fx.requests().await;
+    assert_eq!(
+        calls(
+            &reqs,
+            "GET",
+            &format!("{REPO}/contents/ai-features/tiny.yaml")
+        )
+        .len(),
+        1,
+        "a 403 is not retried"
+    );
+
+    // Under our 1 MiB but over GitHub's 1 MB: no content, and no
+    // "limited to 1048576 bytes" for a file that is not.
+    let fx = Fixture::new().await;
+    Mock::given(method("GET"))
+        .and(path(format!("{REPO}/contents/ai-features/tiny.yaml")))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "type": "file", "size": 1_040_000, "encoding": "none", "content": "",
+            "name": "tiny.yaml", "path": "ai-features/tiny.yaml",
+        })))
+        .with_priority(1)
+        .mount(&fx.server)
+        .await;
+    passing_pr(&fx).await;
+    fx.accept_post().await;
+    let out = run_async(fx.env("pull_request"), &["github"]).await;
+    assert_code(&out, 2);
+    let summary = fx.read("summary.md");
+    assert!(
+        summary.contains(
+            "ai-features/tiny.yaml is larger (1040000 bytes) than GitHub's contents API serves"
+        ),
+        "{summary}"
+    );
+}
+
+/// The repository as GitHub shows it to a token that may read it.
+async fn visible_repo(fx: &Fixture) {
+    Mock::given(method("GET"))
+        .and(path(fx.repo()))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "id": 1, "name": "app", "full_name": "acme/app", "private": true,
+        })))
+        .mount(&fx.server)
+        .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_404_tells_a_missing_file_from_a_repository_the_token_cannot_see() {
+    // Every read 404s, the repository's own endpoint too: not "no policy".
+    let fx = Fixture::new().await;
+    fx.pr_event(&[]);
+    let out = run_async(fx.env("pull_request"), &["github"]).await;
+    observed("repository invisible to the token", &out);
+    assert_code(&out, 3);
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("the token cannot see the repository acme/app"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("no policy"), "{stderr}");
+
+    // The repository is there, the policy at base is not: merge it first.
+    let fx = Fixture::new().await;
+    fx.pr_event(&[]);
+    visible_repo(&fx).await;
+    fx.contents(".ier/baseline.yaml", BASE, BASELINE).await;
+    fx.pr_files(json!([added("ai-features/tiny.yaml")])).await;
+    fx.contents("ai-features/tiny.yaml", HEAD, PASSING).await;
+    fx.comments(json!([])).await;
+    fx.accept_post().await;
+    let out = run_async(fx.env("pull_request"), &["github"]).await;
+    assert_code(&out, 2);
+    let summary = fx.read("summary.md");
+    assert!(
+        summary.contains("no policy at .ier/policy.yaml in commit aaaaaaa"),
+        "{summary}"
+    );
+    assert!(summary.contains("merge it there first"), "{summary}");
+
+    // A manifest the file list names but the head lacks: no advice to
+    // merge anything into the base branch.
+    let fx = Fixture::new().await;
+    fx.pr_event(&[]);
+    fx.config(BASE).await;
+    visible_repo(&fx).await;
+    fx.pr_files(json!([added("ai-features/gone.yaml")])).await;
+    fx.comments(json!([])).await;
+    fx.accept_post().await;
+    let out = run_async(fx.env("pull_request"), &["github"]).await;
+    assert_code(&out, 2);
+    let summary = fx.read("summary.md");
+    assert!(
+        summary.contains("no manifest at ai-features/gone.yaml in commit bbbbbbb"),
+        "{summary}"
+    );
+    assert!(
+        summary.contains("among the pull request's changed files"),
+        "{summary}"
+    );
+    assert!(!summary.contains("merge it there first"), "{summary}");
+    assert_eq!(
+        calls(&fx.requests().await, "GET", REPO).len(),
+        1,
+        "asked once"
+    );
+
+    // A push whose commit lacks the policy: commit it, not merge it.
+    let fx = Fixture::new().await;
+    std::fs::write(
+        fx.file("event.json"),
+        json!({ "ref": "refs/heads/main" }).to_string(),
+    )
+    .expect("event");
+    visible_repo(&fx).await;
+    fx.contents(".ier/baseline.yaml", HEAD, BASELINE).await;
+    let out = run_async(fx.env("push"), &["github"]).await;
+    assert_code(&out, 2);
+    let summary = fx.read("summary.md");
+    assert!(
+        summary.contains("no policy at .ier/policy.yaml"),
+        "{summary}"
+    );
+    assert!(summary.contains("commit it"), "{summary}");
+    assert!(!summary.contains("merge it there first"), "{summary}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_run_whose_pull_request_moved_on_says_it_is_stale() {
+    // A push after the event: the file list is the new head's, with a
+    // manifest the event's head does not hold.
+    let fx = Fixture::new().await;
+    fx.pr_event(&[]);
+    fx.config(BASE).await;
+    fx.pr_files(json!([added("ai-features/later.yaml")])).await;
+    fx.comments(json!([])).await;
+    fx.accept_post().await;
+    let newer = "cccccccccccccccccccccccccccccccccccccccc";
+    Mock::given(method("GET"))
+        .and(path(format!("{REPO}/pulls/{PR}")))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "number": PR, "head": { "sha": newer }, "base": { "sha": BASE },
+        })))
+        .with_priority(1)
+        .mount(&fx.server)
+        .await;
+    let out = run_async(fx.env("pull_request"), &["github"]).await;
+    observed("pull request head moved during the run", &out);
+    assert_code(&out, 3);
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("this run is stale: pull request #7 has moved to ccccccc since the event this run was started for (bbbbbbb)"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("no manifest"), "{stderr}");
+    assert!(fx.read("summary.md").contains("this run is stale"));
+    let reqs = fx.requests().await;
+    assert!(
+        reqs.iter().all(|r| r.method.as_str() == "GET"),
+        "no comment"
+    );
+    assert!(
+        !reqs
+            .iter()
+            .any(|r| r.url.path().contains("/contents/ai-features/")),
+        "no manifest is read at a stale head"
     );
 }
 

@@ -1010,6 +1010,14 @@ mitigation:
                 )
                 .mount(&server)
                 .await;
+            // The pull request's head is the event's (the gate checks).
+            Mock::given(method("GET"))
+                .and(path(format!("{repo}/pulls/7")))
+                .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+                    "number": 7, "head": { "sha": HEAD }, "base": { "sha": BASE },
+                })))
+                .mount(&server)
+                .await;
             Mock::given(method("GET"))
                 .and(path(format!("{repo}/issues/7/comments")))
                 .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))

@@ -78,6 +78,10 @@ impl Answered for Reply {
     fn headers(&self) -> &HeaderMap {
         &self.headers
     }
+
+    fn secondary_limit(&self) -> bool {
+        retry::says_secondary_limit(&self.body)
+    }
 }
 
 /// The async runtime the HTTP client runs on: one thread, as a workflow
@@ -171,8 +175,30 @@ pub enum Contents {
     File(Vec<u8>),
     /// A directory, a submodule, a symlink to outside the repository.
     NotAFile(String),
-    /// Larger than the contents API returns inline (or than we read).
+    /// Larger than we read.
     TooLarge(u64),
+    /// Larger than the contents API serves (GitHub's "1 MB", which is not
+    /// our 1 MiB): a 403 `too_large` without a size, or `encoding: none`
+    /// with one.
+    OverApiLimit(Option<u64>),
+}
+
+/// A 403 that is GitHub saying the file is over the contents API's limit:
+/// `{"errors": [{"code": "too_large", ...}]}`.
+fn too_large(reply: &Reply) -> bool {
+    #[derive(Deserialize)]
+    struct Error {
+        #[serde(default)]
+        code: String,
+    }
+    #[derive(Deserialize)]
+    struct Body {
+        #[serde(default)]
+        errors: Vec<Error>,
+    }
+    reply.status == StatusCode::FORBIDDEN
+        && serde_json::from_str::<Body>(&reply.body)
+            .is_ok_and(|b| b.errors.iter().any(|e| e.code == "too_large"))
 }
 
 /// A client for one GitHub host.
@@ -190,6 +216,8 @@ pub struct Api {
     /// lead to.
     origin: String,
     retry_base: Duration,
+    /// The wait after a secondary rate limit that names none.
+    secondary_wait: Duration,
     /// A bound on one request end to end, whatever the socket does: twice
     /// the read timeout.
     request_timeout: Duration,
@@ -238,6 +266,7 @@ impl Api {
             read_timeout,
             graphql_path,
             retry_base: Duration::from_millis(timing.retry_base_ms),
+            secondary_wait: Duration::from_millis(timing.secondary_wait_ms),
             request_timeout: retry::request_timeout(read_timeout),
         })
     }
@@ -290,10 +319,11 @@ impl Api {
         endpoint: &str,
     ) -> Result<Reply, ApiError> {
         let write = method != Method::GET;
-        let (result, tries) = retry::with_retries(write, self.retry_base, || {
-            self.attempt(client, &method, path, body)
-        })
-        .await;
+        let (result, tries) =
+            retry::with_retries(write, self.retry_base, self.secondary_wait, || {
+                self.attempt(client, &method, path, body)
+            })
+            .await;
         result.map_err(|e| {
             let tries = if tries > 1 {
                 format!(" (after {tries} attempts)")
@@ -331,24 +361,26 @@ impl Api {
     /// that says so (not retried: GitHub answered, and a read that GitHub
     /// garbles once is not known to heal).
     fn parse<T: DeserializeOwned>(reply: &Reply, endpoint: &str) -> Result<T, ApiError> {
-        serde_json::from_str(&reply.body).map_err(|e| {
-            let what = if e.is_eof() {
-                "a truncated JSON body"
-            } else if e.is_syntax() {
-                "a body that is not JSON"
-            } else {
-                "JSON of an unexpected shape"
-            };
-            ApiError::new(
-                endpoint,
-                Some(reply.status.as_u16()),
-                format!(
-                    "{what} ({} bytes): {}",
-                    reply.body.len(),
-                    github_message(&e.to_string())
-                ),
-            )
-        })
+        serde_json::from_str(&reply.body).map_err(|e| Self::undecodable(reply, endpoint, &e))
+    }
+
+    fn undecodable(reply: &Reply, endpoint: &str, e: &serde_json::Error) -> ApiError {
+        let what = if e.is_eof() {
+            "a truncated JSON body"
+        } else if e.is_syntax() {
+            "a body that is not JSON"
+        } else {
+            "JSON of an unexpected shape"
+        };
+        ApiError::new(
+            endpoint,
+            Some(reply.status.as_u16()),
+            format!(
+                "{what} ({} bytes): {}",
+                reply.body.len(),
+                github_message(&e.to_string())
+            ),
+        )
     }
 
     /// GET and decode a JSON body.
@@ -365,6 +397,20 @@ impl Api {
         path: &str,
         max_pages: usize,
     ) -> Result<Vec<T>, ApiError> {
+        self.scan_pages(path, max_pages, |body| serde_json::from_str::<Vec<T>>(body))
+            .await
+    }
+
+    /// As [`get_pages`](Self::get_pages), with `page` turning each page's
+    /// body into the items kept: memory holds one page and what was kept,
+    /// however long the list (`page` may borrow from the body rather than
+    /// copy what it drops).
+    pub async fn scan_pages<U>(
+        &self,
+        path: &str,
+        max_pages: usize,
+        mut page: impl FnMut(&str) -> serde_json::Result<Vec<U>>,
+    ) -> Result<Vec<U>, ApiError> {
         let first = endpoint(&Method::GET, path);
         let mut items = Vec::new();
         let mut next = Some(path.to_string());
@@ -380,8 +426,8 @@ impl Api {
             }
             let ep = endpoint(&Method::GET, &p);
             let reply = Self::check(self.send(Method::GET, &p, None).await?, &ep)?;
-            let page: Vec<T> = Self::parse(&reply, &ep)?;
-            items.extend(page);
+            let kept = page(&reply.body).map_err(|e| Self::undecodable(&reply, &ep, &e))?;
+            items.extend(kept);
             if let Some(url) = next_link(&reply.headers) {
                 next = Some(self.same_origin(&url, &ep)?);
             }
@@ -421,6 +467,9 @@ impl Api {
         let reply = self.send(Method::GET, &p, None).await?;
         if reply.status == StatusCode::NOT_FOUND {
             return Ok(Contents::Missing);
+        }
+        if too_large(&reply) {
+            return Ok(Contents::OverApiLimit(None));
         }
         let reply = Self::check(reply, &ep)?;
         let value: Value = Self::parse(&reply, &ep)?;
@@ -462,7 +511,7 @@ impl Api {
                 Ok(Contents::File(bytes))
             }
             // Files over 1 MB come without inline content.
-            (Some("none"), _) | (_, None) => Ok(Contents::TooLarge(raw.size)),
+            (Some("none"), _) | (_, None) => Ok(Contents::OverApiLimit(Some(raw.size))),
             (Some(other), _) => Err(ApiError::new(
                 &ep,
                 Some(200),

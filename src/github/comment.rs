@@ -4,8 +4,9 @@
 //! The marker `<!-- ier-gate:KEY run=RUN_ID -->` opens the body. The key
 //! separates two workflows or matrix legs; the run id orders runs, so a
 //! slow older run that finishes last leaves the newer comment alone. Only
-//! comments by a bot or a repository member count as ours: anybody can
-//! paste a marker into a comment.
+//! comments by the gate's own login count as ours ([`identity`]): anybody,
+//! a collaborator or another bot included, can paste a marker into a
+//! comment, and the gate never edits, hides or deletes such a comment.
 //!
 //! A comment that cannot be written (a 403 on a fork's read-only token, a
 //! 404, GitHub down past the retries) never fails the gate: [`publish`]
@@ -101,34 +102,103 @@ pub struct Ours {
     pub run: u64,
 }
 
-/// Whether a comment's author could have been this gate: a bot (the
-/// Actions token, a GitHub App) or someone with write access (a personal
-/// token).
-fn trusted(c: &IssueComment) -> bool {
-    let bot = c.user.as_ref().is_some_and(|u| u.kind == "Bot");
-    let member = matches!(
-        c.author_association.as_deref(),
-        Some("OWNER" | "MEMBER" | "COLLABORATOR")
-    );
-    bot || member
+/// The login the Actions `GITHUB_TOKEN` comments as.
+pub const ACTIONS_BOT: &str = "github-actions[bot]";
+
+/// The login this gate's comments are written by: `IER_GATE_COMMENT_AUTHOR`
+/// when set, else the token's user (`GET /user`, for a personal or OAuth
+/// token). GitHub refuses `GET /user` to an installation token (403, or
+/// 401/404 on some servers), and the Actions token is one: then it is
+/// [`ACTIONS_BOT`]. A GitHub App's own token posts as `SLUG[bot]`, which no
+/// endpoint tells an installation token: set `IER_GATE_COMMENT_AUTHOR`.
+pub async fn identity(api: &Api, configured: Option<&str>) -> Result<String, ApiError> {
+    if let Some(login) = configured {
+        return Ok(login.to_string());
+    }
+    #[derive(Deserialize)]
+    struct Me {
+        login: String,
+    }
+    match api.get::<Me>("/user").await {
+        Ok(me) => Ok(me.login),
+        Err(e) if matches!(e.status, Some(401 | 403 | 404)) => Ok(ACTIONS_BOT.to_string()),
+        Err(e) => Err(e),
+    }
 }
 
-/// Our comments with this key, oldest first.
-pub fn ours(comments: &[IssueComment], key: &str) -> Vec<Ours> {
-    let mut found: Vec<Ours> = comments
-        .iter()
-        .filter(|c| trusted(c))
-        .filter_map(|c| {
-            let (k, run) = parse_marker(c.body.as_deref()?)?;
-            (k == key).then(|| Ours {
-                id: c.id,
-                node_id: c.node_id.clone(),
-                run,
-            })
-        })
+/// Whether the comment carries a marker with this key (whoever wrote it).
+fn marked(c: &IssueComment, key: &str) -> Option<u64> {
+    let (k, run) = parse_marker(c.body.as_deref()?)?;
+    (k == key).then_some(run)
+}
+
+/// A comment with our marker and key, as the scan keeps it: who wrote it,
+/// not its body.
+#[derive(Clone, Debug)]
+pub struct Marked {
+    pub ours: Ours,
+    pub login: String,
+}
+
+/// A comment as the scan reads it: the body borrowed from the page, not
+/// copied, when it has no escapes.
+#[derive(Deserialize)]
+struct Listed<'a> {
+    id: u64,
+    #[serde(default)]
+    node_id: String,
+    #[serde(borrow, default)]
+    body: Option<std::borrow::Cow<'a, str>>,
+    #[serde(default)]
+    user: Option<User>,
+}
+
+/// The comment, when it carries our marker with this key.
+fn mark_parts(
+    id: u64,
+    node_id: String,
+    body: Option<&str>,
+    user: Option<User>,
+    key: &str,
+) -> Option<Marked> {
+    let (k, run) = parse_marker(body?)?;
+    (k == key).then(|| Marked {
+        ours: Ours { id, node_id, run },
+        login: user.map(|u| u.login).unwrap_or_default(),
+    })
+}
+
+/// The comment, when it carries our marker with this key.
+pub fn mark(c: IssueComment, key: &str) -> Option<Marked> {
+    mark_parts(c.id, c.node_id, c.body.as_deref(), c.user, key)
+}
+
+/// One page of the comment list: only the comments with our marker.
+fn marked_on_page(body: &str, key: &str) -> serde_json::Result<Vec<Marked>> {
+    let page: Vec<Listed> = serde_json::from_str(body)?;
+    Ok(page
+        .into_iter()
+        .filter_map(|c| mark_parts(c.id, c.node_id, c.body.as_deref(), c.user, key))
+        .collect())
+}
+
+/// The marked comments `me` wrote, oldest first. Logins are unique and
+/// case-insensitive; the author association says nothing about who wrote
+/// a comment.
+pub fn mine(marked: Vec<Marked>, me: &str) -> Vec<Ours> {
+    let mut found: Vec<Ours> = marked
+        .into_iter()
+        .filter(|m| !m.login.is_empty() && m.login.eq_ignore_ascii_case(me))
+        .map(|m| m.ours)
         .collect();
     found.sort_by_key(|o| (o.run, o.id));
     found
+}
+
+/// Our comments with this key, oldest first: those `me` wrote.
+pub fn ours(comments: &[IssueComment], key: &str, me: &str) -> Vec<Ours> {
+    let marked = comments.iter().cloned().filter_map(|c| mark(c, key));
+    mine(marked.collect(), me)
 }
 
 /// What to do about the comment.
@@ -264,6 +334,8 @@ pub struct Request<'a> {
     pub changed: bool,
     pub markdown: &'a str,
     pub summary_url: &'a str,
+    /// `IER_GATE_COMMENT_AUTHOR`, see [`identity`].
+    pub author: Option<&'a str>,
 }
 
 const MINIMIZE: &str = "mutation($id: ID!) { minimizeComment(input: {subjectId: $id, classifier: OUTDATED}) { minimizedComment { isMinimized } } }";
@@ -289,16 +361,35 @@ pub async fn publish(api: &Api, req: &Request<'_>) -> Published {
         "/repos/{owner}/{name}/issues/{}/comments?per_page=100",
         req.pr
     );
-    let comments: Vec<IssueComment> = match api.get_pages(&list, MAX_COMMENT_PAGES).await {
-        Ok(c) => c,
+    // Only comments with our marker are kept while paging: others' comments
+    // may run to a gigabyte over the page cap.
+    let marked: Vec<Marked> = match api
+        .scan_pages(&list, MAX_COMMENT_PAGES, |page| {
+            marked_on_page(page, req.key)
+        })
+        .await
+    {
+        Ok(m) => m,
         Err(e) => return Published::Failed(e),
     };
-    let existing = ours(&comments, req.key);
+    // Whose comments are ours is asked only when some comment carries our
+    // marker: a first run spends no request on it.
+    let existing = if marked.is_empty() {
+        vec![]
+    } else {
+        match identity(api, req.author).await {
+            Ok(me) => mine(marked, &me),
+            Err(e) => return Published::Failed(e),
+        }
+    };
     let text = body(req.key, req.run_id, req.markdown, req.summary_url);
     match plan(req.mode, &existing, req.run_id, req.changed, req.on_change) {
         Plan::Nothing(why) => Published::Skipped(why),
         Plan::Update(id) => {
             let path = format!("/repos/{owner}/{name}/issues/comments/{id}");
+            if let Some(why) = overtaken(api, &path, req).await {
+                return Published::Skipped(why);
+            }
             match api
                 .write(Method::PATCH, &path, &json!({ "body": text }))
                 .await
@@ -317,6 +408,67 @@ pub async fn publish(api: &Api, req: &Request<'_>) -> Published {
         }
         Plan::Create { hide, delete } => create(api, req, &text, &hide, &delete, vec![]).await,
     }
+}
+
+/// Why not to update the comment at `path` after all: a newer run wrote
+/// it since this run listed the comments. Read right before the update,
+/// this leaves one round trip in which a newer run can still write first;
+/// GitHub offers no conditional update of a comment to close it. A read
+/// that fails says nothing: the update goes ahead, and a comment deleted
+/// meanwhile is posted anew.
+async fn overtaken(api: &Api, path: &str, req: &Request<'_>) -> Option<String> {
+    let now: IssueComment = api.get(path).await.ok()?;
+    let run = marked(&now, req.key)?;
+    (req.run_id != 0 && run > req.run_id).then(|| {
+        format!(
+            "a newer run ({run}) updated the comment while this run ({}) was under way; this run leaves it alone",
+            req.run_id
+        )
+    })
+}
+
+const MINIMIZED: &str =
+    "query($ids: [ID!]!) { nodes(ids: $ids) { ... on IssueComment { id isMinimized } } }";
+
+/// Of the comments to hide (newest first), those not hidden yet. The
+/// newest is the previous run's, posted visible, and is hidden without
+/// asking; the older ones were hidden by the runs after them, so GitHub is
+/// asked (`isMinimized`) and only those still shown are hidden again. If
+/// GitHub cannot say, all are hidden, as before.
+async fn still_shown<'a>(api: &Api, hide: &'a [Ours], notes: &mut Vec<String>) -> Vec<&'a Ours> {
+    let hide: Vec<&Ours> = hide.iter().filter(|o| !o.node_id.is_empty()).collect();
+    let Some((newest, older)) = hide.split_first() else {
+        return vec![];
+    };
+    if older.is_empty() {
+        return vec![newest];
+    }
+    let ids: Vec<&str> = older.iter().map(|o| o.node_id.as_str()).collect();
+    let minimized: Vec<String> = match api.graphql(MINIMIZED, json!({ "ids": ids })).await {
+        Ok(v) => v
+            .pointer("/data/nodes")
+            .and_then(serde_json::Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter(|n| n.get("isMinimized").and_then(serde_json::Value::as_bool) == Some(true))
+            .filter_map(|n| n.get("id").and_then(serde_json::Value::as_str))
+            .map(str::to_string)
+            .collect(),
+        Err(e) => {
+            notes.push(format!(
+                "could not tell which older comments are hidden: {e}"
+            ));
+            vec![]
+        }
+    };
+    std::iter::once(*newest)
+        .chain(
+            older
+                .iter()
+                .copied()
+                .filter(|o| !minimized.contains(&o.node_id)),
+        )
+        .collect()
 }
 
 /// Posts `text` as a new comment, then hides or deletes the older ones.
@@ -338,7 +490,7 @@ async fn create(
         Err(e) => return Published::Failed(e),
     };
     // Older comments go only once the new one stands.
-    for o in hide.iter().filter(|o| !o.node_id.is_empty()) {
+    for o in still_shown(api, hide, &mut notes).await {
         if let Err(e) = api.graphql(MINIMIZE, json!({ "id": o.node_id })).await {
             notes.push(format!("could not hide comment {}: {e}", o.id));
         }
@@ -390,15 +542,24 @@ mod tests {
     }
 
     #[test]
-    fn only_trusted_comments_with_our_key_count() {
+    fn only_our_own_comments_with_our_key_count() {
+        let mut member = comment(5, &marker("k", 1000), false);
+        member.author_association = Some("MEMBER".into());
+        let mut other_bot = comment(6, &marker("k", 1001), true);
+        other_bot.user = Some(User {
+            login: "renovate[bot]".into(),
+            kind: "Bot".into(),
+        });
         let c = [
             comment(1, &marker("k", 5), true),
             comment(2, &marker("other", 9), true),
             comment(3, &marker("k", 999), false),
             comment(4, "no marker", true),
+            member,
+            other_bot,
         ];
         assert_eq!(
-            ours(&c, "k"),
+            ours(&c, "k", "GitHub-Actions[bot]"),
             vec![Ours {
                 id: 1,
                 node_id: "IC_1".into(),

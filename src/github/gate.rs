@@ -9,12 +9,12 @@
 
 use std::path::Path;
 
-use super::api::{Api, ApiError};
+use super::api::Api;
 use super::comment::{self, Published};
 use super::relay::ReportFile;
 use super::runner::{self, could_not_run};
 use super::settings::Settings;
-use super::source::{self, Fetched};
+use super::source::{self, Fetched, Unread};
 use crate::diagnostic::{self, Code, Diag};
 use crate::exit::{ExitStatus, Outcome};
 use crate::gate::evaluate;
@@ -70,10 +70,10 @@ fn judge(f: Fetched) -> Evaluation {
     }
 }
 
-async fn read(api: &Api, s: &Settings) -> Option<Result<Fetched, ApiError>> {
+async fn read(api: &Api, s: &Settings) -> Option<Result<Fetched, Unread>> {
     Some(match (&s.pull_request, &s.sha) {
         (Some(pr), _) => source::pull_request(api, s, pr).await,
-        (None, Some(sha)) => source::commit(api, s, sha).await,
+        (None, Some(sha)) => source::commit(api, s, sha).await.map_err(Unread::from),
         (None, None) => return None,
     })
 }
@@ -123,6 +123,7 @@ async fn publish(api: &Api, w: &Written<'_>, mode: CommentMode) -> Option<Publis
         changed: w.ev.changed,
         markdown: &w.markdown,
         summary_url: &url,
+        author: s.conn.author.as_deref(),
     };
     Some(comment::publish(api, &request).await)
 }
@@ -258,7 +259,10 @@ pub async fn gate(s: &Settings) -> Outcome {
     };
     let ev = match read(&api, s).await {
         None => return could_not_run("GITHUB_SHA is not set", summary),
-        Some(Err(e)) => return could_not_run(&format!("cannot read from GitHub: {e}"), summary),
+        Some(Err(Unread::Api(e))) => {
+            return could_not_run(&format!("cannot read from GitHub: {e}"), summary)
+        }
+        Some(Err(Unread::Stale(why))) => return could_not_run(&why, summary),
         Some(Ok(fetched)) => judge(fetched),
     };
     let (policy_mode, on_change) = ev.comment.unwrap_or((CommentMode::Update, true));

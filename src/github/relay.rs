@@ -228,6 +228,7 @@ async fn post(job: Job) -> Outcome {
         changed: job.report.changed,
         markdown: &markdown,
         summary_url: &url,
+        author: job.conn.author.as_deref(),
     };
     let p = comment::publish(&api, &request).await;
     let mut out = Outcome {

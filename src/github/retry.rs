@@ -9,8 +9,11 @@
 //! left). Any other 403, like a 401 or 404, is final: the token may not do
 //! this, and the caller decides what that means (the comment step reports
 //! it and the verdict stands). Waits honour `retry-after` and
-//! `x-ratelimit-reset` up to a minute; the backoff base comes from
-//! `IER_GATE_RETRY_BASE_MS` so tests run fast.
+//! `x-ratelimit-reset` up to a minute; a secondary rate limit that names no
+//! wait (a 403 or 429 whose message says so) waits the minute GitHub asks
+//! for, at most [`MAX_ATTEMPTS`] - 1 times a request, within the job's
+//! `timeout-minutes`. The backoff base comes from `IER_GATE_RETRY_BASE_MS`
+//! and that minute from `IER_GATE_SECONDARY_WAIT_MS`, so tests run fast.
 
 use std::future::Future;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -36,12 +39,37 @@ pub enum Attempt<'a> {
     /// No response: connection refused or reset, a timeout.
     Transport,
     Status(StatusCode, &'a HeaderMap),
+    /// A 403 or 429 whose message says it is GitHub's secondary rate
+    /// limit; `wait` is how long to wait when the headers name no time.
+    SecondaryLimit(&'a HeaderMap, Duration),
+}
+
+/// Whether a response body is GitHub's secondary rate limit message (or
+/// points at its documentation).
+pub fn says_secondary_limit(body: &str) -> bool {
+    #[derive(serde::Deserialize)]
+    struct Msg {
+        #[serde(default)]
+        message: String,
+        #[serde(default)]
+        documentation_url: String,
+    }
+    serde_json::from_str::<Msg>(body).is_ok_and(|m| {
+        m.message
+            .to_ascii_lowercase()
+            .contains("secondary rate limit")
+            || m.documentation_url.contains("secondary-rate-limit")
+    })
 }
 
 /// A response, as far as the retry rule looks at it.
 pub trait Answered {
     fn status(&self) -> StatusCode;
     fn headers(&self) -> &HeaderMap;
+    /// The body says this is a secondary rate limit.
+    fn secondary_limit(&self) -> bool {
+        false
+    }
 }
 
 /// How long to wait before trying again, or `None` to stop. `attempt` is
@@ -59,6 +87,8 @@ pub fn retry_delay(
     let backoff = || base.saturating_mul(1 << (attempt - 1).min(16));
     let delay = match outcome {
         Attempt::Transport => (!write).then(backoff)?,
+        // GitHub did not process it, so a write may go again too.
+        Attempt::SecondaryLimit(headers, wait) => hinted_wait(headers, now).unwrap_or(wait),
         Attempt::Status(status, headers) => {
             if rate_limited(status, headers) {
                 hinted_wait(headers, now).unwrap_or_else(backoff)
@@ -117,6 +147,7 @@ fn jitter(d: Duration) -> Duration {
 pub async fn with_retries<R, Fut>(
     write: bool,
     base: Duration,
+    secondary_wait: Duration,
     mut attempt: impl FnMut() -> Fut,
 ) -> (Result<R, String>, u32)
 where
@@ -129,13 +160,18 @@ where
         let result = attempt().await;
         let delay = match &result {
             Ok(r) if r.status().is_success() => None,
-            Ok(r) => retry_delay(
-                write,
-                Attempt::Status(r.status(), r.headers()),
-                tries,
-                base,
-                SystemTime::now(),
-            ),
+            Ok(r) => {
+                let secondary = matches!(
+                    r.status(),
+                    StatusCode::FORBIDDEN | StatusCode::TOO_MANY_REQUESTS
+                ) && r.secondary_limit();
+                let outcome = if secondary {
+                    Attempt::SecondaryLimit(r.headers(), secondary_wait)
+                } else {
+                    Attempt::Status(r.status(), r.headers())
+                };
+                retry_delay(write, outcome, tries, base, SystemTime::now())
+            }
             Err(_) => retry_delay(write, Attempt::Transport, tries, base, SystemTime::now()),
         };
         match delay {
@@ -212,6 +248,32 @@ mod tests {
         ]);
         let s = Attempt::Status(StatusCode::FORBIDDEN, &late);
         assert_eq!(retry_delay(false, s, 1, BASE, now), None);
+    }
+
+    #[test]
+    fn a_secondary_rate_limit_without_retry_after_waits_the_minute() {
+        let none = HeaderMap::new();
+        let now = SystemTime::now();
+        let minute = Duration::from_secs(60);
+        for write in [false, true] {
+            let s = Attempt::SecondaryLimit(&none, minute);
+            assert_eq!(retry_delay(write, s, 1, BASE, now), Some(minute));
+        }
+        let ra = headers(&[("retry-after", "5")]);
+        let s = Attempt::SecondaryLimit(&ra, minute);
+        assert_eq!(
+            retry_delay(true, s, 1, BASE, now),
+            Some(Duration::from_secs(5))
+        );
+        let s = Attempt::SecondaryLimit(&none, minute);
+        assert_eq!(retry_delay(true, s, MAX_ATTEMPTS, BASE, now), None);
+        assert!(says_secondary_limit(
+            r#"{"message":"You have exceeded a secondary rate limit. Please wait a few minutes before you try again.","documentation_url":"https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits"}"#
+        ));
+        assert!(!says_secondary_limit(
+            r#"{"message":"Resource not accessible by integration"}"#
+        ));
+        assert!(!says_secondary_limit("secondary rate limit, but not JSON"));
     }
 
     #[test]

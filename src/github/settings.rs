@@ -185,6 +185,10 @@ pub struct Connection {
     pub api_url: String,
     pub graphql_url: String,
     pub server_url: String,
+    /// `IER_GATE_COMMENT_AUTHOR`: the login the token comments as, when
+    /// GitHub cannot say (a GitHub App's installation token posts as
+    /// `SLUG[bot]`); unset, it is asked of GitHub.
+    pub author: Option<String>,
 }
 
 impl Connection {
@@ -210,6 +214,9 @@ pub struct Timing {
     pub retry_base_ms: u64,
     /// How long to wait for a byte from GitHub (`IER_GATE_HTTP_TIMEOUT_MS`).
     pub http_timeout_ms: u64,
+    /// The wait after a secondary rate limit that names none
+    /// (`IER_GATE_SECONDARY_WAIT_MS`; GitHub asks for at least a minute).
+    pub secondary_wait_ms: u64,
 }
 
 impl Timing {
@@ -217,6 +224,7 @@ impl Timing {
         Ok(Timing {
             retry_base_ms: retry_base_ms(env)?,
             http_timeout_ms: http_timeout_ms(env)?,
+            secondary_wait_ms: millis(env, "IER_GATE_SECONDARY_WAIT_MS", 60_000, 0..=60_000)?,
         })
     }
 }
@@ -303,13 +311,32 @@ pub fn connection_for(
         .trim()
         .trim_end_matches('/')
         .to_string();
+    let author = var(env, "IER_GATE_COMMENT_AUTHOR").map(|a| a.trim().to_string());
+    if let Some(a) = &author {
+        if !is_login(a) {
+            return Err(format!(
+                "IER_GATE_COMMENT_AUTHOR `{}` is not a GitHub login",
+                a.escape_debug()
+            ));
+        }
+    }
     Ok(Connection {
         token,
         repo,
         api_url,
         graphql_url,
         server_url,
+        author,
     })
+}
+
+/// A user's or an app's login: letters, digits and `-`, an app's with a
+/// `[bot]` suffix.
+pub fn is_login(s: &str) -> bool {
+    let name = s.strip_suffix("[bot]").unwrap_or(s);
+    !name.is_empty()
+        && name.len() <= 100
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
 }
 
 fn check_url(name: &str, url: &str) -> Result<(), String> {

@@ -72,53 +72,137 @@ fn under_dir<'a>(dir: &str, path: &'a str) -> Option<&'a str> {
     }
 }
 
-/// Reads one file at a revision into a [`SourceFile`] shown as `display`.
-/// Problems with the file become diagnostics; only API failures are errors.
-async fn read_file(
-    api: &Api,
-    repo: &Repo,
-    path: &str,
-    rev: &str,
-    display: String,
-    required: Option<&str>,
-    diags: &mut Diags,
-) -> Result<Option<Arc<SourceFile>>, ApiError> {
-    let max = crate::yaml::MAX_FILE_BYTES;
-    let short = short(rev);
-    match api
-        .contents(&repo.owner, &repo.name, path, rev, max)
-        .await?
-    {
-        Contents::Missing => {
-            if let Some(what) = required {
-                diags.push(
-                    Diag::error(Code::MissingFile, format!("no {what} at {path} in commit {short}"))
-                        .help("the gate reads its configuration from the base branch; merge it there first, or point --dir (IER_GATE_DIR) at the directory that holds .ier/"),
-                );
+/// What a missing file means, and what to do about it.
+#[derive(Clone, Copy, Debug)]
+enum Need {
+    /// Absent is fine (the prices, a manifest's base side).
+    Optional,
+    /// Configuration at a pull request's base commit.
+    BaseConfig(&'static str),
+    /// Configuration at the commit a push (or other event) evaluates.
+    CommitConfig(&'static str),
+    /// A manifest the pull request's file list names, at its head.
+    HeadManifest,
+}
+
+impl Need {
+    /// The diagnostic for a required file that is not there.
+    fn missing(self, path: &str, short: &str) -> Option<Diag> {
+        let (what, help) = match self {
+            Need::Optional => return None,
+            Need::BaseConfig(what) => (what, "the gate reads its configuration from the base branch; merge it there first, or point --dir (IER_GATE_DIR) at the directory that holds .ier/".to_string()),
+            Need::CommitConfig(what) => (what, "commit it, or point --dir (IER_GATE_DIR) at the directory that holds .ier/".to_string()),
+            Need::HeadManifest => ("manifest", format!("GitHub lists it among the pull request's changed files, but the head commit {short} does not hold it; push again, or re-run the job for the pull request's latest commit")),
+        };
+        Some(
+            Diag::error(
+                Code::MissingFile,
+                format!("no {what} at {path} in commit {short}"),
+            )
+            .help(help),
+        )
+    }
+}
+
+/// Reads files of one repository, and remembers that the token can see it.
+struct Reader<'a> {
+    api: &'a Api,
+    repo: &'a Repo,
+    seen: std::cell::Cell<bool>,
+}
+
+impl<'a> Reader<'a> {
+    fn new(api: &'a Api, repo: &'a Repo) -> Reader<'a> {
+        Reader {
+            api,
+            repo,
+            seen: std::cell::Cell::new(false),
+        }
+    }
+
+    /// The contents API answers 404 both for a file that is not there and
+    /// for a repository the token may not see (GitHub hides private
+    /// repositories so). The repository's own endpoint tells them apart;
+    /// asked once, and only when a required file is missing.
+    async fn visible(&self) -> Result<(), ApiError> {
+        if self.seen.get() {
+            return Ok(());
+        }
+        let path = format!("/repos/{}/{}", self.repo.owner, self.repo.name);
+        match self.api.get::<serde_json::Value>(&path).await {
+            Ok(_) => {
+                self.seen.set(true);
+                Ok(())
             }
-            Ok(None)
+            Err(mut e) if e.status == Some(404) => {
+                e.detail = format!(
+                    "the token cannot see the repository {} (GitHub answers 404 to a token without access); give the job `permissions: contents: read`, or a token that can read it",
+                    self.repo.full()
+                );
+                Err(e)
+            }
+            Err(e) => Err(e),
         }
-        Contents::NotAFile(kind) => {
-            diags.push(Diag::error(
-                Code::NotAFile,
-                format!(
-                    "{display} is not a regular file (GitHub says `{}`)",
-                    kind.escape_debug()
-                ),
-            ));
-            Ok(None)
-        }
-        Contents::TooLarge(size) => {
-            diags.push(SourceFile::too_large(&display, size));
-            Ok(None)
-        }
-        Contents::File(bytes) => match SourceFile::from_bytes(display, bytes) {
-            Ok(f) => Ok(Some(f)),
-            Err(d) => {
-                diags.push(d);
+    }
+
+    /// Reads one file at a revision into a [`SourceFile`] shown as
+    /// `display`. Problems with the file become diagnostics; only API
+    /// failures (a repository the token cannot see among them) are errors.
+    async fn read(
+        &self,
+        path: &str,
+        rev: &str,
+        display: String,
+        need: Need,
+        diags: &mut Diags,
+    ) -> Result<Option<Arc<SourceFile>>, ApiError> {
+        let max = crate::yaml::MAX_FILE_BYTES;
+        let short = short(rev);
+        let (repo, api) = (self.repo, self.api);
+        match api
+            .contents(&repo.owner, &repo.name, path, rev, max)
+            .await?
+        {
+            Contents::Missing => {
+                if let Some(d) = need.missing(path, short) {
+                    self.visible().await?;
+                    diags.push(d);
+                }
                 Ok(None)
             }
-        },
+            Contents::NotAFile(kind) => {
+                diags.push(Diag::error(
+                    Code::NotAFile,
+                    format!(
+                        "{display} is not a regular file (GitHub says `{}`)",
+                        kind.escape_debug()
+                    ),
+                ));
+                Ok(None)
+            }
+            Contents::TooLarge(size) => {
+                diags.push(SourceFile::too_large(&display, size));
+                Ok(None)
+            }
+            Contents::OverApiLimit(size) => {
+                let size = size.map_or_else(String::new, |n| format!(" ({n} bytes)"));
+                diags.push(
+                Diag::error(
+                    Code::FileTooLarge,
+                    format!("{display} is larger{size} than GitHub's contents API serves (1 MB)"),
+                )
+                .help(format!("input files are limited to {max} bytes, and the Action reads them through the contents API, which stops at 1 MB: keep the file under 1 MB")),
+            );
+                Ok(None)
+            }
+            Contents::File(bytes) => match SourceFile::from_bytes(display, bytes) {
+                Ok(f) => Ok(Some(f)),
+                Err(d) => {
+                    diags.push(d);
+                    Ok(None)
+                }
+            },
+        }
     }
 }
 
@@ -133,7 +217,12 @@ async fn read_config(
     diags: &mut Diags,
     files: &mut BTreeSet<String>,
 ) -> Result<Config, ApiError> {
-    let repo = &s.conn.repo;
+    let reader = Reader::new(api, &s.conn.repo);
+    let (policy_need, baseline_need) = if annotatable {
+        (Need::CommitConfig("policy"), Need::CommitConfig("baseline"))
+    } else {
+        (Need::BaseConfig("policy"), Need::BaseConfig("baseline"))
+    };
     let show = |path: &str, files: &mut BTreeSet<String>| {
         if annotatable {
             files.insert(path.to_string());
@@ -144,14 +233,16 @@ async fn read_config(
     };
     let p = in_dir(&s.dir, DEFAULT_POLICY);
     let display = show(&p, files);
-    let policy_file = read_file(api, repo, &p, rev, display, Some("policy"), diags).await?;
+    let policy_file = reader.read(&p, rev, display, policy_need, diags).await?;
     let (policy, policy_ok) = load::read_policy(policy_file.as_ref(), diags);
     let b = in_dir(&s.dir, &policy.paths.baseline);
     let display = show(&b, files);
-    let baseline = read_file(api, repo, &b, rev, display, Some("baseline"), diags).await?;
+    let baseline = reader.read(&b, rev, display, baseline_need, diags).await?;
     let pr = in_dir(&s.dir, &policy.paths.prices);
     let display = show(&pr, files);
-    let prices = read_file(api, repo, &pr, rev, display, None, diags).await?;
+    let prices = reader
+        .read(&pr, rev, display, Need::Optional, diags)
+        .await?;
     Ok(Config {
         policy,
         policy_ok,
@@ -277,20 +368,25 @@ async fn read_changes(
     diags: &mut Diags,
     files: &mut BTreeSet<String>,
 ) -> Result<Vec<ManifestChange>, ApiError> {
+    let reader = Reader::new(api, repo);
     let mut fetched = Vec::with_capacity(wanted.len());
     for r in wanted {
         let head = match &r.head {
             Some(p) => {
                 files.insert(p.clone());
                 let (sha, display) = (&pr.head_sha, p.clone());
-                read_file(api, repo, p, sha, display, Some("manifest"), diags).await?
+                reader
+                    .read(p, sha, display, Need::HeadManifest, diags)
+                    .await?
             }
             None => None,
         };
         let base = match &r.base {
             Some(p) => {
                 let display = format!("{}:{p}", short(&pr.base_sha));
-                read_file(api, repo, p, &pr.base_sha, display, None, diags).await?
+                reader
+                    .read(p, &pr.base_sha, display, Need::Optional, diags)
+                    .await?
             }
             None => None,
         };
@@ -329,9 +425,51 @@ fn listing_cut(pr: &PullRequest, listed: usize) -> Option<Diag> {
     })
 }
 
+/// Why the gate read nothing to judge.
+#[derive(Debug)]
+pub enum Unread {
+    Api(ApiError),
+    /// The pull request's head is no longer the event's: what to say.
+    Stale(String),
+}
+
+impl From<ApiError> for Unread {
+    fn from(e: ApiError) -> Unread {
+        Unread::Api(e)
+    }
+}
+
+/// The pull request's head as GitHub has it now, checked against the
+/// event's. The file list is the pull request's current state while the
+/// contents are read at the event's head: after a push during the run, or
+/// in a re-run of an old run, the two disagree (a file listed but absent, a
+/// change not listed), so such a run judges nothing and says why.
+async fn current_head(api: &Api, repo: &Repo, pr: &PullRequest) -> Result<(), Unread> {
+    #[derive(Deserialize)]
+    struct Head {
+        sha: String,
+    }
+    #[derive(Deserialize)]
+    struct Pull {
+        head: Head,
+    }
+    let path = format!("/repos/{}/{}/pulls/{}", repo.owner, repo.name, pr.number);
+    let now: Pull = api.get(&path).await?;
+    if now.head.sha.eq_ignore_ascii_case(&pr.head_sha) {
+        return Ok(());
+    }
+    Err(Unread::Stale(format!(
+        "this run is stale: pull request #{} has moved to {} since the event this run was started for ({}); the run for {} judges it (re-run that one, not this)",
+        pr.number,
+        crate::text::log_line(short(&now.head.sha), 40),
+        short(&pr.head_sha),
+        crate::text::log_line(short(&now.head.sha), 40),
+    )))
+}
+
 /// The configuration at the pull request's base, and the manifests it
 /// changes at base and head.
-pub async fn pull_request(api: &Api, s: &Settings, pr: &PullRequest) -> Result<Fetched, ApiError> {
+pub async fn pull_request(api: &Api, s: &Settings, pr: &PullRequest) -> Result<Fetched, Unread> {
     let repo = &s.conn.repo;
     let mut diags = Diags::default();
     let mut files = BTreeSet::new();
@@ -342,6 +480,9 @@ pub async fn pull_request(api: &Api, s: &Settings, pr: &PullRequest) -> Result<F
         repo.owner, repo.name, pr.number
     );
     let pr_files: Vec<PrFile> = api.get_pages(&list, MAX_FILE_PAGES).await?;
+    // After the listing: a head that has not moved by now is the one the
+    // list describes.
+    current_head(api, repo, pr).await?;
     // GitHub cuts the list at 3,000 files: a manifest past the cut would go
     // unseen, so such a pull request is not judged at all.
     if let Some(d) = listing_cut(pr, pr_files.len()) {
