@@ -98,7 +98,8 @@ pub fn listing_overrides(
 }
 
 /// Reads a config file from the base revision when there is one and the
-/// user did not name a path; otherwise from the working tree. The config in
+/// user did not name a path (and only from there); otherwise from the
+/// working tree. The config in
 /// force is the one the change is judged by, not the one it proposes.
 fn config_file(
     opts: &CheckOptions,
@@ -112,11 +113,22 @@ fn config_file(
         return required(&opts.root, p, what).map(Some).map_err(input);
     }
     if let Some(base) = &opts.base {
-        if let Some(bytes) = git::show(&opts.root, base, default)? {
-            return SourceFile::from_bytes(format!("{base}:{default}"), bytes)
+        // Only the base revision's config is in force: a file the base lacks
+        // is missing, never the working tree's (which the change proposes),
+        // exactly as the Action reads config at the base commit.
+        return match git::show(&opts.root, base, default)? {
+            Some(bytes) => SourceFile::from_bytes(format!("{base}:{default}"), bytes)
                 .map(Some)
-                .map_err(input);
-        }
+                .map_err(input),
+            None if optional => Ok(None),
+            None => Err(input(
+                Diag::error(
+                    Code::MissingFile,
+                    format!("no {what} at {default} in revision {base}"),
+                )
+                .help("with --base the configuration is read from the base revision, as the Action reads it; commit it there first, or pass the path"),
+            )),
+        };
     }
     let rel = Path::new(default);
     if optional {
@@ -279,6 +291,11 @@ fn both_sides(
 /// with `--base`, from git.
 pub fn load(opts: &CheckOptions) -> Result<Loaded, Failure> {
     let mut diags = Diags::default();
+    if let Some(base) = &opts.base {
+        // Before any file is read at it: an unknown revision is not a
+        // missing policy.
+        git::verify(&opts.root, base)?;
+    }
     let policy_file = soft(
         config_file(opts, &opts.policy, policy::DEFAULT_POLICY, "policy", false),
         &mut diags,

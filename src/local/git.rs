@@ -52,9 +52,12 @@ fn git(root: &Path, args: &[&str]) -> Result<Vec<u8>, GitError> {
     Ok(out.stdout)
 }
 
-/// Files changed between `base` and the working tree, renames detected,
-/// plus untracked files (new manifests not yet added).
-pub fn changed_files(root: &Path, base: &str) -> Result<Vec<Changed>, GitError> {
+/// Checks that `root` is in a git repository and `base` names a commit.
+pub fn verify(root: &Path, base: &str) -> Result<(), GitError> {
+    if base.starts_with('-') {
+        // It would reach git as an option.
+        return Err(GitError(format!("`{base}` is not a revision")));
+    }
     git(root, &["rev-parse", "--git-dir"]).map_err(|_| {
         GitError(format!(
             "--base needs a git repository, and {} is not in one",
@@ -68,6 +71,13 @@ pub fn changed_files(root: &Path, base: &str) -> Result<Vec<Changed>, GitError> 
             root.display()
         ))
     })?;
+    Ok(())
+}
+
+/// Files changed between `base` and the working tree, renames detected,
+/// plus untracked files (new manifests not yet added).
+pub fn changed_files(root: &Path, base: &str) -> Result<Vec<Changed>, GitError> {
+    verify(root, base)?;
     let raw = git(
         root,
         &[

@@ -1,0 +1,175 @@
+//! Issue 14: what a malicious pull request author tries against the local
+//! `check` (and `check --base`, which the README recommends and SECURITY.md
+//! calls equivalent to the Action), and what each attempt meets.
+
+use std::path::Path;
+use std::process::Command;
+
+use ier_gate::cli::check;
+use ier_gate::diagnostic::Diag;
+use ier_gate::load::Failure;
+use ier_gate::local::CheckOptions;
+use ier_gate::report::{ChangeKind, Report};
+use rust_decimal_macros::dec;
+
+// ------------------------------------------------------------ helpers
+
+const POLICY: &str = "version: 1\nbusiness_model: ai-infused\n";
+const BASELINE: &str =
+    "version: 1\ncurrency: USD\nmonths:\n  - month: 2026-08\n    revenue: 100000\n    inference: 10000\n";
+
+/// A manifest whose whole cost is `infra` a month of fixed infrastructure.
+fn flat(feature: &str, infra: &str) -> String {
+    format!(
+        "version: 1\nfeature: {feature}\nadoption: {{ users: 100 }}\nrevenue: {{ monthly: 0 }}\ninfrastructure:\n  - {{ name: servers, monthly: {infra} }}\n"
+    )
+}
+
+/// A manifest with one workload calling claude-sonnet-4-5 `calls` times.
+fn calls(feature: &str, calls: &str) -> String {
+    format!(
+        "version: 1\nfeature: {feature}\nadoption: {{ users: 1000 }}\nrevenue: {{ per_user_month: 1 }}\nworkloads:\n  - name: w\n    model: claude-sonnet-4-5\n    calls_per_user_month: {calls}\n    input_tokens: 1000\n    output_tokens: 100\n"
+    )
+}
+
+/// A temporary repository: `files` written, nothing committed yet.
+struct Repo {
+    dir: tempfile::TempDir,
+}
+
+impl Repo {
+    fn new(files: &[(&str, &str)]) -> Repo {
+        let r = Repo {
+            dir: tempfile::tempdir().expect("temp dir"),
+        };
+        for (rel, text) in files {
+            r.write(rel, text);
+        }
+        r
+    }
+
+    /// The policy and baseline, and `files`.
+    fn configured(files: &[(&str, &str)]) -> Repo {
+        let r = Repo::new(&[
+            (".ier/policy.yaml", POLICY),
+            (".ier/baseline.yaml", BASELINE),
+        ]);
+        for (rel, text) in files {
+            r.write(rel, text);
+        }
+        r
+    }
+
+    fn root(&self) -> &Path {
+        self.dir.path()
+    }
+
+    fn write(&self, rel: &str, text: &str) {
+        let p = self.root().join(rel);
+        std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+        std::fs::write(p, text).expect("write");
+    }
+
+    fn git(&self, args: &[&str]) {
+        let out = Command::new("git")
+            .arg("-C")
+            .arg(self.root())
+            .args(["-c", "user.email=t@t", "-c", "user.name=t"])
+            .args([
+                "-c",
+                "commit.gpgsign=false",
+                "-c",
+                "init.defaultBranch=main",
+            ])
+            .args(args)
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .output()
+            .expect("git runs");
+        assert!(
+            out.status.success(),
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    /// `git init` and commit everything written so far.
+    fn commit_all(&self) {
+        self.git(&["init", "-q"]);
+        self.git(&["add", "-A"]);
+        self.git(&["commit", "-q", "-m", "base"]);
+    }
+
+    fn opts(&self) -> CheckOptions {
+        CheckOptions {
+            root: self.root().to_path_buf(),
+            ..Default::default()
+        }
+    }
+
+    fn against_head(&self) -> CheckOptions {
+        CheckOptions {
+            base: Some("HEAD".into()),
+            ..self.opts()
+        }
+    }
+}
+
+fn run(opts: &CheckOptions) -> Report {
+    match check::run(opts) {
+        Ok(r) => r,
+        Err(Failure::Input(d)) => panic!("input errors: {d:#?}"),
+        Err(Failure::Environment(e)) => panic!("environment error: {e}"),
+    }
+}
+
+/// The input diagnostics a check stops with.
+fn rejected(opts: &CheckOptions) -> Vec<Diag> {
+    match check::run(opts) {
+        Ok(r) => panic!("expected input errors, got a {:?} report", r.verdict),
+        Err(Failure::Input(d)) => d,
+        Err(Failure::Environment(e)) => panic!("environment error: {e}"),
+    }
+}
+
+fn codes(d: &[Diag]) -> Vec<&str> {
+    d.iter().map(|d| d.code.as_str()).collect()
+}
+
+// ------------------------------------------------------------ config at base
+
+#[test]
+fn base_config_never_comes_from_the_working_tree() {
+    // the base has a policy and a baseline, but no prices file
+    let repo = Repo::configured(&[]);
+    repo.commit_all();
+    // the PR adds its own prices (broken here, so reading them shows) and a
+    // feature
+    repo.write(".ier/prices.yaml", "models: [unclosed\n");
+    repo.write("ai-features/a.yaml", &flat("a", "100"));
+    let r = run(&repo.against_head());
+    assert_eq!(r.features.len(), 1);
+    assert_eq!(r.features[0].delta_inference, dec!(100));
+    assert!(r.reasons.iter().any(|x| x.code.as_str() == "config-edited"));
+}
+
+#[test]
+fn a_policy_or_baseline_missing_at_base_is_missing_not_read_from_the_pr() {
+    for missing in [".ier/policy.yaml", ".ier/baseline.yaml"] {
+        let repo = Repo::configured(&[]);
+        std::fs::remove_file(repo.root().join(missing)).expect("rm");
+        repo.write("README", "x");
+        repo.commit_all();
+        // the PR brings its own (permissive) copy
+        let own = if missing.ends_with("policy.yaml") {
+            POLICY
+        } else {
+            BASELINE
+        };
+        repo.write(missing, own);
+        repo.write("ai-features/a.yaml", &flat("a", "100"));
+        let d = rejected(&repo.against_head());
+        assert_eq!(codes(&d), ["missing-file"], "{missing}: {d:#?}");
+        assert!(d[0].message.contains("HEAD"), "{}", d[0].message);
+    }
+}
