@@ -86,6 +86,20 @@ pub fn is_config(policy: &Policy, path: &str) -> bool {
     .contains(&path)
 }
 
+/// What a rename is to the gate, given whether its new and its old path
+/// are gated (match the manifest globs): a rename within the globs; an
+/// addition when it moves into them (the ungated draft it was is no live
+/// feature, so it is priced as new); a removal when it moves out; nothing
+/// when neither is gated. The one rule for `check --base` and the Action.
+pub fn renamed(to_gated: bool, from_gated: bool) -> Option<ChangeKind> {
+    match (to_gated, from_gated) {
+        (true, true) => Some(ChangeKind::Renamed),
+        (true, false) => Some(ChangeKind::Added),
+        (false, true) => Some(ChangeKind::Removed),
+        (false, false) => None,
+    }
+}
+
 /// More manifests than one check reads.
 pub(crate) fn too_many(n: usize) -> Failure {
     Failure::Input(vec![Diag::error(

@@ -235,10 +235,8 @@ fn against_base(
     );
     let relevant: Vec<_> = changed
         .into_iter()
-        .filter(|c| {
-            let from_match = matches!(&c.status, Status::Renamed { from } if set.is_match(from));
-            (set.is_match(&c.path) || from_match) && (wanted.is_empty() || wanted.contains(&c.path))
-        })
+        .filter_map(|c| gated(set, c))
+        .filter(|c| wanted.is_empty() || wanted.contains(&c.path))
         .collect();
     if relevant.len() > MAX_MANIFESTS {
         return Err(load::too_many(relevant.len()));
@@ -250,19 +248,57 @@ fn against_base(
     Ok(fetched)
 }
 
+/// A changed file as the gate sees it: its kind, its path (the old one
+/// for a removal) and where its base side is.
+struct Gated {
+    kind: ChangeKind,
+    path: String,
+    base_path: Option<String>,
+    previous_path: Option<String>,
+}
+
+/// A changed file that is a manifest change, or `None`; a rename across
+/// the globs' edge is an addition or a removal ([`load::renamed`], as the
+/// Action decides it).
+fn gated(set: &GlobSet, c: git::Changed) -> Option<Gated> {
+    let now = set.is_match(&c.path);
+    let one = |kind, base_path: Option<&String>| Gated {
+        kind,
+        path: c.path.clone(),
+        base_path: base_path.cloned(),
+        previous_path: None,
+    };
+    match &c.status {
+        Status::Added => now.then(|| one(ChangeKind::Added, None)),
+        Status::Modified => now.then(|| one(ChangeKind::Modified, Some(&c.path))),
+        Status::Removed => now.then(|| one(ChangeKind::Removed, Some(&c.path))),
+        Status::Renamed { from } => match load::renamed(now, set.is_match(from))? {
+            ChangeKind::Renamed => Some(Gated {
+                previous_path: Some(from.clone()),
+                ..one(ChangeKind::Renamed, Some(from))
+            }),
+            ChangeKind::Removed => Some(Gated {
+                path: from.clone(),
+                ..one(ChangeKind::Removed, Some(from))
+            }),
+            kind => Some(one(kind, None)),
+        },
+    }
+}
+
 /// One changed manifest: head from the working tree, base from git.
 fn both_sides(
     opts: &CheckOptions,
     base: &str,
-    c: git::Changed,
+    c: Gated,
     diags: &mut Diags,
 ) -> Result<ManifestChange, Failure> {
-    let (kind, base_path, previous_path) = match c.status {
-        Status::Added => (ChangeKind::Added, None, None),
-        Status::Modified => (ChangeKind::Modified, Some(c.path.clone()), None),
-        Status::Removed => (ChangeKind::Removed, Some(c.path.clone()), None),
-        Status::Renamed { from } => (ChangeKind::Renamed, Some(from.clone()), Some(from)),
-    };
+    let Gated {
+        kind,
+        base_path,
+        previous_path,
+        ..
+    } = c;
     let head = if kind == ChangeKind::Removed {
         None
     } else {

@@ -93,6 +93,14 @@ impl Repo {
         );
     }
 
+    /// Moves a file and stages the move, so git sees a rename.
+    fn rename(&self, from: &str, to: &str) {
+        let to_path = self.root().join(to);
+        std::fs::create_dir_all(to_path.parent().expect("parent")).expect("mkdir");
+        std::fs::rename(self.root().join(from), to_path).expect("rename");
+        self.git(&["add", "-A"]);
+    }
+
     /// `git init` and commit everything written so far.
     fn commit_all(&self) {
         self.git(&["init", "-q"]);
@@ -172,4 +180,36 @@ fn a_policy_or_baseline_missing_at_base_is_missing_not_read_from_the_pr() {
         assert_eq!(codes(&d), ["missing-file"], "{missing}: {d:#?}");
         assert!(d[0].message.contains("HEAD"), "{}", d[0].message);
     }
+}
+
+// ------------------------------------------------------------ renames across the globs
+
+#[test]
+fn a_manifest_moved_into_the_globs_is_added_not_renamed() {
+    let repo = Repo::configured(&[("drafts/x.yaml", &flat("x", "100"))]);
+    repo.commit_all();
+    repo.rename("drafts/x.yaml", "ai-features/x.yaml");
+    let r = run(&repo.against_head());
+    assert_eq!(r.features.len(), 1);
+    let f = &r.features[0];
+    assert_eq!(
+        f.change,
+        ChangeKind::Added,
+        "priced as new, not against the draft"
+    );
+    assert_eq!(f.previous_path, None);
+    assert_eq!(f.delta_inference, dec!(100));
+}
+
+#[test]
+fn a_manifest_moved_out_of_the_globs_is_removed() {
+    let repo = Repo::configured(&[("ai-features/x.yaml", &flat("x", "100"))]);
+    repo.commit_all();
+    repo.rename("ai-features/x.yaml", "drafts/x.yaml");
+    let r = run(&repo.against_head());
+    assert_eq!(r.features.len(), 1);
+    let f = &r.features[0];
+    assert_eq!(f.change, ChangeKind::Removed);
+    assert_eq!(f.path, "ai-features/x.yaml");
+    assert_eq!(f.delta_inference, dec!(-100));
 }
