@@ -16,7 +16,7 @@ use crate::diagnostic::{Code, Diag, Diags, SourceFile, MAX_FILE_BYTES};
 use crate::load::{self, Failure, Loaded, ManifestChange, MAX_MANIFESTS};
 use crate::policy::{self, Policy};
 use crate::report::ChangeKind;
-use git::Status;
+use git::{At, Status};
 
 /// Most directory entries walked when expanding the manifest globs; the walk
 /// stops there, so a huge checkout cannot stall a check.
@@ -44,8 +44,39 @@ fn display(p: &Path) -> String {
     p.to_string_lossy().replace('\\', "/")
 }
 
-/// A working-tree file, or `None` when there is nothing at `rel`.
-fn read(root: &Path, rel: &Path) -> Result<Option<Arc<SourceFile>>, Diag> {
+/// Why a working-tree file that is not a regular file of the repository
+/// is refused, or `None` when it is one. A pull request can commit a
+/// symbolic link to any file of the machine that checks it (a credentials
+/// file, say), so no link is followed and no path may resolve outside the
+/// root: such a file is `not-a-file` and nothing of its target is read.
+fn outside(root: &Path, rel: &Path) -> Option<Diag> {
+    let full = root.join(rel);
+    let refuse = |why: &str| {
+        Some(Diag::error(
+            Code::NotAFile,
+            format!("{} is not a regular file: {why}", display(rel)),
+        ))
+    };
+    let meta = std::fs::symlink_metadata(&full).ok()?;
+    if meta.file_type().is_symlink() {
+        return refuse("it is a symbolic link, and ier-gate follows none");
+    }
+    let (Ok(real), Ok(real_root)) = (full.canonicalize(), root.canonicalize()) else {
+        return None;
+    };
+    if !real.starts_with(&real_root) {
+        return refuse("it resolves outside the repository");
+    }
+    None
+}
+
+/// A working-tree file, or `None` when there is nothing at `rel`. With
+/// `confined`, a file the repository names (not a path the user typed) must
+/// be a regular file under the root ([`outside`]).
+fn read(root: &Path, rel: &Path, confined: bool) -> Result<Option<Arc<SourceFile>>, Diag> {
+    if let Some(d) = confined.then(|| outside(root, rel)).flatten() {
+        return Err(d);
+    }
     let full = root.join(rel);
     match std::fs::metadata(&full) {
         Err(_) => return Ok(None),
@@ -69,9 +100,28 @@ fn read(root: &Path, rel: &Path) -> Result<Option<Arc<SourceFile>>, Diag> {
     }
 }
 
-/// A working-tree file that must exist.
-fn required(root: &Path, rel: &Path, what: &str) -> Result<Arc<SourceFile>, Diag> {
-    read(root, rel)?.ok_or_else(|| {
+/// A file at the base revision, shown as `BASE:path`, or `None` when the
+/// base has nothing there; only a regular file is read ([`git::at`]).
+fn at_base(
+    root: &Path,
+    base: &str,
+    path: &str,
+) -> Result<Result<Option<Arc<SourceFile>>, Diag>, git::GitError> {
+    let shown = format!("{base}:{path}");
+    Ok(match git::at(root, base, path)? {
+        At::Missing => Ok(None),
+        At::NotAFile(kind) => Err(Diag::error(
+            Code::NotAFile,
+            format!("{shown} is not a regular file (git says: {kind})"),
+        )),
+        At::TooLarge(n) => Err(SourceFile::too_large(&shown, n)),
+        At::File(bytes) => SourceFile::from_bytes(shown, bytes).map(Some),
+    })
+}
+
+/// A working-tree file that must exist ([`read`]).
+fn required(root: &Path, rel: &Path, what: &str, confined: bool) -> Result<Arc<SourceFile>, Diag> {
+    read(root, rel, confined)?.ok_or_else(|| {
         Diag::error(Code::MissingFile, format!("no {what} at {}", display(rel)))
             .help("run `ier-gate check -C DIR` from the repository root, or pass the path")
     })
@@ -84,6 +134,11 @@ pub fn listing_overrides(
     explicit: Option<&Path>,
 ) -> Result<Option<Arc<SourceFile>>, Diag> {
     let rel = explicit.unwrap_or(Path::new(policy::DEFAULT_PRICES));
+    if explicit.is_none() {
+        if let Some(d) = outside(root, rel) {
+            return Err(d);
+        }
+    }
     let full = root.join(rel);
     if !full.is_file() && explicit.is_none() {
         return Ok(None);
@@ -110,18 +165,19 @@ fn config_file(
 ) -> Result<Option<Arc<SourceFile>>, Failure> {
     let input = |d: Diag| Failure::Input(vec![d]);
     if let Some(p) = explicit {
-        return required(&opts.root, p, what).map(Some).map_err(input);
+        return required(&opts.root, p, what, false)
+            .map(Some)
+            .map_err(input);
     }
     if let Some(base) = &opts.base {
         // Only the base revision's config is in force: a file the base lacks
         // is missing, never the working tree's (which the change proposes),
         // exactly as the Action reads config at the base commit.
-        return match git::show(&opts.root, base, default)? {
-            Some(bytes) => SourceFile::from_bytes(format!("{base}:{default}"), bytes)
-                .map(Some)
-                .map_err(input),
-            None if optional => Ok(None),
-            None => Err(input(
+        return match at_base(&opts.root, base, default)? {
+            Err(d) => Err(input(d)),
+            Ok(Some(file)) => Ok(Some(file)),
+            Ok(None) if optional => Ok(None),
+            Ok(None) => Err(input(
                 Diag::error(
                     Code::MissingFile,
                     format!("no {what} at {default} in revision {base}"),
@@ -132,9 +188,11 @@ fn config_file(
     }
     let rel = Path::new(default);
     if optional {
-        read(&opts.root, rel).map_err(input)
+        read(&opts.root, rel, true).map_err(input)
     } else {
-        required(&opts.root, rel, what).map(Some).map_err(input)
+        required(&opts.root, rel, what, true)
+            .map(Some)
+            .map_err(input)
     }
 }
 
@@ -201,7 +259,7 @@ fn working_tree(
     }
     let mut fetched = Vec::with_capacity(paths.len());
     for p in &paths {
-        match required(&opts.root, p, "manifest") {
+        match required(&opts.root, p, "manifest", true) {
             Ok(file) => fetched.push(ManifestChange {
                 kind: ChangeKind::Added,
                 path: file.path.clone(),
@@ -302,16 +360,15 @@ fn both_sides(
     let head = if kind == ChangeKind::Removed {
         None
     } else {
-        required(&opts.root, Path::new(&c.path), "manifest")
+        required(&opts.root, Path::new(&c.path), "manifest", true)
             .map_err(|d| diags.push(d))
             .ok()
     };
     let base_file = match &base_path {
-        Some(bp) => git::show(&opts.root, base, bp)?.and_then(|bytes| {
-            SourceFile::from_bytes(format!("{base}:{bp}"), bytes)
-                .map_err(|d| diags.push(d))
-                .ok()
-        }),
+        Some(bp) => at_base(&opts.root, base, bp)?
+            .map_err(|d| diags.push(d))
+            .ok()
+            .flatten(),
         None => None,
     };
     Ok(ManifestChange {

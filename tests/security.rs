@@ -213,3 +213,93 @@ fn a_manifest_moved_out_of_the_globs_is_removed() {
     assert_eq!(f.path, "ai-features/x.yaml");
     assert_eq!(f.delta_inference, dec!(-100));
 }
+
+// ------------------------------------------------------------ symbolic links
+
+/// Runs the built binary; its exit code and everything it printed.
+fn cli(root: &Path, args: &[&str]) -> (Option<i32>, String) {
+    let out = Command::new(crate::util::BIN)
+        .args(args)
+        .arg("-C")
+        .arg(root)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("the binary runs");
+    let all = format!(
+        "{}{}",
+        crate::util::text(&out.stdout),
+        crate::util::text(&out.stderr)
+    );
+    (out.status.code(), all)
+}
+
+/// A file outside the repository, as a credentials file would be: YAML
+/// whose value would be quoted by a type error.
+fn secret() -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("credentials");
+    std::fs::write(&path, "aws_secret_access_key: TOPSECRET-4f9a\n").expect("write");
+    (dir, path)
+}
+
+#[cfg(unix)]
+#[test]
+fn a_symlinked_manifest_is_not_followed_out_of_the_repository() {
+    let (_keep, target) = secret();
+    let repo = Repo::configured(&[("ai-features/z.yaml", &flat("z", "1"))]);
+    repo.commit_all();
+    std::os::unix::fs::symlink(&target, repo.root().join("ai-features/a.yaml")).expect("link");
+    for args in [
+        &["check", "--base", "HEAD"][..],
+        &["check", "ai-features/a.yaml"][..],
+    ] {
+        let (code, out) = cli(repo.root(), args);
+        assert_eq!(code, Some(2), "{args:?}: {out}");
+        assert!(out.contains("not-a-file"), "{args:?}: {out}");
+        assert!(
+            !out.contains("TOPSECRET"),
+            "{args:?} printed the target: {out}"
+        );
+    }
+    // committed, the link is a blob holding the target's path: at base it
+    // is not a file either
+    repo.git(&["add", "-A"]);
+    repo.git(&["commit", "-q", "-m", "link"]);
+    repo.write("ai-features/b.yaml", &flat("b", "1"));
+    std::fs::remove_file(repo.root().join("ai-features/a.yaml")).expect("rm");
+    repo.write("ai-features/a.yaml", &flat("a", "1"));
+    let (code, out) = cli(repo.root(), &["check", "--base", "HEAD"]);
+    assert_eq!(code, Some(2), "{out}");
+    assert!(
+        out.contains("HEAD:ai-features/a.yaml is not a regular file"),
+        "{out}"
+    );
+    assert!(!out.contains("TOPSECRET"), "{out}");
+}
+
+#[cfg(unix)]
+#[test]
+fn a_symlinked_config_file_is_not_followed_out_of_the_repository() {
+    let (_keep, target) = secret();
+    for config in [".ier/baseline.yaml", ".ier/policy.yaml", ".ier/prices.yaml"] {
+        let repo = Repo::configured(&[("ai-features/a.yaml", &flat("a", "1"))]);
+        let link = repo.root().join(config);
+        let _ = std::fs::remove_file(&link);
+        std::os::unix::fs::symlink(&target, &link).expect("link");
+        let (code, out) = cli(repo.root(), &["check"]);
+        assert_eq!(code, Some(2), "{config}: {out}");
+        assert!(out.contains("not-a-file"), "{config}: {out}");
+        assert!(
+            !out.contains("TOPSECRET"),
+            "{config} printed the target: {out}"
+        );
+    }
+    // a link to a directory outside, so each file resolves outside the root
+    let elsewhere = Repo::configured(&[]);
+    let repo = Repo::new(&[("ai-features/a.yaml", &flat("a", "1"))]);
+    std::os::unix::fs::symlink(elsewhere.root().join(".ier"), repo.root().join(".ier"))
+        .expect("link");
+    let (code, out) = cli(repo.root(), &["check"]);
+    assert_eq!(code, Some(2), "{out}");
+    assert!(out.contains("resolves outside the repository"), "{out}");
+}
