@@ -303,3 +303,35 @@ fn a_symlinked_config_file_is_not_followed_out_of_the_repository() {
     assert_eq!(code, Some(2), "{out}");
     assert!(out.contains("resolves outside the repository"), "{out}");
 }
+
+// ------------------------------------------------------------ visible plans
+
+#[test]
+fn a_plan_of_invisible_characters_or_not_text_is_no_plan() {
+    let plans = [
+        "\"\\u200B\\u200B\\u200B\"",
+        "\"\\uFEFF\"",
+        "\"\\u00AD\\u00AD\"",
+        "\"\\u202E\\u2066\"",
+        "\"\\x07\\x1b\\t \"",
+        "\"\\u3000\\u2060\"",
+        "false",
+        "0",
+    ];
+    for plan in plans {
+        let text = format!(
+            "{}mitigation:\n  plan: {plan}\n  owner: \"@jane\"\n  due: 2027-03\n",
+            flat("a", "100")
+        );
+        let repo = Repo::configured(&[("ai-features/a.yaml", &text)]);
+        let d = rejected(&repo.opts());
+        assert_eq!(codes(&d), ["mitigation-without-plan"], "{plan}: {d:#?}");
+    }
+    // a plan in words is one, whatever else it carries
+    let text = format!(
+        "{}mitigation:\n  plan: \"\\u200BRoute to Haiku\"\n",
+        flat("a", "100")
+    );
+    let repo = Repo::configured(&[("ai-features/a.yaml", &text)]);
+    run(&repo.opts());
+}

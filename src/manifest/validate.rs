@@ -12,8 +12,8 @@ use rust_decimal::Decimal;
 use serde_saphyr::Spanned;
 
 use super::raw::{
-    RawAdoption, RawCalls, RawEmbedding, RawInfra, RawLeg, RawManifest, RawMitigation, RawRevenue,
-    RawWorkload,
+    RawAdoption, RawCalls, RawEmbedding, RawInfra, RawLeg, RawManifest, RawMitigation, RawPlan,
+    RawRevenue, RawWorkload,
 };
 use super::{
     is_feature_id, Calls, Embedding, Infra, Leg, Manifest, Mitigation, Revenue, Workload, MAX_RAMP,
@@ -21,6 +21,7 @@ use super::{
 use crate::diagnostic::{suggestion_help, Code, Diag, Diags, SourceFile, Validator};
 use crate::month::Month;
 use crate::prices::{Kind, Lookup, PriceBook};
+use crate::text::has_visible_text;
 
 /// Checks every rule of `raw`; `None` when any fails (the problems are in
 /// `diags`).
@@ -444,16 +445,27 @@ fn infrastructure(v: &mut Validator, raw: &Spanned<RawInfra>) -> Infra {
 /// A mitigation plan needs words; its due date, a month.
 fn mitigation(v: &mut Validator, raw: &Spanned<RawMitigation>) -> Mitigation {
     let m = &raw.value;
-    let plan = m
-        .plan
-        .as_ref()
-        .map(|p| p.value.trim().to_string())
-        .unwrap_or_default();
-    if plan.is_empty() {
+    let (plan, message) = match m.plan.as_ref().map(|p| &p.value) {
+        Some(RawPlan::Text(t)) => (
+            t.trim().to_string(),
+            "`mitigation` needs a non-empty `plan`".to_string(),
+        ),
+        Some(RawPlan::NotText(x)) => (
+            String::new(),
+            format!("`plan: {x}` is not a plan; `mitigation` needs a `plan` in words"),
+        ),
+        None => (
+            String::new(),
+            "`mitigation` needs a non-empty `plan`".to_string(),
+        ),
+    };
+    // Invisible characters (zero-width spaces, a BOM, bidi controls) are
+    // no plan either: one notion of visible text, `text::has_visible_text`.
+    if !has_visible_text(&plan) {
         v.error(
             Code::MitigationWithoutPlan,
             raw.referenced,
-            "`mitigation` needs a non-empty `plan`",
+            message,
             "no plan",
         );
     }
