@@ -335,3 +335,39 @@ fn a_plan_of_invisible_characters_or_not_text_is_no_plan() {
     let repo = Repo::configured(&[("ai-features/a.yaml", &text)]);
     run(&repo.opts());
 }
+
+// ------------------------------------------------------------ exact numbers
+
+#[test]
+fn numbers_never_go_through_binary_floating_point() {
+    // each would be read as a different number through u64 or f64:
+    // 1e-400 as 0, -1e-400 as -0 (past negative-value), 0x28 as 40
+    // (not a number at all, as `lots` is; a number no decimal holds)
+    let cases = [
+        ("0x28", "invalid-type"),
+        ("0o50", "invalid-type"),
+        ("1e-400", "invalid-number"),
+        ("-1e-400", "invalid-number"),
+    ];
+    for (value, code) in cases {
+        let repo = Repo::configured(&[("ai-features/a.yaml", &calls("a", value))]);
+        let d = rejected(&repo.opts());
+        assert_eq!(codes(&d), [code], "{value}: {d:#?}");
+        assert!(d[0].message.contains(value), "{value}: {}", d[0].message);
+    }
+    let text = calls("a", "40").replace("input_tokens: 1000", "input_tokens: 0x28");
+    let repo = Repo::configured(&[("ai-features/a.yaml", &text)]);
+    assert_eq!(codes(&rejected(&repo.opts())), ["invalid-type"]);
+    // the same numbers written plainly are read exactly
+    for (value, exact) in [
+        ("40", dec!(40)),
+        ("1_000", dec!(1000)),
+        ("2.5e1", dec!(25)),
+        ("0.1", dec!(0.1)),
+    ] {
+        let repo = Repo::configured(&[("ai-features/a.yaml", &calls("a", value))]);
+        let r = run(&repo.opts());
+        let w = &r.features[0].workloads[0];
+        assert_eq!(w.mean_calls, exact, "{value}");
+    }
+}

@@ -257,6 +257,9 @@ impl JsonSchema for Share {
 #[derive(Debug)]
 pub(super) enum RawCalls {
     Mean(Dec),
+    /// A mean the YAML reader typed as a number: exact only once its text
+    /// is re-read (`num::exact_at`).
+    Typed(Dec),
     Dist {
         p50: Spanned<Dec>,
         p95: Spanned<Dec>,
@@ -310,6 +313,10 @@ impl<'de> NumberOrMap<'de> for RawCalls {
 
     fn number(n: Dec) -> Self {
         RawCalls::Mean(n)
+    }
+
+    fn typed_number(n: Dec) -> Self {
+        RawCalls::Typed(n)
     }
 
     fn map<A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {

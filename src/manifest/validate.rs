@@ -327,8 +327,11 @@ fn route_legs(
 /// Calls per user per month: a mean, or percentiles with `0 < p50 <= p95`.
 fn calls(v: &mut Validator, raw: &Spanned<RawCalls>) -> Calls {
     match &raw.value {
-        RawCalls::Mean(d) => {
-            if d.get() < Decimal::ZERO {
+        RawCalls::Mean(_) | RawCalls::Typed(_) => {
+            let Some(d) = mean(v, raw) else {
+                return Calls::Mean(Decimal::ZERO);
+            };
+            if d < Decimal::ZERO {
                 v.error(
                     Code::NegativeValue,
                     raw.referenced,
@@ -336,7 +339,7 @@ fn calls(v: &mut Validator, raw: &Spanned<RawCalls>) -> Calls {
                     "negative",
                 );
             }
-            Calls::Mean(d.get())
+            Calls::Mean(d)
         }
         RawCalls::Dist { p50, p95 } => {
             if p50.value.get() <= Decimal::ZERO {
@@ -362,6 +365,35 @@ fn calls(v: &mut Validator, raw: &Spanned<RawCalls>) -> Calls {
                 p50: p50.value.get(),
                 p95: p95.value.get(),
             }
+        }
+    }
+}
+
+/// A mean number of calls, exact: one the YAML reader typed (through
+/// `u64` or `f64`, where `0x28` is 40 and `1e-400` is 0) is re-read from
+/// its text, so it is valid or invalid as every other number is.
+fn mean(v: &mut Validator, raw: &Spanned<RawCalls>) -> Option<Decimal> {
+    let n = match &raw.value {
+        RawCalls::Mean(n) => return Some(n.get()),
+        RawCalls::Typed(n) => n.get(),
+        RawCalls::Dist { .. } => return None,
+    };
+    match crate::num::exact_at(&v.file().text, raw.defined) {
+        None => Some(n),
+        Some(Ok(d)) => Some(d),
+        // The codes `yaml` gives the same message for any other number.
+        Some(Err(msg)) if msg.starts_with("expected a number") => {
+            v.error(Code::InvalidType, raw.referenced, msg, "wrong type");
+            None
+        }
+        Some(Err(msg)) => {
+            v.error(
+                Code::InvalidNumber,
+                raw.referenced,
+                msg,
+                "not a usable number",
+            );
+            None
         }
     }
 }
