@@ -5,7 +5,7 @@
 //! the values the gate reads, so a file is valid or invalid the same way
 //! whichever way it arrived, and one run reports every file's problems.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
@@ -129,8 +129,14 @@ pub fn assemble(
         book.apply_overrides(f, &mut diags);
     }
     let mut seen: BTreeMap<String, String> = BTreeMap::new();
+    let mut paths = BTreeSet::new();
     let mut changes = Vec::with_capacity(fetched.len());
     for c in fetched {
+        // A path listed twice (a file list that repeats an entry) is one
+        // change: a removal is credited once, an addition charged once.
+        if !paths.insert(c.path.clone()) {
+            continue;
+        }
         let head = c
             .head
             .as_ref()

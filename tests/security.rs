@@ -371,3 +371,39 @@ fn numbers_never_go_through_binary_floating_point() {
         assert_eq!(w.mean_calls, exact, "{value}");
     }
 }
+
+// ------------------------------------------------------------ one change per path
+
+#[test]
+fn a_removed_manifest_listed_twice_is_credited_once() {
+    use ier_gate::diagnostic::{Diags, SourceFile};
+    use ier_gate::load::{self, ManifestChange};
+    let mut diags = Diags::default();
+    let policy_file = SourceFile::new(".ier/policy.yaml", POLICY);
+    let (policy, ok) = load::read_policy(Some(&policy_file), &mut diags);
+    let removed = ManifestChange {
+        kind: ChangeKind::Removed,
+        path: "ai-features/a.yaml".into(),
+        previous_path: None,
+        head: None,
+        base: Some(SourceFile::new("base:ai-features/a.yaml", flat("a", "100"))),
+    };
+    let baseline = SourceFile::new(".ier/baseline.yaml", BASELINE);
+    let fetched = vec![removed.clone(), removed];
+    let Ok(l) = load::assemble(policy, ok, Some(&baseline), None, fetched, vec![], diags) else {
+        panic!("input errors");
+    };
+    assert_eq!(l.changes.len(), 1);
+    let r = ier_gate::gate::evaluate(&ier_gate::gate::Inputs {
+        policy: &l.policy,
+        baseline: &l.baseline,
+        book: &l.book,
+        changes: &l.changes,
+        labels: &[],
+        edited_config: &[],
+    })
+    .expect("evaluates");
+    assert_eq!(r.features.len(), 1);
+    assert_eq!(r.features[0].delta_inference, dec!(-100));
+    assert_eq!(r.projected.months[0].inference, dec!(9900));
+}
