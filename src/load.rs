@@ -100,6 +100,39 @@ pub fn renamed(to_gated: bool, from_gated: bool) -> Option<ChangeKind> {
     }
 }
 
+/// A `duplicate-feature` for each changed manifest whose head declares the
+/// feature id of a manifest the change leaves alone (`unchanged`: the other
+/// manifests in the globs at head). Ids are unique across every manifest,
+/// not only among the changed ones: a new manifest reusing a live
+/// feature's id would otherwise go unreported.
+pub fn duplicates_of_unchanged(
+    fetched: &[ManifestChange],
+    unchanged: &[Arc<SourceFile>],
+    diags: &mut Diags,
+) {
+    let mut ids: BTreeMap<String, &str> = BTreeMap::new();
+    for f in unchanged {
+        if let Some((id, _)) = manifest::feature_id(f) {
+            ids.entry(id).or_insert(&f.path);
+        }
+    }
+    for head in fetched.iter().filter_map(|c| c.head.as_ref()) {
+        let Some((id, site)) = manifest::feature_id(head) else {
+            continue;
+        };
+        if let Some(other) = ids.get(&id) {
+            diags.push(
+                Diag::error(
+                    Code::DuplicateFeature,
+                    format!("feature `{id}` is also declared in {other}"),
+                )
+                .at(&site, "duplicate feature id")
+                .help("feature ids are unique across manifests, changed or not"),
+            );
+        }
+    }
+}
+
 /// More manifests than one check reads.
 pub(crate) fn too_many(n: usize) -> Failure {
     Failure::Input(vec![Diag::error(

@@ -243,6 +243,29 @@ pub(crate) fn walk(root: &Path, set: &GlobSet) -> Vec<PathBuf> {
     out
 }
 
+/// The manifests in the globs at head (the working tree) that `fetched`
+/// does not change, read as far as they can be: their problems are not
+/// the change's, but their feature ids are taken.
+fn unchanged(
+    opts: &CheckOptions,
+    set: &GlobSet,
+    fetched: &[ManifestChange],
+) -> Vec<Arc<SourceFile>> {
+    // Compared as the files they name: `./a.yaml` given on the command line
+    // is the `a.yaml` the walk finds.
+    let real = |p: &Path| opts.root.join(p).canonicalize().ok();
+    let changed: std::collections::BTreeSet<PathBuf> = fetched
+        .iter()
+        .filter_map(|c| real(Path::new(&c.path)))
+        .collect();
+    walk(&opts.root, set)
+        .into_iter()
+        .filter(|p| real(p).is_none_or(|r| !changed.contains(&r)))
+        .take(MAX_MANIFESTS)
+        .filter_map(|p| read(&opts.root, &p, true).ok().flatten())
+        .collect()
+}
+
 /// Without `--base`: every manifest (named, or matching the globs) is new.
 fn working_tree(
     opts: &CheckOptions,
@@ -420,6 +443,7 @@ pub fn load(opts: &CheckOptions) -> Result<Loaded, Failure> {
         None => working_tree(opts, &set, &mut diags)?,
         Some(base) => against_base(opts, base, &policy, &set, &mut diags, &mut edited_config)?,
     };
+    load::duplicates_of_unchanged(&fetched, &unchanged(opts, &set, &fetched), &mut diags);
     load::assemble(
         policy,
         policy_ok,

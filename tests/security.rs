@@ -407,3 +407,36 @@ fn a_removed_manifest_listed_twice_is_credited_once() {
     assert_eq!(r.features[0].delta_inference, dec!(-100));
     assert_eq!(r.projected.months[0].inference, dec!(9900));
 }
+
+// ------------------------------------------------------------ unique feature ids
+
+#[test]
+fn a_new_manifest_reusing_an_unchanged_feature_id_is_a_duplicate() {
+    let repo = Repo::configured(&[("ai-features/live.yaml", &flat("search", "100"))]);
+    repo.commit_all();
+    // the PR adds a second `search`, cheaper, to hide behind the live one
+    repo.write("ai-features/new.yaml", &flat("search", "5000"));
+    let d = rejected(&repo.against_head());
+    assert_eq!(codes(&d), ["duplicate-feature"], "{d:#?}");
+    assert!(
+        d[0].message.contains("ai-features/live.yaml"),
+        "{}",
+        d[0].message
+    );
+    // the same when the new manifest is named on the command line
+    for given in ["ai-features/new.yaml", "./ai-features/new.yaml"] {
+        let opts = CheckOptions {
+            manifests: vec![given.into()],
+            ..repo.opts()
+        };
+        assert_eq!(codes(&rejected(&opts)), ["duplicate-feature"], "{given}");
+    }
+    // a manifest is no duplicate of itself, however it is named
+    std::fs::remove_file(repo.root().join("ai-features/new.yaml")).expect("rm");
+    let opts = CheckOptions {
+        manifests: vec!["./ai-features/live.yaml".into()],
+        ..repo.opts()
+    };
+    run(&opts);
+    run(&repo.against_head());
+}
