@@ -478,8 +478,12 @@ fn infrastructure(v: &mut Validator, raw: &Spanned<RawInfra>) -> Infra {
 fn mitigation(v: &mut Validator, raw: &Spanned<RawMitigation>) -> Mitigation {
     let m = &raw.value;
     let (plan, message) = match m.plan.as_ref().map(|p| &p.value) {
-        Some(RawPlan::Text(t)) => (
+        Some(RawPlan::Text(t)) if !t.trim().is_empty() => (
             t.trim().to_string(),
+            "`plan` shows nothing (only invisible characters); `mitigation` needs a `plan` in words".to_string(),
+        ),
+        Some(RawPlan::Text(_)) => (
+            String::new(),
             "`mitigation` needs a non-empty `plan`".to_string(),
         ),
         Some(RawPlan::NotText(x)) => (
