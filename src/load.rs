@@ -5,7 +5,7 @@
 //! the values the gate reads, so a file is valid or invalid the same way
 //! whichever way it arrived, and one run reports every file's problems.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
@@ -86,6 +86,53 @@ pub fn is_config(policy: &Policy, path: &str) -> bool {
     .contains(&path)
 }
 
+/// What a rename is to the gate, given whether its new and its old path
+/// are gated (match the manifest globs): a rename within the globs; an
+/// addition when it moves into them (the ungated draft it was is no live
+/// feature, so it is priced as new); a removal when it moves out; nothing
+/// when neither is gated. The one rule for `check --base` and the Action.
+pub fn renamed(to_gated: bool, from_gated: bool) -> Option<ChangeKind> {
+    match (to_gated, from_gated) {
+        (true, true) => Some(ChangeKind::Renamed),
+        (true, false) => Some(ChangeKind::Added),
+        (false, true) => Some(ChangeKind::Removed),
+        (false, false) => None,
+    }
+}
+
+/// A `duplicate-feature` for each changed manifest whose head declares the
+/// feature id of a manifest the change leaves alone (`unchanged`: the other
+/// manifests in the globs at head). Ids are unique across every manifest,
+/// not only among the changed ones: a new manifest reusing a live
+/// feature's id would otherwise go unreported.
+pub fn duplicates_of_unchanged(
+    fetched: &[ManifestChange],
+    unchanged: &[Arc<SourceFile>],
+    diags: &mut Diags,
+) {
+    let mut ids: BTreeMap<String, &str> = BTreeMap::new();
+    for f in unchanged {
+        if let Some((id, _)) = manifest::feature_id(f) {
+            ids.entry(id).or_insert(&f.path);
+        }
+    }
+    for head in fetched.iter().filter_map(|c| c.head.as_ref()) {
+        let Some((id, site)) = manifest::feature_id(head) else {
+            continue;
+        };
+        if let Some(other) = ids.get(&id) {
+            diags.push(
+                Diag::error(
+                    Code::DuplicateFeature,
+                    format!("feature `{id}` is also declared in {other}"),
+                )
+                .at(&site, "duplicate feature id")
+                .help("feature ids are unique across manifests, changed or not"),
+            );
+        }
+    }
+}
+
 /// More manifests than one check reads.
 pub(crate) fn too_many(n: usize) -> Failure {
     Failure::Input(vec![Diag::error(
@@ -115,8 +162,14 @@ pub fn assemble(
         book.apply_overrides(f, &mut diags);
     }
     let mut seen: BTreeMap<String, String> = BTreeMap::new();
+    let mut paths = BTreeSet::new();
     let mut changes = Vec::with_capacity(fetched.len());
     for c in fetched {
+        // A path listed twice (a file list that repeats an entry) is one
+        // change: a removal is credited once, an addition charged once.
+        if !paths.insert(c.path.clone()) {
+            continue;
+        }
         let head = c
             .head
             .as_ref()

@@ -16,7 +16,7 @@ use crate::diagnostic::{Code, Diag, Diags, SourceFile, MAX_FILE_BYTES};
 use crate::load::{self, Failure, Loaded, ManifestChange, MAX_MANIFESTS};
 use crate::policy::{self, Policy};
 use crate::report::ChangeKind;
-use git::Status;
+use git::{At, Status};
 
 /// Most directory entries walked when expanding the manifest globs; the walk
 /// stops there, so a huge checkout cannot stall a check.
@@ -44,8 +44,39 @@ fn display(p: &Path) -> String {
     p.to_string_lossy().replace('\\', "/")
 }
 
-/// A working-tree file, or `None` when there is nothing at `rel`.
-fn read(root: &Path, rel: &Path) -> Result<Option<Arc<SourceFile>>, Diag> {
+/// Why a working-tree file that is not a regular file of the repository
+/// is refused, or `None` when it is one. A pull request can commit a
+/// symbolic link to any file of the machine that checks it (a credentials
+/// file, say), so no link is followed and no path may resolve outside the
+/// root: such a file is `not-a-file` and nothing of its target is read.
+fn outside(root: &Path, rel: &Path) -> Option<Diag> {
+    let full = root.join(rel);
+    let refuse = |why: &str| {
+        Some(Diag::error(
+            Code::NotAFile,
+            format!("{} is not a regular file: {why}", display(rel)),
+        ))
+    };
+    let meta = std::fs::symlink_metadata(&full).ok()?;
+    if meta.file_type().is_symlink() {
+        return refuse("it is a symbolic link, and ier-gate follows none");
+    }
+    let (Ok(real), Ok(real_root)) = (full.canonicalize(), root.canonicalize()) else {
+        return None;
+    };
+    if !real.starts_with(&real_root) {
+        return refuse("it resolves outside the repository");
+    }
+    None
+}
+
+/// A working-tree file, or `None` when there is nothing at `rel`. With
+/// `confined`, a file the repository names (not a path the user typed) must
+/// be a regular file under the root ([`outside`]).
+fn read(root: &Path, rel: &Path, confined: bool) -> Result<Option<Arc<SourceFile>>, Diag> {
+    if let Some(d) = confined.then(|| outside(root, rel)).flatten() {
+        return Err(d);
+    }
     let full = root.join(rel);
     match std::fs::metadata(&full) {
         Err(_) => return Ok(None),
@@ -69,9 +100,28 @@ fn read(root: &Path, rel: &Path) -> Result<Option<Arc<SourceFile>>, Diag> {
     }
 }
 
-/// A working-tree file that must exist.
-fn required(root: &Path, rel: &Path, what: &str) -> Result<Arc<SourceFile>, Diag> {
-    read(root, rel)?.ok_or_else(|| {
+/// A file at the base revision, shown as `BASE:path`, or `None` when the
+/// base has nothing there; only a regular file is read ([`git::at`]).
+fn at_base(
+    root: &Path,
+    base: &str,
+    path: &str,
+) -> Result<Result<Option<Arc<SourceFile>>, Diag>, git::GitError> {
+    let shown = format!("{base}:{path}");
+    Ok(match git::at(root, base, path)? {
+        At::Missing => Ok(None),
+        At::NotAFile(kind) => Err(Diag::error(
+            Code::NotAFile,
+            format!("{shown} is not a regular file (git says: {kind})"),
+        )),
+        At::TooLarge(n) => Err(SourceFile::too_large(&shown, n)),
+        At::File(bytes) => SourceFile::from_bytes(shown, bytes).map(Some),
+    })
+}
+
+/// A working-tree file that must exist ([`read`]).
+fn required(root: &Path, rel: &Path, what: &str, confined: bool) -> Result<Arc<SourceFile>, Diag> {
+    read(root, rel, confined)?.ok_or_else(|| {
         Diag::error(Code::MissingFile, format!("no {what} at {}", display(rel)))
             .help("run `ier-gate check -C DIR` from the repository root, or pass the path")
     })
@@ -84,6 +134,11 @@ pub fn listing_overrides(
     explicit: Option<&Path>,
 ) -> Result<Option<Arc<SourceFile>>, Diag> {
     let rel = explicit.unwrap_or(Path::new(policy::DEFAULT_PRICES));
+    if explicit.is_none() {
+        if let Some(d) = outside(root, rel) {
+            return Err(d);
+        }
+    }
     let full = root.join(rel);
     if !full.is_file() && explicit.is_none() {
         return Ok(None);
@@ -98,7 +153,8 @@ pub fn listing_overrides(
 }
 
 /// Reads a config file from the base revision when there is one and the
-/// user did not name a path; otherwise from the working tree. The config in
+/// user did not name a path (and only from there); otherwise from the
+/// working tree. The config in
 /// force is the one the change is judged by, not the one it proposes.
 fn config_file(
     opts: &CheckOptions,
@@ -109,20 +165,34 @@ fn config_file(
 ) -> Result<Option<Arc<SourceFile>>, Failure> {
     let input = |d: Diag| Failure::Input(vec![d]);
     if let Some(p) = explicit {
-        return required(&opts.root, p, what).map(Some).map_err(input);
+        return required(&opts.root, p, what, false)
+            .map(Some)
+            .map_err(input);
     }
     if let Some(base) = &opts.base {
-        if let Some(bytes) = git::show(&opts.root, base, default)? {
-            return SourceFile::from_bytes(format!("{base}:{default}"), bytes)
-                .map(Some)
-                .map_err(input);
-        }
+        // Only the base revision's config is in force: a file the base lacks
+        // is missing, never the working tree's (which the change proposes),
+        // exactly as the Action reads config at the base commit.
+        return match at_base(&opts.root, base, default)? {
+            Err(d) => Err(input(d)),
+            Ok(Some(file)) => Ok(Some(file)),
+            Ok(None) if optional => Ok(None),
+            Ok(None) => Err(input(
+                Diag::error(
+                    Code::MissingFile,
+                    format!("no {what} at {default} in revision {base}"),
+                )
+                .help("with --base the configuration is read from the base revision, as the Action reads it; commit it there first, or pass the path"),
+            )),
+        };
     }
     let rel = Path::new(default);
     if optional {
-        read(&opts.root, rel).map_err(input)
+        read(&opts.root, rel, true).map_err(input)
     } else {
-        required(&opts.root, rel, what).map(Some).map_err(input)
+        required(&opts.root, rel, what, true)
+            .map(Some)
+            .map_err(input)
     }
 }
 
@@ -173,6 +243,29 @@ pub(crate) fn walk(root: &Path, set: &GlobSet) -> Vec<PathBuf> {
     out
 }
 
+/// The manifests in the globs at head (the working tree) that `fetched`
+/// does not change, read as far as they can be: their problems are not
+/// the change's, but their feature ids are taken.
+fn unchanged(
+    opts: &CheckOptions,
+    set: &GlobSet,
+    fetched: &[ManifestChange],
+) -> Vec<Arc<SourceFile>> {
+    // Compared as the files they name: `./a.yaml` given on the command line
+    // is the `a.yaml` the walk finds.
+    let real = |p: &Path| opts.root.join(p).canonicalize().ok();
+    let changed: std::collections::BTreeSet<PathBuf> = fetched
+        .iter()
+        .filter_map(|c| real(Path::new(&c.path)))
+        .collect();
+    walk(&opts.root, set)
+        .into_iter()
+        .filter(|p| real(p).is_none_or(|r| !changed.contains(&r)))
+        .take(MAX_MANIFESTS)
+        .filter_map(|p| read(&opts.root, &p, true).ok().flatten())
+        .collect()
+}
+
 /// Without `--base`: every manifest (named, or matching the globs) is new.
 fn working_tree(
     opts: &CheckOptions,
@@ -189,7 +282,7 @@ fn working_tree(
     }
     let mut fetched = Vec::with_capacity(paths.len());
     for p in &paths {
-        match required(&opts.root, p, "manifest") {
+        match required(&opts.root, p, "manifest", true) {
             Ok(file) => fetched.push(ManifestChange {
                 kind: ChangeKind::Added,
                 path: file.path.clone(),
@@ -223,10 +316,8 @@ fn against_base(
     );
     let relevant: Vec<_> = changed
         .into_iter()
-        .filter(|c| {
-            let from_match = matches!(&c.status, Status::Renamed { from } if set.is_match(from));
-            (set.is_match(&c.path) || from_match) && (wanted.is_empty() || wanted.contains(&c.path))
-        })
+        .filter_map(|c| gated(set, c))
+        .filter(|c| wanted.is_empty() || wanted.contains(&c.path))
         .collect();
     if relevant.len() > MAX_MANIFESTS {
         return Err(load::too_many(relevant.len()));
@@ -238,32 +329,69 @@ fn against_base(
     Ok(fetched)
 }
 
+/// A changed file as the gate sees it: its kind, its path (the old one
+/// for a removal) and where its base side is.
+struct Gated {
+    kind: ChangeKind,
+    path: String,
+    base_path: Option<String>,
+    previous_path: Option<String>,
+}
+
+/// A changed file that is a manifest change, or `None`; a rename across
+/// the globs' edge is an addition or a removal ([`load::renamed`], as the
+/// Action decides it).
+fn gated(set: &GlobSet, c: git::Changed) -> Option<Gated> {
+    let now = set.is_match(&c.path);
+    let one = |kind, base_path: Option<&String>| Gated {
+        kind,
+        path: c.path.clone(),
+        base_path: base_path.cloned(),
+        previous_path: None,
+    };
+    match &c.status {
+        Status::Added => now.then(|| one(ChangeKind::Added, None)),
+        Status::Modified => now.then(|| one(ChangeKind::Modified, Some(&c.path))),
+        Status::Removed => now.then(|| one(ChangeKind::Removed, Some(&c.path))),
+        Status::Renamed { from } => match load::renamed(now, set.is_match(from))? {
+            ChangeKind::Renamed => Some(Gated {
+                previous_path: Some(from.clone()),
+                ..one(ChangeKind::Renamed, Some(from))
+            }),
+            ChangeKind::Removed => Some(Gated {
+                path: from.clone(),
+                ..one(ChangeKind::Removed, Some(from))
+            }),
+            kind => Some(one(kind, None)),
+        },
+    }
+}
+
 /// One changed manifest: head from the working tree, base from git.
 fn both_sides(
     opts: &CheckOptions,
     base: &str,
-    c: git::Changed,
+    c: Gated,
     diags: &mut Diags,
 ) -> Result<ManifestChange, Failure> {
-    let (kind, base_path, previous_path) = match c.status {
-        Status::Added => (ChangeKind::Added, None, None),
-        Status::Modified => (ChangeKind::Modified, Some(c.path.clone()), None),
-        Status::Removed => (ChangeKind::Removed, Some(c.path.clone()), None),
-        Status::Renamed { from } => (ChangeKind::Renamed, Some(from.clone()), Some(from)),
-    };
+    let Gated {
+        kind,
+        base_path,
+        previous_path,
+        ..
+    } = c;
     let head = if kind == ChangeKind::Removed {
         None
     } else {
-        required(&opts.root, Path::new(&c.path), "manifest")
+        required(&opts.root, Path::new(&c.path), "manifest", true)
             .map_err(|d| diags.push(d))
             .ok()
     };
     let base_file = match &base_path {
-        Some(bp) => git::show(&opts.root, base, bp)?.and_then(|bytes| {
-            SourceFile::from_bytes(format!("{base}:{bp}"), bytes)
-                .map_err(|d| diags.push(d))
-                .ok()
-        }),
+        Some(bp) => at_base(&opts.root, base, bp)?
+            .map_err(|d| diags.push(d))
+            .ok()
+            .flatten(),
         None => None,
     };
     Ok(ManifestChange {
@@ -279,6 +407,11 @@ fn both_sides(
 /// with `--base`, from git.
 pub fn load(opts: &CheckOptions) -> Result<Loaded, Failure> {
     let mut diags = Diags::default();
+    if let Some(base) = &opts.base {
+        // Before any file is read at it: an unknown revision is not a
+        // missing policy.
+        git::verify(&opts.root, base)?;
+    }
     let policy_file = soft(
         config_file(opts, &opts.policy, policy::DEFAULT_POLICY, "policy", false),
         &mut diags,
@@ -310,6 +443,7 @@ pub fn load(opts: &CheckOptions) -> Result<Loaded, Failure> {
         None => working_tree(opts, &set, &mut diags)?,
         Some(base) => against_base(opts, base, &policy, &set, &mut diags, &mut edited_config)?,
     };
+    load::duplicates_of_unchanged(&fetched, &unchanged(opts, &set, &fetched), &mut diags);
     load::assemble(
         policy,
         policy_ok,

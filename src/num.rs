@@ -50,6 +50,18 @@ pub fn parse_decimal(text: &str) -> Result<Decimal, String> {
     })
 }
 
+/// The exact value of the scalar `at` points to in `text` (the file it was
+/// read from), parsed as [`parse_decimal`] parses it: the one way a number
+/// the YAML reader typed through `f64` or `u64` is read exactly after all.
+/// `None` when `at` holds no byte span inside `text`.
+pub fn exact_at(text: &str, at: serde_saphyr::Location) -> Option<Result<Decimal, String>> {
+    let span = at.span();
+    let start = usize::try_from(span.byte_offset()?).ok()?;
+    let len = usize::try_from(span.byte_len()?).ok()?;
+    let scalar = text.get(start..start.checked_add(len)?)?;
+    Some(parse_decimal(scalar))
+}
+
 fn shorten(text: &str) -> String {
     if text.chars().count() > 40 {
         let head: String = text.chars().take(37).collect();
@@ -119,6 +131,14 @@ pub trait NumberOrMap<'de>: Sized {
 
     fn number(n: Dec) -> Self;
 
+    /// A number the YAML reader typed itself, as an integer or a float,
+    /// so its text is not at hand: `0x28` arrives as 40, `1e-400` as 0 and
+    /// `-1e-400` as -0. [`number`](Self::number) by default; a type kept in
+    /// a `Spanned` overrides it and re-reads the text ([`exact_at`]).
+    fn typed_number(n: Dec) -> Self {
+        Self::number(n)
+    }
+
     fn map<A: serde::de::MapAccess<'de>>(map: A) -> Result<Self, A::Error>;
 }
 
@@ -137,15 +157,15 @@ impl<'de, T: NumberOrMap<'de>> serde::de::Visitor<'de> for NumberOrMapVisitor<T>
     }
 
     fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<T, E> {
-        DecVisitor.visit_u64(v).map(T::number)
+        DecVisitor.visit_u64(v).map(T::typed_number)
     }
 
     fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<T, E> {
-        DecVisitor.visit_i64(v).map(T::number)
+        DecVisitor.visit_i64(v).map(T::typed_number)
     }
 
     fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<T, E> {
-        DecVisitor.visit_f64(v).map(T::number)
+        DecVisitor.visit_f64(v).map(T::typed_number)
     }
 
     fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<T, E> {
@@ -358,6 +378,24 @@ mod tests {
         assert!(parse_decimal(&"9".repeat(200)).is_err());
         assert!(parse_decimal("abc").is_err());
         assert!(parse_decimal(".nan").is_err());
+    }
+
+    #[test]
+    fn typed_numbers_are_reread_from_their_text() {
+        #[derive(serde::Deserialize)]
+        struct T {
+            a: serde_saphyr::Spanned<serde::de::IgnoredAny>,
+        }
+        let exact = |y: &str| {
+            let t: T = serde_saphyr::from_str(y).expect("yaml");
+            exact_at(y, t.a.defined).expect("a span")
+        };
+        assert_eq!(exact("a: 40\n"), Ok(dec!(40)));
+        assert_eq!(exact("{ a: 12.5, b: 1 }\n"), Ok(dec!(12.5)));
+        assert_eq!(exact("a: &x 7 # c\n"), Ok(dec!(7)));
+        assert!(exact("a: 0x28\n").is_err());
+        assert!(exact("a: 1e-400\n").is_err());
+        assert!(exact("a: -1e-400\n").is_err());
     }
 
     #[test]

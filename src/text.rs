@@ -69,6 +69,28 @@ pub fn is_active(c: char) -> bool {
     c.is_control() || is_bidi(c)
 }
 
+/// A character that takes no visible place of its own: whitespace, an
+/// [active](is_active) character, or one Unicode says a renderer may ignore
+/// (zero-width spaces and joiners, the BOM, the soft hyphen, variation
+/// selectors, tags, Hangul fillers, the blank braille pattern).
+fn is_invisible(c: char) -> bool {
+    c.is_whitespace()
+        || is_active(c)
+        || matches!(c,
+            '\u{00AD}' | '\u{034F}' | '\u{115F}' | '\u{1160}' | '\u{17B4}' | '\u{17B5}'
+            | '\u{180B}'..='\u{180F}' | '\u{200B}'..='\u{200F}' | '\u{2028}'..='\u{202F}'
+            | '\u{205F}'..='\u{206F}' | '\u{2800}' | '\u{3164}' | '\u{FE00}'..='\u{FE0F}'
+            | '\u{FEFF}' | '\u{FFA0}' | '\u{FFF0}'..='\u{FFF8}' | '\u{1BCA0}'..='\u{1BCA3}'
+            | '\u{1D173}'..='\u{1D17A}' | '\u{E0000}'..='\u{E0FFF}')
+}
+
+/// Whether `s` shows anything to a reader: at least one character that is
+/// not [invisible](is_invisible). Text that is only zero-width spaces, a
+/// BOM or bidi controls says nothing, however long it is.
+pub fn has_visible_text(s: &str) -> bool {
+    s.chars().any(|c| !is_invisible(c))
+}
+
 /// `s` without [active](is_active) characters, except those in `keep`.
 pub fn drop_active(s: &str, keep: &[char]) -> String {
     s.chars()
@@ -188,6 +210,21 @@ mod tests {
         );
         assert_eq!(md_harden("@\u{200B}jane"), "@\u{200B}jane");
         assert_eq!(md_harden("a\u{1b}\u{202E}\n\tb"), "a\n\tb");
+    }
+
+    #[test]
+    fn only_invisible_characters_are_no_visible_text() {
+        for s in [
+            "",
+            " \t\n",
+            "\u{200B}\u{FEFF}\u{00AD}",
+            "\u{202E}\u{2066}\u{1b}\u{7}",
+            "\u{3000}\u{2800}\u{E0041}",
+        ] {
+            assert!(!has_visible_text(s), "{s:?}");
+        }
+        assert!(has_visible_text("\u{200B}x"));
+        assert!(has_visible_text("計画"));
     }
 
     #[test]

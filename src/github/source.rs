@@ -316,15 +316,18 @@ fn relevant(dir: &str, set: &globset::GlobSet, f: &PrFile) -> Option<Relevant> {
             base: Some(path.clone()),
             previous: None,
         }),
-        "renamed" => match (now, before, f.previous_filename.clone()) {
-            (Some(_), Some(_), Some(prev)) => Some(Relevant {
+        "renamed" => match (
+            load::renamed(now.is_some(), before.is_some()),
+            f.previous_filename.clone(),
+        ) {
+            (Some(ChangeKind::Renamed), Some(prev)) => Some(Relevant {
                 kind: ChangeKind::Renamed,
                 head: Some(path.clone()),
                 base: Some(prev.clone()),
                 previous: Some(prev),
             }),
-            (Some(_), _, _) => Some(added()),
-            (None, Some(_), Some(prev)) => Some(Relevant {
+            (Some(ChangeKind::Added), _) => Some(added()),
+            (Some(ChangeKind::Removed), Some(prev)) => Some(Relevant {
                 kind: ChangeKind::Removed,
                 head: None,
                 base: Some(prev),

@@ -7,6 +7,7 @@
 use std::path::Path;
 use std::process::Command;
 
+use crate::diagnostic::MAX_FILE_BYTES;
 use crate::load::Failure;
 
 /// A path's status between the base revision and the working tree.
@@ -52,9 +53,12 @@ fn git(root: &Path, args: &[&str]) -> Result<Vec<u8>, GitError> {
     Ok(out.stdout)
 }
 
-/// Files changed between `base` and the working tree, renames detected,
-/// plus untracked files (new manifests not yet added).
-pub fn changed_files(root: &Path, base: &str) -> Result<Vec<Changed>, GitError> {
+/// Checks that `root` is in a git repository and `base` names a commit.
+pub fn verify(root: &Path, base: &str) -> Result<(), GitError> {
+    if base.starts_with('-') {
+        // It would reach git as an option.
+        return Err(GitError(format!("`{base}` is not a revision")));
+    }
     git(root, &["rev-parse", "--git-dir"]).map_err(|_| {
         GitError(format!(
             "--base needs a git repository, and {} is not in one",
@@ -68,6 +72,13 @@ pub fn changed_files(root: &Path, base: &str) -> Result<Vec<Changed>, GitError> 
             root.display()
         ))
     })?;
+    Ok(())
+}
+
+/// Files changed between `base` and the working tree, renames detected,
+/// plus untracked files (new manifests not yet added).
+pub fn changed_files(root: &Path, base: &str) -> Result<Vec<Changed>, GitError> {
+    verify(root, base)?;
     let raw = git(
         root,
         &[
@@ -122,17 +133,62 @@ pub fn changed_files(root: &Path, base: &str) -> Result<Vec<Changed>, GitError> 
     Ok(out)
 }
 
-/// A file's bytes at `base`, or `None` when it does not exist there.
-pub fn show(root: &Path, base: &str, path: &str) -> Result<Option<Vec<u8>>, GitError> {
-    let spec = format!("{base}:./{path}");
-    let exists = Command::new("git")
-        .arg("-C")
-        .arg(root)
-        .args(["cat-file", "-e", &spec])
-        .output()
-        .map_err(|e| GitError(format!("could not run git: {e}")))?;
-    if !exists.status.success() {
-        return Ok(None);
+/// What a path holds at a revision.
+#[derive(Debug, PartialEq, Eq)]
+pub enum At {
+    Missing,
+    /// A symbolic link, a directory or a submodule (git's mode).
+    NotAFile(String),
+    TooLarge(u64),
+    File(Vec<u8>),
+}
+
+/// What `path` holds at `base`. Only a regular file is read: git keeps a
+/// symbolic link as a blob holding its target's path, which is no manifest
+/// and is never followed; a file over the size limit is not loaded.
+pub fn at(root: &Path, base: &str, path: &str) -> Result<At, GitError> {
+    let spec = format!("./{path}");
+    let listing = git(
+        root,
+        &[
+            "--literal-pathspecs",
+            "ls-tree",
+            "-l",
+            "-z",
+            base,
+            "--",
+            &spec,
+        ],
+    )?;
+    let entry = listing
+        .split(|b| *b == 0)
+        .map(|e| String::from_utf8_lossy(e).into_owned())
+        .find_map(|e| {
+            let (meta, name) = e.split_once('\t')?;
+            (name == path).then(|| {
+                meta.split_whitespace()
+                    .map(String::from)
+                    .collect::<Vec<_>>()
+            })
+        });
+    let Some(meta) = entry else {
+        return Ok(At::Missing);
+    };
+    let [mode, kind, oid, size] = meta.as_slice() else {
+        return Ok(At::NotAFile("unknown".into()));
+    };
+    if kind != "blob" || !mode.starts_with("100") {
+        let what = match mode.as_str() {
+            "120000" => "symbolic link",
+            "160000" => "submodule",
+            "040000" => "directory",
+            _ => kind.as_str(),
+        };
+        return Ok(At::NotAFile(what.into()));
     }
-    git(root, &["show", &spec]).map(Some)
+    let size: u64 = size.parse().unwrap_or(u64::MAX);
+    if size > MAX_FILE_BYTES as u64 {
+        return Ok(At::TooLarge(size));
+    }
+    git(root, &["cat-file", "blob", oid]).map(At::File)
 }

@@ -122,6 +122,20 @@ pub fn load(file: &Arc<SourceFile>, book: &PriceBook, diags: &mut Diags) -> Opti
     validate::validate(raw, file, book, diags)
 }
 
+/// The feature id a manifest declares and where, read without validating
+/// the rest: `None` when the file is no YAML map with a valid `feature`.
+/// Enough to tell that two manifests claim one feature, for manifests the
+/// change does not touch (whose other problems are not its doing).
+pub fn feature_id(file: &Arc<SourceFile>) -> Option<(String, Site)> {
+    #[derive(serde::Deserialize)]
+    struct Id {
+        feature: serde_saphyr::Spanned<String>,
+    }
+    let id: Id = crate::yaml::parse(file).ok()?;
+    is_feature_id(&id.feature.value)
+        .then(|| (id.feature.value, Site::new(file, id.feature.referenced)))
+}
+
 pub(crate) fn is_feature_id(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= 64

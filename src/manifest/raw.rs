@@ -195,11 +195,47 @@ pub(super) struct RawInfra {
 pub(super) struct RawMitigation {
     /// What will be done, by when.
     #[schemars(with = "Option<String>")]
-    pub(super) plan: Option<Spanned<String>>,
+    pub(super) plan: Option<Spanned<RawPlan>>,
     pub(super) owner: Option<String>,
     /// YYYY-MM.
     #[schemars(with = "Option<String>", pattern(r"^[0-9]{4}-(0[1-9]|1[0-2])$"))]
     pub(super) due: Option<Spanned<String>>,
+}
+
+/// A mitigation plan as written: text, or a scalar that is not text
+/// (`plan: false`, `plan: 0`), which is no plan however YAML spells it.
+#[derive(Debug)]
+pub(super) enum RawPlan {
+    Text(String),
+    NotText(String),
+}
+
+impl<'de> Deserialize<'de> for RawPlan {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = RawPlan;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a plan in words")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<RawPlan, E> {
+                Ok(RawPlan::Text(v.to_string()))
+            }
+            fn visit_bool<E: serde::de::Error>(self, v: bool) -> Result<RawPlan, E> {
+                Ok(RawPlan::NotText(v.to_string()))
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<RawPlan, E> {
+                Ok(RawPlan::NotText(v.to_string()))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<RawPlan, E> {
+                Ok(RawPlan::NotText(v.to_string()))
+            }
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<RawPlan, E> {
+                Ok(RawPlan::NotText(v.to_string()))
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 /// A share in (0, 1], for the schema.
@@ -221,6 +257,9 @@ impl JsonSchema for Share {
 #[derive(Debug)]
 pub(super) enum RawCalls {
     Mean(Dec),
+    /// A mean the YAML reader typed as a number: exact only once its text
+    /// is re-read (`num::exact_at`).
+    Typed(Dec),
     Dist {
         p50: Spanned<Dec>,
         p95: Spanned<Dec>,
@@ -274,6 +313,10 @@ impl<'de> NumberOrMap<'de> for RawCalls {
 
     fn number(n: Dec) -> Self {
         RawCalls::Mean(n)
+    }
+
+    fn typed_number(n: Dec) -> Self {
+        RawCalls::Typed(n)
     }
 
     fn map<A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {

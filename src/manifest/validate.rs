@@ -12,8 +12,8 @@ use rust_decimal::Decimal;
 use serde_saphyr::Spanned;
 
 use super::raw::{
-    RawAdoption, RawCalls, RawEmbedding, RawInfra, RawLeg, RawManifest, RawMitigation, RawRevenue,
-    RawWorkload,
+    RawAdoption, RawCalls, RawEmbedding, RawInfra, RawLeg, RawManifest, RawMitigation, RawPlan,
+    RawRevenue, RawWorkload,
 };
 use super::{
     is_feature_id, Calls, Embedding, Infra, Leg, Manifest, Mitigation, Revenue, Workload, MAX_RAMP,
@@ -21,6 +21,7 @@ use super::{
 use crate::diagnostic::{suggestion_help, Code, Diag, Diags, SourceFile, Validator};
 use crate::month::Month;
 use crate::prices::{Kind, Lookup, PriceBook};
+use crate::text::has_visible_text;
 
 /// Checks every rule of `raw`; `None` when any fails (the problems are in
 /// `diags`).
@@ -326,8 +327,11 @@ fn route_legs(
 /// Calls per user per month: a mean, or percentiles with `0 < p50 <= p95`.
 fn calls(v: &mut Validator, raw: &Spanned<RawCalls>) -> Calls {
     match &raw.value {
-        RawCalls::Mean(d) => {
-            if d.get() < Decimal::ZERO {
+        RawCalls::Mean(_) | RawCalls::Typed(_) => {
+            let Some(d) = mean(v, raw) else {
+                return Calls::Mean(Decimal::ZERO);
+            };
+            if d < Decimal::ZERO {
                 v.error(
                     Code::NegativeValue,
                     raw.referenced,
@@ -335,7 +339,7 @@ fn calls(v: &mut Validator, raw: &Spanned<RawCalls>) -> Calls {
                     "negative",
                 );
             }
-            Calls::Mean(d.get())
+            Calls::Mean(d)
         }
         RawCalls::Dist { p50, p95 } => {
             if p50.value.get() <= Decimal::ZERO {
@@ -361,6 +365,35 @@ fn calls(v: &mut Validator, raw: &Spanned<RawCalls>) -> Calls {
                 p50: p50.value.get(),
                 p95: p95.value.get(),
             }
+        }
+    }
+}
+
+/// A mean number of calls, exact: one the YAML reader typed (through
+/// `u64` or `f64`, where `0x28` is 40 and `1e-400` is 0) is re-read from
+/// its text, so it is valid or invalid as every other number is.
+fn mean(v: &mut Validator, raw: &Spanned<RawCalls>) -> Option<Decimal> {
+    let n = match &raw.value {
+        RawCalls::Mean(n) => return Some(n.get()),
+        RawCalls::Typed(n) => n.get(),
+        RawCalls::Dist { .. } => return None,
+    };
+    match crate::num::exact_at(&v.file().text, raw.defined) {
+        None => Some(n),
+        Some(Ok(d)) => Some(d),
+        // The codes `yaml` gives the same message for any other number.
+        Some(Err(msg)) if msg.starts_with("expected a number") => {
+            v.error(Code::InvalidType, raw.referenced, msg, "wrong type");
+            None
+        }
+        Some(Err(msg)) => {
+            v.error(
+                Code::InvalidNumber,
+                raw.referenced,
+                msg,
+                "not a usable number",
+            );
+            None
         }
     }
 }
@@ -444,16 +477,31 @@ fn infrastructure(v: &mut Validator, raw: &Spanned<RawInfra>) -> Infra {
 /// A mitigation plan needs words; its due date, a month.
 fn mitigation(v: &mut Validator, raw: &Spanned<RawMitigation>) -> Mitigation {
     let m = &raw.value;
-    let plan = m
-        .plan
-        .as_ref()
-        .map(|p| p.value.trim().to_string())
-        .unwrap_or_default();
-    if plan.is_empty() {
+    let (plan, message) = match m.plan.as_ref().map(|p| &p.value) {
+        Some(RawPlan::Text(t)) if !t.trim().is_empty() => (
+            t.trim().to_string(),
+            "`plan` shows nothing (only invisible characters); `mitigation` needs a `plan` in words".to_string(),
+        ),
+        Some(RawPlan::Text(_)) => (
+            String::new(),
+            "`mitigation` needs a non-empty `plan`".to_string(),
+        ),
+        Some(RawPlan::NotText(x)) => (
+            String::new(),
+            format!("`plan: {x}` is not a plan; `mitigation` needs a `plan` in words"),
+        ),
+        None => (
+            String::new(),
+            "`mitigation` needs a non-empty `plan`".to_string(),
+        ),
+    };
+    // Invisible characters (zero-width spaces, a BOM, bidi controls) are
+    // no plan either: one notion of visible text, `text::has_visible_text`.
+    if !has_visible_text(&plan) {
         v.error(
             Code::MitigationWithoutPlan,
             raw.referenced,
-            "`mitigation` needs a non-empty `plan`",
+            message,
             "no plan",
         );
     }
