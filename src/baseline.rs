@@ -35,6 +35,8 @@ struct RawMonth {
 #[derive(Debug)]
 enum RawInference {
     Total(Dec),
+    /// A total the YAML reader typed itself: re-read from its text.
+    Typed(Dec),
     Components(Vec<(String, Spanned<Dec>)>),
 }
 
@@ -43,6 +45,10 @@ impl<'de> NumberOrMap<'de> for RawInference {
 
     fn number(n: Dec) -> Self {
         RawInference::Total(n)
+    }
+
+    fn typed_number(n: Dec) -> Self {
+        RawInference::Typed(n)
     }
 
     fn map<A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
@@ -183,6 +189,17 @@ fn inference(v: &mut Validator, raw: &Spanned<RawInference>) -> (Decimal, Vec<(S
         RawInference::Total(t) => {
             let total = Spanned {
                 value: *t,
+                referenced: raw.referenced,
+                defined: raw.defined,
+            };
+            return (v.non_negative(&total, "inference"), vec![]);
+        }
+        RawInference::Typed(t) => {
+            let Some(exact) = v.exact(t.get(), raw.referenced, raw.defined) else {
+                return (Decimal::ZERO, vec![]);
+            };
+            let total = Spanned {
+                value: Dec(exact),
                 referenced: raw.referenced,
                 defined: raw.defined,
             };

@@ -372,6 +372,28 @@ fn numbers_never_go_through_binary_floating_point() {
     }
 }
 
+#[test]
+fn baseline_inference_never_goes_through_binary_floating_point() {
+    // a total is a number or a map of components, so the YAML reader types
+    // it itself: 0x28 would be 40 and 1e-400 would be 0
+    for (value, code) in [("0x28", "invalid-type"), ("1e-400", "invalid-number")] {
+        let repo = Repo::configured(&[("ai-features/a.yaml", &flat("a", "100"))]);
+        repo.write(
+            ".ier/baseline.yaml",
+            &BASELINE.replace("inference: 10000", &format!("inference: {value}")),
+        );
+        let d = rejected(&repo.opts());
+        assert_eq!(codes(&d), [code], "{value}: {d:#?}");
+    }
+    let repo = Repo::configured(&[("ai-features/a.yaml", &flat("a", "100"))]);
+    repo.write(
+        ".ier/baseline.yaml",
+        &BASELINE.replace("inference: 10000", "inference: 1_000.5"),
+    );
+    let r = run(&repo.opts());
+    assert_eq!(r.current_in_month.inference, dec!(1000.5));
+}
+
 // ------------------------------------------------------------ one change per path
 
 #[test]

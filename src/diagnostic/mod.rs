@@ -304,6 +304,32 @@ impl<'a> Validator<'a> {
     }
 
     /// A number that must not be below zero: `"{what} cannot be negative"`.
+    /// A number the YAML reader typed itself (through `u64` or `f64`, where
+    /// `0x28` is 40 and `1e-400` is 0), re-read exactly from its source
+    /// text at `defined`: the value, or `None` with the diagnostic pushed.
+    /// `typed` stands when the text cannot be found.
+    pub fn exact(
+        &mut self,
+        typed: Decimal,
+        referenced: Location,
+        defined: Location,
+    ) -> Option<Decimal> {
+        match crate::num::exact_at(&self.file.text, defined) {
+            None => Some(typed),
+            Some(Ok(d)) => Some(d),
+            // `yaml` gives this message, with this code, for any other
+            // value that is not a number.
+            Some(Err(msg)) if msg.starts_with("expected a number") => {
+                self.error(Code::InvalidType, referenced, msg, "wrong type");
+                None
+            }
+            Some(Err(msg)) => {
+                self.error(Code::InvalidNumber, referenced, msg, "not a usable number");
+                None
+            }
+        }
+    }
+
     pub fn non_negative(&mut self, v: &Spanned<Dec>, what: &str) -> Decimal {
         let d = v.value.get();
         if d < Decimal::ZERO {

@@ -373,28 +373,10 @@ fn calls(v: &mut Validator, raw: &Spanned<RawCalls>) -> Calls {
 /// `u64` or `f64`, where `0x28` is 40 and `1e-400` is 0) is re-read from
 /// its text, so it is valid or invalid as every other number is.
 fn mean(v: &mut Validator, raw: &Spanned<RawCalls>) -> Option<Decimal> {
-    let n = match &raw.value {
-        RawCalls::Mean(n) => return Some(n.get()),
-        RawCalls::Typed(n) => n.get(),
-        RawCalls::Dist { .. } => return None,
-    };
-    match crate::num::exact_at(&v.file().text, raw.defined) {
-        None => Some(n),
-        Some(Ok(d)) => Some(d),
-        // The codes `yaml` gives the same message for any other number.
-        Some(Err(msg)) if msg.starts_with("expected a number") => {
-            v.error(Code::InvalidType, raw.referenced, msg, "wrong type");
-            None
-        }
-        Some(Err(msg)) => {
-            v.error(
-                Code::InvalidNumber,
-                raw.referenced,
-                msg,
-                "not a usable number",
-            );
-            None
-        }
+    match &raw.value {
+        RawCalls::Mean(n) => Some(n.get()),
+        RawCalls::Typed(n) => v.exact(n.get(), raw.referenced, raw.defined),
+        RawCalls::Dist { .. } => None,
     }
 }
 
