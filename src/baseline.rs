@@ -95,14 +95,7 @@ impl Baseline {
 pub fn load(file: &Arc<SourceFile>, diags: &mut Diags) -> Option<Baseline> {
     let raw: RawBaseline = crate::yaml::parse_or_report(file, diags)?;
     let mut v = Validator::new(file, diags);
-    if raw.version.value != 1 {
-        v.error(
-            Code::UnsupportedVersion,
-            raw.version.referenced,
-            format!("unsupported baseline version {}", raw.version.value),
-            "expected `version: 1`",
-        );
-    }
+    v.version("baseline", &raw.version);
     let cur = &raw.currency.value;
     if cur.len() != 3 || !cur.bytes().all(|b| b.is_ascii_uppercase()) {
         v.error(

@@ -383,14 +383,7 @@ fn nullable(
 pub fn load(file: &Arc<SourceFile>, diags: &mut Diags) -> Option<Policy> {
     let raw: RawPolicy = crate::yaml::parse_or_report(file, diags)?;
     let mut v = Validator::new(file, diags);
-    if raw.version.value != 1 {
-        v.error(
-            Code::UnsupportedVersion,
-            raw.version.referenced,
-            format!("unsupported policy version {}", raw.version.value),
-            "expected `version: 1`",
-        );
-    }
+    v.version("policy", &raw.version);
     let zones = zones(&mut v, raw.business_model, raw.zones.as_ref());
     let gate = gate(&mut v, raw.gate, &zones);
     let scenarios = scenarios(&mut v, &raw.scenarios);

@@ -304,6 +304,19 @@ impl<'a> Validator<'a> {
     }
 
     /// A number that must not be below zero: `"{what} cannot be negative"`.
+    /// Every input file says `version: 1`; `what` names the file
+    /// ("manifest", "policy", "baseline").
+    pub fn version(&mut self, what: &str, version: &Spanned<u32>) {
+        if version.value != 1 {
+            self.error(
+                Code::UnsupportedVersion,
+                version.referenced,
+                format!("unsupported {what} version {}", version.value),
+                "expected `version: 1`",
+            );
+        }
+    }
+
     /// A number the YAML reader typed itself (through `u64` or `f64`, where
     /// `0x28` is 40 and `1e-400` is 0), re-read exactly from its source
     /// text at `defined`: the value, or `None` with the diagnostic pushed.

@@ -75,14 +75,7 @@ pub(super) fn validate(
 
 /// The version, the feature id and the launch month.
 fn header(v: &mut Validator, raw: &RawManifest) -> Option<Month> {
-    if raw.version.value != 1 {
-        v.error(
-            Code::UnsupportedVersion,
-            raw.version.referenced,
-            format!("unsupported manifest version {}", raw.version.value),
-            "expected `version: 1`",
-        );
-    }
+    v.version("manifest", &raw.version);
     if !is_feature_id(&raw.feature.value) {
         v.error(
             Code::InvalidFeatureId,
