@@ -10,4 +10,5 @@ mod github;
 mod hostile;
 mod init;
 mod layout;
+mod speed;
 mod util;

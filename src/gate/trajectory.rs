@@ -63,7 +63,7 @@ impl Effect {
 /// share and which price period is in force for each model it uses. Months
 /// with the same key cost the same, so after the ramp a feature is priced
 /// again only when a price change takes effect.
-fn month_key(
+pub fn month_key(
     m: &Manifest,
     book: &PriceBook,
     a: Decimal,
@@ -125,6 +125,24 @@ fn figures(side: &Option<Side>) -> Pair {
         .and_then(|s| s.last.as_ref())
         .map(|f| (f.revenue, f.cost))
         .unwrap_or_default()
+}
+
+/// One side's (revenue, cost) per projected month, at plain prices.
+pub fn side_figures(
+    m: Option<&Manifest>,
+    adoption: Adoption,
+    book: &PriceBook,
+    months: &[Month],
+) -> Result<Vec<Pair>, ProjectionError> {
+    let mut side = Side::of(m, adoption);
+    let mut out = Vec::with_capacity(months.len());
+    for (i, &month) in months.iter().enumerate() {
+        if let Some(s) = &mut side {
+            s.advance(book, i as u32 + 1, month, Decimal::ONE)?;
+        }
+        out.push(figures(&side));
+    }
+    Ok(out)
 }
 
 /// A change's effect, every token price multiplied by `factor`.
@@ -368,6 +386,9 @@ pub struct GateModel<'a> {
     months: Vec<Month>,
     deltas: Vec<Vec<Pair>>,
     totals: Vec<Pair>,
+    /// What-ifs re-project the whole edited feature (the reference the
+    /// term-by-term what-ifs of `gate::whatif` are tested against).
+    reproject: bool,
 }
 
 impl<'a> GateModel<'a> {
@@ -424,7 +445,28 @@ impl<'a> GateModel<'a> {
             months,
             deltas,
             totals,
+            reproject: false,
         })
+    }
+
+    /// The same model, its what-ifs re-projecting the whole edited feature.
+    pub fn reprojecting(mut self) -> Self {
+        self.reproject = true;
+        self
+    }
+
+    /// Whether what-ifs re-project the whole edited feature.
+    pub fn reprojects(&self) -> bool {
+        self.reproject
+    }
+
+    /// Whether this is the plain gate (no stress scenario).
+    pub fn is_plain(&self) -> bool {
+        self.scenario.is_none()
+    }
+
+    pub fn months(&self) -> &[Month] {
+        &self.months
     }
 
     pub fn policy(&self) -> &Policy {
@@ -480,9 +522,14 @@ impl<'a> GateModel<'a> {
     /// The (revenue, inference) windows the gate reads, one per projected
     /// month, with change `i` replaced by `c`.
     pub fn windows_with(&self, i: usize, c: &Change) -> Result<Vec<Pair>, ProjectionError> {
-        let new = self.project(c)?.deltas;
+        self.windows_of(i, &self.project(c)?.deltas)
+    }
+
+    /// The windows the gate reads with change `i`'s deltas replaced by
+    /// `new`: the totals moved by the difference, not summed afresh.
+    pub fn windows_of(&self, i: usize, new: &[Pair]) -> Result<Vec<Pair>, ProjectionError> {
         let mut totals = Vec::with_capacity(self.totals.len());
-        for ((t, old), n) in self.totals.iter().zip(&self.deltas[i]).zip(&new) {
+        for ((t, old), n) in self.totals.iter().zip(&self.deltas[i]).zip(new) {
             totals.push((t.0.sub_c(old.0)?.add_c(n.0)?, t.1.sub_c(old.1)?.add_c(n.1)?));
         }
         Ok(self.series_of(&totals)?.windows)
