@@ -25,9 +25,12 @@ const MAX_ROWS: usize = 12;
 /// How an input is moved: the whole manifest (the users enter every
 /// term), or one item swapped for an edited copy (`gate::whatif`).
 enum Edit {
-    Whole(Box<dyn Fn(&mut Manifest, Decimal)>),
-    Swap(Box<dyn Fn(&Manifest, Decimal) -> Swap>),
+    Whole(WholeEdit),
+    Swap(SwapEdit),
 }
+
+type WholeEdit = Box<dyn Fn(&mut Manifest, Decimal)>;
+type SwapEdit = Box<dyn Fn(&Manifest, Decimal) -> Swap>;
 
 impl Edit {
     fn apply(&self, m: &Manifest, f: Decimal) -> What {

@@ -240,6 +240,10 @@ fn swap_models(swap: &Swap) -> Vec<&str> {
     }
 }
 
+/// What decides a swapped term in a month: the run, and the price period
+/// in force for each model the item uses.
+type TermKey = (usize, Vec<Option<usize>>);
+
 /// One changed feature of the plain gate, ready for what-ifs.
 struct Terms {
     /// The run of each projected month.
@@ -280,7 +284,7 @@ impl Terms {
     ) -> Result<Vec<Pair>, ProjectionError> {
         let models = swap_models(swap);
         let mut out = Vec::with_capacity(months.len());
-        let mut last: Option<((usize, Vec<Option<usize>>), Pair)> = None;
+        let mut last: Option<(TermKey, Pair)> = None;
         for ((&month, &r), &(br, bc)) in months.iter().zip(&self.run_of).zip(&self.base) {
             let day = month.first_day();
             let periods = models
