@@ -3,10 +3,16 @@
 #   (a) examples/acme                      target: mean < 5 ms
 #   (b) 1,000 generated manifests, 120-month horizon, price shock on
 #                                          target: mean < 250 ms
+#   (c) one manifest with 1,500 workloads (bench/gen_wide.py, block style)
+#                                          target: mean < 1000 ms
+#   (d) one manifest with WIDE workloads, one flow mapping a line, as wide
+#       as the YAML reader's node limit allows (8,000: ~800 KB; 10,000 would
+#       pass 1 MiB's byte limit but not the 100,000-node limit)
+#                                          target: mean < 1000 ms
 # Uses hyperfine when installed (apt-get install -y hyperfine), else a bash
 # loop over `date +%s%N` averaging RUNS runs after WARMUP warm-up runs.
 #
-#   bench/run.sh                 # env: COUNT=1000 HORIZON=120 RUNS=20 WARMUP=3
+#   bench/run.sh                 # env: COUNT=1000 HORIZON=120 RUNS=20 WARMUP=3 WIDE=8000
 #   NO_HYPERFINE=1 bench/run.sh  # force the bash loop
 set -euo pipefail
 
@@ -19,6 +25,8 @@ RUNS="${RUNS:-20}"
 WARMUP="${WARMUP:-3}"
 TARGET_ACME_MS=5
 TARGET_BULK_MS=250
+TARGET_WIDE_MS=1000
+WIDE="${WIDE:-8000}"
 HYPERFINE=""
 if [ -z "${NO_HYPERFINE:-}" ] && command -v hyperfine >/dev/null 2>&1; then
     HYPERFINE=hyperfine
@@ -33,6 +41,11 @@ trap 'rm -rf "$TMP"' EXIT
 REPO="$TMP/repo"
 echo "== generate $COUNT manifests (horizon $HORIZON months) in $REPO"
 python3 "$ROOT/bench/gen_manifests.py" "$REPO" --count "$COUNT" --horizon "$HORIZON"
+W1500="$TMP/w1500"
+WWIDE="$TMP/wwide"
+echo "== generate one manifest of 1,500 workloads in $W1500, one of $WIDE in $WWIDE"
+python3 "$ROOT/bench/gen_wide.py" "$W1500" --workloads 1500
+python3 "$ROOT/bench/gen_wide.py" "$WWIDE" --workloads "$WIDE" --compact
 
 # Both checks must evaluate (exit 0 pass/warn or 1 fail), never exit 2/3.
 sanity() {
@@ -48,6 +61,8 @@ sanity() {
 echo "== sanity"
 sanity "$ROOT/examples/acme"
 sanity "$REPO"
+sanity "$W1500"
+sanity "$WWIDE"
 
 # mean wall time in ms of: $BIN check -C DIR
 measure() {
@@ -87,9 +102,13 @@ else
 fi
 ACME_MS=$(measure "$ROOT/examples/acme" acme)
 BULK_MS=$(measure "$REPO" bulk)
+W1500_MS=$(measure "$W1500" w1500)
+WIDE_MS=$(measure "$WWIDE" wide)
 
 verdict() { awk -v m="$1" -v t="$2" 'BEGIN { print (m < t) ? "OK" : "MISSED" }'; }
 echo
 echo "== machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
 printf '%-44s %9s ms   target < %3s ms  %s\n' "(a) check -C examples/acme" "$ACME_MS" "$TARGET_ACME_MS" "$(verdict "$ACME_MS" "$TARGET_ACME_MS")"
 printf '%-44s %9s ms   target < %3s ms  %s\n' "(b) check, $COUNT manifests, ${HORIZON}-month horizon" "$BULK_MS" "$TARGET_BULK_MS" "$(verdict "$BULK_MS" "$TARGET_BULK_MS")"
+printf '%-44s %9s ms   target < %3s ms  %s\n' "(c) one manifest, 1,500 workloads" "$W1500_MS" "$TARGET_WIDE_MS" "$(verdict "$W1500_MS" "$TARGET_WIDE_MS")"
+printf '%-44s %9s ms   target < %3s ms  %s\n' "(d) one manifest, $WIDE workloads" "$WIDE_MS" "$TARGET_WIDE_MS" "$(verdict "$WIDE_MS" "$TARGET_WIDE_MS")"

@@ -11,4 +11,5 @@ mod hostile;
 mod init;
 mod layout;
 mod security;
+mod speed;
 mod util;

@@ -7,7 +7,8 @@
 //! linearly). So two projections give each window's line exactly, and
 //! `R(x) >= floor * C(x)` in every window is solved in closed form, not by
 //! searching a grid. The bound is rounded to 4 places in the safe direction
-//! and checked by projecting once more.
+//! and checked by projecting once more. A lever on one workload (or the
+//! revenue) swaps that term alone into the feature (`gate::whatif`).
 
 use rust_decimal::{Decimal, RoundingStrategy};
 
@@ -15,6 +16,7 @@ use crate::gate::change::Change;
 use crate::gate::features::marginal_ier;
 use crate::gate::projection::{mean_calls, scale_calls, workload_call_cost, ProjectionError};
 use crate::gate::trajectory::GateModel;
+use crate::gate::whatif::{Swap, What, WhatIf};
 use crate::manifest::{Leg, Manifest, Revenue, Workload};
 use crate::num::Ratio;
 use crate::prices::{Kind, PriceBook};
@@ -35,8 +37,7 @@ enum Want {
 /// What must hold: every window's ratio at least `floor`.
 struct Target<'a> {
     model: &'a GateModel<'a>,
-    changes: &'a [Change],
-    index: usize,
+    what: &'a WhatIf<'a>,
     floor: Decimal,
     /// `launch-floor`: the company's gate windows; `feature-floor`: this
     /// feature's (dR, dC) in the last month.
@@ -44,19 +45,15 @@ struct Target<'a> {
 }
 
 impl Target<'_> {
-    fn windows(&self, m: &Manifest) -> Result<Vec<(Decimal, Decimal)>, ProjectionError> {
-        let c = Change {
-            head: Some(m.clone()),
-            ..self.changes[self.index].clone()
-        };
+    fn windows(&self, m: &What) -> Result<Vec<(Decimal, Decimal)>, ProjectionError> {
         if self.feature_floor {
-            Ok(vec![self.model.delta_at_horizon(&c)?])
+            Ok(vec![self.what.at_horizon(m)?])
         } else {
-            self.model.windows_with(self.index, &c)
+            self.what.windows(m)
         }
     }
 
-    fn value(&self, m: &Manifest) -> Option<Ratio> {
+    fn value(&self, m: &What) -> Option<Ratio> {
         let w = self.windows(m).ok()?;
         Some(crate::num::min_ratio(w.into_iter().map(|(r, c)| {
             if self.feature_floor {
@@ -71,7 +68,7 @@ impl Target<'_> {
     /// manifest as a function of `x`; `None` when no `x` in `[lo, hi]` does.
     fn solve(
         &self,
-        apply: &dyn Fn(Decimal) -> Manifest,
+        apply: &dyn Fn(Decimal) -> What,
         x0: Decimal,
         x1: Decimal,
         want: Want,
@@ -161,11 +158,13 @@ pub fn levers(
             }
         }
         served += usize::from(!targets.is_empty());
+        let Some(what) = targets.first().and_then(|_| WhatIf::new(model, changes, i)) else {
+            continue;
+        };
         for (floor, feature_floor) in targets {
             let t = Target {
                 model,
-                changes,
-                index: i,
+                what: &what,
                 floor,
                 feature_floor,
             };
@@ -178,7 +177,9 @@ pub fn levers(
                     lever: LeverKind::None,
                     from: String::new(),
                     to: String::new(),
-                    resulting_ier: t.value(head).unwrap_or(Ratio::Undefined),
+                    resulting_ier: t
+                        .value(&What::Whole(head.clone()))
+                        .unwrap_or(Ratio::Undefined),
                     target: target_name(feature_floor),
                     message: format!(
                         "no single lever brings `{}` to {}:1",
@@ -227,7 +228,7 @@ impl Found<'_, '_> {
         workload: Option<&Workload>,
         lever: LeverKind,
         (from, to): (String, String),
-        applied: &Manifest,
+        applied: &What,
         message: String,
     ) {
         self.out.push(Lever {
@@ -242,11 +243,11 @@ impl Found<'_, '_> {
         });
     }
 
-    /// The manifest with workload `wi` edited.
-    fn with(&self, wi: usize, edit: &dyn Fn(&mut Workload)) -> Manifest {
-        let mut m = self.head.clone();
-        edit(&mut m.workloads[wi]);
-        m
+    /// The manifest with workload `wi` edited: that workload swapped.
+    fn with(&self, wi: usize, edit: &dyn Fn(&mut Workload)) -> What {
+        let mut w = self.head.workloads[wi].clone();
+        edit(&mut w);
+        What::Swap(Swap::Workload(wi, w))
     }
 }
 
@@ -262,7 +263,7 @@ fn all_calls(f: &mut Found) {
         for w in &mut m.workloads {
             w.calls = scale_calls(&w.calls, s);
         }
-        m
+        What::Whole(m)
     };
     if let Some(s) =
         f.t.solve(&apply, one, zero, Want::Max, zero, None)
@@ -410,20 +411,14 @@ fn revenue_per_user(f: &mut Found) {
     let (zero, one) = (Decimal::ZERO, Decimal::ONE);
     let head = f.head;
     let users = head.users;
-    let (per_user, apply_rev): (Decimal, Box<dyn Fn(Decimal) -> Manifest>) = match head.revenue {
+    let (per_user, apply_rev): (Decimal, Box<dyn Fn(Decimal) -> What>) = match head.revenue {
         Revenue::PerUserMonth(p) => (
             p,
-            Box::new(|x| Manifest {
-                revenue: Revenue::PerUserMonth(x),
-                ..head.clone()
-            }),
+            Box::new(|x| What::Swap(Swap::Revenue(Revenue::PerUserMonth(x)))),
         ),
         Revenue::Monthly(m) => (
             m.checked_div(users).unwrap_or_default(),
-            Box::new(move |x| Manifest {
-                revenue: Revenue::Monthly(x.saturating_mul(users)),
-                ..head.clone()
-            }),
+            Box::new(move |x| What::Swap(Swap::Revenue(Revenue::Monthly(x.saturating_mul(users))))),
         ),
     };
     let hi = per_user.max(one).saturating_mul(Decimal::ONE_HUNDRED);

@@ -19,6 +19,7 @@ pub mod scenarios;
 pub mod sensitivity;
 pub mod trajectory;
 pub mod verdict;
+pub mod whatif;
 
 pub use change::{Change, Inputs};
 
@@ -34,6 +35,18 @@ use crate::report::{Figures, Projected, Report, ScenarioReport, Zone};
 /// Evaluates the gate. Errors are projection problems (overflow, a price
 /// missing in a month), reported like input errors.
 pub fn evaluate(inp: &Inputs) -> Result<Report, Vec<Diag>> {
+    evaluate_with(inp, false)
+}
+
+/// [`evaluate`] with every lever and sensitivity row priced by projecting
+/// the whole edited feature again, as before `whatif` kept features as
+/// terms: the reference the tests hold the fast what-ifs to.
+#[doc(hidden)]
+pub fn evaluate_reprojecting(inp: &Inputs) -> Result<Report, Vec<Diag>> {
+    evaluate_with(inp, true)
+}
+
+fn evaluate_with(inp: &Inputs, reproject: bool) -> Result<Report, Vec<Diag>> {
     let policy = inp.policy;
     let to_diag = |e: TrajectoryError| vec![e.diag(inp.changes)];
     let months = horizon(policy, inp.baseline);
@@ -42,8 +55,11 @@ pub fn evaluate(inp: &Inputs) -> Result<Report, Vec<Diag>> {
         .expect("a policy's horizon is at least a month");
     let effects = effects(inp.changes, inp.book, &months)
         .map_err(|es| es.iter().map(|e| e.diag(inp.changes)).collect::<Vec<_>>())?;
-    let plain =
+    let mut plain =
         GateModel::new(policy, inp.baseline, inp.book, months, &effects).map_err(to_diag)?;
+    if reproject {
+        plain = plain.reprojecting();
+    }
     let main = plain.series().map_err(to_diag)?;
     let (stressed, scenarios) = stress_all(inp, &plain).map_err(to_diag)?;
     let (features, notes): (Vec<_>, Vec<_>) = price_features(inp, &effects, last)?

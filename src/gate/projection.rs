@@ -8,7 +8,7 @@
 
 use rust_decimal::Decimal;
 
-use crate::manifest::{CacheTtl, Calls, Manifest, Revenue, Workload};
+use crate::manifest::{CacheTtl, Calls, Embedding, Infra, Manifest, Revenue, Workload};
 use crate::month::Month;
 use crate::num::{from_shape_factor, Checked, Overflow};
 use crate::prices::call::{CallPrices, PriceError};
@@ -203,7 +203,60 @@ pub struct FeatureMonth {
     pub infrastructure_cost: Decimal,
 }
 
+/// One workload's month for `users` active users: its mean calls, cost
+/// per call and monthly cost (`users * mean * cost per call`).
+pub fn workload_month(
+    w: &Workload,
+    book: &PriceBook,
+    month: Month,
+    factor: Decimal,
+    users: Decimal,
+) -> Result<WorkloadMonth, ProjectionError> {
+    let mean = mean_calls(&w.calls)?;
+    let (cpc, legs) = workload_call_cost(w, book, month, factor)?;
+    let monthly = users.mul_c(mean)?.mul_c(cpc)?;
+    Ok(WorkloadMonth {
+        name: w.name.clone(),
+        mean_calls: mean,
+        cost_per_call: cpc,
+        monthly_cost: monthly,
+        legs,
+    })
+}
+
+/// One embedding's cost in `month` for `users` active users.
+pub fn embedding_cost(
+    e: &Embedding,
+    book: &PriceBook,
+    month: Month,
+    factor: Decimal,
+    users: Decimal,
+) -> Result<Decimal, ProjectionError> {
+    let price = embedding_price(book, &e.model, month)?.mul_c(factor)?;
+    let tokens = e
+        .tokens_per_user_month
+        .mul_c(users)?
+        .add_c(e.tokens_per_month)?;
+    Ok(tokens.mul_c(price)?.div_c(MILLION)?)
+}
+
+/// One infrastructure line's cost for `users` active users.
+pub fn infra_cost(i: &Infra, users: Decimal) -> Result<Decimal, Overflow> {
+    i.monthly.add_c(i.per_user_month.mul_c(users)?)
+}
+
+/// A feature's revenue at adoption share `a` (`users` active users).
+pub fn revenue_at(revenue: &Revenue, users: Decimal, a: Decimal) -> Result<Decimal, Overflow> {
+    match *revenue {
+        Revenue::PerUserMonth(p) => p.mul_c(users),
+        Revenue::Monthly(total) => total.mul_c(a),
+    }
+}
+
 /// Cost and revenue of `m` in launch month `k` (1-based), calendar `month`.
+/// The cost is the workloads' costs summed in manifest order, then the
+/// embeddings' sum, then the infrastructure's: the order a what-if that
+/// swaps one term (`gate::whatif`) reproduces exactly.
 pub fn feature_month(
     m: &Manifest,
     book: &PriceBook,
@@ -220,37 +273,20 @@ pub fn feature_month(
     let mut cost = Decimal::ZERO;
     let mut workloads = Vec::with_capacity(m.workloads.len());
     for w in &m.workloads {
-        let mean = mean_calls(&w.calls)?;
-        let (cpc, legs) = workload_call_cost(w, book, month, factor)?;
-        let monthly = users.mul_c(mean)?.mul_c(cpc)?;
-        cost = cost.add_c(monthly)?;
-        workloads.push(WorkloadMonth {
-            name: w.name.clone(),
-            mean_calls: mean,
-            cost_per_call: cpc,
-            monthly_cost: monthly,
-            legs,
-        });
+        let wm = workload_month(w, book, month, factor, users)?;
+        cost = cost.add_c(wm.monthly_cost)?;
+        workloads.push(wm);
     }
     let mut embeddings_cost = Decimal::ZERO;
     for e in &m.embeddings {
-        let price = embedding_price(book, &e.model, month)?.mul_c(factor)?;
-        let tokens = e
-            .tokens_per_user_month
-            .mul_c(users)?
-            .add_c(e.tokens_per_month)?;
-        embeddings_cost = embeddings_cost.add_c(tokens.mul_c(price)?.div_c(MILLION)?)?;
+        embeddings_cost = embeddings_cost.add_c(embedding_cost(e, book, month, factor, users)?)?;
     }
     let mut infrastructure_cost = Decimal::ZERO;
     for i in &m.infrastructure {
-        infrastructure_cost =
-            infrastructure_cost.add_c(i.monthly.add_c(i.per_user_month.mul_c(users)?)?)?;
+        infrastructure_cost = infrastructure_cost.add_c(infra_cost(i, users)?)?;
     }
     cost = cost.add_c(embeddings_cost)?.add_c(infrastructure_cost)?;
-    let revenue = match m.revenue {
-        Revenue::PerUserMonth(p) => p.mul_c(users)?,
-        Revenue::Monthly(total) => total.mul_c(a)?,
-    };
+    let revenue = revenue_at(&m.revenue, users, a)?;
     Ok(FeatureMonth {
         active_users: users,
         revenue,

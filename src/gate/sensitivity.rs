@@ -2,14 +2,15 @@
 //! manifests moved 20% down and up, one at a time, ranked by the swing of
 //! the gate value (a tornado). A reviewer sees which assumption the
 //! verdict hangs on before trusting it; each row is priced through the
-//! trajectory model, one change projected again.
+//! trajectory model, the one moved term swapped in (`gate::whatif`).
 
 use rust_decimal::Decimal;
 
 use crate::gate::change::Change;
 use crate::gate::projection::scale_calls;
 use crate::gate::trajectory::GateModel;
-use crate::manifest::{Calls, Manifest, Revenue};
+use crate::gate::whatif::{Swap, What, WhatIf};
+use crate::manifest::{Calls, Embedding, Infra, Manifest, Revenue, Workload};
 use crate::num::Ratio;
 use crate::report::{ChangeKind, FeatureReport, Sensitivity};
 
@@ -21,7 +22,52 @@ const MAX_FEATURES: usize = 20;
 /// Rows kept after ranking.
 const MAX_ROWS: usize = 12;
 
-type Edit = Box<dyn Fn(&mut Manifest, Decimal)>;
+/// How an input is moved: the whole manifest (the users enter every
+/// term), or one item swapped for an edited copy (`gate::whatif`).
+enum Edit {
+    Whole(WholeEdit),
+    Swap(SwapEdit),
+}
+
+type WholeEdit = Box<dyn Fn(&mut Manifest, Decimal)>;
+type SwapEdit = Box<dyn Fn(&Manifest, Decimal) -> Swap>;
+
+impl Edit {
+    fn apply(&self, m: &Manifest, f: Decimal) -> What {
+        match self {
+            Edit::Whole(e) => {
+                let mut m = m.clone();
+                e(&mut m, f);
+                What::Whole(m)
+            }
+            Edit::Swap(e) => What::Swap(e(m, f)),
+        }
+    }
+}
+
+fn workload(i: usize, e: impl Fn(&mut Workload, Decimal) + 'static) -> Edit {
+    Edit::Swap(Box::new(move |m, f| {
+        let mut w = m.workloads[i].clone();
+        e(&mut w, f);
+        Swap::Workload(i, w)
+    }))
+}
+
+fn embedding(i: usize, e: impl Fn(&mut Embedding, Decimal) + 'static) -> Edit {
+    Edit::Swap(Box::new(move |m, f| {
+        let mut x = m.embeddings[i].clone();
+        e(&mut x, f);
+        Swap::Embedding(i, x)
+    }))
+}
+
+fn infra(i: usize, e: impl Fn(&mut Infra, Decimal) + 'static) -> Edit {
+    Edit::Swap(Box::new(move |m, f| {
+        let mut x = m.infrastructure[i].clone();
+        e(&mut x, f);
+        Swap::Infra(i, x)
+    }))
+}
 
 /// Every numeric input of a manifest with a setter that multiplies it.
 fn inputs(m: &Manifest) -> Vec<(String, Decimal, Edit)> {
@@ -29,83 +75,38 @@ fn inputs(m: &Manifest) -> Vec<(String, Decimal, Edit)> {
     out.push((
         "adoption.users".into(),
         m.users,
-        Box::new(|m, f| m.users = m.users.saturating_mul(f)),
+        Edit::Whole(Box::new(|m, f| m.users = m.users.saturating_mul(f))),
     ));
-    match m.revenue {
-        Revenue::PerUserMonth(p) => out.push((
-            "revenue.per_user_month".into(),
-            p,
-            Box::new(|m, f| {
-                if let Revenue::PerUserMonth(p) = &mut m.revenue {
-                    *p = p.saturating_mul(f);
-                }
-            }),
-        )),
-        Revenue::Monthly(v) => out.push((
-            "revenue.monthly".into(),
-            v,
-            Box::new(|m, f| {
-                if let Revenue::Monthly(v) = &mut m.revenue {
-                    *v = v.saturating_mul(f);
-                }
-            }),
-        )),
-    }
+    let (name, value) = match m.revenue {
+        Revenue::PerUserMonth(p) => ("revenue.per_user_month", p),
+        Revenue::Monthly(v) => ("revenue.monthly", v),
+    };
+    out.push((
+        name.into(),
+        value,
+        Edit::Swap(Box::new(|m, f| {
+            Swap::Revenue(match m.revenue {
+                Revenue::PerUserMonth(p) => Revenue::PerUserMonth(p.saturating_mul(f)),
+                Revenue::Monthly(v) => Revenue::Monthly(v.saturating_mul(f)),
+            })
+        })),
+    ));
     for (i, w) in m.workloads.iter().enumerate() {
-        let mean = match w.calls {
-            Calls::Mean(x) => x,
-            Calls::Dist { p50, .. } => p50,
-        };
-        out.push((
-            format!("{}.calls_per_user_month", w.name),
-            mean,
-            Box::new(move |m, f| {
-                let w = &mut m.workloads[i];
-                w.calls = scale_calls(&w.calls, f);
-            }),
-        ));
-        out.push((
-            format!("{}.input_tokens", w.name),
-            w.input_tokens,
-            Box::new(move |m, f| {
-                let w = &mut m.workloads[i];
-                w.input_tokens = w.input_tokens.saturating_mul(f);
-                w.cached_input_tokens = w.cached_input_tokens.min(w.input_tokens);
-            }),
-        ));
-        out.push((
-            format!("{}.output_tokens", w.name),
-            w.output_tokens,
-            Box::new(move |m, f| {
-                m.workloads[i].output_tokens = m.workloads[i].output_tokens.saturating_mul(f)
-            }),
-        ));
-        if w.cached_input_tokens > Decimal::ZERO {
-            out.push((
-                format!("{}.cache_hit_rate", w.name),
-                w.cache_hit_rate,
-                Box::new(move |m, f| {
-                    let w = &mut m.workloads[i];
-                    w.cache_hit_rate = w.cache_hit_rate.saturating_mul(f).min(Decimal::ONE);
-                }),
-            ));
-        }
+        workload_inputs(i, w, &mut out);
     }
     for (i, e) in m.embeddings.iter().enumerate() {
         out.push((
             format!("{}.tokens_per_user_month", e.model),
             e.tokens_per_user_month,
-            Box::new(move |m, f| {
-                m.embeddings[i].tokens_per_user_month =
-                    m.embeddings[i].tokens_per_user_month.saturating_mul(f)
+            embedding(i, |e, f| {
+                e.tokens_per_user_month = e.tokens_per_user_month.saturating_mul(f)
             }),
         ));
         out.push((
             format!("{}.tokens_per_month", e.model),
             e.tokens_per_month,
-            Box::new(move |m, f| {
-                m.embeddings[i].tokens_per_month =
-                    m.embeddings[i].tokens_per_month.saturating_mul(f)
+            embedding(i, |e, f| {
+                e.tokens_per_month = e.tokens_per_month.saturating_mul(f)
             }),
         ));
     }
@@ -113,21 +114,54 @@ fn inputs(m: &Manifest) -> Vec<(String, Decimal, Edit)> {
         out.push((
             format!("{}.monthly", x.name),
             x.monthly,
-            Box::new(move |m, f| {
-                m.infrastructure[i].monthly = m.infrastructure[i].monthly.saturating_mul(f)
-            }),
+            infra(i, |x, f| x.monthly = x.monthly.saturating_mul(f)),
         ));
         out.push((
             format!("{}.per_user_month", x.name),
             x.per_user_month,
-            Box::new(move |m, f| {
-                m.infrastructure[i].per_user_month =
-                    m.infrastructure[i].per_user_month.saturating_mul(f)
+            infra(i, |x, f| {
+                x.per_user_month = x.per_user_month.saturating_mul(f)
             }),
         ));
     }
     out.retain(|(_, v, _)| !v.is_zero());
     out
+}
+
+fn workload_inputs(i: usize, w: &Workload, out: &mut Vec<(String, Decimal, Edit)>) {
+    let mean = match w.calls {
+        Calls::Mean(x) => x,
+        Calls::Dist { p50, .. } => p50,
+    };
+    out.push((
+        format!("{}.calls_per_user_month", w.name),
+        mean,
+        workload(i, |w, f| w.calls = scale_calls(&w.calls, f)),
+    ));
+    out.push((
+        format!("{}.input_tokens", w.name),
+        w.input_tokens,
+        workload(i, |w, f| {
+            w.input_tokens = w.input_tokens.saturating_mul(f);
+            w.cached_input_tokens = w.cached_input_tokens.min(w.input_tokens);
+        }),
+    ));
+    out.push((
+        format!("{}.output_tokens", w.name),
+        w.output_tokens,
+        workload(i, |w, f| {
+            w.output_tokens = w.output_tokens.saturating_mul(f)
+        }),
+    ));
+    if w.cached_input_tokens > Decimal::ZERO {
+        out.push((
+            format!("{}.cache_hit_rate", w.name),
+            w.cache_hit_rate,
+            workload(i, |w, f| {
+                w.cache_hit_rate = w.cache_hit_rate.saturating_mul(f).min(Decimal::ONE)
+            }),
+        ));
+    }
 }
 
 /// The tornado for the changed features, largest swing first.
@@ -147,18 +181,14 @@ pub fn sensitivity(
     order.truncate(MAX_FEATURES);
     let mut rows = Vec::new();
     for i in order {
-        let Some(head) = &changes[i].head else {
+        let Some(what) = WhatIf::new(model, changes, i) else {
             continue;
         };
+        let head = what.head();
         for (input, value, edit) in inputs(head) {
             let gate = |factor: Decimal| {
-                let mut m = head.clone();
-                edit(&mut m, factor);
-                let c = Change {
-                    head: Some(m),
-                    ..changes[i].clone()
-                };
-                model.gate_with(i, &c).unwrap_or(Ratio::Undefined)
+                what.gate(&edit.apply(head, factor))
+                    .unwrap_or(Ratio::Undefined)
             };
             let (low, high) = (gate(Decimal::ONE - STEP), gate(Decimal::ONE + STEP));
             let swing = match (low, high) {

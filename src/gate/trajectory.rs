@@ -24,14 +24,6 @@ use crate::report::ProjectedMonth;
 /// (revenue, inference): one month's, or one window's sums.
 pub type Pair = (Decimal, Decimal);
 
-/// The value the policy's basis reads: in-month, or trailing three months.
-pub fn on_basis<T>(basis: Basis, in_month: T, t3m: T) -> T {
-    match basis {
-        Basis::InMonth => in_month,
-        Basis::T3m => t3m,
-    }
-}
-
 /// The calendar months of the horizon: the months after the latest
 /// baseline month.
 pub fn horizon(policy: &Policy, baseline: &Baseline) -> Vec<Month> {
@@ -63,7 +55,7 @@ impl Effect {
 /// share and which price period is in force for each model it uses. Months
 /// with the same key cost the same, so after the ramp a feature is priced
 /// again only when a price change takes effect.
-fn month_key(
+pub fn month_key(
     m: &Manifest,
     book: &PriceBook,
     a: Decimal,
@@ -125,6 +117,24 @@ fn figures(side: &Option<Side>) -> Pair {
         .and_then(|s| s.last.as_ref())
         .map(|f| (f.revenue, f.cost))
         .unwrap_or_default()
+}
+
+/// One side's (revenue, cost) per projected month, at plain prices.
+pub fn side_figures(
+    m: Option<&Manifest>,
+    adoption: Adoption,
+    book: &PriceBook,
+    months: &[Month],
+) -> Result<Vec<Pair>, ProjectionError> {
+    let mut side = Side::of(m, adoption);
+    let mut out = Vec::with_capacity(months.len());
+    for (i, &month) in months.iter().enumerate() {
+        if let Some(s) = &mut side {
+            s.advance(book, i as u32 + 1, month, Decimal::ONE)?;
+        }
+        out.push(figures(&side));
+    }
+    Ok(out)
 }
 
 /// A change's effect, every token price multiplied by `factor`.
@@ -222,7 +232,7 @@ pub struct Series {
 impl Series {
     /// The current value `cur` the policy's basis compares against.
     pub fn current(&self) -> Ratio {
-        on_basis(self.basis, self.current_in_month, self.current_t3m)
+        self.basis.pick(self.current_in_month, self.current_t3m)
     }
 }
 
@@ -251,7 +261,7 @@ fn series(
         let (r, c) = (r0.add_c(dr)?, c0.add_c(dc)?);
         rows.push((r, c));
         let t3m = window_sums(&rows[rows.len().saturating_sub(3)..])?;
-        windows.push(on_basis(basis, (r, c), t3m));
+        windows.push(basis.pick((r, c), t3m));
         out.push(ProjectedMonth {
             month,
             revenue: r,
@@ -260,7 +270,7 @@ fn series(
             t3m_ier: Ratio::of(t3m.0, t3m.1),
         });
     }
-    let pick = |p: &ProjectedMonth| on_basis(basis, p.ier, p.t3m_ier);
+    let pick = |p: &ProjectedMonth| basis.pick(p.ier, p.t3m_ier);
     let gate = min_ratio(out.iter().map(pick));
     let gate_month = out.iter().find(|p| pick(p) == gate).map(|p| p.month);
     Ok(Series {
@@ -368,6 +378,9 @@ pub struct GateModel<'a> {
     months: Vec<Month>,
     deltas: Vec<Vec<Pair>>,
     totals: Vec<Pair>,
+    /// What-ifs re-project the whole edited feature (the reference the
+    /// term-by-term what-ifs of `gate::whatif` are tested against).
+    reproject: bool,
 }
 
 impl<'a> GateModel<'a> {
@@ -424,7 +437,28 @@ impl<'a> GateModel<'a> {
             months,
             deltas,
             totals,
+            reproject: false,
         })
+    }
+
+    /// The same model, its what-ifs re-projecting the whole edited feature.
+    pub fn reprojecting(mut self) -> Self {
+        self.reproject = true;
+        self
+    }
+
+    /// Whether what-ifs re-project the whole edited feature.
+    pub fn reprojects(&self) -> bool {
+        self.reproject
+    }
+
+    /// Whether this is the plain gate (no stress scenario).
+    pub fn is_plain(&self) -> bool {
+        self.scenario.is_none()
+    }
+
+    pub fn months(&self) -> &[Month] {
+        &self.months
     }
 
     pub fn policy(&self) -> &Policy {
@@ -480,9 +514,14 @@ impl<'a> GateModel<'a> {
     /// The (revenue, inference) windows the gate reads, one per projected
     /// month, with change `i` replaced by `c`.
     pub fn windows_with(&self, i: usize, c: &Change) -> Result<Vec<Pair>, ProjectionError> {
-        let new = self.project(c)?.deltas;
+        self.windows_of(i, &self.project(c)?.deltas)
+    }
+
+    /// The windows the gate reads with change `i`'s deltas replaced by
+    /// `new`: the totals moved by the difference, not summed afresh.
+    pub fn windows_of(&self, i: usize, new: &[Pair]) -> Result<Vec<Pair>, ProjectionError> {
         let mut totals = Vec::with_capacity(self.totals.len());
-        for ((t, old), n) in self.totals.iter().zip(&self.deltas[i]).zip(&new) {
+        for ((t, old), n) in self.totals.iter().zip(&self.deltas[i]).zip(new) {
             totals.push((t.0.sub_c(old.0)?.add_c(n.0)?, t.1.sub_c(old.1)?.add_c(n.1)?));
         }
         Ok(self.series_of(&totals)?.windows)

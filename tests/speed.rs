@@ -1,0 +1,189 @@
+//! Speed work must not move a figure: levers and the sensitivity table,
+//! priced term by term (`gate::whatif`), equal the old whole-feature
+//! re-projection (`gate::evaluate_reprojecting`) decimal for decimal.
+
+use std::fs;
+use std::path::Path;
+
+use ier_gate::baseline;
+use ier_gate::diagnostic::{Diags, SourceFile};
+use ier_gate::gate::{self, Change, Inputs};
+use ier_gate::manifest;
+use ier_gate::policy;
+use ier_gate::prices::PriceBook;
+use ier_gate::report::Report;
+
+use crate::util::examples;
+
+fn read(path: &Path) -> String {
+    fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// The what-if figures of a report, in a form that shows every decimal's
+/// scale (`1.50` is not `1.5`).
+fn what_ifs(r: &Report) -> String {
+    format!("{:#?}\n{:#?}", r.levers, r.sensitivity)
+}
+
+/// Evaluates `manifests` (all added) both ways and asserts equal what-ifs;
+/// returns how many lever and sensitivity rows were compared.
+fn same_both_ways(
+    policy: &str,
+    baseline: &str,
+    prices: Option<&str>,
+    manifests: &[(String, String)],
+) -> usize {
+    let mut d = Diags::default();
+    let mut book = PriceBook::builtin().expect("built-in catalogue");
+    if let Some(p) = prices {
+        book.apply_overrides(&SourceFile::new(".ier/prices.yaml", p), &mut d);
+    }
+    let policy =
+        policy::load(&SourceFile::new(".ier/policy.yaml", policy), &mut d).expect("policy");
+    let baseline =
+        baseline::load(&SourceFile::new(".ier/baseline.yaml", baseline), &mut d).expect("baseline");
+    let changes: Vec<Change> = manifests
+        .iter()
+        .filter_map(|(path, text)| {
+            manifest::load(&SourceFile::new(path, text.as_str()), &book, &mut d)
+        })
+        .map(Change::added)
+        .collect();
+    assert!(d.0.is_empty(), "{:#?}", d.0);
+    let inp = Inputs {
+        policy: &policy,
+        baseline: &baseline,
+        book: &book,
+        changes: &changes,
+        labels: &[],
+        edited_config: &[],
+    };
+    let fast = gate::evaluate(&inp).unwrap_or_else(|d| panic!("{d:#?}"));
+    let slow = gate::evaluate_reprojecting(&inp).unwrap_or_else(|d| panic!("{d:#?}"));
+    assert_eq!(what_ifs(&fast), what_ifs(&slow));
+    assert_eq!(format!("{:?}", fast.verdict), format!("{:?}", slow.verdict));
+    fast.levers.len() + fast.sensitivity.len()
+}
+
+#[test]
+fn what_ifs_equal_the_whole_reprojection_on_the_examples() {
+    let mut rows = 0;
+    for name in ["acme", "ai-native", "launch-fail", "launch-mitigated"] {
+        let root = Path::new(&examples(name)).to_path_buf();
+        let ier = root.join(".ier");
+        let prices = ier.join("prices.yaml");
+        let prices = prices.exists().then(|| read(&prices));
+        let mut manifests = Vec::new();
+        for e in fs::read_dir(root.join("ai-features")).expect("ai-features") {
+            let p = e.expect("entry").path();
+            manifests.push((
+                format!("ai-features/{}", p.file_name().unwrap().to_string_lossy()),
+                read(&p),
+            ));
+        }
+        manifests.sort();
+        rows += same_both_ways(
+            &read(&ier.join("policy.yaml")),
+            &read(&ier.join("baseline.yaml")),
+            prices.as_deref(),
+            &manifests,
+        );
+    }
+    assert!(rows > 0, "the examples give levers or sensitivity rows");
+}
+
+/// A small deterministic generator (xorshift), so the test needs no Python.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn pick<'a>(&mut self, xs: &[&'a str]) -> &'a str {
+        xs[(self.next() % xs.len() as u64) as usize]
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
+const LLMS: &[&str] = &[
+    "claude-haiku-4-5",
+    "claude-sonnet-4-5",
+    "gpt-5-mini",
+    "gpt-5",
+    "gemini-2.5-flash",
+    "gemini-3.6-flash",
+    "o4-mini",
+];
+
+fn workload(rng: &mut Rng, j: usize) -> String {
+    let mut w = format!("  - name: w{j}\n");
+    if rng.below(3) == 0 {
+        let (a, b) = (rng.pick(LLMS), rng.pick(LLMS));
+        let b = if a == b { "gpt-4.1-mini" } else { b };
+        w += &format!("    route:\n      - {{ model: {a}, share: 0.7 }}\n      - {{ model: {b}, share: 0.3 }}\n");
+    } else {
+        w += &format!("    model: {}\n", rng.pick(LLMS));
+    }
+    if rng.below(3) == 0 {
+        let p50 = rng.below(30) + 2;
+        w += &format!(
+            "    calls_per_user_month: {{ p50: {p50}, p95: {} }}\n",
+            p50 * (rng.below(6) + 2)
+        );
+    } else {
+        w += &format!("    calls_per_user_month: {}\n", rng.below(120) + 1);
+    }
+    let inp = [800, 1500, 3000, 12000, 250000][rng.below(5) as usize];
+    w += &format!(
+        "    input_tokens: {inp}\n    output_tokens: {}\n",
+        [100, 333, 1200][rng.below(3) as usize]
+    );
+    if rng.below(2) == 0 {
+        w += &format!(
+            "    cached_input_tokens: {}\n    cache_hit_rate: {}\n",
+            inp / 3,
+            rng.pick(&["0.5", "0.77", "0.95"])
+        );
+    }
+    w
+}
+
+fn manifest(rng: &mut Rng, i: usize, workloads: usize) -> String {
+    let mut m = format!(
+        "version: 1\nfeature: gen-{i}\nlaunch: 2026-12\nadoption:\n  users: {}\n  ramp: [0.1, 0.35, 0.7, 1.0]\nrevenue:\n  {}\nworkloads:\n",
+        [300, 4000, 25000][rng.below(3) as usize],
+        rng.pick(&["per_user_month: 2.50", "per_user_month: 0.40", "monthly: 1234.56"]),
+    );
+    for j in 0..workloads {
+        m += &workload(rng, j);
+    }
+    m += "embeddings:\n  - model: text-embedding-3-small\n    tokens_per_user_month: 20000\n    tokens_per_month: 3000000\n";
+    m += "infrastructure:\n  - name: db\n    monthly: 120.5\n    per_user_month: 0.013\n";
+    m
+}
+
+#[test]
+fn what_ifs_equal_the_whole_reprojection_on_generated_manifests() {
+    let policy = "version: 1\nbusiness_model: ai-infused\ngate:\n  basis: t3m\n  horizon_months: 18\n  launch_floor: 8\n  feature_floor: 2\n";
+    let baseline = "version: 1\ncurrency: USD\nmonths:\n  - { month: 2026-07, revenue: 90000, inference: { llm: 9000 } }\n  - { month: 2026-08, revenue: 100000, inference: { llm: 9500 } }\n";
+    let mut rng = Rng(0x2545_f491_4f6c_dd1d);
+    let mut rows = 0;
+    for round in 0..6 {
+        let manifests: Vec<(String, String)> = (0..3)
+            .map(|i| {
+                let n = 1 + rng.below(12) as usize + round * 4;
+                (
+                    format!("ai-features/gen-{i}.yaml"),
+                    manifest(&mut rng, i, n),
+                )
+            })
+            .collect();
+        rows += same_both_ways(policy, baseline, None, &manifests);
+    }
+    assert!(rows > 0);
+}
