@@ -110,6 +110,9 @@ pub fn duplicates_of_unchanged(
     unchanged: &[Arc<SourceFile>],
     diags: &mut Diags,
 ) {
+    if unchanged.is_empty() {
+        return; // nothing to collide with, and no head needs reading again
+    }
     let mut ids: BTreeMap<String, &str> = BTreeMap::new();
     for f in unchanged {
         if let Some((id, _)) = manifest::feature_id(f) {
