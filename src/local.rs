@@ -211,6 +211,33 @@ fn soft(
     }
 }
 
+/// Whether git could have a global excludes file (`core.excludesFile` in
+/// a global or system config, or the default `git/ignore` under the XDG
+/// config folder). `ignore` finds the setting by compiling a regex, about
+/// a fifth of a small check's start-up; when no config so much as names the
+/// setting and the default file is absent, its matcher would be empty, so
+/// the walk skips building it and excludes exactly what it would have.
+fn global_excludes_possible() -> bool {
+    use std::env::var_os;
+    let nonempty = |k: &str| var_os(k).filter(|v| !v.is_empty()).map(PathBuf::from);
+    #[allow(deprecated)] // as `ignore` itself finds the home folder
+    let home = std::env::home_dir();
+    let xdg = nonempty("XDG_CONFIG_HOME").or_else(|| home.as_ref().map(|h| h.join(".config")));
+    let configs = [
+        nonempty("GIT_CONFIG_GLOBAL"),
+        home.as_ref().map(|h| h.join(".gitconfig")),
+        xdg.as_ref().map(|x| x.join("git/config")),
+        nonempty("GIT_CONFIG_SYSTEM").or_else(|| Some(PathBuf::from("/etc/gitconfig"))),
+    ];
+    let names_it = |p: &PathBuf| {
+        std::fs::read(p).is_ok_and(|b| {
+            b.windows(12)
+                .any(|w| w.eq_ignore_ascii_case(b"excludesfile"))
+        })
+    };
+    configs.iter().flatten().any(names_it) || xdg.is_some_and(|x| x.join("git/ignore").exists())
+}
+
 /// Files under `root` matching the globs, sorted. Git-ignored files are
 /// not manifests (inside a git repository, as git sees them); hidden
 /// directories are walked, symbolic links are not followed, and
@@ -220,7 +247,7 @@ pub(crate) fn walk(root: &Path, set: &GlobSet) -> Vec<PathBuf> {
         .standard_filters(false)
         .git_ignore(true)
         .git_exclude(true)
-        .git_global(true)
+        .git_global(global_excludes_possible())
         .parents(true)
         .require_git(true)
         .follow_links(false)

@@ -462,3 +462,56 @@ fn a_new_manifest_reusing_an_unchanged_feature_id_is_a_duplicate() {
     run(&opts);
     run(&repo.against_head());
 }
+
+// ------------------------------------------------------------ global excludes
+
+/// The walk excludes what `git ls-files --exclude-standard` excludes,
+/// including the user's global excludes file; the walk skips building that
+/// matcher only when no git config names one, so both cases are pinned here.
+#[test]
+fn the_global_git_excludes_file_is_honoured_only_when_git_has_one() {
+    let repo = Repo::configured(&[
+        ("ai-features/a.yaml", &flat("a", "100")),
+        ("ai-features/drafts/b.yaml", &flat("b", "100")),
+    ]);
+    repo.commit_all();
+    let home = tempfile::tempdir().expect("temp dir");
+    let ignore = home.path().join("global-ignore");
+    std::fs::write(&ignore, "drafts/\n").expect("write");
+    let config = home.path().join("gitconfig");
+    std::fs::write(
+        &config,
+        format!("[core]\n\tExcludesFile = {}\n", ignore.display()),
+    )
+    .expect("write");
+    let features = |global: &Path| {
+        let out = Command::new(crate::util::BIN)
+            .args(["check", "--format", "json", "-C"])
+            .arg(repo.root())
+            .env("HOME", home.path())
+            .env("XDG_CONFIG_HOME", home.path().join("xdg"))
+            .env("GIT_CONFIG_GLOBAL", global)
+            .env("GIT_CONFIG_SYSTEM", "/dev/null")
+            .output()
+            .expect("the binary runs");
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("a JSON report");
+        let mut ids: Vec<String> = json["features"]
+            .as_array()
+            .expect("features")
+            .iter()
+            .map(|f| f["feature"].as_str().expect("id").to_string())
+            .collect();
+        ids.sort();
+        ids
+    };
+    assert_eq!(
+        features(&config),
+        ["a"],
+        "the global excludes file hides drafts/"
+    );
+    assert_eq!(
+        features(Path::new("/dev/null")),
+        ["a", "b"],
+        "no global excludes: both are gated"
+    );
+}
