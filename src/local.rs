@@ -346,6 +346,7 @@ fn against_base(
             .filter(|c| load::is_config(policy, &c.path))
             .map(|c| c.path.clone()),
     );
+    load::validate_head_config(policy, &head_config(opts, policy, &changed, diags), diags);
     let relevant: Vec<_> = changed
         .into_iter()
         .filter_map(|c| gated(set, c))
@@ -359,6 +360,33 @@ fn against_base(
         fetched.push(both_sides(opts, base, c, diags)?);
     }
     Ok(fetched)
+}
+
+/// The configuration files the change touches, each with its working-tree
+/// version (`None` when the change deletes it or moves it away).
+fn head_config(
+    opts: &CheckOptions,
+    policy: &Policy,
+    changed: &[git::Changed],
+    diags: &mut Diags,
+) -> Vec<(String, Option<Arc<SourceFile>>)> {
+    let mut out: Vec<(String, Option<Arc<SourceFile>>)> = Vec::new();
+    for c in changed {
+        if let Status::Renamed { from } = &c.status {
+            if load::is_config(policy, from) {
+                out.push((from.clone(), None));
+            }
+        }
+        if !load::is_config(policy, &c.path) {
+            continue;
+        }
+        match (&c.status, read(&opts.root, Path::new(&c.path), true)) {
+            (Status::Removed, _) => out.push((c.path.clone(), None)),
+            (_, Ok(head)) => out.push((c.path.clone(), head)),
+            (_, Err(d)) => diags.push(d), // not a regular file: said once
+        }
+    }
+    out
 }
 
 /// A changed file as the gate sees it: its kind, its path (the old one
