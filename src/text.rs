@@ -22,7 +22,7 @@ fn md_inert(s: &str, marked: &[char]) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         let bare_link = (c == '/' && out.ends_with(':'))
-            || (c == '.' && out.as_bytes().len() >= 3 && {
+            || (c == '.' && out.len() >= 3 && {
                 let b = out.as_bytes(); // bytes: the text before may be any UTF-8
                 b[b.len() - 3..].eq_ignore_ascii_case(b"www")
             });
