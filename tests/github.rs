@@ -96,6 +96,20 @@ impl Fixture {
                 .with_priority(10)
                 .mount(&server)
                 .await;
+            // The head's tree, read when a new feature id must be checked
+            // against the manifests the pull request leaves alone: none.
+            Mock::given(method("GET"))
+                .and(path(format!("{prefix}{REPO}/git/trees/{HEAD}")))
+                .and(query_param("recursive", "1"))
+                .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+                    "sha": HEAD,
+                    "url": format!("https://api.github.com{REPO}/git/trees/{HEAD}"),
+                    "tree": [],
+                    "truncated": false,
+                })))
+                .with_priority(10)
+                .mount(&server)
+                .await;
         }
         Fixture {
             server,
@@ -569,6 +583,100 @@ async fn a_manifest_invalid_at_base_warns_and_does_not_block_its_fix() {
         output(&fx.read("output.txt"), "verdict").as_deref(),
         Some("warn")
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_new_manifest_reusing_an_unchanged_feature_id_is_a_duplicate() {
+    let fx = Fixture::new().await;
+    fx.pr_event(&[]);
+    fx.config(BASE).await;
+    fx.contents("ai-features/copy.yaml", HEAD, PASSING).await;
+    fx.pr_files(json!([added("ai-features/copy.yaml")])).await;
+    let entry = |p: &str, sha: &str, size: u64| {
+        json!({ "path": p, "mode": "100644", "type": "blob", "sha": sha, "size": size,
+                "url": format!("https://api.github.com{REPO}/git/blobs/{sha}") })
+    };
+    let old_sha = "1111111111111111111111111111111111111111";
+    Mock::given(method("GET"))
+        .and(path(format!("{REPO}/git/trees/{HEAD}")))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "sha": HEAD,
+            "url": format!("https://api.github.com{REPO}/git/trees/{HEAD}"),
+            "tree": [
+                entry(".ier/policy.yaml", "2222222222222222222222222222222222222222", 10),
+                entry("ai-features/copy.yaml", "3333333333333333333333333333333333333333", 10),
+                entry("ai-features/old.yaml", old_sha, PASSING.len() as u64),
+                entry("docs/notes.yaml", "4444444444444444444444444444444444444444", 10),
+            ],
+            "truncated": false,
+        })))
+        .with_priority(1)
+        .mount(&fx.server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/graphql"))
+        .and(body_string_contains("GitObjectID"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "data": { "repository": {
+                "f0": { "text": PASSING, "isBinary": false, "isTruncated": false },
+            } }
+        })))
+        .mount(&fx.server)
+        .await;
+    fx.comments(json!([])).await;
+    fx.accept_post().await;
+
+    let out = run_async(fx.env("pull_request"), &["github"]).await;
+    assert_code(&out, 2);
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout
+            .contains("::error file=ai-features/copy.yaml,line=2,col=10,title=duplicate-feature::"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("ai-features/old.yaml"),
+        "names the other manifest: {stdout}"
+    );
+    let reqs = fx.requests().await;
+    let gql: Vec<_> = calls(&reqs, "POST", "/graphql");
+    assert_eq!(
+        gql.len(),
+        1,
+        "one GraphQL request for the unchanged manifests"
+    );
+    let asked: Value = serde_json::from_slice(&gql[0].body).expect("JSON");
+    // only the unchanged manifest under the globs, by object id, as a variable
+    assert_eq!(asked["variables"]["o0"], old_sha);
+    assert!(asked["variables"].get("o1").is_none(), "{asked}");
+    assert!(!asked["query"]
+        .as_str()
+        .unwrap_or_default()
+        .contains(old_sha));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_change_keeping_its_feature_id_reads_no_other_manifest() {
+    let fx = Fixture::new().await;
+    fx.pr_event(&[]);
+    fx.config(BASE).await;
+    fx.contents("ai-features/tiny.yaml", BASE, PASSING).await;
+    fx.contents(
+        "ai-features/tiny.yaml",
+        HEAD,
+        &PASSING.replace("users: 100", "users: 120"),
+    )
+    .await;
+    fx.pr_files(json!([{ "filename": "ai-features/tiny.yaml", "status": "modified" }]))
+        .await;
+    fx.comments(json!([])).await;
+    fx.accept_post().await;
+
+    let out = run_async(fx.env("pull_request"), &["github"]).await;
+    assert_code(&out, 0);
+    let reqs = fx.requests().await;
+    assert!(calls(&reqs, "GET", &format!("{REPO}/git/trees/{HEAD}")).is_empty());
+    assert!(calls(&reqs, "POST", "/graphql").is_empty());
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -27,6 +27,7 @@ pub mod retry;
 pub mod runner;
 pub mod settings;
 pub mod source;
+pub mod unchanged;
 
 use self::settings::Lookup;
 use crate::exit::Outcome;

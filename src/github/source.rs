@@ -572,6 +572,10 @@ pub async fn pull_request(api: &Api, s: &Settings, pr: &PullRequest) -> Result<F
     .await?;
     load::validate_head_config(&config.policy, &heads, &mut diags);
     let changes = read_changes(api, repo, pr, wanted, &mut diags, &mut files).await?;
+    let set = load::manifest_globs(&config.policy);
+    let gated = |p: &str| under_dir(&s.dir, p).is_some_and(|r| set.is_match(r));
+    let others = super::unchanged::unchanged(api, s, pr, gated, &changes).await?;
+    load::duplicates_of_unchanged(&changes, &others, &mut diags);
     Ok(Fetched {
         config,
         changes,
