@@ -312,6 +312,7 @@ fn recorded(r: &Request) -> Value {
             "accept": header("accept"),
             "content-type": header("content-type"),
             "authorization": header("authorization").is_some(),
+            "user-agent": header("user-agent"),
         },
         "body": (!r.body.is_empty())
             .then(|| serde_json::from_slice::<Value>(&r.body).unwrap_or_else(|_| json!({ "not json": text(&r.body) }))),

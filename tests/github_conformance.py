@@ -99,8 +99,15 @@ class Checker:
                 return (template, v, op, params, base, full), None
         return None, f"no operation {verb} {path} in the description"
 
-    def request(self, rec):
+    def request(self, rec, sent=True):
         verb, path = rec["method"], rec["path"]
+        headers = rec.get("headers") or {}
+        # GitHub's REST docs ("Getting started with the REST API"): a
+        # request without a User-Agent is refused; ier-gate always sends
+        # its token.
+        missing = [h for h in ("user-agent", "authorization") if sent and not headers.get(h)]
+        if missing:
+            return [f"{verb} {path}: no {' and no '.join(missing)} header"]
         if path in GRAPHQL_PATHS:
             return self.graphql_request(rec)
         found, why = self.route(verb, path)
@@ -175,7 +182,7 @@ class Checker:
                 errors.append(f"Link `{m.group(1)}` is not {verb} {template}: {why or found[0]}")
                 continue
             rec = {"method": verb, "path": url.path, "query": parse_qsl(url.query)}
-            errors += [f"Link `{m.group(1)}`: {e}" for e in self.request(rec)]
+            errors += [f"Link `{m.group(1)}`: {e}" for e in self.request(rec, sent=False)]
             self.used[(template, verb.lower())] -= 1  # not a request sent
         return errors
 
@@ -264,7 +271,11 @@ def self_test(checker):
     no_user = {k: v for k, v in comment.items() if k != "user"}
     req = lambda m, p, q=(), body=None: {
         "kind": "request", "method": m, "path": p, "query": list(q), "body": body,
-        "headers": {"content-type": "application/json" if body is not None else None},
+        "headers": {
+            "content-type": "application/json" if body is not None else None,
+            "user-agent": "octocrab",
+            "authorization": True,
+        },
     }
     resp = lambda m, p, status, body, link=None: {
         "kind": "response", "method": m, "path": p, "status": status, "body": body, "headers": {"link": link},
@@ -281,6 +292,7 @@ def self_test(checker):
         resp("POST", "/graphql", 200, {"data": {"minimizeComment": {"minimizedComment": {"isMinimized": True}}}}),
     ]
     bad = [
+        {**req("GET", "/repos/o/r/pulls/7"), "headers": {"authorization": True}},
         req("GET", "/repos/o/r/issues/7/comments", [("per_pag", "100")]),
         req("GET", "/repos/o/r/issues/7/comments", [("per_page", "many")]),
         req("GET", "/repos/o/r/pulls/7/commits"),
