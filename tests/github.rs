@@ -679,10 +679,15 @@ async fn a_read_only_token_still_gets_the_verdict_and_summary() {
     fx.comments(json!([])).await;
     Mock::given(method("POST"))
         .and(path(format!("{REPO}/issues/{PR}/comments")))
-        .respond_with(ResponseTemplate::new(403).set_body_json(json!({
-            "message": "Resource not accessible by integration",
-            "documentation_url": "https://docs.github.com/rest",
-        })))
+        .respond_with(fx.reply(
+            "POST",
+            &format!("{REPO}/issues/{PR}/comments"),
+            403,
+            json!({
+                "message": "Resource not accessible by integration",
+                "documentation_url": "https://docs.github.com/rest",
+            }),
+        ))
         .mount(&fx.server)
         .await;
 
@@ -754,9 +759,15 @@ async fn the_comment_job_posts_from_the_report() {
     .expect("event");
     Mock::given(method("GET"))
         .and(path(format!("{REPO}/pulls/{PR}")))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-            "number": PR, "head": { "sha": HEAD }
-        })))
+        .respond_with(fx.reply(
+            "GET",
+            &format!("{REPO}/pulls/{PR}"),
+            200,
+            github(
+                "pull-request",
+                json!({ "number": PR, "head": { "sha": HEAD } }),
+            ),
+        ))
         .mount(&fx.server)
         .await;
     fx.comments(json!([])).await;
@@ -778,9 +789,15 @@ async fn the_comment_job_posts_from_the_report() {
     // A report for another pull request than the run built is refused.
     Mock::given(method("GET"))
         .and(path(format!("{REPO}/pulls/8")))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-            "number": 8, "head": { "sha": BASE }
-        })))
+        .respond_with(fx.reply(
+            "GET",
+            &format!("{REPO}/pulls/8"),
+            200,
+            github(
+                "pull-request",
+                json!({ "number": 8, "head": { "sha": BASE } }),
+            ),
+        ))
         .mount(&fx.server)
         .await;
     let mut forged: Value = serde_json::from_str(&fx.read("report.json")).expect("json");
@@ -953,9 +970,12 @@ async fn an_older_run_rereads_the_comment_before_updating_it() {
         .await;
     Mock::given(method("GET"))
         .and(path(format!("{REPO}/issues/comments/555")))
-        .respond_with(
-            ResponseTemplate::new(200).set_body_json(bot_comment(555, &marker(RUN_ID + 1))),
-        )
+        .respond_with(fx.reply(
+            "GET",
+            &format!("{REPO}/issues/comments/555"),
+            200,
+            github("issue-comment", bot_comment(555, &marker(RUN_ID + 1))),
+        ))
         .mount(&fx.server)
         .await;
     fx.accept_patch(555).await;
@@ -2038,9 +2058,15 @@ async fn fault_a_directory_symlink_or_large_file_is_an_input_error_naming_the_pa
     let fx = Fixture::new().await;
     Mock::given(method("GET"))
         .and(path(format!("{REPO}/contents/.ier/baseline.yaml")))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!([
-            { "type": "file", "name": "a.yaml", "path": ".ier/baseline.yaml/a.yaml", "size": 3 }
-        ])))
+        .respond_with(fx.reply(
+            "GET",
+            &format!("{REPO}/contents/.ier/baseline.yaml"),
+            200,
+            each(
+                "content-file",
+                json!([{ "type": "file", "name": "a.yaml", "path": ".ier/baseline.yaml/a.yaml", "size": 3 }]),
+            ),
+        ))
         .with_priority(1)
         .mount(&fx.server)
         .await;
@@ -2064,10 +2090,18 @@ async fn fault_a_directory_symlink_or_large_file_is_an_input_error_naming_the_pa
     let fx = Fixture::new().await;
     Mock::given(method("GET"))
         .and(path(format!("{REPO}/contents/ai-features/tiny.yaml")))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-            "type": "symlink", "target": "/etc/passwd", "size": 11,
-            "name": "tiny.yaml", "path": "ai-features/tiny.yaml",
-        })))
+        .respond_with(fx.reply(
+            "GET",
+            &format!("{REPO}/contents/ai-features/tiny.yaml"),
+            200,
+            github(
+                "content-file",
+                json!({
+                    "type": "symlink", "target": "/etc/passwd", "size": 11,
+                    "name": "tiny.yaml", "path": "ai-features/tiny.yaml",
+                }),
+            ),
+        ))
         .with_priority(1)
         .mount(&fx.server)
         .await;
@@ -2303,9 +2337,15 @@ async fn a_run_whose_pull_request_moved_on_says_it_is_stale() {
     let newer = "cccccccccccccccccccccccccccccccccccccccc";
     Mock::given(method("GET"))
         .and(path(format!("{REPO}/pulls/{PR}")))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-            "number": PR, "head": { "sha": newer }, "base": { "sha": BASE },
-        })))
+        .respond_with(fx.reply(
+            "GET",
+            &format!("{REPO}/pulls/{PR}"),
+            200,
+            github(
+                "pull-request",
+                json!({ "number": PR, "head": { "sha": newer }, "base": { "sha": BASE } }),
+            ),
+        ))
         .with_priority(1)
         .mount(&fx.server)
         .await;
