@@ -158,17 +158,19 @@ def graphql_subset(pkg):
 # The bodies the tests' fake GitHub serves are GitHub's own examples from
 # the description (components/examples), about acme/app instead of
 # octocat/Hello-World; tests/github.rs lays each test's fields on them.
-# Two examples do not match their own schema and are mended here:
-# pull-request's requested_teams lack the required `type` (emptied), and
+# Three examples do not match their own schema and are mended here:
+# pull-request's requested_teams lack the required `type` (emptied),
 # full-repository lacks the required `language` (null; and it is shown
 # as an unforked, private repository: no parent, source, template,
-# organization).
+# organization), and the private user lacks `user_view_type`, the
+# property GET /user's discriminator reads (`private`).
 BODIES = {
     "issue-comment": ("issue-comment", None),
     "diff-entry": ("diff-entry-items", 0),
     "content-file": ("content-file-response-if-content-is-a-file", None),
     "pull-request": ("pull-request", None),
     "full-repository": ("full-repository-default-response", None),
+    "private-user": ("private-user-response-with-public-and-private-profile-information", None),
 }
 
 
@@ -185,6 +187,7 @@ def bodies(subset):
     repo["private"] = True
     for k in ("parent", "source", "template_repository", "organization"):
         repo.pop(k, None)
+    out["private-user"]["user_view_type"] = "private"
     return out
 
 

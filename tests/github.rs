@@ -363,6 +363,7 @@ fn github(kind: &str, over: Value) -> Value {
         "full-repository" => include_str!("fixtures/github-openapi/bodies/full-repository.json"),
         "issue-comment" => include_str!("fixtures/github-openapi/bodies/issue-comment.json"),
         "pull-request" => include_str!("fixtures/github-openapi/bodies/pull-request.json"),
+        "private-user" => include_str!("fixtures/github-openapi/bodies/private-user.json"),
         _ => panic!("no fixture body {kind}"),
     };
     merged(serde_json::from_str(base).expect("fixture body"), over)
@@ -1184,7 +1185,12 @@ async fn only_the_gates_own_comments_are_edited_or_deleted() {
     passing_pr_without_comments(&fx).await;
     Mock::given(method("GET"))
         .and(path("/user"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({ "login": "gate-keeper" })))
+        .respond_with(fx.reply(
+            "GET",
+            "/user",
+            200,
+            github("private-user", json!({ "login": "gate-keeper" })),
+        ))
         .with_priority(1)
         .mount(&fx.server)
         .await;
