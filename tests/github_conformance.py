@@ -356,6 +356,8 @@ def main():
         sys.exit(f"github_conformance: no requests recorded in {folder} (run `cargo test --locked github::` first)")
     violations = check(checker, records)
     unused = sorted(f"{v.upper()} {t}" for (t, v), n in checker.used.items() if n == 0)
+    roots = {*checker.schema.query_type.fields, *checker.schema.mutation_type.fields}
+    unused += [f"GraphQL {r}" for r in sorted(roots - set(checker.documents))]
     if unused:
         violations.append(f"operations in the subset no recorded request calls: {unused} (test them or drop them)")
     print(
