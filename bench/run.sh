@@ -9,6 +9,9 @@
 #       as the YAML reader's node limit allows (8,000: ~800 KB; 10,000 would
 #       pass 1 MiB's byte limit but not the 100,000-node limit)
 #                                          target: mean < 1000 ms
+#   (e) check --base on a git repository of 200 manifests, one changed
+#   (f) the same, all 200 changed (base sides read by one `git ls-tree` and
+#       one `git cat-file --batch`)
 # Uses hyperfine when installed (apt-get install -y hyperfine), else a bash
 # loop over `date +%s%N` averaging RUNS runs after WARMUP warm-up runs.
 #
@@ -47,6 +50,22 @@ echo "== generate one manifest of 1,500 workloads in $W1500, one of $WIDE in $WW
 python3 "$ROOT/bench/gen_wide.py" "$W1500" --workloads 1500
 python3 "$ROOT/bench/gen_wide.py" "$WWIDE" --workloads "$WIDE" --compact
 
+# (e), (f): a committed repository of 200 manifests; one, then all changed.
+git_repo() {
+    local dir="$1" changed="$2"
+    python3 "$ROOT/bench/gen_manifests.py" "$dir" --count 200 --horizon 12 >/dev/null
+    git -C "$dir" init -q
+    git -C "$dir" add -A
+    git -C "$dir" -c user.email=b@b -c user.name=bench -c commit.gpgsign=false commit -qm base
+    find "$dir/ai-features" -name '*.yaml' | sort | head -n "$changed" |
+        xargs sed -i 's/^  users: \([0-9]*\)/  users: \11/'
+}
+BASE1="$TMP/base1"
+BASE200="$TMP/base200"
+echo "== generate two git repositories of 200 manifests (1 and 200 changed)"
+git_repo "$BASE1" 1
+git_repo "$BASE200" 200
+
 # Both checks must evaluate (exit 0 pass/warn or 1 fail), never exit 2/3.
 sanity() {
     local rc=0
@@ -64,20 +83,21 @@ sanity "$REPO"
 sanity "$W1500"
 sanity "$WWIDE"
 
-# mean wall time in ms of: $BIN check -C DIR
+# mean wall time in ms of: $BIN check -C DIR [ARGS]
 measure() {
     local dir="$1" name="$2"
+    shift 2
     if [ -n "$HYPERFINE" ]; then
         hyperfine --style basic --warmup "$WARMUP" --runs "$RUNS" -N -i \
-            --export-json "$TMP/$name.json" "$BIN check -C $dir" >&2
+            --export-json "$TMP/$name.json" "$BIN check -C $dir $*" >&2
         python3 -c 'import json,sys; print("%.2f" % (json.load(open(sys.argv[1]))["results"][0]["mean"] * 1000))' \
             "$TMP/$name.json"
     else
         local i t0 t1 total=0
-        for ((i = 0; i < WARMUP; i++)); do "$BIN" check -C "$dir" >/dev/null 2>&1 || true; done
+        for ((i = 0; i < WARMUP; i++)); do "$BIN" check -C "$dir" "$@" >/dev/null 2>&1 || true; done
         for ((i = 0; i < RUNS; i++)); do
             t0=$(date +%s%N)
-            "$BIN" check -C "$dir" >/dev/null 2>&1 || true
+            "$BIN" check -C "$dir" "$@" >/dev/null 2>&1 || true
             t1=$(date +%s%N)
             total=$((total + t1 - t0))
         done
@@ -104,6 +124,8 @@ ACME_MS=$(measure "$ROOT/examples/acme" acme)
 BULK_MS=$(measure "$REPO" bulk)
 W1500_MS=$(measure "$W1500" w1500)
 WIDE_MS=$(measure "$WWIDE" wide)
+BASE1_MS=$(measure "$BASE1" base1 --base HEAD)
+BASE200_MS=$(measure "$BASE200" base200 --base HEAD)
 
 verdict() { awk -v m="$1" -v t="$2" 'BEGIN { print (m < t) ? "OK" : "MISSED" }'; }
 echo
@@ -112,3 +134,5 @@ printf '%-44s %9s ms   target < %3s ms  %s\n' "(a) check -C examples/acme" "$ACM
 printf '%-44s %9s ms   target < %3s ms  %s\n' "(b) check, $COUNT manifests, ${HORIZON}-month horizon" "$BULK_MS" "$TARGET_BULK_MS" "$(verdict "$BULK_MS" "$TARGET_BULK_MS")"
 printf '%-44s %9s ms   target < %3s ms  %s\n' "(c) one manifest, 1,500 workloads" "$W1500_MS" "$TARGET_WIDE_MS" "$(verdict "$W1500_MS" "$TARGET_WIDE_MS")"
 printf '%-44s %9s ms   target < %3s ms  %s\n' "(d) one manifest, $WIDE workloads" "$WIDE_MS" "$TARGET_WIDE_MS" "$(verdict "$WIDE_MS" "$TARGET_WIDE_MS")"
+printf '%-44s %9s ms   target < %3s ms  %s\n' "(e) check --base, 200 manifests, 1 changed" "$BASE1_MS" 15 "$(verdict "$BASE1_MS" 15)"
+printf '%-44s %9s ms   target < %3s ms  %s\n' "(f) check --base, 200 manifests, all changed" "$BASE200_MS" 50 "$(verdict "$BASE200_MS" 50)"

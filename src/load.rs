@@ -13,11 +13,11 @@ use globset::{Glob, GlobSet, GlobSetBuilder};
 use crate::baseline::{self, Baseline};
 use crate::diagnostic::Code;
 use crate::diagnostic::{Diag, Diags, SourceFile};
-use crate::gate::Change;
+use crate::gate::{Change, Inputs};
 use crate::manifest;
 use crate::policy::{self, Policy};
 use crate::prices::PriceBook;
-use crate::report::ChangeKind;
+use crate::report::{ChangeKind, Level, Reason};
 
 /// Most manifests one check reads.
 pub const MAX_MANIFESTS: usize = 5_000;
@@ -38,6 +38,24 @@ pub struct Loaded {
     pub book: PriceBook,
     pub changes: Vec<Change>,
     pub edited_config: Vec<String>,
+    /// Problems that do not stop the check: a manifest whose base version
+    /// no longer validates.
+    pub warnings: Vec<Reason>,
+}
+
+impl Loaded {
+    /// What the gate reads, with the pull request's labels.
+    pub fn inputs<'a>(&'a self, labels: &'a [String]) -> Inputs<'a> {
+        Inputs {
+            policy: &self.policy,
+            baseline: &self.baseline,
+            book: &self.book,
+            changes: &self.changes,
+            labels,
+            edited_config: &self.edited_config,
+            warnings: &self.warnings,
+        }
+    }
 }
 
 fn globset(globs: &[String]) -> GlobSet {
@@ -78,12 +96,101 @@ pub fn manifest_globs(policy: &Policy) -> GlobSet {
 
 /// Whether `path` is the policy, the baseline or the prices file.
 pub fn is_config(policy: &Policy, path: &str) -> bool {
-    [
-        policy::DEFAULT_POLICY,
-        policy.paths.baseline.as_str(),
-        policy.paths.prices.as_str(),
-    ]
-    .contains(&path)
+    config_kind(policy, path).is_some()
+}
+
+/// One of finance's configuration files.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ConfigKind {
+    Policy,
+    Baseline,
+    Prices,
+}
+
+/// Which configuration file `path` is, by the (base) policy's paths.
+pub fn config_kind(policy: &Policy, path: &str) -> Option<ConfigKind> {
+    if path == policy::DEFAULT_POLICY {
+        Some(ConfigKind::Policy)
+    } else if path == policy.paths.baseline {
+        Some(ConfigKind::Baseline)
+    } else if path == policy.paths.prices {
+        Some(ConfigKind::Prices)
+    } else {
+        None
+    }
+}
+
+/// Validates the head versions of the configuration files a change edits
+/// (`None`: the change deletes it). The check still judges by the base
+/// versions, but a change that breaks one is an input error: once merged,
+/// every later check, the fix included, would stop at the broken file.
+pub fn validate_head_config(
+    policy: &Policy,
+    head: &[(String, Option<Arc<SourceFile>>)],
+    diags: &mut Diags,
+) {
+    for (path, file) in head {
+        let Some(kind) = config_kind(policy, path) else {
+            continue;
+        };
+        match (kind, file) {
+            (ConfigKind::Prices, None) => {} // optional: deleting it is allowed
+            (_, None) => diags.push(
+                Diag::error(
+                    Code::MissingFile,
+                    format!("this change deletes {path}; once it merges, every check stops at the missing file"),
+                )
+                .help("keep the file: the gate reads the base branch's version of it"),
+            ),
+            (ConfigKind::Policy, Some(f)) => {
+                policy::load(f, diags);
+            }
+            (ConfigKind::Baseline, Some(f)) => {
+                baseline::load(f, diags);
+            }
+            (ConfigKind::Prices, Some(f)) => {
+                if let Ok(mut book) = PriceBook::builtin() {
+                    book.apply_overrides(f, diags);
+                }
+            }
+        }
+    }
+}
+
+/// A manifest's base side, validated apart: its problems are the base
+/// branch's, which the change cannot fix, so they never block it. A base
+/// that does not validate is left out (the change is priced without it,
+/// never cheaper than its head alone), with a warning saying so.
+fn base_side(
+    c: &ManifestChange,
+    book: &PriceBook,
+    warnings: &mut Vec<Reason>,
+) -> Option<manifest::Manifest> {
+    let file = c.base.as_ref()?;
+    let mut problems = Diags::default();
+    let m = manifest::load(file, book, &mut problems);
+    if m.is_none() || problems.has_errors() {
+        let first = problems
+            .0
+            .first()
+            .map_or_else(String::new, |d| format!(" ({}: {})", d.code, d.message));
+        let effect = match c.kind {
+            ChangeKind::Removed => "its removal is not credited",
+            _ => "the change is priced as if the feature cost nothing before it",
+        };
+        let why = format!(
+            "the base version {} does not validate{first}; {effect}",
+            file.path
+        );
+        warnings.push(Reason {
+            level: Level::Warning,
+            code: Code::BaseManifestInvalid,
+            message: why,
+            location: None,
+        });
+        return None;
+    }
+    m
 }
 
 /// What a rename is to the gate, given whether its new and its old path
@@ -164,6 +271,7 @@ pub fn assemble(
     if let Some(f) = prices_file {
         book.apply_overrides(f, &mut diags);
     }
+    let mut warnings = Vec::new();
     let mut seen: BTreeMap<String, String> = BTreeMap::new();
     let mut paths = BTreeSet::new();
     let mut changes = Vec::with_capacity(fetched.len());
@@ -177,10 +285,7 @@ pub fn assemble(
             .head
             .as_ref()
             .and_then(|f| manifest::load(f, &book, &mut diags));
-        let base = c
-            .base
-            .as_ref()
-            .and_then(|f| manifest::load(f, &book, &mut diags));
+        let base = base_side(&c, &book, &mut warnings);
         if let Some(m) = &head {
             if let Some(first) = seen.insert(m.feature.clone(), m.file.path.clone()) {
                 diags.push(
@@ -215,5 +320,6 @@ pub fn assemble(
         book,
         changes,
         edited_config,
+        warnings,
     })
 }

@@ -107,8 +107,13 @@ fn at_base(
     base: &str,
     path: &str,
 ) -> Result<Result<Option<Arc<SourceFile>>, Diag>, git::GitError> {
+    Ok(base_file(base, path, git::at(root, base, path)?))
+}
+
+/// What git found at `base:path`, as a file or a diagnostic.
+fn base_file(base: &str, path: &str, at: At) -> Result<Option<Arc<SourceFile>>, Diag> {
     let shown = format!("{base}:{path}");
-    Ok(match git::at(root, base, path)? {
+    match at {
         At::Missing => Ok(None),
         At::NotAFile(kind) => Err(Diag::error(
             Code::NotAFile,
@@ -116,7 +121,7 @@ fn at_base(
         )),
         At::TooLarge(n) => Err(SourceFile::too_large(&shown, n)),
         At::File(bytes) => SourceFile::from_bytes(shown, bytes).map(Some),
-    })
+    }
 }
 
 /// A working-tree file that must exist ([`read`]).
@@ -346,6 +351,7 @@ fn against_base(
             .filter(|c| load::is_config(policy, &c.path))
             .map(|c| c.path.clone()),
     );
+    load::validate_head_config(policy, &head_config(opts, policy, &changed, diags), diags);
     let relevant: Vec<_> = changed
         .into_iter()
         .filter_map(|c| gated(set, c))
@@ -354,11 +360,45 @@ fn against_base(
     if relevant.len() > MAX_MANIFESTS {
         return Err(load::too_many(relevant.len()));
     }
+    // Every base side in two git processes, however many there are.
+    let base_paths: Vec<&str> = relevant
+        .iter()
+        .filter_map(|c| c.base_path.as_deref())
+        .collect();
+    let mut bases = git::at_many(&opts.root, base, &base_paths)?.into_iter();
     let mut fetched = Vec::with_capacity(relevant.len());
     for c in relevant {
-        fetched.push(both_sides(opts, base, c, diags)?);
+        let at = c.base_path.as_ref().and_then(|_| bases.next());
+        fetched.push(both_sides(opts, base, c, at, diags));
     }
     Ok(fetched)
+}
+
+/// The configuration files the change touches, each with its working-tree
+/// version (`None` when the change deletes it or moves it away).
+fn head_config(
+    opts: &CheckOptions,
+    policy: &Policy,
+    changed: &[git::Changed],
+    diags: &mut Diags,
+) -> Vec<(String, Option<Arc<SourceFile>>)> {
+    let mut out: Vec<(String, Option<Arc<SourceFile>>)> = Vec::new();
+    for c in changed {
+        if let Status::Renamed { from } = &c.status {
+            if load::is_config(policy, from) {
+                out.push((from.clone(), None));
+            }
+        }
+        if !load::is_config(policy, &c.path) {
+            continue;
+        }
+        match (&c.status, read(&opts.root, Path::new(&c.path), true)) {
+            (Status::Removed, _) => out.push((c.path.clone(), None)),
+            (_, Ok(head)) => out.push((c.path.clone(), head)),
+            (_, Err(d)) => diags.push(d), // not a regular file: said once
+        }
+    }
+    out
 }
 
 /// A changed file as the gate sees it: its kind, its path (the old one
@@ -404,8 +444,9 @@ fn both_sides(
     opts: &CheckOptions,
     base: &str,
     c: Gated,
+    at: Option<At>,
     diags: &mut Diags,
-) -> Result<ManifestChange, Failure> {
+) -> ManifestChange {
     let Gated {
         kind,
         base_path,
@@ -419,20 +460,20 @@ fn both_sides(
             .map_err(|d| diags.push(d))
             .ok()
     };
-    let base_file = match &base_path {
-        Some(bp) => at_base(&opts.root, base, bp)?
+    let base_file = match (&base_path, at) {
+        (Some(bp), Some(at)) => base_file(base, bp, at)
             .map_err(|d| diags.push(d))
             .ok()
             .flatten(),
-        None => None,
+        _ => None,
     };
-    Ok(ManifestChange {
+    ManifestChange {
         kind,
         path: c.path,
         previous_path,
         head,
         base: base_file,
-    })
+    }
 }
 
 /// Reads and validates every file a check needs, from the working tree and,

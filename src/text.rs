@@ -14,11 +14,21 @@ pub fn md_escape(s: &str) -> String {
 }
 
 /// The one escaper behind [`md_escape`] and [`md_prose`]: HTML entities,
-/// a zero-width space after `@`, a backslash before each of `marked`, one
-/// line, no control or bidi characters.
+/// a zero-width space after `@` (no mention, no email link) and inside
+/// `://` and `www.` (GitHub links bare URLs even without link syntax), a
+/// backslash before each of `marked`, one line, no control or bidi
+/// characters.
 fn md_inert(s: &str, marked: &[char]) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
+        let bare_link = (c == '/' && out.ends_with(':'))
+            || (c == '.' && out.len() >= 3 && {
+                let b = out.as_bytes(); // bytes: the text before may be any UTF-8
+                b[b.len() - 3..].eq_ignore_ascii_case(b"www")
+            });
+        if bare_link {
+            out.push('\u{200B}');
+        }
         match c {
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
@@ -183,6 +193,13 @@ mod tests {
         assert_eq!(md_escape("a|b"), "a\\|b");
         assert_eq!(md_escape("<!-- ier-gate -->"), "&lt;\\!-- ier-gate --&gt;");
         assert_eq!(md_escape("x\u{202E}y\n"), "xy ");
+        // bare URLs, www. names and emails are not linked (GFM autolinks)
+        assert_eq!(
+            md_escape("see https://e.x/a, WWW.e.x and a@b.co"),
+            "see https:\u{200B}//e.x/a, WWW\u{200B}.e.x and a@\u{200B}b.co"
+        );
+        assert_eq!(md_prose("http://e"), "http:\u{200B}//e");
+        assert_eq!(md_escape("é.ü@"), "é.ü@\u{200B}", "any UTF-8 before a dot");
     }
 
     #[test]
@@ -190,7 +207,7 @@ mod tests {
         assert_eq!(md_prose("`a` (b)"), "`a` (b)");
         assert_eq!(
             md_prose("<img src=x> @jane [x](http://e)|"),
-            "&lt;img src=x&gt; @\u{200B}jane \\[x\\](http://e)\\|"
+            "&lt;img src=x&gt; @\u{200B}jane \\[x\\](http:\u{200B}//e)\\|"
         );
         assert_eq!(md_code("a`b"), "`a'b`");
     }

@@ -205,6 +205,7 @@ fn evaluate(policy: &Policy, baseline: &Baseline, book: &PriceBook, changes: &[C
         changes,
         labels: &[],
         edited_config: &[],
+        warnings: &[],
     })
     .unwrap_or_else(|d| panic!("evaluation failed: {:#?}", d))
 }

@@ -41,7 +41,8 @@ workloads:
     input_tokens: 500
     output_tokens: 100
 ";
-/// The floor a pull request would like: it must never be read.
+/// The floor a pull request would like: it must never be used (it is read
+/// at head only to be validated).
 const LOWERED_POLICY: &str = "version: 1
 business_model: ai-infused
 zones: { warning: 1, floor: 1, healthy: 2 }
@@ -642,10 +643,12 @@ async fn a_pull_request_cannot_lower_its_own_floor() {
             .iter()
             .map(|r| r.url.query().unwrap_or_default().to_string())
             .collect();
+    // read at base to judge by, and at head only to be validated (a
+    // pull request that broke it would be an input error)
     assert_eq!(
         policy_reads,
-        vec![format!("ref={BASE}")],
-        "the head's policy is never read"
+        vec![format!("ref={BASE}"), format!("ref={HEAD}")],
+        "the policy is read at base, and at head only to validate it"
     );
 
     let summary = fx.read("summary.md");
@@ -665,6 +668,58 @@ async fn a_pull_request_cannot_lower_its_own_floor() {
             "::error file=ai-features/invoice-autopilot.yaml,line=5,col=10,title=below-floor::"
         ),
         "{stdout}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_pull_request_that_breaks_the_baseline_is_invalid_input() {
+    let fx = Fixture::new().await;
+    fx.pr_event(&[]);
+    fx.config(BASE).await;
+    let broken = BASELINE.replacen("revenue: ", "revenue: -", 1);
+    fx.contents(".ier/baseline.yaml", HEAD, &broken).await;
+    fx.pr_files(json!([{ "filename": ".ier/baseline.yaml", "status": "modified" }]))
+        .await;
+    fx.comments(json!([])).await;
+    fx.accept_post().await;
+
+    let out = run_async(fx.env("pull_request"), &["github"]).await;
+    // Judged by the base version, but once merged every pull request would
+    // stop at the broken file: so this one stops now, on the line to fix.
+    assert_code(&out, 2);
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("::error file=.ier/baseline.yaml,line=")
+            && stdout.contains("title=negative-value::"),
+        "{stdout}"
+    );
+    assert_eq!(
+        output(&fx.read("output.txt"), "verdict").as_deref(),
+        Some("invalid")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_manifest_invalid_at_base_warns_and_does_not_block_its_fix() {
+    let fx = Fixture::new().await;
+    fx.pr_event(&[]);
+    fx.config(BASE).await;
+    fx.contents("ai-features/summaries.yaml", BASE, INVALID)
+        .await;
+    fx.contents("ai-features/summaries.yaml", HEAD, PASSING)
+        .await;
+    fx.pr_files(json!([{ "filename": "ai-features/summaries.yaml", "status": "modified" }]))
+        .await;
+    fx.comments(json!([])).await;
+    fx.accept_post().await;
+
+    let out = run_async(fx.env("pull_request"), &["github"]).await;
+    assert_code(&out, 0);
+    let summary = fx.read("summary.md");
+    assert!(summary.contains("base-manifest-invalid"), "{summary}");
+    assert_eq!(
+        output(&fx.read("output.txt"), "verdict").as_deref(),
+        Some("warn")
     );
 }
 

@@ -151,14 +151,102 @@ fn base_config_never_comes_from_the_working_tree() {
     // the base has a policy and a baseline, but no prices file
     let repo = Repo::configured(&[]);
     repo.commit_all();
-    // the PR adds its own prices (broken here, so reading them shows) and a
-    // feature
-    repo.write(".ier/prices.yaml", "models: [unclosed\n");
-    repo.write("ai-features/a.yaml", &flat("a", "100"));
+    repo.write("ai-features/a.yaml", &calls("a", "40"));
+    let at_catalogue = run(&repo.against_head());
+    // the PR adds its own, valid and much cheaper, negotiated prices
+    repo.write(
+        ".ier/prices.yaml",
+        "version: 1\nmodels:\n  claude-sonnet-4-5: { input: 0.01, output: 0.01 }\n",
+    );
     let r = run(&repo.against_head());
     assert_eq!(r.features.len(), 1);
-    assert_eq!(r.features[0].delta_inference, dec!(100));
+    // 1,000 users x 40 calls x (1,000 x 3.00 + 100 x 15.00) / 1M = 180.00
+    // a month at steady state, at the catalogue's prices, with or without
+    // the pull request's file
+    assert_eq!(
+        r.features[0].delta_inference,
+        at_catalogue.features[0].delta_inference
+    );
+    assert!(r.features[0].delta_inference > dec!(0));
     assert!(r.reasons.iter().any(|x| x.code.as_str() == "config-edited"));
+}
+
+#[test]
+fn a_change_that_breaks_finance_files_is_an_input_error() {
+    let repo = Repo::configured(&[("ai-features/a.yaml", &flat("a", "100"))]);
+    repo.commit_all();
+    // a broken prices file the pull request adds
+    repo.write(".ier/prices.yaml", "models: [unclosed\n");
+    let d = rejected(&repo.against_head());
+    assert!(
+        d.iter().any(|d| d
+            .site
+            .as_ref()
+            .is_some_and(|s| s.file.path == ".ier/prices.yaml")),
+        "{d:#?}"
+    );
+    // an invalid baseline edit, with the prices file fixed
+    std::fs::remove_file(repo.root().join(".ier/prices.yaml")).expect("rm");
+    repo.write(
+        ".ier/baseline.yaml",
+        &BASELINE.replace("revenue: 100000", "revenue: -5"),
+    );
+    let d = rejected(&repo.against_head());
+    assert_eq!(codes(&d), ["negative-value"], "{d:#?}");
+    // the baseline deleted
+    std::fs::remove_file(repo.root().join(".ier/baseline.yaml")).expect("rm");
+    let d = rejected(&repo.against_head());
+    assert_eq!(codes(&d), ["missing-file"], "{d:#?}");
+    assert!(
+        d[0].message.contains("deletes .ier/baseline.yaml"),
+        "{d:#?}"
+    );
+    // deleting the optional prices file is allowed
+    repo.write(".ier/baseline.yaml", BASELINE);
+    repo.write(".ier/prices.yaml", "version: 1\nmodels: {}\n");
+    repo.git(&["add", "-A"]);
+    repo.git(&["commit", "-q", "-m", "prices"]);
+    std::fs::remove_file(repo.root().join(".ier/prices.yaml")).expect("rm");
+    let r = run(&repo.against_head());
+    assert!(r.reasons.iter().any(|x| x.code.as_str() == "config-edited"));
+}
+
+#[test]
+fn a_manifest_invalid_at_base_warns_and_never_blocks_its_fix() {
+    // the base holds a manifest that does not validate (a negative count)
+    let repo = Repo::configured(&[("ai-features/a.yaml", &calls("a", "-1"))]);
+    repo.commit_all();
+    // the fix: judged without the broken base side, so charged its whole
+    // head cost, with a warning
+    repo.write("ai-features/a.yaml", &calls("a", "40"));
+    let fixed = run(&repo.against_head());
+    assert_eq!(fixed.features.len(), 1);
+    let warning = fixed
+        .reasons
+        .iter()
+        .find(|x| x.code.as_str() == "base-manifest-invalid")
+        .expect("a base-manifest-invalid warning");
+    assert!(
+        warning.message.contains("ai-features/a.yaml"),
+        "{}",
+        warning.message
+    );
+    assert_ne!(fixed.verdict, ier_gate::report::Verdict::Pass);
+    let new = Repo::configured(&[]);
+    new.commit_all();
+    new.write("ai-features/a.yaml", &calls("a", "40"));
+    let as_new = run(&new.against_head());
+    // never cheaper than the head alone, as a new launch would be
+    assert!(fixed.features[0].delta_inference >= as_new.features[0].delta_inference);
+    assert!(as_new.features[0].delta_inference > dec!(0));
+    // the removal: nothing to credit, but no error either
+    std::fs::remove_file(repo.root().join("ai-features/a.yaml")).expect("rm");
+    let removed = run(&repo.against_head());
+    assert!(removed.features.is_empty());
+    assert!(removed
+        .reasons
+        .iter()
+        .any(|x| x.code.as_str() == "base-manifest-invalid"));
 }
 
 #[test]
@@ -423,6 +511,7 @@ fn a_removed_manifest_listed_twice_is_credited_once() {
         changes: &l.changes,
         labels: &[],
         edited_config: &[],
+        warnings: &[],
     })
     .expect("evaluates");
     assert_eq!(r.features.len(), 1);

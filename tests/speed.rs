@@ -57,6 +57,7 @@ fn same_both_ways(
         changes: &changes,
         labels: &[],
         edited_config: &[],
+        warnings: &[],
     };
     let fast = gate::evaluate(&inp).unwrap_or_else(|d| panic!("{d:#?}"));
     let slow = gate::evaluate_reprojecting(&inp).unwrap_or_else(|d| panic!("{d:#?}"));

@@ -10,7 +10,7 @@
 use std::sync::{Arc, OnceLock};
 
 use ier_gate::diagnostic::{self, Diags, SourceFile};
-use ier_gate::gate::{self, Inputs};
+use ier_gate::gate;
 use ier_gate::load::{self, Failure, ManifestChange};
 use ier_gate::prices::PriceBook;
 use ier_gate::render;
@@ -165,14 +165,7 @@ pub fn evaluate(data: &[u8]) {
         .iter()
         .cloned()
         .collect::<Vec<_>>();
-    let report = match gate::evaluate(&Inputs {
-        policy: &loaded.policy,
-        baseline: &loaded.baseline,
-        book: &loaded.book,
-        changes: &loaded.changes,
-        labels: &labels,
-        edited_config: &loaded.edited_config,
-    }) {
+    let report = match gate::evaluate(&loaded.inputs(&labels)) {
         Ok(r) => r,
         Err(d) => return show(&d),
     };

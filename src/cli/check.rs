@@ -7,7 +7,6 @@ use clap::Args;
 
 use super::terminal::{failure, Terminal};
 use crate::exit::{ExitStatus, Outcome};
-use crate::gate::Inputs;
 use crate::load::Failure;
 use crate::local::{self, CheckOptions};
 use crate::render::{self, Format};
@@ -76,15 +75,7 @@ pub(crate) struct CheckArgs {
 /// `check` prints, without printing it.
 pub fn run(opts: &CheckOptions) -> Result<Report, Failure> {
     let l = local::load(opts)?;
-    crate::gate::evaluate(&Inputs {
-        policy: &l.policy,
-        baseline: &l.baseline,
-        book: &l.book,
-        changes: &l.changes,
-        labels: &opts.labels,
-        edited_config: &l.edited_config,
-    })
-    .map_err(Failure::Input)
+    crate::gate::evaluate(&l.inputs(&opts.labels)).map_err(Failure::Input)
 }
 
 pub(crate) fn check(a: CheckArgs, term: Terminal) -> Outcome {

@@ -184,6 +184,10 @@ pub enum Code {
         message = "reason: the change edits the policy, baseline or prices; the base version is used"
     )]
     ConfigEdited,
+    #[strum(
+        message = "reason: a changed manifest's base version no longer validates; the change is judged without it (warn)"
+    )]
+    BaseManifestInvalid,
     #[strum(message = "reason: no cache-read price is known, cached tokens billed as input")]
     NoCacheDiscount,
     #[strum(

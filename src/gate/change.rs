@@ -7,7 +7,7 @@ use crate::gate::projection::Adoption;
 use crate::manifest::Manifest;
 use crate::policy::Policy;
 use crate::prices::PriceBook;
-use crate::report::ChangeKind;
+use crate::report::{ChangeKind, Reason};
 
 /// One manifest the pull request adds, modifies, renames or removes.
 #[derive(Clone, Debug)]
@@ -58,4 +58,7 @@ pub struct Inputs<'a> {
     pub labels: &'a [String],
     /// Policy, baseline or prices files the pull request edits.
     pub edited_config: &'a [String],
+    /// Warnings found while loading (a manifest whose base version no
+    /// longer validates): like the gate's own, they turn a pass into a warn.
+    pub warnings: &'a [Reason],
 }

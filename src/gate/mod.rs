@@ -77,7 +77,8 @@ fn evaluate_with(inp: &Inputs, reproject: bool) -> Result<Report, Vec<Diag>> {
         gate_month: main.gate_month,
         current: main.current(),
     };
-    let mut decision = verdict::decide(&facts, notes.concat());
+    let loading = inp.warnings.iter().cloned();
+    let mut decision = verdict::decide(&facts, loading.chain(notes.concat()).collect());
     let levers = levers::levers(&plain, inp.changes, &features, decision.verdict);
     let sensitivity = sensitivity::sensitivity(&plain, inp.changes, &features);
     decision.warn(lifecycle::deprecations(&Evaluated {

@@ -18,7 +18,6 @@ use super::source::{self, Fetched, Unread};
 use crate::diagnostic::{self, Code, Diag};
 use crate::exit::{ExitStatus, Outcome};
 use crate::gate::evaluate;
-use crate::gate::Inputs;
 use crate::load::{self, Failure};
 use crate::policy::CommentMode;
 use crate::render::annotations::{self, Annotation, Kind};
@@ -51,14 +50,7 @@ fn judge(f: Fetched) -> Evaluation {
         f.edited_config,
         f.diags,
     ) {
-        Ok(l) => evaluate(&Inputs {
-            policy: &l.policy,
-            baseline: &l.baseline,
-            book: &l.book,
-            changes: &l.changes,
-            labels: &f.labels,
-            edited_config: &l.edited_config,
-        }),
+        Ok(l) => evaluate(&l.inputs(&f.labels)),
         Err(Failure::Input(d)) => Err(d),
         Err(Failure::Environment(m)) => Err(vec![Diag::error(Code::Unreadable, m)]),
     };

@@ -361,6 +361,48 @@ fn classify(dir: &str, policy: &Policy, pr_files: &[PrFile]) -> (Vec<String>, Ve
     (edited_config, wanted)
 }
 
+/// The configuration files the pull request touches (paths under `dir`),
+/// each read at its head, annotatable; `None` where the pull request
+/// deletes it or moves it away.
+async fn head_config(
+    api: &Api,
+    s: &Settings,
+    pr: &PullRequest,
+    policy: &Policy,
+    pr_files: &[PrFile],
+    diags: &mut Diags,
+    files: &mut BTreeSet<String>,
+) -> Result<Vec<(String, Option<Arc<SourceFile>>)>, ApiError> {
+    let reader = Reader::new(api, &s.conn.repo);
+    let mut out = Vec::new();
+    for f in pr_files {
+        let moved_away = f
+            .previous_filename
+            .as_deref()
+            .and_then(|p| under_dir(&s.dir, p));
+        if let Some(rel) = moved_away.filter(|rel| load::is_config(policy, rel)) {
+            out.push((rel.to_string(), None));
+        }
+        let Some(rel) = under_dir(&s.dir, &f.filename).filter(|rel| load::is_config(policy, rel))
+        else {
+            continue;
+        };
+        if f.status == "removed" {
+            out.push((rel.to_string(), None));
+            continue;
+        }
+        files.insert(f.filename.clone());
+        let said = diags.0.len();
+        let display = f.filename.clone();
+        let head = reader.read(&f.filename, &pr.head_sha, display, Need::Optional, diags);
+        let head = head.await?;
+        if diags.0.len() == said {
+            out.push((rel.to_string(), head)); // else: not a file, too large: said once
+        }
+    }
+    Ok(out)
+}
+
 /// Reads each changed manifest at head (annotatable: listed in `files`)
 /// and at base (shown as `short:path`).
 async fn read_changes(
@@ -518,6 +560,17 @@ pub async fn pull_request(api: &Api, s: &Settings, pr: &PullRequest) -> Result<F
         );
         wanted.clear();
     }
+    let heads = head_config(
+        api,
+        s,
+        pr,
+        &config.policy,
+        &pr_files,
+        &mut diags,
+        &mut files,
+    )
+    .await?;
+    load::validate_head_config(&config.policy, &heads, &mut diags);
     let changes = read_changes(api, repo, pr, wanted, &mut diags, &mut files).await?;
     Ok(Fetched {
         config,

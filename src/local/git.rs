@@ -4,8 +4,10 @@
 //! Head versions come from the working tree (so uncommitted edits count, as a
 //! developer expects); base versions from `git show REF:path`.
 
+use std::collections::HashMap;
+use std::io::{Read, Write};
 use std::path::Path;
-use std::process::Command;
+use std::process::{Command, Stdio};
 
 use crate::diagnostic::MAX_FILE_BYTES;
 use crate::load::Failure;
@@ -78,7 +80,6 @@ pub fn verify(root: &Path, base: &str) -> Result<(), GitError> {
 /// Files changed between `base` and the working tree, renames detected,
 /// plus untracked files (new manifests not yet added).
 pub fn changed_files(root: &Path, base: &str) -> Result<Vec<Changed>, GitError> {
-    verify(root, base)?;
     let raw = git(
         root,
         &[
@@ -143,52 +144,207 @@ pub enum At {
     File(Vec<u8>),
 }
 
-/// What `path` holds at `base`. Only a regular file is read: git keeps a
-/// symbolic link as a blob holding its target's path, which is no manifest
-/// and is never followed; a file over the size limit is not loaded.
+/// What `path` holds at `base`: [`at_many`] for one path.
 pub fn at(root: &Path, base: &str, path: &str) -> Result<At, GitError> {
-    let spec = format!("./{path}");
-    let listing = git(
-        root,
-        &[
-            "--literal-pathspecs",
-            "ls-tree",
-            "-l",
-            "-z",
-            base,
-            "--",
-            &spec,
-        ],
-    )?;
-    let entry = listing
-        .split(|b| *b == 0)
-        .map(|e| String::from_utf8_lossy(e).into_owned())
-        .find_map(|e| {
-            let (meta, name) = e.split_once('\t')?;
-            (name == path).then(|| {
-                meta.split_whitespace()
-                    .map(String::from)
-                    .collect::<Vec<_>>()
-            })
-        });
-    let Some(meta) = entry else {
-        return Ok(At::Missing);
-    };
-    let [mode, kind, oid, size] = meta.as_slice() else {
-        return Ok(At::NotAFile("unknown".into()));
-    };
+    let mut all = at_many(root, base, &[path])?;
+    Ok(all.pop().unwrap_or(At::Missing))
+}
+
+/// Paths named on one `ls-tree` command line (well inside `ARG_MAX`).
+const PATHS_PER_LISTING: usize = 1_000;
+
+/// What each of `paths` holds at `base`, in order, with two git processes
+/// however many paths: one `ls-tree` for their modes and sizes, one
+/// `cat-file --batch` for the contents. Only a regular file is read: git
+/// keeps a symbolic link as a blob holding its target's path, which is no
+/// manifest and is never followed; a file over the size limit is not loaded.
+pub fn at_many(root: &Path, base: &str, paths: &[&str]) -> Result<Vec<At>, GitError> {
+    let mut entries: HashMap<String, Vec<String>> = HashMap::new();
+    for chunk in paths.chunks(PATHS_PER_LISTING) {
+        let specs: Vec<String> = chunk.iter().map(|p| format!("./{p}")).collect();
+        let mut args = vec!["--literal-pathspecs", "ls-tree", "-l", "-z", base, "--"];
+        args.extend(specs.iter().map(String::as_str));
+        let listing = git(root, &args)?;
+        for e in listing.split(|b| *b == 0) {
+            let e = String::from_utf8_lossy(e);
+            if let Some((meta, name)) = e.split_once('\t') {
+                let meta = meta.split_whitespace().map(String::from).collect();
+                entries.insert(name.to_string(), meta);
+            }
+        }
+    }
+    let mut out: Vec<At> = Vec::with_capacity(paths.len());
+    let mut wanted: Vec<(usize, String)> = Vec::new();
+    for p in paths {
+        let at = match entries.get(*p).map(Vec::as_slice) {
+            None => At::Missing,
+            Some([mode, kind, oid, size]) => match listed(mode, kind, size) {
+                Some(at) => at,
+                None => {
+                    wanted.push((out.len(), oid.clone()));
+                    At::File(Vec::new()) // filled in below
+                }
+            },
+            Some(_) => At::NotAFile("unknown".into()),
+        };
+        out.push(at);
+    }
+    if !wanted.is_empty() {
+        let oids: Vec<&str> = wanted.iter().map(|(_, o)| o.as_str()).collect();
+        for ((i, _), bytes) in wanted.iter().zip(blobs(root, &oids)?) {
+            out[*i] = At::File(bytes);
+        }
+    }
+    Ok(out)
+}
+
+/// An `ls-tree` entry that is not read: not a regular file, or too large.
+fn listed(mode: &str, kind: &str, size: &str) -> Option<At> {
     if kind != "blob" || !mode.starts_with("100") {
-        let what = match mode.as_str() {
+        let what = match mode {
             "120000" => "symbolic link",
             "160000" => "submodule",
             "040000" => "directory",
-            _ => kind.as_str(),
+            _ => kind,
         };
-        return Ok(At::NotAFile(what.into()));
+        return Some(At::NotAFile(what.into()));
     }
     let size: u64 = size.parse().unwrap_or(u64::MAX);
-    if size > MAX_FILE_BYTES as u64 {
-        return Ok(At::TooLarge(size));
+    (size > MAX_FILE_BYTES as u64).then_some(At::TooLarge(size))
+}
+
+/// The contents of blobs `oids`, in order, from one `git cat-file --batch`.
+/// The object ids come from `ls-tree` (hexadecimal), so no input line can
+/// carry anything else; each blob was listed at most `MAX_FILE_BYTES` long.
+fn blobs(root: &Path, oids: &[&str]) -> Result<Vec<Vec<u8>>, GitError> {
+    let fail = |e: std::io::Error| GitError(format!("could not run git cat-file: {e}"));
+    let mut child = Command::new("git")
+        .arg("-C")
+        .arg(root)
+        .args(["cat-file", "--batch"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(fail)?;
+    let mut input = String::with_capacity(oids.len() * 41);
+    for o in oids {
+        input.push_str(o);
+        input.push('\n');
     }
-    git(root, &["cat-file", "blob", oid]).map(At::File)
+    let mut stdin = child
+        .stdin
+        .take()
+        .ok_or_else(|| GitError("git cat-file: no stdin".into()))?;
+    // Written from a thread: git answers while it reads, and a full pipe
+    // on either side would otherwise wait for the other for ever.
+    let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
+    let mut raw = Vec::new();
+    if let Some(mut stdout) = child.stdout.take() {
+        stdout.read_to_end(&mut raw).map_err(fail)?;
+    }
+    let _ = writer.join();
+    child.wait().map_err(fail)?;
+    parse_batch(&raw, oids.len())
+}
+
+/// `cat-file --batch` output: per object `<oid> <type> <size>\n<bytes>\n`.
+fn parse_batch(mut raw: &[u8], n: usize) -> Result<Vec<Vec<u8>>, GitError> {
+    let bad = || GitError("git cat-file --batch gave output it does not document".into());
+    let mut out = Vec::with_capacity(n);
+    for _ in 0..n {
+        let nl = raw.iter().position(|b| *b == b'\n').ok_or_else(bad)?;
+        let header = String::from_utf8_lossy(&raw[..nl]).into_owned();
+        let mut parts = header.split(' ');
+        let (Some(_oid), Some("blob"), Some(size)) = (parts.next(), parts.next(), parts.next())
+        else {
+            return Err(GitError(format!(
+                "git cat-file --batch: `{}`",
+                header.trim()
+            )));
+        };
+        let size: usize = size.parse().map_err(|_| bad())?;
+        let body = raw.get(nl + 1..nl + 1 + size).ok_or_else(bad)?;
+        out.push(body.to_vec());
+        raw = raw.get(nl + 2 + size..).unwrap_or_default();
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(root: &Path, args: &[&str]) {
+        let ok = Command::new("git")
+            .arg("-C")
+            .arg(root)
+            .args([
+                "-c",
+                "user.email=t@t",
+                "-c",
+                "user.name=t",
+                "-c",
+                "commit.gpgsign=false",
+            ])
+            .args(args)
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .status()
+            .expect("git runs")
+            .success();
+        assert!(ok, "git {args:?}");
+    }
+
+    #[test]
+    fn many_paths_are_read_in_order_from_one_listing_and_one_batch() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let root = dir.path();
+        std::fs::create_dir_all(root.join("d/sub")).expect("mkdir");
+        // a blob whose bytes hold the batch format's own separators
+        let tricky = b"line\n0000 blob 3\n\n\x00\xff end".to_vec();
+        std::fs::write(root.join("d/a.yaml"), &tricky).expect("write");
+        std::fs::write(root.join("d/b c.yaml"), "b: 1\n").expect("write");
+        std::fs::write(root.join("d/sub/x"), "").expect("write");
+        std::fs::write(root.join("empty"), "").expect("write");
+        std::os::unix::fs::symlink("/etc/passwd", root.join("d/link.yaml")).expect("symlink");
+        run(root, &["init", "-q"]);
+        run(root, &["add", "-A"]);
+        run(root, &["commit", "-q", "-m", "base"]);
+        let paths = [
+            "d/b c.yaml",
+            "nope.yaml",
+            "d/a.yaml",
+            "d/link.yaml",
+            "d/sub",
+            "empty",
+            "d/a.yaml",
+        ];
+        let got = at_many(root, "HEAD", &paths).expect("git works");
+        assert_eq!(
+            got,
+            [
+                At::File(b"b: 1\n".to_vec()),
+                At::Missing,
+                At::File(tricky.clone()),
+                At::NotAFile("symbolic link".into()),
+                At::NotAFile("directory".into()),
+                At::File(Vec::new()),
+                At::File(tricky),
+            ]
+        );
+        assert_eq!(at(root, "HEAD", "d/b c.yaml").expect("git works"), got[0]);
+    }
+
+    #[test]
+    fn batch_output_is_parsed_by_its_sizes_and_refused_when_it_is_not_as_documented() {
+        let raw = b"aa blob 3\nx\ny\nbb blob 0\n\n";
+        assert_eq!(
+            parse_batch(raw, 2).expect("valid"),
+            [b"x\ny".to_vec(), Vec::new()]
+        );
+        assert!(parse_batch(b"aa missing\n", 1).is_err());
+        assert!(parse_batch(b"aa blob 99\nshort\n", 1).is_err());
+        assert!(parse_batch(b"aa blob x\n", 1).is_err());
+    }
 }
