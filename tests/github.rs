@@ -70,31 +70,46 @@ struct Fixture {
     /// The REST API's path on the server: empty as on github.com,
     /// `/api/v3` as on GitHub Enterprise Server.
     prefix: &'static str,
+    /// The bodies served through `reply`, for the conformance check.
+    replies: std::sync::Mutex<Vec<Value>>,
 }
 
 impl Fixture {
     async fn new() -> Fixture {
-        let server = MockServer::start().await;
+        let fx = Fixture {
+            server: MockServer::start().await,
+            dir: tempfile::tempdir().expect("tempdir"),
+            prefix: "",
+            replies: Default::default(),
+        };
         // As GitHub answers an installation token (the Actions token is one),
         // on github.com and on GitHub Enterprise Server.
         for prefix in ["", "/api/v3"] {
+            let p = format!("{prefix}/user");
             Mock::given(method("GET"))
-                .and(path(format!("{prefix}/user")))
-                .respond_with(ResponseTemplate::new(403).set_body_json(json!({
-                    "message": "Resource not accessible by integration",
-                })))
+                .and(path(&p))
+                .respond_with(fx.reply(
+                    "GET",
+                    &p,
+                    403,
+                    json!({
+                        "message": "Resource not accessible by integration",
+                    }),
+                ))
                 .with_priority(10)
-                .mount(&server)
+                .mount(&fx.server)
                 .await;
             // The pull request as it stands: its head is the event's.
+            let p = format!("{prefix}{REPO}/pulls/{PR}");
+            let pull = json!({
+                "number": PR, "state": "open",
+                "head": { "sha": HEAD }, "base": { "sha": BASE },
+            });
             Mock::given(method("GET"))
-                .and(path(format!("{prefix}{REPO}/pulls/{PR}")))
-                .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-                    "number": PR, "state": "open",
-                    "head": { "sha": HEAD }, "base": { "sha": BASE },
-                })))
+                .and(path(&p))
+                .respond_with(fx.reply("GET", &p, 200, github("pull-request", pull)))
                 .with_priority(10)
-                .mount(&server)
+                .mount(&fx.server)
                 .await;
             // The head's tree, read when a new feature id must be checked
             // against the manifests the pull request leaves alone: none.
@@ -111,11 +126,32 @@ impl Fixture {
                 .mount(&server)
                 .await;
         }
-        Fixture {
-            server,
-            dir: tempfile::tempdir().expect("tempdir"),
-            prefix: "",
+        fx
+    }
+
+    /// Serves `body`, and records it for tests/github_conformance.py,
+    /// which checks it against GitHub's description of `verb path`.
+    fn reply(&self, verb: &str, path: &str, status: u16, body: Value) -> ResponseTemplate {
+        self.reply_linked(verb, path, status, None, body)
+    }
+
+    fn reply_linked(
+        &self,
+        verb: &str,
+        path: &str,
+        status: u16,
+        link: Option<&str>,
+        body: Value,
+    ) -> ResponseTemplate {
+        let mut t = ResponseTemplate::new(status).set_body_json(&body);
+        if let Some(link) = link {
+            t = t.insert_header("link", link);
         }
+        self.replies.lock().expect("replies").push(json!({
+            "kind": "response", "method": verb, "path": path, "status": status,
+            "headers": { "link": link }, "body": body,
+        }));
+        t
     }
 
     /// The repository's REST path.
@@ -191,17 +227,22 @@ impl Fixture {
             .chunks(60)
             .map(|c| String::from_utf8_lossy(c).into_owned())
             .collect();
-        Mock::given(method("GET"))
-            .and(path(format!("{}/contents/{file}", self.repo())))
-            .and(query_param("ref", rev))
-            .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+        let p = format!("{}/contents/{file}", self.repo());
+        let body = github(
+            "content-file",
+            json!({
                 "type": "file",
                 "encoding": "base64",
                 "size": text.len(),
                 "name": file.rsplit('/').next(),
                 "path": file,
                 "content": wrapped.join("\n") + "\n",
-            })))
+            }),
+        );
+        Mock::given(method("GET"))
+            .and(path(&p))
+            .and(query_param("ref", rev))
+            .respond_with(self.reply("GET", &p, 200, body))
             .mount(&self.server)
             .await;
     }
@@ -213,42 +254,154 @@ impl Fixture {
     }
 
     async fn pr_files(&self, files: Value) {
+        let p = format!("{}/pulls/{PR}/files", self.repo());
         Mock::given(method("GET"))
-            .and(path(format!("{}/pulls/{PR}/files", self.repo())))
-            .respond_with(ResponseTemplate::new(200).set_body_json(files))
+            .and(path(&p))
+            .respond_with(self.reply("GET", &p, 200, each("diff-entry", files)))
             .mount(&self.server)
             .await;
     }
 
     async fn comments(&self, list: Value) {
+        let p = format!("{}/issues/{PR}/comments", self.repo());
         Mock::given(method("GET"))
-            .and(path(format!("{}/issues/{PR}/comments", self.repo())))
-            .respond_with(ResponseTemplate::new(200).set_body_json(list))
+            .and(path(&p))
+            .respond_with(self.reply("GET", &p, 200, each("issue-comment", list)))
             .mount(&self.server)
             .await;
     }
 
     async fn accept_post(&self) {
+        let p = format!("{}/issues/{PR}/comments", self.repo());
+        let made = json!({
+            "id": 1001,
+            "node_id": "IC_new",
+            "html_url": "https://github.com/acme/app/pull/7#issuecomment-1001",
+        });
         Mock::given(method("POST"))
-            .and(path(format!("{}/issues/{PR}/comments", self.repo())))
-            .respond_with(ResponseTemplate::new(201).set_body_json(json!({
-                "id": 1001,
-                "node_id": "IC_new",
-                "html_url": "https://github.com/acme/app/pull/7#issuecomment-1001",
-            })))
+            .and(path(&p))
+            .respond_with(self.reply("POST", &p, 201, github("issue-comment", made)))
             .mount(&self.server)
             .await;
     }
 
     async fn accept_patch(&self, id: u64) {
+        let p = format!("{}/issues/comments/{id}", self.repo());
+        let made = json!({
+            "id": id,
+            "html_url": format!("https://github.com/acme/app/pull/7#issuecomment-{id}"),
+        });
         Mock::given(method("PATCH"))
-            .and(path(format!("{}/issues/comments/{id}", self.repo())))
-            .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-                "id": id,
-                "html_url": format!("https://github.com/acme/app/pull/7#issuecomment-{id}"),
-            })))
+            .and(path(&p))
+            .respond_with(self.reply("PATCH", &p, 200, github("issue-comment", made)))
             .mount(&self.server)
             .await;
+    }
+}
+
+impl Drop for Fixture {
+    /// Writes what the server received and what `reply` served to
+    /// target/github-requests/<test>.<n>.jsonl, which .ci/run checks
+    /// against GitHub's REST description (tests/github_conformance.py).
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            return;
+        }
+        let handle = tokio::runtime::Handle::current();
+        let reqs = tokio::task::block_in_place(|| handle.block_on(self.requests()));
+        let mut lines: Vec<Value> = reqs.iter().map(recorded).collect();
+        lines.append(&mut self.replies.lock().expect("replies"));
+        record(&lines);
+    }
+}
+
+/// A request as the conformance check reads it.
+fn recorded(r: &Request) -> Value {
+    let header = |h: &str| r.headers.get(h).and_then(|v| v.to_str().ok());
+    json!({
+        "kind": "request",
+        "method": r.method.as_str(),
+        "path": r.url.path(),
+        "query": r.url.query_pairs().collect::<Vec<_>>(),
+        "headers": {
+            "accept": header("accept"),
+            "content-type": header("content-type"),
+            "authorization": header("authorization").is_some(),
+            "user-agent": header("user-agent"),
+        },
+        "body": (!r.body.is_empty())
+            .then(|| serde_json::from_slice::<Value>(&r.body).unwrap_or_else(|_| json!({ "not json": text(&r.body) }))),
+    })
+}
+
+thread_local!(static FIXTURES: std::cell::Cell<usize> = const { std::cell::Cell::new(0) });
+
+/// One file per fixture of the running test; the test's first fixture
+/// clears what an earlier run of it left.
+fn record(lines: &[Value]) {
+    let dir = std::path::Path::new(BIN)
+        .ancestors()
+        .nth(2)
+        .expect("target dir")
+        .join("github-requests");
+    let test = std::thread::current()
+        .name()
+        .unwrap_or("unnamed")
+        .replace("::", "-");
+    let n = FIXTURES.with(|c| c.replace(c.get() + 1));
+    std::fs::create_dir_all(&dir).expect("github-requests dir");
+    if n == 0 {
+        for e in std::fs::read_dir(&dir)
+            .expect("github-requests dir")
+            .flatten()
+        {
+            let name = e.file_name().to_string_lossy().into_owned();
+            if name
+                .strip_prefix(&test)
+                .is_some_and(|rest| rest.starts_with('.'))
+            {
+                std::fs::remove_file(e.path()).expect("stale record");
+            }
+        }
+    }
+    let text: String = lines.iter().map(|l| format!("{l}\n")).collect();
+    std::fs::write(dir.join(format!("{test}.{n}.jsonl")), text).expect("record");
+}
+
+/// GitHub's example body of a `kind` (tests/fixtures/github-openapi/bodies,
+/// schema-valid) with `over` laid on it: objects key by key, anything else
+/// replaced.
+fn github(kind: &str, over: Value) -> Value {
+    let base = match kind {
+        "content-file" => include_str!("fixtures/github-openapi/bodies/content-file.json"),
+        "diff-entry" => include_str!("fixtures/github-openapi/bodies/diff-entry.json"),
+        "full-repository" => include_str!("fixtures/github-openapi/bodies/full-repository.json"),
+        "issue-comment" => include_str!("fixtures/github-openapi/bodies/issue-comment.json"),
+        "pull-request" => include_str!("fixtures/github-openapi/bodies/pull-request.json"),
+        "private-user" => include_str!("fixtures/github-openapi/bodies/private-user.json"),
+        _ => panic!("no fixture body {kind}"),
+    };
+    merged(serde_json::from_str(base).expect("fixture body"), over)
+}
+
+fn merged(base: Value, over: Value) -> Value {
+    match (base, over) {
+        (Value::Object(mut b), Value::Object(o)) => {
+            for (k, v) in o {
+                let old = b.remove(&k).unwrap_or(Value::Null);
+                b.insert(k, merged(old, v));
+            }
+            Value::Object(b)
+        }
+        (_, over) => over,
+    }
+}
+
+/// `github(kind, item)` for each item of a list.
+fn each(kind: &str, list: Value) -> Value {
+    match list {
+        Value::Array(items) => items.into_iter().map(|i| github(kind, i)).collect(),
+        other => other,
     }
 }
 
@@ -441,27 +594,28 @@ async fn the_marker_is_found_on_the_second_page_of_comments() {
     fx.contents("ai-features/tiny.yaml", HEAD, PASSING).await;
     fx.pr_files(json!([added("ai-features/tiny.yaml")])).await;
     let page1: Vec<Value> = (1..=100).map(|i| bot_comment(i, "chatter")).collect();
+    // GitHub's links name the repository by id (its docs on pagination).
+    let (first, second) = (
+        format!("{REPO}/issues/{PR}/comments"),
+        format!("/repositories/1296269/issues/{PR}/comments"),
+    );
     let next = format!(
-        "<{}{REPO}/issues/{PR}/comments?per_page=100&page=2>; rel=\"next\", <{}{REPO}/issues/{PR}/comments?per_page=100&page=2>; rel=\"last\"",
+        "<{}{second}?per_page=100&page=2>; rel=\"next\", <{}{second}?per_page=100&page=2>; rel=\"last\"",
         fx.server.uri(),
         fx.server.uri()
     );
+    let page1 = each("issue-comment", json!(page1));
     Mock::given(method("GET"))
-        .and(path(format!("{REPO}/issues/{PR}/comments")))
+        .and(path(&first))
         .and(query_param_is_missing("page"))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .insert_header("link", next.as_str())
-                .set_body_json(json!(page1)),
-        )
+        .respond_with(fx.reply_linked("GET", &first, 200, Some(&next), page1))
         .mount(&fx.server)
         .await;
+    let page2 = each("issue-comment", json!([bot_comment(777, &marker(98))]));
     Mock::given(method("GET"))
-        .and(path(format!("{REPO}/issues/{PR}/comments")))
+        .and(path(&second))
         .and(query_param("page", "2"))
-        .respond_with(
-            ResponseTemplate::new(200).set_body_json(json!([bot_comment(777, &marker(98))])),
-        )
+        .respond_with(fx.reply("GET", &second, 200, page2))
         .mount(&fx.server)
         .await;
     fx.accept_patch(777).await;
@@ -470,10 +624,8 @@ async fn the_marker_is_found_on_the_second_page_of_comments() {
     let out = run_async(fx.env("pull_request"), &["github"]).await;
     assert_code(&out, 0);
     let reqs = fx.requests().await;
-    assert_eq!(
-        calls(&reqs, "GET", &format!("{REPO}/issues/{PR}/comments")).len(),
-        2
-    );
+    assert_eq!(calls(&reqs, "GET", &first).len(), 1);
+    assert_eq!(calls(&reqs, "GET", &second).len(), 1);
     assert_eq!(
         calls(&reqs, "PATCH", &format!("{REPO}/issues/comments/777")).len(),
         1
@@ -691,10 +843,15 @@ async fn a_read_only_token_still_gets_the_verdict_and_summary() {
     fx.comments(json!([])).await;
     Mock::given(method("POST"))
         .and(path(format!("{REPO}/issues/{PR}/comments")))
-        .respond_with(ResponseTemplate::new(403).set_body_json(json!({
-            "message": "Resource not accessible by integration",
-            "documentation_url": "https://docs.github.com/rest",
-        })))
+        .respond_with(fx.reply(
+            "POST",
+            &format!("{REPO}/issues/{PR}/comments"),
+            403,
+            json!({
+                "message": "Resource not accessible by integration",
+                "documentation_url": "https://docs.github.com/rest",
+            }),
+        ))
         .mount(&fx.server)
         .await;
 
@@ -766,9 +923,15 @@ async fn the_comment_job_posts_from_the_report() {
     .expect("event");
     Mock::given(method("GET"))
         .and(path(format!("{REPO}/pulls/{PR}")))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-            "number": PR, "head": { "sha": HEAD }
-        })))
+        .respond_with(fx.reply(
+            "GET",
+            &format!("{REPO}/pulls/{PR}"),
+            200,
+            github(
+                "pull-request",
+                json!({ "number": PR, "head": { "sha": HEAD } }),
+            ),
+        ))
         .mount(&fx.server)
         .await;
     fx.comments(json!([])).await;
@@ -790,9 +953,15 @@ async fn the_comment_job_posts_from_the_report() {
     // A report for another pull request than the run built is refused.
     Mock::given(method("GET"))
         .and(path(format!("{REPO}/pulls/8")))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-            "number": 8, "head": { "sha": BASE }
-        })))
+        .respond_with(fx.reply(
+            "GET",
+            &format!("{REPO}/pulls/8"),
+            200,
+            github(
+                "pull-request",
+                json!({ "number": 8, "head": { "sha": BASE } }),
+            ),
+        ))
         .mount(&fx.server)
         .await;
     let mut forged: Value = serde_json::from_str(&fx.read("report.json")).expect("json");
@@ -965,9 +1134,12 @@ async fn an_older_run_rereads_the_comment_before_updating_it() {
         .await;
     Mock::given(method("GET"))
         .and(path(format!("{REPO}/issues/comments/555")))
-        .respond_with(
-            ResponseTemplate::new(200).set_body_json(bot_comment(555, &marker(RUN_ID + 1))),
-        )
+        .respond_with(fx.reply(
+            "GET",
+            &format!("{REPO}/issues/comments/555"),
+            200,
+            github("issue-comment", bot_comment(555, &marker(RUN_ID + 1))),
+        ))
         .mount(&fx.server)
         .await;
     fx.accept_patch(555).await;
@@ -1176,7 +1348,12 @@ async fn only_the_gates_own_comments_are_edited_or_deleted() {
     passing_pr_without_comments(&fx).await;
     Mock::given(method("GET"))
         .and(path("/user"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({ "login": "gate-keeper" })))
+        .respond_with(fx.reply(
+            "GET",
+            "/user",
+            200,
+            github("private-user", json!({ "login": "gate-keeper" })),
+        ))
         .with_priority(1)
         .mount(&fx.server)
         .await;
@@ -1329,9 +1506,14 @@ async fn hide_and_new_minimizes_the_older_comment_through_graphql() {
     Mock::given(method("POST"))
         .and(path("/graphql"))
         .and(body_string_contains("minimizeComment"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-            "data": { "minimizeComment": { "minimizedComment": { "isMinimized": true } } }
-        })))
+        .respond_with(fx.reply(
+            "POST",
+            "/graphql",
+            200,
+            json!({
+                "data": { "minimizeComment": { "minimizedComment": { "isMinimized": true } } }
+            }),
+        ))
         .mount(&fx.server)
         .await;
 
@@ -1378,20 +1560,30 @@ async fn hide_and_new_skips_comments_already_minimized() {
         .and(path("/graphql"))
         .and(body_string_contains("isMinimized } }"))
         .and(body_string_contains("nodes(ids"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-            "data": { "nodes": [
-                { "id": "IC_554", "isMinimized": true },
-                { "id": "IC_553", "isMinimized": true },
-            ] }
-        })))
+        .respond_with(fx.reply(
+            "POST",
+            "/graphql",
+            200,
+            json!({
+                "data": { "nodes": [
+                    { "id": "IC_554", "isMinimized": true },
+                    { "id": "IC_553", "isMinimized": true },
+                ] }
+            }),
+        ))
         .mount(&fx.server)
         .await;
     Mock::given(method("POST"))
         .and(path("/graphql"))
         .and(body_string_contains("minimizeComment"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-            "data": { "minimizeComment": { "minimizedComment": { "isMinimized": true } } }
-        })))
+        .respond_with(fx.reply(
+            "POST",
+            "/graphql",
+            200,
+            json!({
+                "data": { "minimizeComment": { "minimizedComment": { "isMinimized": true } } }
+            }),
+        ))
         .mount(&fx.server)
         .await;
 
@@ -1441,28 +1633,38 @@ async fn github_enterprise_paths_are_kept() {
     Mock::given(method("GET"))
         .and(path(format!("{repo}/issues/{PR}/comments")))
         .and(query_param_is_missing("page"))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .insert_header("link", next.as_str())
-                .set_body_json(json!([bot_comment(1, "chatter")])),
-        )
+        .respond_with(fx.reply_linked(
+            "GET",
+            &format!("{repo}/issues/{PR}/comments"),
+            200,
+            Some(&next),
+            each("issue-comment", json!([bot_comment(1, "chatter")])),
+        ))
         .mount(&fx.server)
         .await;
     Mock::given(method("GET"))
         .and(path(format!("{repo}/issues/{PR}/comments")))
         .and(query_param("page", "2"))
-        .respond_with(
-            ResponseTemplate::new(200).set_body_json(json!([bot_comment(555, &marker(99))])),
-        )
+        .respond_with(fx.reply(
+            "GET",
+            &format!("{repo}/issues/{PR}/comments"),
+            200,
+            each("issue-comment", json!([bot_comment(555, &marker(99))])),
+        ))
         .mount(&fx.server)
         .await;
     fx.accept_post().await;
     // GraphQL lives at /api/graphql beside /api/v3.
     Mock::given(method("POST"))
         .and(path("/api/graphql"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-            "data": { "minimizeComment": { "minimizedComment": { "isMinimized": true } } }
-        })))
+        .respond_with(fx.reply(
+            "POST",
+            "/api/graphql",
+            200,
+            json!({
+                "data": { "minimizeComment": { "minimizedComment": { "isMinimized": true } } }
+            }),
+        ))
         .mount(&fx.server)
         .await;
 
@@ -2025,9 +2227,15 @@ async fn fault_a_directory_symlink_or_large_file_is_an_input_error_naming_the_pa
     let fx = Fixture::new().await;
     Mock::given(method("GET"))
         .and(path(format!("{REPO}/contents/.ier/baseline.yaml")))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!([
-            { "type": "file", "name": "a.yaml", "path": ".ier/baseline.yaml/a.yaml", "size": 3 }
-        ])))
+        .respond_with(fx.reply(
+            "GET",
+            &format!("{REPO}/contents/.ier/baseline.yaml"),
+            200,
+            each(
+                "content-file",
+                json!([{ "type": "file", "name": "a.yaml", "path": ".ier/baseline.yaml/a.yaml", "size": 3 }]),
+            ),
+        ))
         .with_priority(1)
         .mount(&fx.server)
         .await;
@@ -2051,10 +2259,18 @@ async fn fault_a_directory_symlink_or_large_file_is_an_input_error_naming_the_pa
     let fx = Fixture::new().await;
     Mock::given(method("GET"))
         .and(path(format!("{REPO}/contents/ai-features/tiny.yaml")))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-            "type": "symlink", "target": "/etc/passwd", "size": 11,
-            "name": "tiny.yaml", "path": "ai-features/tiny.yaml",
-        })))
+        .respond_with(fx.reply(
+            "GET",
+            &format!("{REPO}/contents/ai-features/tiny.yaml"),
+            200,
+            github(
+                "content-file",
+                json!({
+                    "type": "symlink", "target": "/etc/passwd", "size": 11,
+                    "name": "tiny.yaml", "path": "ai-features/tiny.yaml",
+                }),
+            ),
+        ))
         .with_priority(1)
         .mount(&fx.server)
         .await;
@@ -2078,10 +2294,18 @@ async fn fault_a_directory_symlink_or_large_file_is_an_input_error_naming_the_pa
     let fx = Fixture::new().await;
     Mock::given(method("GET"))
         .and(path(format!("{REPO}/contents/ai-features/tiny.yaml")))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-            "type": "file", "size": 5_000_000, "encoding": "none", "content": "",
-            "name": "tiny.yaml", "path": "ai-features/tiny.yaml",
-        })))
+        .respond_with(fx.reply(
+            "GET",
+            &format!("{REPO}/contents/ai-features/tiny.yaml"),
+            200,
+            github(
+                "content-file",
+                json!({
+                    "type": "file", "size": 5_000_000, "encoding": "none", "content": "",
+                    "name": "tiny.yaml", "path": "ai-features/tiny.yaml",
+                }),
+            ),
+        ))
         .with_priority(1)
         .mount(&fx.server)
         .await;
@@ -2107,7 +2331,7 @@ async fn a_manifest_over_githubs_1_mb_is_file_too_large_not_exit_3() {
     let fx = Fixture::new().await;
     Mock::given(method("GET"))
         .and(path(format!("{REPO}/contents/ai-features/tiny.yaml")))
-        .respond_with(ResponseTemplate::new(403).set_body_json(json!({
+        .respond_with(fx.reply("GET", &format!("{REPO}/contents/ai-features/tiny.yaml"), 403, json!({
             "message": "This API returns blobs up to 1 MB in size. The requested blob is too large to fetch via the API, but you can use the Git Data API to request blobs up to 100 MB in size.",
             "errors": [{ "resource": "Blob", "field": "data", "code": "too_large" }],
             "documentation_url": "https://docs.github.com/rest/repos/contents#get-repository-content",
@@ -2144,10 +2368,18 @@ async fn a_manifest_over_githubs_1_mb_is_file_too_large_not_exit_3() {
     let fx = Fixture::new().await;
     Mock::given(method("GET"))
         .and(path(format!("{REPO}/contents/ai-features/tiny.yaml")))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-            "type": "file", "size": 1_040_000, "encoding": "none", "content": "",
-            "name": "tiny.yaml", "path": "ai-features/tiny.yaml",
-        })))
+        .respond_with(fx.reply(
+            "GET",
+            &format!("{REPO}/contents/ai-features/tiny.yaml"),
+            200,
+            github(
+                "content-file",
+                json!({
+                    "type": "file", "size": 1_040_000, "encoding": "none", "content": "",
+                    "name": "tiny.yaml", "path": "ai-features/tiny.yaml",
+                }),
+            ),
+        ))
         .with_priority(1)
         .mount(&fx.server)
         .await;
@@ -2168,9 +2400,15 @@ async fn a_manifest_over_githubs_1_mb_is_file_too_large_not_exit_3() {
 async fn visible_repo(fx: &Fixture) {
     Mock::given(method("GET"))
         .and(path(fx.repo()))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-            "id": 1, "name": "app", "full_name": "acme/app", "private": true,
-        })))
+        .respond_with(fx.reply(
+            "GET",
+            &fx.repo(),
+            200,
+            github(
+                "full-repository",
+                json!({ "id": 1, "name": "app", "full_name": "acme/app", "private": true }),
+            ),
+        ))
         .mount(&fx.server)
         .await;
 }
@@ -2268,9 +2506,15 @@ async fn a_run_whose_pull_request_moved_on_says_it_is_stale() {
     let newer = "cccccccccccccccccccccccccccccccccccccccc";
     Mock::given(method("GET"))
         .and(path(format!("{REPO}/pulls/{PR}")))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-            "number": PR, "head": { "sha": newer }, "base": { "sha": BASE },
-        })))
+        .respond_with(fx.reply(
+            "GET",
+            &format!("{REPO}/pulls/{PR}"),
+            200,
+            github(
+                "pull-request",
+                json!({ "number": PR, "head": { "sha": newer }, "base": { "sha": BASE } }),
+            ),
+        ))
         .with_priority(1)
         .mount(&fx.server)
         .await;
