@@ -44,13 +44,20 @@ OPERATIONS = [
     ("get", "/repos/{owner}/{repo}/issues/comments/{comment_id}"),
     ("patch", "/repos/{owner}/{repo}/issues/comments/{comment_id}"),
     ("delete", "/repos/{owner}/{repo}/issues/comments/{comment_id}"),
+    # src/github/unchanged.rs: the head's tree, for the duplicate-id check
+    ("get", "/repos/{owner}/{repo}/git/trees/{tree_sha}"),
 ]
 
 # The GraphQL fields src/github/comment.rs selects (MINIMIZED, MINIMIZE),
 # per type; input types keep the named input fields. Everything else of
 # each type is dropped.
 GRAPHQL = {
-    "Query": ["nodes"],
+    "Query": ["nodes", "repository"],
+    # src/github/unchanged.rs: blobs by object id
+    "Repository": ["id", "object"],
+    "GitObject": ["id"],
+    "Blob": ["id", "text", "isBinary", "isTruncated"],
+    "GitObjectID": None,
     "Mutation": ["minimizeComment"],
     "Node": ["id"],
     "IssueComment": ["id", "isMinimized"],

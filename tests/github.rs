@@ -113,17 +113,19 @@ impl Fixture {
                 .await;
             // The head's tree, read when a new feature id must be checked
             // against the manifests the pull request leaves alone: none.
+            let p = format!("{prefix}{REPO}/git/trees/{HEAD}");
+            let tree = json!({
+                "sha": HEAD,
+                "url": format!("https://api.github.com{REPO}/git/trees/{HEAD}"),
+                "tree": [],
+                "truncated": false,
+            });
             Mock::given(method("GET"))
-                .and(path(format!("{prefix}{REPO}/git/trees/{HEAD}")))
+                .and(path(&p))
                 .and(query_param("recursive", "1"))
-                .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-                    "sha": HEAD,
-                    "url": format!("https://api.github.com{REPO}/git/trees/{HEAD}"),
-                    "tree": [],
-                    "truncated": false,
-                })))
+                .respond_with(fx.reply("GET", &p, 200, tree))
                 .with_priority(10)
-                .mount(&server)
+                .mount(&fx.server)
                 .await;
         }
         fx
@@ -749,30 +751,41 @@ async fn a_new_manifest_reusing_an_unchanged_feature_id_is_a_duplicate() {
                 "url": format!("https://api.github.com{REPO}/git/blobs/{sha}") })
     };
     let old_sha = "1111111111111111111111111111111111111111";
+    let trees = format!("{REPO}/git/trees/{HEAD}");
     Mock::given(method("GET"))
-        .and(path(format!("{REPO}/git/trees/{HEAD}")))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-            "sha": HEAD,
-            "url": format!("https://api.github.com{REPO}/git/trees/{HEAD}"),
-            "tree": [
-                entry(".ier/policy.yaml", "2222222222222222222222222222222222222222", 10),
-                entry("ai-features/copy.yaml", "3333333333333333333333333333333333333333", 10),
-                entry("ai-features/old.yaml", old_sha, PASSING.len() as u64),
-                entry("docs/notes.yaml", "4444444444444444444444444444444444444444", 10),
-            ],
-            "truncated": false,
-        })))
+        .and(path(&trees))
+        .respond_with(fx.reply(
+            "GET",
+            &trees,
+            200,
+            json!({
+                "sha": HEAD,
+                "url": format!("https://api.github.com{REPO}/git/trees/{HEAD}"),
+                "tree": [
+                    entry(".ier/policy.yaml", "2222222222222222222222222222222222222222", 10),
+                    entry("ai-features/copy.yaml", "3333333333333333333333333333333333333333", 10),
+                    entry("ai-features/old.yaml", old_sha, PASSING.len() as u64),
+                    entry("docs/notes.yaml", "4444444444444444444444444444444444444444", 10),
+                ],
+                "truncated": false,
+            }),
+        ))
         .with_priority(1)
         .mount(&fx.server)
         .await;
     Mock::given(method("POST"))
         .and(path("/graphql"))
         .and(body_string_contains("GitObjectID"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-            "data": { "repository": {
-                "f0": { "text": PASSING, "isBinary": false, "isTruncated": false },
-            } }
-        })))
+        .respond_with(fx.reply(
+            "POST",
+            "/graphql",
+            200,
+            json!({
+                "data": { "repository": {
+                    "f0": { "text": PASSING, "isBinary": false, "isTruncated": false },
+                } }
+            }),
+        ))
         .mount(&fx.server)
         .await;
     fx.comments(json!([])).await;

@@ -69,6 +69,7 @@ class Checker:
                 self.routes.append((re.compile(rx + "$"), template, verb, op, params, multi))
         self.used = {(t, v): 0 for _, t, v, *_ in self.routes}
         self.documents = {}  # root field -> the GraphQL document sent
+        self.variables = {}  # root field -> the variables sent with it
 
     def deref(self, node):
         while isinstance(node, dict) and "$ref" in node:
@@ -209,6 +210,7 @@ class Checker:
             if isinstance(coerced, list):
                 errors += [f"GraphQL variables: {e.message}" for e in coerced]
             self.documents[root_field(op)] = doc
+            self.variables[root_field(op)] = body.get("variables") or {}
         return errors
 
     def graphql_response(self, body):
@@ -227,8 +229,14 @@ class Checker:
             self.schema,
             doc,
             root_value=data,
-            variable_values=VARIABLES.get(field),
-            type_resolver=lambda value, info, abstract: "IssueComment",
+            variable_values=self.variables.get(field, VARIABLES.get(field)),
+            # the one concrete type each interface ier-gate selects through
+            type_resolver=lambda value, info, abstract: CONCRETE[abstract.name],
+            # answers are keyed by the response key: the alias where the
+            # document gives one (`f0: object(...)`), else the field's name
+            field_resolver=lambda source, info, **args: (
+                source.get(info.path.key) if isinstance(source, dict) else None
+            ),
         )
         errors = [f"GraphQL answer: {e.message} at {e.path}" for e in result.errors or []]
         if not errors and result.data != data:
@@ -237,6 +245,9 @@ class Checker:
 
 
 VARIABLES = {"nodes": {"ids": ["IC_1"]}, "minimizeComment": {"id": "IC_1"}}
+# Interfaces ier-gate selects through, and the type it asks for in each:
+# comments among `nodes` and minimized, blobs among a repository's objects.
+CONCRETE = {"Node": "IssueComment", "Minimizable": "IssueComment", "GitObject": "Blob"}
 
 
 def without_array_discriminators(node):
