@@ -146,6 +146,16 @@ impl Site {
         }
     }
 
+    /// `len` bytes at byte `offset`, which sits at `line`, `column`.
+    pub fn at(file: &Arc<SourceFile>, line: u64, column: u64, offset: usize, len: usize) -> Site {
+        Site {
+            file: file.clone(),
+            line,
+            column,
+            span: Some(SourceSpan::from((offset, len))),
+        }
+    }
+
     /// The start of a file, for problems that concern it as a whole.
     pub fn file_start(file: &Arc<SourceFile>) -> Site {
         Site {
