@@ -508,17 +508,26 @@ fn gate(v: &mut Validator, raw: RawGate, zones: &Zones) -> GateRules {
     }
 }
 
+/// The largest `price_shock`: token prices ×6. Above it, a value is surely a
+/// percentage written whole (`price_shock: 50` for +50%).
+pub const MAX_PRICE_SHOCK: Decimal = Decimal::from_parts(5, 0, 0, false, 0);
+
 /// `price_shock` first (when set), then the named scenarios, each named once.
 fn scenarios(v: &mut Validator, raw: &RawScenarios) -> Vec<Scenario> {
     let price_shock = raw.price_shock.as_ref().map(|s| {
         let shock = s.value.get();
-        if shock <= Decimal::NEGATIVE_ONE || shock > Decimal::ONE_HUNDRED {
+        if shock <= Decimal::NEGATIVE_ONE || shock > MAX_PRICE_SHOCK {
             v.error(
                 Code::PriceShockOutOfRange,
                 s.referenced,
-                format!("price_shock {shock} is outside (-1, 100]"),
+                format!("price_shock {shock} is outside (-1, {MAX_PRICE_SHOCK}]"),
                 "a share: 0.5 means +50%",
             );
+            if let (Some(f), Some(d)) = (crate::manifest::percent(shock), v.last_mut()) {
+                d.help = Some(format!(
+                    "a shock is a fraction: +{shock}% is `price_shock: {f}`"
+                ));
+            }
         }
         shock
     });

@@ -146,7 +146,9 @@ pub enum Code {
     HorizonOutOfRange,
     #[strum(message = "`launch_floor` is 0 or less")]
     FloorNotPositive,
-    #[strum(message = "`price_shock` outside (-1, 100]")]
+    #[strum(
+        message = "`price_shock` outside (-1, 5]; help gives the fraction of a percentage written whole"
+    )]
     PriceShockOutOfRange,
     #[strum(message = "`paths.manifests: []`")]
     EmptyGlobs,

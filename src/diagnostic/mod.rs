@@ -313,6 +313,15 @@ impl<'a> Validator<'a> {
         self.diags.push(d);
     }
 
+    /// The problem just pushed, to add a `help:` to it.
+    pub fn last_mut(&mut self) -> Option<&mut Diag> {
+        if self.diags.0.len() > self.before {
+            self.diags.0.last_mut()
+        } else {
+            None
+        }
+    }
+
     /// A number that must not be below zero: `"{what} cannot be negative"`.
     /// Every input file says `version: 1`; `what` names the file
     /// ("manifest", "policy", "baseline").

@@ -18,6 +18,7 @@ use crate::month::Month;
 use crate::prices::PriceBook;
 
 pub use self::raw::{json_schema, CacheTtl};
+pub use self::validate::percent;
 
 /// Longest ramp accepted, in months.
 pub const MAX_RAMP: usize = 120;
