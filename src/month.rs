@@ -48,6 +48,15 @@ impl Month {
         (1..=12).contains(&month).then_some(Month { year, month })
     }
 
+    /// The month `n` months earlier.
+    pub fn minus(self, n: u32) -> Month {
+        let idx = self.year as i64 * 12 + (self.month as i64 - 1) - n as i64;
+        Month {
+            year: idx.div_euclid(12) as i32,
+            month: idx.rem_euclid(12) as u32 + 1,
+        }
+    }
+
     /// Months from `self` to `later` (negative when `later` is earlier).
     pub fn months_until(self, later: Month) -> i64 {
         let idx = |m: Month| m.year as i64 * 12 + m.month as i64 - 1;

@@ -253,6 +253,65 @@ pub fn revenue_at(revenue: &Revenue, users: Decimal, a: Decimal) -> Result<Decim
     }
 }
 
+/// Which of a new launch's live months projected month `k` (1-based,
+/// calendar `month`) is (SPEC 4.1): `k` when the manifest has no `launch`
+/// or it falls in or before the first projected month; else the months
+/// since `launch`, plus one; `None` before the feature goes live.
+pub fn live_month(m: &Manifest, k: u32, month: Month) -> Option<u32> {
+    let Some(launch) = m.launch else {
+        return Some(k);
+    };
+    // Months from launch to `month`, and from launch to the first
+    // projected month (`k - 1` before `month`).
+    let since = launch.months_until(month);
+    if since - (i64::from(k) - 1) >= 0 {
+        return Some(k); // launch at or before the first projected month
+    }
+    u32::try_from(since + 1).ok().filter(|&l| l >= 1)
+}
+
+/// The adoption share in projected month `k`: `None` before a new launch
+/// goes live (no users, no cost, no revenue that month).
+pub fn share_at(m: &Manifest, adoption: Adoption, k: u32, month: Month) -> Option<Decimal> {
+    match adoption {
+        Adoption::Ramp => live_month(m, k, month).map(|l| m.ramp_at(l)),
+        Adoption::Steady => Some(m.steady_share()),
+    }
+}
+
+/// When a feature goes live and reaches its steady state, within the
+/// projected `months`: `None` for a month outside them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct Timeline {
+    pub live_from: Option<Month>,
+    pub steady_from: Option<Month>,
+}
+
+pub fn timeline(m: &Manifest, adoption: Adoption, months: &[Month]) -> Timeline {
+    let at = |pred: &dyn Fn(u32) -> bool| {
+        months.iter().enumerate().find_map(|(i, &month)| {
+            let k = i as u32 + 1;
+            let live = match adoption {
+                Adoption::Ramp => live_month(m, k, month),
+                Adoption::Steady => Some(m.ramp.len() as u32),
+            };
+            live.filter(|&l| pred(l)).map(|_| month)
+        })
+    };
+    Timeline {
+        live_from: at(&|_| true),
+        steady_from: at(&|l| l as usize >= m.ramp.len()),
+    }
+}
+
+/// Whether a new launch goes live after the first projected month.
+pub fn launches_late(m: &Manifest, adoption: Adoption, months: &[Month]) -> bool {
+    adoption == Adoption::Ramp
+        && months
+            .first()
+            .is_some_and(|&f| live_month(m, 1, f) != Some(1))
+}
+
 /// Cost and revenue of `m` in launch month `k` (1-based), calendar `month`.
 /// The cost is the workloads' costs summed in manifest order, then the
 /// embeddings' sum, then the infrastructure's: the order a what-if that
@@ -265,9 +324,8 @@ pub fn feature_month(
     month: Month,
     factor: Decimal,
 ) -> Result<FeatureMonth, ProjectionError> {
-    let a = match adoption {
-        Adoption::Ramp => m.ramp_at(k),
-        Adoption::Steady => m.steady_share(),
+    let Some(a) = share_at(m, adoption, k, month) else {
+        return not_live(m, book, month, factor);
     };
     let users = m.users.mul_c(a)?;
     let mut cost = Decimal::ZERO;
@@ -294,6 +352,29 @@ pub fn feature_month(
         workloads,
         embeddings_cost,
         infrastructure_cost,
+    })
+}
+
+/// A month before launch: no users, no cost (fixed infrastructure
+/// included), no revenue; each workload keeps its price per call.
+fn not_live(
+    m: &Manifest,
+    book: &PriceBook,
+    month: Month,
+    factor: Decimal,
+) -> Result<FeatureMonth, ProjectionError> {
+    let workloads = m
+        .workloads
+        .iter()
+        .map(|w| workload_month(w, book, month, factor, Decimal::ZERO))
+        .collect::<Result<_, _>>()?;
+    Ok(FeatureMonth {
+        active_users: Decimal::ZERO,
+        revenue: Decimal::ZERO,
+        cost: Decimal::ZERO,
+        workloads,
+        embeddings_cost: Decimal::ZERO,
+        infrastructure_cost: Decimal::ZERO,
     })
 }
 

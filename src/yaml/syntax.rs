@@ -88,7 +88,7 @@ pub(super) fn diag(err: &Error, file: &Arc<SourceFile>) -> Option<Diag> {
                 .at(&site(file, line, col, 1), "nothing opened this")
                 .help("a list is written `[a, b]` and a map `{ key: value }`; remove the extra bracket or add the opening one"),
         ),
-        Some(K::UnexpectedCharacter { character }) if character == '\t' => Some(tab(file, line, col)),
+        Some(K::UnexpectedCharacter { character: '\t' }) => Some(tab(file, line, col)),
         _ => Some(generic(file, line, col)),
     }
 }
