@@ -16,7 +16,7 @@ use super::raw::{
     RawRevenue, RawWorkload,
 };
 use super::{
-    is_feature_id, Calls, Embedding, Infra, Leg, Manifest, Mitigation, Revenue, Workload, MAX_RAMP,
+    is_feature_id, percent, Calls, Embedding, Infra, Leg, Manifest, Mitigation, Revenue, Workload, MAX_RAMP,
 };
 use crate::diagnostic::{suggestion_help, Code, Diag, Diags, SourceFile, Validator};
 use crate::month::Month;
@@ -546,13 +546,6 @@ fn model(v: &mut Validator, book: &PriceBook, kind: Kind, name: &Spanned<String>
         .help(suggestion_help(&names)),
     );
     name.value.clone()
-}
-
-/// A rate or share above 1 and at most 100 is surely a percentage: the
-/// fraction it means.
-pub fn percent(d: Decimal) -> Option<String> {
-    (d > Decimal::ONE && d <= Decimal::ONE_HUNDRED)
-        .then(|| (d / Decimal::ONE_HUNDRED).normalize().to_string())
 }
 
 /// The fractions of a ramp written as percentages (every value above 1, at

@@ -23,6 +23,12 @@ pub(super) fn diag(err: &Error, file: &Arc<SourceFile>) -> Option<Diag> {
         Error::ExternalMessage {
             source, location, ..
         } => match source.as_ref() {
+            // Over the depth budget: a `yaml-limit`, not a slip.
+            ExternalMessageSource::Parser(scan)
+                if matches!(scan.kind(), K::RecursionLimitExceeded) =>
+            {
+                return None
+            }
             ExternalMessageSource::Parser(scan) => (
                 location.line(),
                 location.column(),
