@@ -449,7 +449,8 @@ pub fn load(opts: &CheckOptions) -> Result<Loaded, Failure> {
         Some(base) => against_base(opts, base, &policy, &set, &mut diags, &mut edited_config)?,
     };
     load::duplicates_of_unchanged(&fetched, &unchanged(opts, &set, &fetched), &mut diags);
-    load::assemble(
+    let outside = outside_globs(&opts.root, &set);
+    let mut loaded = load::assemble(
         policy,
         policy_ok,
         baseline_file.as_ref(),
@@ -457,7 +458,37 @@ pub fn load(opts: &CheckOptions) -> Result<Loaded, Failure> {
         fetched,
         edited_config,
         diags,
-    )
+    )?;
+    let today = crate::month::Date::today().map_err(Failure::Environment)?;
+    load::note_run(&mut loaded, today.month(), outside);
+    Ok(loaded)
+}
+
+/// YAML files under `root` that look like manifests
+/// ([`load::looks_like_manifest`]) but match none of the globs in `set`:
+/// `manifest-outside-globs`, so a draft saved in the wrong folder is not
+/// silently ungated.
+fn outside_globs(root: &Path, set: &GlobSet) -> Vec<String> {
+    let mut yaml = globset::GlobSetBuilder::new();
+    for g in ["**/*.yaml", "**/*.yml"] {
+        if let Ok(g) = globset::Glob::new(g) {
+            yaml.add(g);
+        }
+    }
+    let Ok(yaml) = yaml.build() else {
+        return Vec::new();
+    };
+    walk(root, &yaml)
+        .into_iter()
+        .filter(|rel| !set.is_match(display(rel)))
+        .filter(|rel| {
+            read(root, rel, true)
+                .ok()
+                .flatten()
+                .is_some_and(|f| load::looks_like_manifest(&f.text))
+        })
+        .map(|rel| display(&rel))
+        .collect()
 }
 
 #[cfg(test)]

@@ -51,14 +51,20 @@ fn judge(f: Fetched) -> Evaluation {
         f.edited_config,
         f.diags,
     ) {
-        Ok(l) => evaluate(&Inputs {
-            policy: &l.policy,
-            baseline: &l.baseline,
-            book: &l.book,
-            changes: &l.changes,
-            labels: &f.labels,
-            edited_config: &l.edited_config,
-        }),
+        Ok(mut l) => match crate::month::Date::today() {
+            Ok(today) => {
+                load::note_run(&mut l, today.month(), f.outside_globs);
+                evaluate(&Inputs {
+                    policy: &l.policy,
+                    baseline: &l.baseline,
+                    book: &l.book,
+                    changes: &l.changes,
+                    labels: &f.labels,
+                    edited_config: &l.edited_config,
+                })
+            }
+            Err(m) => Err(vec![Diag::error(Code::Unreadable, m)]),
+        },
         Err(Failure::Input(d)) => Err(d),
         Err(Failure::Environment(m)) => Err(vec![Diag::error(Code::Unreadable, m)]),
     };

@@ -150,4 +150,3 @@ pub fn percent(d: Decimal) -> Option<String> {
     (d > Decimal::ONE && d <= Decimal::ONE_HUNDRED)
         .then(|| (d / Decimal::ONE_HUNDRED).normalize().to_string())
 }
-

@@ -16,7 +16,8 @@ use super::raw::{
     RawRevenue, RawWorkload,
 };
 use super::{
-    is_feature_id, percent, Calls, Embedding, Infra, Leg, Manifest, Mitigation, Revenue, Workload, MAX_RAMP,
+    is_feature_id, percent, Calls, Embedding, Infra, Leg, Manifest, Mitigation, Revenue, Workload,
+    MAX_RAMP,
 };
 use crate::diagnostic::{suggestion_help, Code, Diag, Diags, SourceFile, Validator};
 use crate::month::Month;
