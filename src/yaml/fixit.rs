@@ -92,6 +92,9 @@ pub(super) fn typed(file: &Arc<SourceFile>, site: &Site, msg: &str) -> Option<Di
         )
         .at(site, "not a number");
         return Some(match plain_number(raw) {
+            Some(n) if raw.contains(':') => d.help(format!(
+                "a ratio is written as its first number, `N:1` as `N`: `{key_s}: {n}`"
+            )),
             Some(n) => d.help(format!(
                 "write the number alone, without currency, separators or units: `{key_s}: {n}`"
             )),
