@@ -44,6 +44,25 @@ fn display(p: &Path) -> String {
     p.to_string_lossy().replace('\\', "/")
 }
 
+/// The path a "no such file" message names: `rel` under the root as the
+/// user gave it (`-C DIR`), so the message shows where ier-gate looked.
+fn resolved(root: &Path, rel: &Path) -> PathBuf {
+    if root.as_os_str().is_empty() || root == Path::new(".") {
+        rel.to_path_buf()
+    } else {
+        root.join(rel)
+    }
+}
+
+/// The root as a message names it: `.` for the current directory.
+fn display_root(root: &Path) -> String {
+    if root.as_os_str().is_empty() {
+        ".".to_string()
+    } else {
+        display(root)
+    }
+}
+
 /// Why a working-tree file that is not a regular file of the repository
 /// is refused, or `None` when it is one. A pull request can commit a
 /// symbolic link to any file of the machine that checks it (a credentials
@@ -122,8 +141,19 @@ fn at_base(
 /// A working-tree file that must exist ([`read`]).
 fn required(root: &Path, rel: &Path, what: &str, confined: bool) -> Result<Arc<SourceFile>, Diag> {
     read(root, rel, confined)?.ok_or_else(|| {
-        Diag::error(Code::MissingFile, format!("no {what} at {}", display(rel)))
-            .help("run `ier-gate check -C DIR` from the repository root, or pass the path")
+        let help = if root.join(".ier").is_dir() {
+            "run `ier-gate check -C DIR` from the repository root, or pass the path".to_string()
+        } else {
+            format!(
+                "there is no .ier/ folder in {}: run `ier-gate init` there to scaffold the policy, the baseline and an example manifest, or pass `-C` with the repository root",
+                display_root(root)
+            )
+        };
+        Diag::error(
+            Code::MissingFile,
+            format!("no {what} at {}", display(&resolved(root, rel))),
+        )
+        .help(help)
     })
 }
 
