@@ -13,6 +13,7 @@ use serde_saphyr::{Error, Location};
 use crate::diagnostic::Code;
 use crate::diagnostic::{did_you_mean, Diag, Site, SourceFile};
 
+mod collect;
 mod fixit;
 mod syntax;
 
@@ -110,12 +111,15 @@ fn deeper() -> String {
     format!("the file nests deeper than {MAX_DEPTH} levels")
 }
 
-/// [`parse`], pushing the problem to `diags` instead of returning it.
+/// [`parse`], pushing every problem it can find to `diags`
+/// (`collect`), not only the first.
 pub fn parse_or_report<T: DeserializeOwned>(
     file: &Arc<SourceFile>,
     diags: &mut crate::diagnostic::Diags,
 ) -> Option<T> {
-    parse(file).map_err(|d| diags.push(d)).ok()
+    collect::parse_all(file)
+        .map_err(|ds| diags.0.extend(ds))
+        .ok()
 }
 
 /// Maps a serde-saphyr error to a diagnostic with a stable code.

@@ -2287,7 +2287,8 @@ async fn a_manifest_outside_the_globs_is_a_warning() {
     fx.contents("ai-features/tiny.yaml", HEAD, PASSING).await;
     let draft = PASSING.replace("tiny-helper", "draft-helper");
     fx.contents("drafts/summaries.yaml", HEAD, &draft).await;
-    fx.contents("deploy/values.yml", HEAD, "replicas: 2\n").await;
+    fx.contents("deploy/values.yml", HEAD, "replicas: 2\n")
+        .await;
     fx.pr_files(json!([
         added("ai-features/tiny.yaml"),
         added("drafts/summaries.yaml"),
