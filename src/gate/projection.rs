@@ -434,3 +434,116 @@ pub fn power_users(
         },
     )))
 }
+
+#[cfg(test)]
+mod launch_tests {
+    use std::sync::Arc;
+
+    use rust_decimal_macros::dec;
+
+    use crate::diagnostic::{Code, Diags, SourceFile};
+    use crate::gate::{evaluate, Change, Inputs};
+    use crate::num::Ratio;
+    use crate::prices::PriceBook;
+
+    const POLICY: &str = "version: 1\nbusiness_model: ai-infused\n";
+    const BASELINE: &str = "version: 1\ncurrency: USD\nmonths:\n  - month: 2026-08\n    revenue: 100000\n    inference: 20000\n";
+
+    fn report(launch: &str, ramp: &str) -> crate::report::Report {
+        let manifest = format!(
+            "version: 1\nfeature: recap\nlaunch: {launch}\nadoption:\n  users: 1000\n  ramp: {ramp}\nrevenue:\n  per_user_month: 10\ninfrastructure:\n  - name: index\n    monthly: 1000\n    per_user_month: 1\n"
+        );
+        let mut diags = Diags::default();
+        let file = |p: &str, t: &str| -> Arc<SourceFile> { SourceFile::new(p, t) };
+        let policy = crate::policy::load(&file("p.yaml", POLICY), &mut diags).unwrap();
+        let baseline = crate::baseline::load(&file("b.yaml", BASELINE), &mut diags).unwrap();
+        let book = PriceBook::builtin().unwrap();
+        let m = crate::manifest::load(&file("m.yaml", &manifest), &book, &mut diags).unwrap();
+        assert!(diags.0.is_empty(), "{:?}", diags.0);
+        let changes = [Change::added(m)];
+        evaluate(&Inputs {
+            policy: &policy,
+            baseline: &baseline,
+            book: &book,
+            changes: &changes,
+            labels: &[],
+            edited_config: &[],
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn a_launch_in_projected_month_4_leaves_months_1_to_3_as_the_baseline() {
+        // Baseline 2026-08: revenue 100,000, inference 20,000 (IER 5).
+        // Projected month 1 is 2026-09; `launch: 2026-12` is month 4.
+        let r = report("2026-12", "[0.5, 1.0]");
+        let months = &r.projected.months;
+        assert_eq!(months.len(), 12);
+        for m in &months[..3] {
+            assert_eq!(
+                (m.revenue, m.inference),
+                (dec!(100000), dec!(20000)),
+                "{}",
+                m.month
+            );
+        }
+        // Month 4 (2026-12) is ramp month 1: 1000 * 0.5 = 500 users pay
+        // 500 * 10 = 5,000 and cost 1,000 fixed + 500 * 1 = 1,500.
+        assert_eq!(months[3].month.to_string(), "2026-12");
+        assert_eq!(
+            (months[3].revenue, months[3].inference),
+            (dec!(105000), dec!(21500))
+        );
+        // Month 5 on: 1000 users, +10,000 revenue, +1,000 + 1,000 cost.
+        for m in &months[4..] {
+            assert_eq!(
+                (m.revenue, m.inference),
+                (dec!(110000), dec!(22000)),
+                "{}",
+                m.month
+            );
+        }
+        // G = min: 105,000 / 21,500 = 4.8837...
+        assert_eq!(r.projected.gate_value, Ratio::of(dec!(105000), dec!(21500)));
+        let t = r.features[0].timeline;
+        assert_eq!(
+            t.live_from.map(|m| m.to_string()).as_deref(),
+            Some("2026-12")
+        );
+        assert_eq!(
+            t.steady_from.map(|m| m.to_string()).as_deref(),
+            Some("2027-01")
+        );
+        assert!(!r.reasons.iter().any(|x| x.code == Code::RampBeyondHorizon));
+    }
+
+    #[test]
+    fn the_horizon_warnings() {
+        // The horizon is 2026-09..2027-08.
+        let after = report("2027-09", "[1.0]");
+        assert!(after
+            .projected
+            .months
+            .iter()
+            .all(|m| m.inference == dec!(20000)));
+        assert!(after
+            .reasons
+            .iter()
+            .any(|x| x.code == Code::LaunchAfterHorizon));
+        assert_eq!(after.features[0].timeline.live_from, None);
+        // Live in 2027-08 (month 12), steady only in 2027-09.
+        let ramping = report("2027-08", "[0.5, 1.0]");
+        assert!(ramping
+            .reasons
+            .iter()
+            .any(|x| x.code == Code::RampBeyondHorizon));
+        assert!(!ramping
+            .reasons
+            .iter()
+            .any(|x| x.code == Code::LaunchAfterHorizon));
+        assert_eq!(ramping.features[0].timeline.steady_from, None);
+        // A launch in the past: ramp month 1 is projected month 1.
+        let past = report("2026-01", "[0.5, 1.0]");
+        assert_eq!(past.projected.months[0].revenue, dec!(105000));
+    }
+}

@@ -154,9 +154,7 @@ fn unclosed(file: &Arc<SourceFile>, line: u64, col: u64, open: char) -> Diag {
 fn colon_in_value(file: &Arc<SourceFile>, line: u64) -> Option<Diag> {
     let l = line_of(&file.text, line)?;
     let body = l.trim_start();
-    let indent = l.len() - body.len();
     let item = body.strip_prefix("- ").unwrap_or(body);
-    let lead = indent + (body.len() - item.len());
     let (key, value) = item.split_once(": ")?;
     let value = value.trim();
     if key.contains(['"', '\'', '[', '{']) || value.starts_with(['"', '\'', '[', '{']) {
@@ -170,9 +168,11 @@ fn colon_in_value(file: &Arc<SourceFile>, line: u64) -> Option<Diag> {
         return None;
     }
     let colon = value.find(": ").unwrap_or(value.len() - 1);
-    let value_col = lead + key.len() + 2;
+    // The colon's byte in the line, then its column in characters.
+    let byte = (l.len() - item.len() + key.len() + 2 + colon).min(l.len());
+    let col = l.get(..byte).map_or(1, |p| p.chars().count() + 1);
     let quoted = value.replace('\\', "\\\\").replace('"', "\\\"");
-    let at = site(file, line, (value_col + colon + 1) as u64, 1);
+    let at = site(file, line, col as u64, 1);
     Some(
         Diag::error(
             Code::YamlColonInValue,
@@ -373,6 +373,58 @@ pub(super) fn site(file: &Arc<SourceFile>, line: u64, col: u64, len: usize) -> S
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Words of the YAML and serde libraries that must never reach a user.
+    const LIBRARY_WORDING: [&str; 8] = [
+        "mapping values are not allowed",
+        "DuplicateKeyPolicy",
+        "invalid u32",
+        "expected sequence start",
+        "unexpected end of input",
+        "while parsing",
+        "did not find expected",
+        "scalar",
+    ];
+
+    /// Every one-character slip at every position of a manifest (a tab,
+    /// a colon, a bracket, a quote, a multi-byte letter, a deletion) is
+    /// read without a panic, and reported in the product's words with a
+    /// position inside the file.
+    #[test]
+    fn every_slip_is_located_in_the_products_words() {
+        let text = "version: 1\nfeature: recap\ntitle: Recap\nadoption:\n  users: 1000\n  ramp: [0.5, 1.0]\nrevenue:\n  per_user_month: 10\ninfrastructure:\n  - name: index\n    monthly: 1000\n";
+        let book = crate::prices::PriceBook::builtin().expect("catalogue");
+        let slips = ["\t", ": ", "[", "{", "\"", "é", "", "  ", "- "];
+        for (i, _) in text.char_indices() {
+            for slip in slips {
+                let mut t = text.to_string();
+                if slip.is_empty() {
+                    t.remove(i);
+                } else {
+                    t.insert_str(i, slip);
+                }
+                let file = SourceFile::new("m.yaml", t.clone());
+                let mut diags = crate::diagnostic::Diags::default();
+                let _ = crate::manifest::load(&file, &book, &mut diags);
+                for d in &diags.0 {
+                    let shown = format!(
+                        "{} {} {}",
+                        d.message,
+                        d.label,
+                        d.help.clone().unwrap_or_default()
+                    );
+                    for w in LIBRARY_WORDING {
+                        assert!(!shown.contains(w), "{w:?} in {shown:?} for {t:?}");
+                    }
+                    let site = d.site.as_ref().expect("located");
+                    assert!(
+                        site.line >= 1 && site.line as usize <= t.lines().count().max(1) + 1,
+                        "{t:?}: {d:?}"
+                    );
+                }
+            }
+        }
+    }
 
     #[test]
     fn keys_and_brackets_are_found_in_the_text() {
