@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use rust_decimal::Decimal;
 
-use super::syntax::{line_of, site as site_at};
+use super::syntax::{line_of, site as site_at, unclosed, unclosed_flow};
 use crate::diagnostic::{Code, Diag, Site, SourceFile};
 
 /// The text a site covers, if it is one line of the file.
@@ -81,6 +81,11 @@ pub(super) fn typed(file: &Arc<SourceFile>, site: &Site, msg: &str) -> Option<Di
     let key = key_on(file, site.line);
     let key_s = key.clone().unwrap_or_else(|| "value".to_string());
     let raw = value_text(file, site).unwrap_or("");
+    if raw.trim_start().starts_with(['[', '{']) {
+        if let Some((l, c, open)) = unclosed_flow(&file.text, site.line) {
+            return Some(unclosed(file, l, c, open));
+        }
+    }
     if raw.contains('\n') {
         return Some(continued(file, site, &key_s, raw));
     }

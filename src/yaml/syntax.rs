@@ -101,6 +101,13 @@ pub(super) fn diag(err: &Error, file: &Arc<SourceFile>) -> Option<Diag> {
 
 /// Every other syntax error: where, and the common causes.
 fn generic(file: &Arc<SourceFile>, line: u64, col: u64) -> Diag {
+    if file.text.trim().is_empty() {
+        return Diag::error(Code::YamlSyntax, "the file is empty")
+            .at(&site(file, 1, 1, 0), "nothing here")
+            .help(
+                "an input file starts with `version: 1`; `ier-gate init` writes an example of each",
+            );
+    }
     let at_end = line_of(&file.text, line).is_none_or(|l| l.trim().is_empty());
     let (message, label) = if at_end {
         (
@@ -121,7 +128,7 @@ fn tab(file: &Arc<SourceFile>, line: u64, col: u64) -> Diag {
         .help("YAML forbids tabs for indentation: indent with spaces (your editor can convert tabs to spaces)")
 }
 
-fn unclosed(file: &Arc<SourceFile>, line: u64, col: u64, open: char) -> Diag {
+pub(super) fn unclosed(file: &Arc<SourceFile>, line: u64, col: u64, open: char) -> Diag {
     let close = if open == '{' { '}' } else { ']' };
     let what = if open == '{' { "map" } else { "list" };
     let mut d = Diag::error(
@@ -285,7 +292,7 @@ fn tab_in_indentation(text: &str, upto: u64) -> Option<(u64, u64)> {
 
 /// A `[` or `{` opened outside quotes and comments on a line at or before
 /// `upto` and not closed on it: line, column and the bracket.
-fn unclosed_flow(text: &str, upto: u64) -> Option<(u64, u64, char)> {
+pub(super) fn unclosed_flow(text: &str, upto: u64) -> Option<(u64, u64, char)> {
     for (i, l) in text.lines().enumerate().take(upto as usize) {
         let mut stack: Vec<(usize, char)> = Vec::new();
         let mut quote: Option<char> = None;
