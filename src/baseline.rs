@@ -123,6 +123,9 @@ pub fn load(file: &Arc<SourceFile>, diags: &mut Diags) -> Option<Baseline> {
                 format!("`{}` is not a month", row.month.value.escape_debug()),
                 "expected YYYY-MM",
             );
+            // No `month-gap` cascade: the unreadable row stands for the
+            // month after the one before it.
+            prev = prev.map(|p| p.plus(1));
             continue;
         };
         if let Some(p) = prev {

@@ -68,6 +68,50 @@ fn globset(globs: &[String]) -> GlobSet {
     b.build().unwrap_or_else(|_| GlobSet::empty())
 }
 
+/// Whether a YAML text looks like a cost manifest: top-level `feature:`
+/// and one of `workloads:`, `embeddings:` or `infrastructure:` (SPEC 4.2,
+/// `manifest-outside-globs`). Read from the lines, not parsed: a draft
+/// with a syntax error is still a manifest no glob gates.
+pub fn looks_like_manifest(text: &str) -> bool {
+    let top = |key: &str| {
+        text.lines().any(|l| {
+            l.strip_prefix(key)
+                .is_some_and(|r| r.trim_start().starts_with(':'))
+        })
+    };
+    top("feature")
+        && ["workloads", "embeddings", "infrastructure"]
+            .iter()
+            .any(|k| top(k))
+}
+
+/// Whether a path names a YAML file.
+pub fn is_yaml(path: &str) -> bool {
+    path.ends_with(".yaml") || path.ends_with(".yml")
+}
+
+/// How many months before the current one a baseline may end before it is
+/// stale: its latest month ends more than two months before the current
+/// month begins (in 2026-12, a baseline ending 2026-09 is current, one
+/// ending 2026-08 is stale).
+pub const STALE_AFTER_MONTHS: i64 = 3;
+
+/// Fills in the run's facts (SPEC 4.2's notes and warnings that no
+/// projection decides): a stale baseline against `today`, YAML files that
+/// look like manifests but no glob gates, the `init` example baseline.
+pub fn note_run(loaded: &mut Loaded, today: crate::month::Month, outside_globs: Vec<String>) {
+    let latest = loaded.baseline.latest().month;
+    let run = &mut loaded.policy.run;
+    if latest.months_until(today) > STALE_AFTER_MONTHS {
+        run.stale_baseline = Some((latest, today));
+    }
+    let file = &loaded.baseline.file;
+    if file.text.contains("# EXAMPLE") {
+        run.example_baseline = Some(file.path.clone());
+    }
+    run.outside_globs = outside_globs;
+}
+
 /// One changed manifest's texts, however they were fetched (the working
 /// tree and `git show`, or the GitHub API).
 #[derive(Clone, Debug)]

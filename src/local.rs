@@ -44,6 +44,25 @@ fn display(p: &Path) -> String {
     p.to_string_lossy().replace('\\', "/")
 }
 
+/// The path a "no such file" message names: `rel` under the root as the
+/// user gave it (`-C DIR`), so the message shows where ier-gate looked.
+fn resolved(root: &Path, rel: &Path) -> PathBuf {
+    if root.as_os_str().is_empty() || root == Path::new(".") {
+        rel.to_path_buf()
+    } else {
+        root.join(rel)
+    }
+}
+
+/// The root as a message names it: `.` for the current directory.
+fn display_root(root: &Path) -> String {
+    if root.as_os_str().is_empty() {
+        ".".to_string()
+    } else {
+        display(root)
+    }
+}
+
 /// Why a working-tree file that is not a regular file of the repository
 /// is refused, or `None` when it is one. A pull request can commit a
 /// symbolic link to any file of the machine that checks it (a credentials
@@ -127,8 +146,19 @@ fn base_file(base: &str, path: &str, at: At) -> Result<Option<Arc<SourceFile>>, 
 /// A working-tree file that must exist ([`read`]).
 fn required(root: &Path, rel: &Path, what: &str, confined: bool) -> Result<Arc<SourceFile>, Diag> {
     read(root, rel, confined)?.ok_or_else(|| {
-        Diag::error(Code::MissingFile, format!("no {what} at {}", display(rel)))
-            .help("run `ier-gate check -C DIR` from the repository root, or pass the path")
+        let help = if root.join(".ier").is_dir() {
+            "run `ier-gate check -C DIR` from the repository root, or pass the path".to_string()
+        } else {
+            format!(
+                "there is no .ier/ folder in {}: run `ier-gate init` there to scaffold the policy, the baseline and an example manifest, or pass `-C` with the repository root",
+                display_root(root)
+            )
+        };
+        Diag::error(
+            Code::MissingFile,
+            format!("no {what} at {}", display(&resolved(root, rel))),
+        )
+        .help(help)
     })
 }
 
@@ -517,7 +547,8 @@ pub fn load(opts: &CheckOptions) -> Result<Loaded, Failure> {
         Some(base) => against_base(opts, base, &policy, &set, &mut diags, &mut edited_config)?,
     };
     load::duplicates_of_unchanged(&fetched, &unchanged(opts, &set, &fetched), &mut diags);
-    load::assemble(
+    let outside = outside_globs(&opts.root, &set);
+    let mut loaded = load::assemble(
         policy,
         policy_ok,
         baseline_file.as_ref(),
@@ -525,7 +556,37 @@ pub fn load(opts: &CheckOptions) -> Result<Loaded, Failure> {
         fetched,
         edited_config,
         diags,
-    )
+    )?;
+    let today = crate::month::Date::today().map_err(Failure::Environment)?;
+    load::note_run(&mut loaded, today.month(), outside);
+    Ok(loaded)
+}
+
+/// YAML files under `root` that look like manifests
+/// ([`load::looks_like_manifest`]) but match none of the globs in `set`:
+/// `manifest-outside-globs`, so a draft saved in the wrong folder is not
+/// silently ungated.
+fn outside_globs(root: &Path, set: &GlobSet) -> Vec<String> {
+    let mut yaml = globset::GlobSetBuilder::new();
+    for g in ["**/*.yaml", "**/*.yml"] {
+        if let Ok(g) = globset::Glob::new(g) {
+            yaml.add(g);
+        }
+    }
+    let Ok(yaml) = yaml.build() else {
+        return Vec::new();
+    };
+    walk(root, &yaml)
+        .into_iter()
+        .filter(|rel| !set.is_match(display(rel)))
+        .filter(|rel| {
+            read(root, rel, true)
+                .ok()
+                .flatten()
+                .is_some_and(|f| load::looks_like_manifest(&f.text))
+        })
+        .map(|rel| display(&rel))
+        .collect()
 }
 
 #[cfg(test)]

@@ -16,6 +16,8 @@ use crate::diagnostic::{Diags, SourceFile, Validator};
 use crate::num::Dec;
 
 pub const DEFAULT_MANIFESTS: &str = "ai-features/**/*.yaml";
+/// The default globs: `.yaml` and `.yml` alike (SPEC 2.3).
+pub const DEFAULT_MANIFEST_GLOBS: [&str; 2] = [DEFAULT_MANIFESTS, "ai-features/**/*.yml"];
 pub const DEFAULT_BASELINE: &str = ".ier/baseline.yaml";
 pub const DEFAULT_PRICES: &str = ".ier/prices.yaml";
 pub const DEFAULT_POLICY: &str = ".ier/policy.yaml";
@@ -321,6 +323,23 @@ pub struct Policy {
     pub comment_mode: CommentMode,
     pub comment_on_change: bool,
     pub paths: Paths,
+    /// Facts about this run rather than the policy's text, set by the
+    /// loader (`local::load`, the Action); empty when a library caller
+    /// builds the inputs itself.
+    pub run: RunContext,
+}
+
+/// What the loader found about the run beside the files' contents: the
+/// notes and warnings of SPEC 4.2 that no projection decides.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RunContext {
+    /// The baseline's latest month and the current month, when the first
+    /// ends more than two months before the second (`stale-baseline`).
+    pub stale_baseline: Option<(crate::month::Month, crate::month::Month)>,
+    /// YAML files that look like manifests but match no glob.
+    pub outside_globs: Vec<String>,
+    /// The baseline still holds the `# EXAMPLE` numbers `init` wrote.
+    pub example_baseline: Option<String>,
 }
 
 /// Where the other input files are, relative to the repository root.
@@ -335,7 +354,7 @@ pub struct Paths {
 impl Default for Paths {
     fn default() -> Paths {
         Paths {
-            manifests: vec![DEFAULT_MANIFESTS.to_string()],
+            manifests: DEFAULT_MANIFEST_GLOBS.map(String::from).to_vec(),
             baseline: DEFAULT_BASELINE.to_string(),
             prices: DEFAULT_PRICES.to_string(),
         }
@@ -363,6 +382,7 @@ impl Policy {
             comment_mode: CommentMode::Update,
             comment_on_change: true,
             paths: Paths::default(),
+            run: RunContext::default(),
         }
     }
 }
@@ -404,6 +424,7 @@ pub fn load(file: &Arc<SourceFile>, diags: &mut Diags) -> Option<Policy> {
         comment_mode: raw.comment.mode.unwrap_or_default(),
         comment_on_change: raw.comment.on_change.unwrap_or(true),
         paths,
+        run: RunContext::default(),
     })
 }
 
@@ -508,17 +529,26 @@ fn gate(v: &mut Validator, raw: RawGate, zones: &Zones) -> GateRules {
     }
 }
 
+/// The largest `price_shock`: token prices ×6. Above it, a value is surely a
+/// percentage written whole (`price_shock: 50` for +50%).
+pub const MAX_PRICE_SHOCK: Decimal = Decimal::from_parts(5, 0, 0, false, 0);
+
 /// `price_shock` first (when set), then the named scenarios, each named once.
 fn scenarios(v: &mut Validator, raw: &RawScenarios) -> Vec<Scenario> {
     let price_shock = raw.price_shock.as_ref().map(|s| {
         let shock = s.value.get();
-        if shock <= Decimal::NEGATIVE_ONE || shock > Decimal::ONE_HUNDRED {
+        if shock <= Decimal::NEGATIVE_ONE || shock > MAX_PRICE_SHOCK {
             v.error(
                 Code::PriceShockOutOfRange,
                 s.referenced,
-                format!("price_shock {shock} is outside (-1, 100]"),
+                format!("price_shock {shock} is outside (-1, {MAX_PRICE_SHOCK}]"),
                 "a share: 0.5 means +50%",
             );
+            if let (Some(f), Some(d)) = (crate::manifest::percent(shock), v.last_mut()) {
+                d.help = Some(format!(
+                    "a shock is a fraction: +{shock}% is `price_shock: {f}`"
+                ));
+            }
         }
         shock
     });

@@ -208,6 +208,48 @@ pub struct FeatureReport {
     pub p95_user: Option<UserFigures>,
     pub workloads: Vec<WorkloadReport>,
     pub mitigation: Option<MitigationReport>,
+    /// When the feature goes live and reaches its steady state (SPEC 4.1).
+    pub timeline: FeatureTimeline,
+}
+
+/// A feature's place on the projection: the month it goes live (`None`:
+/// after the horizon) and the month its ramp reaches its last value
+/// (`None`: after the horizon). A live feature is live and steady from the
+/// first projected month.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct FeatureTimeline {
+    pub launch: Option<crate::month::Month>,
+    pub live_from: Option<crate::month::Month>,
+    pub steady_from: Option<crate::month::Month>,
+}
+
+impl FeatureTimeline {
+    /// `timeline` in the JSON report.
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "launch": self.launch.map(|m| m.to_string()),
+            "live_from": self.live_from.map(|m| m.to_string()),
+            "steady_state_from": self.steady_from.map(|m| m.to_string()),
+            "steady_state_in_horizon": self.steady_from.is_some(),
+        })
+    }
+
+    /// One line for people, when the feature is not simply live and steady
+    /// over the whole horizon.
+    pub fn line(&self, first: Option<crate::month::Month>) -> Option<String> {
+        match (self.live_from, self.steady_from) {
+            (None, _) => {
+                Some("goes live after the horizon: the projection holds nothing of it".to_string())
+            }
+            (Some(l), None) => Some(format!(
+                "goes live {l}; steady state after the horizon, so the last month is still ramping"
+            )),
+            (Some(l), Some(s)) if Some(l) != first || l != s => {
+                Some(format!("goes live {l}; steady state from {s}"))
+            }
+            _ => None,
+        }
+    }
 }
 
 #[derive(Clone, Debug)]

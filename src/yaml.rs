@@ -13,6 +13,10 @@ use serde_saphyr::{Error, Location};
 use crate::diagnostic::Code;
 use crate::diagnostic::{did_you_mean, Diag, Site, SourceFile};
 
+mod collect;
+mod fixit;
+mod syntax;
+
 pub use crate::diagnostic::MAX_FILE_BYTES;
 
 /// Deepest nesting of sequences and mappings.
@@ -107,16 +111,22 @@ fn deeper() -> String {
     format!("the file nests deeper than {MAX_DEPTH} levels")
 }
 
-/// [`parse`], pushing the problem to `diags` instead of returning it.
+/// [`parse`], pushing every problem it can find to `diags`
+/// (`collect`), not only the first.
 pub fn parse_or_report<T: DeserializeOwned>(
     file: &Arc<SourceFile>,
     diags: &mut crate::diagnostic::Diags,
 ) -> Option<T> {
-    parse(file).map_err(|d| diags.push(d)).ok()
+    collect::parse_all(file)
+        .map_err(|ds| diags.0.extend(ds))
+        .ok()
 }
 
 /// Maps a serde-saphyr error to a diagnostic with a stable code.
 fn to_diag(err: &Error, file: &Arc<SourceFile>) -> Diag {
+    if let Some(d) = syntax::diag(err.without_snippet(), file) {
+        return d;
+    }
     let text = err.without_snippet().to_string();
     let msg = match text.rfind(" at line ") {
         Some(i) => text[..i].to_string(),
@@ -153,11 +163,10 @@ fn to_diag(err: &Error, file: &Arc<SourceFile>) -> Diag {
     }
     if let Some(rest) = msg.strip_prefix("missing field ") {
         let name = rest.trim_matches('`');
-        return Diag::error(
-            Code::MissingKey,
-            format!("required key `{name}` is missing"),
-        )
-        .at(&site, format!("add `{name}` to this section"));
+        return fixit::missing_key(file, &site, name);
+    }
+    if let Some(d) = fixit::typed(file, &site, &msg) {
+        return d;
     }
     if msg.starts_with("invalid type") || msg.starts_with("expected ") {
         return Diag::error(Code::InvalidType, msg).at(&site, "wrong type");
@@ -177,7 +186,7 @@ fn to_diag(err: &Error, file: &Arc<SourceFile>) -> Diag {
     if matches!(err, Error::Message { .. }) {
         return Diag::error(Code::InvalidValue, msg).at(&site, "here");
     }
-    Diag::error(Code::YamlSyntax, msg).at(&site, "here")
+    fixit::other(&site)
 }
 
 /// Splits "`name`, expected one of `a`, `b`" into the name and the list.

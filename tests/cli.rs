@@ -10,7 +10,11 @@ use crate::util::{examples, text, BIN};
 
 #[test]
 fn cli() {
-    trycmd::TestCases::new().case("tests/cmd/*.toml");
+    // One clock for every case (a case may set its own in `env.add`), so
+    // no snapshot gains a `stale-baseline` note as the months pass.
+    trycmd::TestCases::new()
+        .env("IER_GATE_TODAY", "2026-09-15")
+        .case("tests/cmd/*.toml");
 }
 
 /// `check` on the acme example, stdout piped (never a terminal), with the

@@ -2695,3 +2695,37 @@ async fn limit_a_pull_request_github_cannot_list_whole() {
         Some("invalid")
     );
 }
+
+/// A manifest saved outside the globs is named, not silently ungated
+/// (SPEC 4.2 `manifest-outside-globs`): the Action reads each changed YAML
+/// file no glob matches and warns for one that looks like a manifest.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_manifest_outside_the_globs_is_a_warning() {
+    let fx = Fixture::new().await;
+    fx.pr_event(&[]);
+    fx.config(BASE).await;
+    fx.contents("ai-features/tiny.yaml", HEAD, PASSING).await;
+    let draft = PASSING.replace("tiny-helper", "draft-helper");
+    fx.contents("drafts/summaries.yaml", HEAD, &draft).await;
+    fx.contents("deploy/values.yml", HEAD, "replicas: 2\n")
+        .await;
+    fx.pr_files(json!([
+        added("ai-features/tiny.yaml"),
+        added("drafts/summaries.yaml"),
+        added("deploy/values.yml"),
+    ]))
+    .await;
+    fx.comments(json!([])).await;
+    fx.accept_post().await;
+
+    let out = run_async(fx.env("pull_request"), &["github"]).await;
+    assert_code(&out, 0);
+    let summary = fx.read("summary.md");
+    assert!(summary.contains("manifest-outside-globs"), "{summary}");
+    assert!(summary.contains("drafts/summaries.yaml"), "{summary}");
+    assert!(!summary.contains("deploy/values.yml"), "{summary}");
+    assert_eq!(
+        output(&fx.read("output.txt"), "verdict").as_deref(),
+        Some("warn")
+    );
+}

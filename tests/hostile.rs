@@ -1018,6 +1018,14 @@ mitigation:
                 })))
                 .mount(&server)
                 .await;
+            // The head's tree, for the duplicate-id check: no other manifest.
+            Mock::given(method("GET"))
+                .and(path(format!("{repo}/git/trees/{HEAD}")))
+                .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+                    "sha": HEAD, "tree": [], "truncated": false,
+                })))
+                .mount(&server)
+                .await;
             Mock::given(method("GET"))
                 .and(path(format!("{repo}/issues/7/comments")))
                 .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))

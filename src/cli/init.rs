@@ -85,9 +85,19 @@ pub(crate) fn init(a: InitArgs, prompt: &mut dyn Prompt) -> Outcome {
                 };
                 stdout.push_str(&format!("  {word:<16} {file}\n"));
             }
+            let model = match kept_model(&a.root, &files) {
+                Some(kept) if kept != model.as_str() => {
+                    stdout.push_str(&format!(
+                        "\nKept the existing {POLICY}: its business model is {kept}, not {}; edit `business_model` there to change it.\n",
+                        model.as_str()
+                    ));
+                    kept
+                }
+                _ => model.as_str(),
+            };
             stdout.push_str(&format!(
                 "\nBusiness model: {}. Next:\n  1. Replace the EXAMPLE numbers in {} with finance's monthly actuals.\n  2. Replace OWNER in {} with the owner of the ier-gate action.\n  3. Describe a real feature in ai-features/ (see {}), then run `ier-gate check`.\n",
-                model.as_str(),
+                model,
                 BASELINE,
                 WORKFLOW,
                 MANIFEST,
@@ -130,6 +140,29 @@ pub fn files(model: BusinessModel, this_month: Month) -> Vec<(&'static str, Stri
         (MANIFEST, manifest()),
         (WORKFLOW, workflow()),
     ]
+}
+
+/// The business model of an existing policy `init` skipped, as written.
+fn kept_model(root: &Path, files: &[(&'static str, FileStatus)]) -> Option<&'static str> {
+    files
+        .iter()
+        .any(|(f, s)| *f == POLICY && *s == FileStatus::Skipped)
+        .then(|| std::fs::read_to_string(root.join(POLICY)).ok())
+        .flatten()
+        .and_then(|text| {
+            text.lines()
+                .filter_map(|l| l.strip_prefix("business_model:"))
+                .map(|v| {
+                    v.split('#')
+                        .next()
+                        .unwrap_or("")
+                        .trim()
+                        .trim_matches(['"', '\''])
+                        .to_string()
+                })
+                .next()
+        })
+        .and_then(|v| parse_answer(&v).map(|m| m.as_str()))
 }
 
 /// Whether `init` would write a file whose text depends on the business
@@ -204,8 +237,11 @@ pub fn parse_answer(answer: &str) -> Option<BusinessModel> {
 
 pub const QUESTION: &str = "Business model?\n  1) ai-infused: AI is one feature of a broader product (zones 5 / 8 / 10)\n  2) ai-native: inference is the product (zones 3 / 4 / 5)\nChoose [1]: ";
 
-/// This calendar month (UTC), from the system clock.
+/// This calendar month (UTC), from the system clock or `IER_GATE_TODAY`.
 pub fn current_month() -> Month {
+    if let Ok(d) = crate::month::Date::today() {
+        return d.month();
+    }
     let secs = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs())
@@ -259,7 +295,7 @@ mitigation:
 comment:
   mode: update                    # update | new | hide-and-new | delete-and-new | off
 paths:
-  manifests: ["ai-features/**/*.yaml"]
+  manifests: ["ai-features/**/*.yaml", "ai-features/**/*.yml"]
   baseline: .ier/baseline.yaml
   prices: .ier/prices.yaml
 "#

@@ -26,6 +26,38 @@ pub enum Code {
     InvalidValue,
     #[strum(message = "the file is not valid YAML")]
     YamlSyntax,
+    // --- issue 9: YAML syntax, timeline, globs and onboarding (diag) ---
+    #[strum(message = "a tab in a line's indentation (YAML allows only spaces)")]
+    YamlTab,
+    #[strum(message = "an unquoted value that contains `: `; help shows it quoted")]
+    YamlColonInValue,
+    #[strum(message = "a `[` or `{` not closed on its line, or a closing bracket without one")]
+    YamlUnclosedBracket,
+    #[strum(message = "a key not aligned with its siblings")]
+    YamlIndentation,
+    #[strum(message = "a key given twice in one section")]
+    DuplicateKey,
+    #[strum(
+        message = "reason: `launch` is after the last projected month; the gate sees nothing of the feature (warn)"
+    )]
+    LaunchAfterHorizon,
+    #[strum(
+        message = "reason: the ramp reaches its last value after the horizon; the gate never sees the steady state (warn)"
+    )]
+    RampBeyondHorizon,
+    #[strum(
+        message = "reason: a YAML file that looks like a manifest matches no manifest glob, so it is not gated (warn)"
+    )]
+    ManifestOutsideGlobs,
+    #[strum(
+        message = "reason: the baseline's latest month ends more than two months before the current month (note)"
+    )]
+    StaleBaseline,
+    #[strum(
+        message = "reason: the baseline still holds the `# EXAMPLE` numbers `ier-gate init` wrote (warn)"
+    )]
+    ExampleBaseline,
+    // --- end issue 9 ---
     #[strum(message = "nesting, node, alias or size budget exceeded")]
     YamlLimit,
     #[strum(message = "a file over 1 MiB")]
@@ -114,7 +146,9 @@ pub enum Code {
     HorizonOutOfRange,
     #[strum(message = "`launch_floor` is 0 or less")]
     FloorNotPositive,
-    #[strum(message = "`price_shock` outside (-1, 100]")]
+    #[strum(
+        message = "`price_shock` outside (-1, 5]; help gives the fraction of a percentage written whole"
+    )]
     PriceShockOutOfRange,
     #[strum(message = "`paths.manifests: []`")]
     EmptyGlobs,

@@ -146,6 +146,16 @@ impl Site {
         }
     }
 
+    /// `len` bytes at byte `offset`, which sits at `line`, `column`.
+    pub fn at(file: &Arc<SourceFile>, line: u64, column: u64, offset: usize, len: usize) -> Site {
+        Site {
+            file: file.clone(),
+            line,
+            column,
+            span: Some(SourceSpan::from((offset, len))),
+        }
+    }
+
     /// The start of a file, for problems that concern it as a whole.
     pub fn file_start(file: &Arc<SourceFile>) -> Site {
         Site {
@@ -301,6 +311,15 @@ impl<'a> Validator<'a> {
 
     pub fn push(&mut self, d: Diag) {
         self.diags.push(d);
+    }
+
+    /// The problem just pushed, to add a `help:` to it.
+    pub fn last_mut(&mut self) -> Option<&mut Diag> {
+        if self.diags.0.len() > self.before {
+            self.diags.0.last_mut()
+        } else {
+            None
+        }
     }
 
     /// A number that must not be below zero: `"{what} cannot be negative"`.

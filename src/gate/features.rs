@@ -7,15 +7,17 @@ use rust_decimal::Decimal;
 
 use crate::diagnostic::Code;
 use crate::gate::change::Change;
-use crate::gate::projection::{power_users, top5_share, ProjectionError, UserMonth};
+use crate::gate::projection::{
+    power_users, timeline, top5_share, Adoption, ProjectionError, UserMonth,
+};
 use crate::gate::trajectory::Effect;
 use crate::manifest::Manifest;
 use crate::month::Month;
 use crate::num::Ratio;
 use crate::prices::PriceBook;
 use crate::report::{
-    location_of, FeatureReport, LegReport, Level, MitigationReport, Reason, UserFigures,
-    WorkloadReport,
+    location_of, FeatureReport, FeatureTimeline, LegReport, Level, MitigationReport, Reason,
+    UserFigures, WorkloadReport,
 };
 
 /// Marginal IER of a change: `dR / dC`, with the spec's conventions.
@@ -48,6 +50,25 @@ fn user(u: &UserMonth) -> UserFigures {
     }
 }
 
+/// When the feature of `c` goes live and turns steady, over the `horizon`
+/// months that end with `last`.
+fn feature_timeline(c: &Change, horizon: usize, last: Month) -> FeatureTimeline {
+    let side = c.feature();
+    let first = last.minus(horizon.saturating_sub(1) as u32);
+    let months: Vec<Month> = (0..horizon as u32).map(|i| first.plus(i)).collect();
+    let adoption = if c.head.is_some() {
+        c.head_adoption()
+    } else {
+        Adoption::Steady
+    };
+    let t = timeline(side, adoption, &months);
+    FeatureTimeline {
+        launch: side.launch,
+        live_from: t.live_from,
+        steady_from: t.steady_from,
+    }
+}
+
 /// The feature of change `c`, whose projection over the horizon is `e`;
 /// `last` is the last projected month.
 pub fn feature(
@@ -62,6 +83,7 @@ pub fn feature(
     let (workloads, notes) = workloads(side, e);
     let figures = e.last();
     let report = FeatureReport {
+        timeline: feature_timeline(c, e.deltas.len(), last),
         feature: side.feature.clone(),
         title: side.title.clone(),
         owner: side.owner.clone(),

@@ -81,6 +81,7 @@ fn evaluate_with(inp: &Inputs, reproject: bool) -> Result<Report, Vec<Diag>> {
     let mut decision = verdict::decide(&facts, loading.chain(notes.concat()).collect());
     let levers = levers::levers(&plain, inp.changes, &features, decision.verdict);
     let sensitivity = sensitivity::sensitivity(&plain, inp.changes, &features);
+    decision.warn(trajectory::timeline_warnings(inp.changes, plain.months()));
     decision.warn(lifecycle::deprecations(&Evaluated {
         inputs: inp,
         plain: &plain,

@@ -253,6 +253,65 @@ pub fn revenue_at(revenue: &Revenue, users: Decimal, a: Decimal) -> Result<Decim
     }
 }
 
+/// Which of a new launch's live months projected month `k` (1-based,
+/// calendar `month`) is (SPEC 4.1): `k` when the manifest has no `launch`
+/// or it falls in or before the first projected month; else the months
+/// since `launch`, plus one; `None` before the feature goes live.
+pub fn live_month(m: &Manifest, k: u32, month: Month) -> Option<u32> {
+    let Some(launch) = m.launch else {
+        return Some(k);
+    };
+    // Months from launch to `month`, and from launch to the first
+    // projected month (`k - 1` before `month`).
+    let since = launch.months_until(month);
+    if since - (i64::from(k) - 1) >= 0 {
+        return Some(k); // launch at or before the first projected month
+    }
+    u32::try_from(since + 1).ok().filter(|&l| l >= 1)
+}
+
+/// The adoption share in projected month `k`: `None` before a new launch
+/// goes live (no users, no cost, no revenue that month).
+pub fn share_at(m: &Manifest, adoption: Adoption, k: u32, month: Month) -> Option<Decimal> {
+    match adoption {
+        Adoption::Ramp => live_month(m, k, month).map(|l| m.ramp_at(l)),
+        Adoption::Steady => Some(m.steady_share()),
+    }
+}
+
+/// When a feature goes live and reaches its steady state, within the
+/// projected `months`: `None` for a month outside them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct Timeline {
+    pub live_from: Option<Month>,
+    pub steady_from: Option<Month>,
+}
+
+pub fn timeline(m: &Manifest, adoption: Adoption, months: &[Month]) -> Timeline {
+    let at = |pred: &dyn Fn(u32) -> bool| {
+        months.iter().enumerate().find_map(|(i, &month)| {
+            let k = i as u32 + 1;
+            let live = match adoption {
+                Adoption::Ramp => live_month(m, k, month),
+                Adoption::Steady => Some(m.ramp.len() as u32),
+            };
+            live.filter(|&l| pred(l)).map(|_| month)
+        })
+    };
+    Timeline {
+        live_from: at(&|_| true),
+        steady_from: at(&|l| l as usize >= m.ramp.len()),
+    }
+}
+
+/// Whether a new launch goes live after the first projected month.
+pub fn launches_late(m: &Manifest, adoption: Adoption, months: &[Month]) -> bool {
+    adoption == Adoption::Ramp
+        && months
+            .first()
+            .is_some_and(|&f| live_month(m, 1, f) != Some(1))
+}
+
 /// Cost and revenue of `m` in launch month `k` (1-based), calendar `month`.
 /// The cost is the workloads' costs summed in manifest order, then the
 /// embeddings' sum, then the infrastructure's: the order a what-if that
@@ -265,9 +324,8 @@ pub fn feature_month(
     month: Month,
     factor: Decimal,
 ) -> Result<FeatureMonth, ProjectionError> {
-    let a = match adoption {
-        Adoption::Ramp => m.ramp_at(k),
-        Adoption::Steady => m.steady_share(),
+    let Some(a) = share_at(m, adoption, k, month) else {
+        return not_live(m, book, month, factor);
     };
     let users = m.users.mul_c(a)?;
     let mut cost = Decimal::ZERO;
@@ -294,6 +352,29 @@ pub fn feature_month(
         workloads,
         embeddings_cost,
         infrastructure_cost,
+    })
+}
+
+/// A month before launch: no users, no cost (fixed infrastructure
+/// included), no revenue; each workload keeps its price per call.
+fn not_live(
+    m: &Manifest,
+    book: &PriceBook,
+    month: Month,
+    factor: Decimal,
+) -> Result<FeatureMonth, ProjectionError> {
+    let workloads = m
+        .workloads
+        .iter()
+        .map(|w| workload_month(w, book, month, factor, Decimal::ZERO))
+        .collect::<Result<_, _>>()?;
+    Ok(FeatureMonth {
+        active_users: Decimal::ZERO,
+        revenue: Decimal::ZERO,
+        cost: Decimal::ZERO,
+        workloads,
+        embeddings_cost: Decimal::ZERO,
+        infrastructure_cost: Decimal::ZERO,
     })
 }
 
@@ -352,4 +433,118 @@ pub fn power_users(
             cost: p95_cost,
         },
     )))
+}
+
+#[cfg(test)]
+mod launch_tests {
+    use std::sync::Arc;
+
+    use rust_decimal_macros::dec;
+
+    use crate::diagnostic::{Code, Diags, SourceFile};
+    use crate::gate::{evaluate, Change, Inputs};
+    use crate::num::Ratio;
+    use crate::prices::PriceBook;
+
+    const POLICY: &str = "version: 1\nbusiness_model: ai-infused\n";
+    const BASELINE: &str = "version: 1\ncurrency: USD\nmonths:\n  - month: 2026-08\n    revenue: 100000\n    inference: 20000\n";
+
+    fn report(launch: &str, ramp: &str) -> crate::report::Report {
+        let manifest = format!(
+            "version: 1\nfeature: recap\nlaunch: {launch}\nadoption:\n  users: 1000\n  ramp: {ramp}\nrevenue:\n  per_user_month: 10\ninfrastructure:\n  - name: index\n    monthly: 1000\n    per_user_month: 1\n"
+        );
+        let mut diags = Diags::default();
+        let file = |p: &str, t: &str| -> Arc<SourceFile> { SourceFile::new(p, t) };
+        let policy = crate::policy::load(&file("p.yaml", POLICY), &mut diags).unwrap();
+        let baseline = crate::baseline::load(&file("b.yaml", BASELINE), &mut diags).unwrap();
+        let book = PriceBook::builtin().unwrap();
+        let m = crate::manifest::load(&file("m.yaml", &manifest), &book, &mut diags).unwrap();
+        assert!(diags.0.is_empty(), "{:?}", diags.0);
+        let changes = [Change::added(m)];
+        evaluate(&Inputs {
+            policy: &policy,
+            baseline: &baseline,
+            book: &book,
+            changes: &changes,
+            labels: &[],
+            edited_config: &[],
+            warnings: &[],
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn a_launch_in_projected_month_4_leaves_months_1_to_3_as_the_baseline() {
+        // Baseline 2026-08: revenue 100,000, inference 20,000 (IER 5).
+        // Projected month 1 is 2026-09; `launch: 2026-12` is month 4.
+        let r = report("2026-12", "[0.5, 1.0]");
+        let months = &r.projected.months;
+        assert_eq!(months.len(), 12);
+        for m in &months[..3] {
+            assert_eq!(
+                (m.revenue, m.inference),
+                (dec!(100000), dec!(20000)),
+                "{}",
+                m.month
+            );
+        }
+        // Month 4 (2026-12) is ramp month 1: 1000 * 0.5 = 500 users pay
+        // 500 * 10 = 5,000 and cost 1,000 fixed + 500 * 1 = 1,500.
+        assert_eq!(months[3].month.to_string(), "2026-12");
+        assert_eq!(
+            (months[3].revenue, months[3].inference),
+            (dec!(105000), dec!(21500))
+        );
+        // Month 5 on: 1000 users, +10,000 revenue, +1,000 + 1,000 cost.
+        for m in &months[4..] {
+            assert_eq!(
+                (m.revenue, m.inference),
+                (dec!(110000), dec!(22000)),
+                "{}",
+                m.month
+            );
+        }
+        // G = min: 105,000 / 21,500 = 4.8837...
+        assert_eq!(r.projected.gate_value, Ratio::of(dec!(105000), dec!(21500)));
+        let t = r.features[0].timeline;
+        assert_eq!(
+            t.live_from.map(|m| m.to_string()).as_deref(),
+            Some("2026-12")
+        );
+        assert_eq!(
+            t.steady_from.map(|m| m.to_string()).as_deref(),
+            Some("2027-01")
+        );
+        assert!(!r.reasons.iter().any(|x| x.code == Code::RampBeyondHorizon));
+    }
+
+    #[test]
+    fn the_horizon_warnings() {
+        // The horizon is 2026-09..2027-08.
+        let after = report("2027-09", "[1.0]");
+        assert!(after
+            .projected
+            .months
+            .iter()
+            .all(|m| m.inference == dec!(20000)));
+        assert!(after
+            .reasons
+            .iter()
+            .any(|x| x.code == Code::LaunchAfterHorizon));
+        assert_eq!(after.features[0].timeline.live_from, None);
+        // Live in 2027-08 (month 12), steady only in 2027-09.
+        let ramping = report("2027-08", "[0.5, 1.0]");
+        assert!(ramping
+            .reasons
+            .iter()
+            .any(|x| x.code == Code::RampBeyondHorizon));
+        assert!(!ramping
+            .reasons
+            .iter()
+            .any(|x| x.code == Code::LaunchAfterHorizon));
+        assert_eq!(ramping.features[0].timeline.steady_from, None);
+        // A launch in the past: ramp month 1 is projected month 1.
+        let past = report("2026-01", "[0.5, 1.0]");
+        assert_eq!(past.projected.months[0].revenue, dec!(105000));
+    }
 }

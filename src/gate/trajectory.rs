@@ -12,14 +12,16 @@ use rust_decimal::Decimal;
 use crate::baseline::Baseline;
 use crate::diagnostic::{Code, Diag};
 use crate::gate::change::Change;
-use crate::gate::projection::{feature_month, Adoption, FeatureMonth, ProjectionError};
+use crate::gate::projection::{
+    feature_month, share_at, timeline, Adoption, FeatureMonth, ProjectionError,
+};
 use crate::gate::scenarios::stress;
 use crate::manifest::Manifest;
 use crate::month::Month;
 use crate::num::{min_ratio, sum, Checked, Overflow, Ratio};
 use crate::policy::{Basis, Policy, Scenario};
 use crate::prices::PriceBook;
-use crate::report::ProjectedMonth;
+use crate::report::{Level, ProjectedMonth, Reason};
 
 /// (revenue, inference): one month's, or one window's sums.
 pub type Pair = (Decimal, Decimal);
@@ -31,6 +33,49 @@ pub fn horizon(policy: &Policy, baseline: &Baseline) -> Vec<Month> {
     (1..=policy.horizon_months)
         .map(|k| latest.plus(k))
         .collect()
+}
+
+/// SPEC 4.1's timeline warnings for the new launches among `changes`: a
+/// `launch` after the last projected month (`launch-after-horizon`), a ramp
+/// that has not reached its last value by then (`ramp-beyond-horizon`).
+pub fn timeline_warnings(changes: &[Change], months: &[Month]) -> Vec<Reason> {
+    let Some(&last) = months.last() else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for c in changes {
+        let (Some(m), Adoption::Ramp) = (c.head.as_ref(), c.head_adoption()) else {
+            continue;
+        };
+        let t = timeline(m, Adoption::Ramp, months);
+        let location = crate::report::location_of(&m.feature_site);
+        let (code, message) = match (t.live_from, t.steady_from) {
+            (None, _) => (
+                Code::LaunchAfterHorizon,
+                format!(
+                    "`{}` launches in {}, after the last projected month {last}: the gate sees nothing of it",
+                    m.feature,
+                    m.launch.map_or_else(String::new, |l| l.to_string())
+                ),
+            ),
+            (Some(live), None) => (
+                Code::RampBeyondHorizon,
+                format!(
+                    "`{}` goes live in {live} and its ramp reaches its last value in {}, after the last projected month {last}: the gate never sees its steady state",
+                    m.feature,
+                    live.plus(m.ramp.len() as u32 - 1)
+                ),
+            ),
+            _ => continue,
+        };
+        out.push(Reason {
+            level: Level::Warning,
+            code,
+            message,
+            location,
+        });
+    }
+    out
 }
 
 /// One change over the horizon: (dR, dC) per projected month, and each
@@ -99,10 +144,8 @@ impl<'m> Side<'m> {
         factor: Decimal,
     ) -> Result<(), ProjectionError> {
         let m = self.manifest;
-        let a = match self.adoption {
-            Adoption::Ramp => m.ramp_at(k),
-            Adoption::Steady => m.steady_share(),
-        };
+        // Zero before launch: no share a live month can have.
+        let a = share_at(m, self.adoption, k, month).unwrap_or_default();
         let key = month_key(m, book, a, month);
         if self.key.as_ref() != Some(&key) {
             self.last = Some(feature_month(m, book, self.adoption, k, month, factor)?);

@@ -64,6 +64,7 @@ pub fn decide(f: &Facts, notes: Vec<Reason>) -> Decision {
     reasons.extend(feature_warnings(f));
     reasons.extend(scenario_reasons(f));
     reasons.extend(config_warnings(f));
+    reasons.extend(run_reasons(f));
     let scenario_fails = !f.changes.is_empty()
         && f.scenarios
             .iter()
@@ -294,4 +295,29 @@ fn config_warnings(f: &Facts) -> Vec<Reason> {
             reason(Level::Warning, Code::ConfigEdited, why)
         })
         .collect()
+}
+
+/// What the loader found about the run (issue 9): manifests no glob gates
+/// and the `init` example baseline (warnings), a stale baseline (a note,
+/// which never changes the verdict: the data's age is not the change's
+/// doing).
+fn run_reasons(f: &Facts) -> Vec<Reason> {
+    let run = &f.policy.run;
+    let mut out: Vec<Reason> = run
+        .outside_globs
+        .iter()
+        .map(|path| {
+            let why = format!("{path} looks like a cost manifest but no glob in `paths.manifests` matches it, so it is not gated: move it under a manifest folder or add a glob");
+            reason(Level::Warning, Code::ManifestOutsideGlobs, why)
+        })
+        .collect();
+    if let Some(path) = &run.example_baseline {
+        let why = format!("{path} still holds the EXAMPLE numbers `ier-gate init` wrote: replace them with finance's monthly actuals before trusting this verdict");
+        out.push(reason(Level::Warning, Code::ExampleBaseline, why));
+    }
+    if let Some((latest, today)) = run.stale_baseline {
+        let why = format!("the baseline's latest month is {latest}, more than two months before {today}: the projection starts from {}, a month already past; add the months since", latest.plus(1));
+        out.push(reason(Level::Info, Code::StaleBaseline, why));
+    }
+    out
 }

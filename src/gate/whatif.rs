@@ -18,6 +18,7 @@
 use rust_decimal::Decimal;
 
 use crate::gate::change::Change;
+use crate::gate::projection;
 use crate::gate::projection::{
     embedding_cost, infra_cost, revenue_at, workload_month, Adoption, ProjectionError,
 };
@@ -322,7 +323,10 @@ impl<'a> WhatIf<'a> {
     pub fn new(model: &'a GateModel<'a>, changes: &'a [Change], index: usize) -> Option<Self> {
         let change = &changes[index];
         let head = change.head.as_ref()?;
-        let terms = (model.is_plain() && !model.reprojects())
+        // A launch after the first projected month has months with no
+        // terms at all: those what-ifs are whole projections.
+        let late = projection::launches_late(head, change.head_adoption(), model.months());
+        let terms = (model.is_plain() && !model.reprojects() && !late)
             .then(|| Terms::new(model, change, head).ok())
             .flatten();
         Some(WhatIf {

@@ -50,7 +50,13 @@ fn judge(f: Fetched) -> Evaluation {
         f.edited_config,
         f.diags,
     ) {
-        Ok(l) => evaluate(&l.inputs(&f.labels)),
+        Ok(mut l) => match crate::month::Date::today() {
+            Ok(today) => {
+                load::note_run(&mut l, today.month(), f.outside_globs);
+                evaluate(&l.inputs(&f.labels))
+            }
+            Err(m) => Err(vec![Diag::error(Code::Unreadable, m)]),
+        },
         Err(Failure::Input(d)) => Err(d),
         Err(Failure::Environment(m)) => Err(vec![Diag::error(Code::Unreadable, m)]),
     };

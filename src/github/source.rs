@@ -52,7 +52,13 @@ pub struct Fetched {
     pub changed: bool,
     /// Paths GitHub can annotate: files read at the commit under review.
     pub files: BTreeSet<String>,
+    /// Changed YAML files that look like manifests but match no glob.
+    pub outside_globs: Vec<String>,
 }
+
+/// Most changed YAML files outside the globs read to tell whether they
+/// look like manifests (`manifest-outside-globs`).
+const MAX_OUTSIDE_READS: usize = 50;
 
 /// `{dir}/{path}`, or `path` at the root.
 fn in_dir(dir: &str, path: &str) -> String {
@@ -265,6 +271,7 @@ pub async fn commit(api: &Api, s: &Settings, sha: &str) -> Result<Fetched, ApiEr
         labels: vec![],
         changed: false,
         files,
+        outside_globs: Vec::new(),
     })
 }
 
@@ -452,6 +459,39 @@ async fn read_changes(
     Ok(fetched)
 }
 
+/// The changed YAML files under `dir` that no manifest glob matches and
+/// that look like manifests at head ([`load::looks_like_manifest`]); a
+/// file that cannot be read is not reported.
+async fn outside_globs(
+    api: &Api,
+    repo: &Repo,
+    pr: &PullRequest,
+    dir: &str,
+    policy: &Policy,
+    pr_files: &[PrFile],
+) -> Result<Vec<String>, ApiError> {
+    let set = load::manifest_globs(policy);
+    let candidates = pr_files.iter().filter(|f| {
+        f.status != "removed"
+            && under_dir(dir, &f.filename).is_some_and(|rel| {
+                load::is_yaml(rel) && !set.is_match(rel) && !load::is_config(policy, rel)
+            })
+    });
+    let reader = Reader::new(api, repo);
+    let mut out = Vec::new();
+    let mut ignored = Diags::default();
+    for f in candidates.take(MAX_OUTSIDE_READS) {
+        let (path, sha) = (&f.filename, &pr.head_sha);
+        let file = reader
+            .read(path, sha, path.clone(), Need::Optional, &mut ignored)
+            .await?;
+        if file.is_some_and(|f| load::looks_like_manifest(&f.text)) {
+            out.push(path.clone());
+        }
+    }
+    Ok(out)
+}
+
 /// The diagnostic for a pull request too large for GitHub to list whole,
 /// or `None` when every file was listed.
 fn listing_cut(pr: &PullRequest, listed: usize) -> Option<Diag> {
@@ -540,6 +580,7 @@ pub async fn pull_request(api: &Api, s: &Settings, pr: &PullRequest) -> Result<F
             labels: pr.labels.clone(),
             changed: true,
             files,
+            outside_globs: Vec::new(),
         });
     }
     let (edited_config, mut wanted) = classify(&s.dir, &config.policy, &pr_files);
@@ -572,6 +613,7 @@ pub async fn pull_request(api: &Api, s: &Settings, pr: &PullRequest) -> Result<F
     .await?;
     load::validate_head_config(&config.policy, &heads, &mut diags);
     let changes = read_changes(api, repo, pr, wanted, &mut diags, &mut files).await?;
+    let outside_globs = outside_globs(api, repo, pr, &s.dir, &config.policy, &pr_files).await?;
     let set = load::manifest_globs(&config.policy);
     let gated = |p: &str| under_dir(&s.dir, p).is_some_and(|r| set.is_match(r));
     let others = super::unchanged::unchanged(api, s, pr, gated, &changes).await?;
@@ -584,6 +626,7 @@ pub async fn pull_request(api: &Api, s: &Settings, pr: &PullRequest) -> Result<F
         labels: pr.labels.clone(),
         changed,
         files,
+        outside_globs,
     })
 }
 

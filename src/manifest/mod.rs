@@ -143,3 +143,10 @@ pub(crate) fn is_feature_id(s: &str) -> bool {
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         && !s.starts_with('-')
 }
+
+/// A rate or share above 1 and at most 100 is surely a percentage: the
+/// fraction it means.
+pub fn percent(d: Decimal) -> Option<String> {
+    (d > Decimal::ONE && d <= Decimal::ONE_HUNDRED)
+        .then(|| (d / Decimal::ONE_HUNDRED).normalize().to_string())
+}

@@ -16,7 +16,8 @@ use super::raw::{
     RawRevenue, RawWorkload,
 };
 use super::{
-    is_feature_id, Calls, Embedding, Infra, Leg, Manifest, Mitigation, Revenue, Workload, MAX_RAMP,
+    is_feature_id, percent, Calls, Embedding, Infra, Leg, Manifest, Mitigation, Revenue, Workload,
+    MAX_RAMP,
 };
 use crate::diagnostic::{suggestion_help, Code, Diag, Diags, SourceFile, Validator};
 use crate::month::Month;
@@ -86,6 +87,12 @@ fn header(v: &mut Validator, raw: &RawManifest) -> Option<Month> {
             ),
             "invalid id",
         );
+        if let Some(d) = v.last_mut() {
+            let slug = slug(&raw.feature.value);
+            if !slug.is_empty() {
+                d.help = Some(format!("write it as a slug: `feature: {slug}`"));
+            }
+        }
     }
     raw.launch.as_ref().and_then(|l| month(v, l))
 }
@@ -100,6 +107,9 @@ fn month(v: &mut Validator, text: &Spanned<String>) -> Option<Month> {
             format!("`{}` is not a month", text.value.escape_debug()),
             "expected YYYY-MM",
         );
+        if let (Some(fixed), Some(d)) = (Month::lenient(&text.value), v.last_mut()) {
+            d.help = Some(format!("write the month as YYYY-MM: `{fixed}`"));
+        }
     }
     m
 }
@@ -133,6 +143,22 @@ fn adoption(v: &mut Validator, raw: &RawAdoption) -> (Decimal, Vec<Decimal>) {
             format!("`ramp` has {} values; at most {MAX_RAMP}", r.value.len()),
             "too long",
         );
+    }
+    if let Some(fractions) = percents(r.value.iter().map(|s| s.value.get())) {
+        v.error(
+            Code::RampOutOfRange,
+            r.referenced,
+            "ramp values are written as percentages; each is a share of `users` in (0, 1]",
+            "percentages",
+        );
+        if let Some(d) = v.last_mut() {
+            d.help = Some(format!(
+                "write shares of 1: `ramp: [{}]`",
+                fractions.join(", ")
+            ));
+        }
+        let ramp = r.value.iter().map(|s| s.value.get()).collect();
+        return (users, ramp);
     }
     for share in &r.value {
         let d = share.value.get();
@@ -280,15 +306,20 @@ fn route_legs(
 ) -> Vec<Leg> {
     let mut legs = Vec::new();
     let mut total = Decimal::ZERO;
+    let mut out_of_range = false;
     for leg in &route.value {
         let share = leg.value.share.value.get();
         if share <= Decimal::ZERO || share > Decimal::ONE {
+            out_of_range = true;
             v.error(
                 Code::ShareOutOfRange,
                 leg.value.share.referenced,
                 format!("route share {share} is outside (0, 1]"),
                 "must be in (0, 1]",
             );
+            if let (Some(f), Some(d)) = (percent(share), v.last_mut()) {
+                d.help = Some(format!("a share is a fraction of 1: `share: {f}`"));
+            }
         }
         total = total.checked_add(share).unwrap_or(Decimal::MAX);
         legs.push(Leg {
@@ -304,7 +335,7 @@ fn route_legs(
             "`route` needs at least one model",
             "empty",
         );
-    } else if total != Decimal::ONE {
+    } else if total != Decimal::ONE && !out_of_range {
         // Label the last share: the one to adjust, usually.
         let last = route.value.last().map(|l| l.value.share.referenced);
         v.error(
@@ -386,6 +417,9 @@ fn cache_hit_rate(v: &mut Validator, w: &Spanned<RawWorkload>, cached: Decimal) 
                 format!("cache_hit_rate {d} is outside [0, 1]"),
                 "must be in [0, 1]",
             );
+            if let (Some(f), Some(diag)) = (percent(d), v.last_mut()) {
+                diag.help = Some(format!("a rate is a fraction of 1: `cache_hit_rate: {f}`"));
+            }
         }
         return d;
     }
@@ -513,4 +547,44 @@ fn model(v: &mut Validator, book: &PriceBook, kind: Kind, name: &Spanned<String>
         .help(suggestion_help(&names)),
     );
     name.value.clone()
+}
+
+/// The fractions of a ramp written as percentages (every value above 1, at
+/// most 100), or `None`.
+fn percents(values: impl Iterator<Item = Decimal>) -> Option<Vec<String>> {
+    let f: Option<Vec<String>> = values.map(percent).collect();
+    f.filter(|f| !f.is_empty())
+}
+
+/// `Meeting Summaries` as the feature id it surely means.
+fn slug(s: &str) -> String {
+    let mut out = String::new();
+    for c in s.trim().chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_lowercase());
+        } else if !out.ends_with('-') && !out.is_empty() {
+            out.push('-');
+        }
+    }
+    out.trim_end_matches('-').chars().take(64).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slips_suggest_what_was_meant() {
+        assert_eq!(slug("Meeting Summaries"), "meeting-summaries");
+        assert_eq!(slug("  AI: recap!! v2 "), "ai-recap-v2");
+        assert_eq!(percent(Decimal::from(60)).as_deref(), Some("0.6"));
+        assert_eq!(percent(Decimal::ONE), None);
+        assert_eq!(percent(Decimal::from(101)), None);
+        let ramp = [25, 50, 75, 100].map(Decimal::from);
+        assert_eq!(
+            percents(ramp.into_iter()).unwrap(),
+            ["0.25", "0.5", "0.75", "1"]
+        );
+        assert!(percents([Decimal::from(25), Decimal::ONE].into_iter()).is_none());
+    }
 }

@@ -83,6 +83,7 @@ pub fn to_value(r: &Report) -> Value {
             "delta_revenue": money(f.delta_revenue),
             "delta_inference": money(f.delta_inference),
             "marginal_ier": ratio(f.marginal_ier),
+            "timeline": f.timeline.json(),
             "active_users": share(f.active_users),
             "p50_user": user(&f.p50_user),
             "p95_user": user(&f.p95_user),

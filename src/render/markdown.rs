@@ -150,6 +150,9 @@ fn feature(s: &mut String, r: &Report, f: &FeatureReport) {
         fixed(f.active_users, 0)
     );
     let _ = writeln!(s);
+    f.timeline
+        .line(r.projected.months.first().map(|m| m.month))
+        .map(|t| writeln!(s, "{t}.\n"));
     workloads(s, f);
     if f.embeddings_cost > Decimal::ZERO || f.infrastructure_cost > Decimal::ZERO {
         let _ = writeln!(

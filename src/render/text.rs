@@ -196,6 +196,9 @@ fn feature(s: &mut String, r: &Report, f: &FeatureReport, c: &Paint) {
         signed(f.delta_inference),
         f.marginal_ier.display()
     );
+    f.timeline
+        .line(r.projected.months.first().map(|m| m.month))
+        .map(|t| writeln!(s, "    {t}"));
     let width = f
         .workloads
         .iter()
