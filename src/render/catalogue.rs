@@ -155,7 +155,9 @@ pub fn listing_at(book: &PriceBook, width: usize) -> String {
         &[Left, Left, Right, Right, Right, Right, Right, Right, Left],
     );
     t.gap = if wide { 2 } else { 1 };
-    t.wrap = vec![true; 9];
+    for i in [8, 7, 5, 0, 1, 2, 3, 4, 6] {
+        t = t.wrapping(i);
+    }
     t.row(
         [
             "model",

@@ -59,8 +59,13 @@ pub fn text_at(e: &Explanation, width: usize) -> String {
         ))],
     );
     p.blank();
-    let mut t = Table::new(2, &[Left, Left, Right, Right, Right, Right]);
-    t.wrap = vec![true; 6];
+    let mut t = Table::new(2, &[Left, Left, Right, Right, Right, Right])
+        .wrapping(0)
+        .wrapping(1)
+        .wrapping(2)
+        .wrapping(3)
+        .wrapping(4)
+        .wrapping(5);
     t.row(
         [
             "cost line",

@@ -183,6 +183,9 @@ pub struct Table {
     pub align: Vec<Align>,
     /// Columns that may wrap their cells between words.
     pub wrap: Vec<bool>,
+    /// The order the wrapping columns narrow in: each down to its longest
+    /// word before the next.
+    pub order: Vec<usize>,
     pub rows: Vec<Vec<Seg>>,
 }
 
@@ -193,14 +196,16 @@ impl Table {
             gap: 2,
             align: align.to_vec(),
             wrap: vec![false; align.len()],
+            order: Vec::new(),
             rows: Vec::new(),
         }
     }
 
-    /// Lets column `i` wrap between words.
+    /// Lets column `i` wrap between words, narrowing after those before.
     pub fn wrapping(mut self, i: usize) -> Table {
         if let Some(w) = self.wrap.get_mut(i) {
             *w = true;
+            self.order.push(i);
         }
         self
     }
@@ -226,14 +231,11 @@ impl Table {
             let n = cols.iter().filter(|w| **w > 0).count();
             self.indent + cols.iter().sum::<usize>() + self.gap * n.saturating_sub(1)
         };
-        // Narrow the wrapping columns, widest first, down to their longest word.
-        while used(&cols) > width {
-            let candidate = (0..cols.len())
-                .filter(|i| self.wrap[*i] && cols[*i] > self.longest_word(*i))
-                .max_by_key(|i| cols[*i]);
-            match candidate {
-                Some(i) => cols[i] -= 1,
-                None => break,
+        // Narrow the wrapping columns in order, each down to its longest word.
+        for &i in &self.order {
+            let floor = self.longest_word(i);
+            while used(&cols) > width && cols[i] > floor {
+                cols[i] -= 1;
             }
         }
         let fits = used(&cols) <= width;

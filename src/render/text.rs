@@ -119,8 +119,11 @@ fn prices_line(r: &Report) -> String {
 /// projected row, amounts a month in the baseline's currency.
 fn company(p: &mut Page, r: &Report) {
     use Align::*;
-    let mut t = Table::new(2, &[Left, Right, Right, Right, Right, Left]);
-    t.wrap = vec![true; 6];
+    let mut t = Table::new(2, &[Left, Right, Right, Right, Right, Left])
+        .wrapping(1)
+        .wrapping(2)
+        .wrapping(0)
+        .wrapping(5);
     t.row(
         [
             "",
