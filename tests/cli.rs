@@ -182,7 +182,10 @@ fn a_long_horizon_sparkline_fits_the_width() {
         .expect("a trajectory line");
     assert!(spark.chars().count() <= 80, "{spark}");
     assert!(out.contains("(each bar the"), "{out}");
-    assert!(out.contains("below the launch floor in 120 of 120 months"), "{out}");
+    assert!(
+        out.contains("below the launch floor in 120 of 120 months"),
+        "{out}"
+    );
 }
 
 pub(crate) fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
@@ -292,5 +295,8 @@ fn below_floor_company_levers_reach_a_warn_when_applied() {
         .iter()
         .find(|l| l["target"] == "launch-floor" && l["lever"] == "revenue-per-user")
         .expect("a price that would pass");
-    assert!(rev["message"].as_str().unwrap().contains("× today's 2.00 per user a month"));
+    assert!(rev["message"]
+        .as_str()
+        .unwrap()
+        .contains("× today's 2.00 per user a month"));
 }

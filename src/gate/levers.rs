@@ -119,6 +119,12 @@ fn fixed(d: Decimal, dp: u32) -> String {
     crate::num::fixed(d, dp)
 }
 
+/// A bound to `dp` places rounded toward zero: an upper bound shown to a
+/// person stays on the safe side of the exact one the lever carries.
+fn down(d: Decimal, dp: u32) -> String {
+    fixed(d.round_dp_with_strategy(dp, RoundingStrategy::ToZero), dp)
+}
+
 fn money(d: Decimal) -> String {
     crate::num::money(d)
 }
@@ -363,13 +369,12 @@ fn workload_calls(f: &mut Found, wi: usize) {
     };
     if let Some(x) =
         f.t.solve(&apply, mean, zero, Want::Max, zero, None)
-            .map(|x| x.round_dp_with_strategy(1, RoundingStrategy::ToZero))
-            .filter(|x| *x < mean && *x > zero)
+            .filter(|x| *x < mean)
     {
         let applied = apply(x);
         let message = format!(
             "at most {} calls per user a month for `{}` ({} of today's {})",
-            fixed(x, 1),
+            down(x, 1),
             w.name,
             pct(x / mean),
             fixed(mean, 1)
@@ -389,13 +394,12 @@ fn output_tokens(f: &mut Found, wi: usize) {
     let apply = |x: Decimal| f.with(wi, &|w: &mut Workload| w.output_tokens = x);
     if let Some(x) =
         f.t.solve(&apply, w.output_tokens, zero, Want::Max, zero, None)
-            .map(|x| x.round_dp_with_strategy(0, RoundingStrategy::ToZero))
             .filter(|x| *x < w.output_tokens)
     {
         let applied = apply(x);
         let message = format!(
             "at most {} output tokens per call for `{}` (today {})",
-            fixed(x, 0),
+            down(x, 0),
             w.name,
             fixed(w.output_tokens, 0)
         );
@@ -504,7 +508,6 @@ fn revenue_per_user(f: &mut Found) {
     let hi = per_user.max(one).saturating_mul(Decimal::ONE_HUNDRED);
     if let Some(x) =
         f.t.solve(&*apply_rev, per_user, hi, Want::Min, zero, None)
-            .map(|x| x.round_dp_with_strategy(2, RoundingStrategy::ToPositiveInfinity))
             .filter(|x| *x > per_user)
     {
         let times = x
@@ -519,7 +522,7 @@ fn revenue_per_user(f: &mut Found) {
             .unwrap_or_else(|| "today: nothing".into());
         let message = format!(
             "charge at least {} per user a month for `{}` ({times})",
-            money(x),
+            money(x.round_dp_with_strategy(2, RoundingStrategy::ToPositiveInfinity)),
             head.feature
         );
         let moved = (num(per_user.round_dp(4)), num(x));

@@ -365,7 +365,10 @@ mod tests {
     fn text(lines: &[Vec<Seg>]) -> Vec<String> {
         lines
             .iter()
-            .map(|l| l.iter().map(|s| s.text.as_str()).collect::<String>())
+            .map(|l| {
+                let line: String = l.iter().map(|s| s.text.as_str()).collect();
+                line.trim_end().to_string()
+            })
             .collect()
     }
 
@@ -386,7 +389,7 @@ mod tests {
         let mut t = Table::new(0, &[Align::Left, Align::Right]).wrapping(0);
         t.row(vec![Seg::plain("one two three"), Seg::plain("12.00")]);
         assert_eq!(text(&t.lay_out(40)), ["one two three  12.00"]);
-        assert_eq!(text(&t.lay_out(16)), ["one two  12.00", "three"]);
+        assert_eq!(text(&t.lay_out(16)), ["one two    12.00", "three"]);
         let mut t = Table::new(0, &[Align::Left, Align::Right]);
         t.row(vec![Seg::plain("one two three"), Seg::plain("12.00")]);
         assert_eq!(text(&t.lay_out(16)), ["one two three", "  12.00"]);

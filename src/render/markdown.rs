@@ -62,6 +62,18 @@ fn headline(s: &mut String, r: &Report) {
     let _ = writeln!(s);
     let _ = writeln!(s, "**{}**", prose(&super::headline(r)));
     let _ = writeln!(s);
+    let p = &r.projected;
+    let _ = writeln!(
+        s,
+        "IER ({}): {} ({}) → **{}** ({}) projected. Launch floor **{}:1**.",
+        p.basis.as_str(),
+        ratio(r.current_gate),
+        super::zone_label(Zone::of(r.current_gate, &r.zones), &r.zones),
+        ratio(p.gate_value),
+        super::zone_label(p.zone, &r.zones),
+        r.launch_floor.normalize()
+    );
+    let _ = writeln!(s);
     for reason in &r.reasons {
         let icon = match reason.level {
             Level::Info => "ℹ️",
