@@ -67,7 +67,7 @@ pub(crate) struct CheckArgs {
     /// A pull request label (repeatable), e.g. the policy's mitigation label
     #[arg(long = "label", value_name = "NAME")]
     labels: Vec<String>,
-    /// Also write the IER trajectory (baseline months, then projected) as a chart: SVG for .svg
+    /// Also write the IER trajectory (baseline months, then projected) as an SVG chart (FILE must end in .svg)
     #[arg(long, value_name = "FILE.svg")]
     chart: Option<PathBuf>,
 }

@@ -83,8 +83,7 @@ pub fn mermaid(r: &Report) -> String {
             if shown(i, n) {
                 format!("\"{}\"", m.month)
             } else {
-                // Mermaid wants a label per point; a blank keeps the axis readable.
-                format!("\"{}\"", " ".repeat(1 + i % 7))
+                format!("\"{}\"", hidden_label(i))
             }
         })
         .collect::<Vec<_>>()
@@ -126,6 +125,22 @@ pub fn mermaid(r: &Report) -> String {
         floor.normalize(),
         warning.normalize()
     );
+    s
+}
+
+/// A label that shows nothing yet differs from every other: Mermaid wants a
+/// label per point and merges equal ones into one point (blanks included),
+/// so the index is spelt in zero-width space (0) and non-joiner (1).
+fn hidden_label(i: usize) -> String {
+    let mut s = String::new();
+    let mut n = i;
+    loop {
+        s.push(if n % 2 == 0 { '\u{200B}' } else { '\u{200C}' });
+        n /= 2;
+        if n == 0 {
+            break;
+        }
+    }
     s
 }
 
@@ -322,4 +337,15 @@ pub fn svg(r: &Report) -> Result<String, String> {
         root.present().map_err(|e| err(&e))?;
     }
     Ok(buf)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn hidden_labels_are_distinct_and_invisible() {
+        let labels: Vec<String> = (0..130).map(super::hidden_label).collect();
+        let set: std::collections::HashSet<_> = labels.iter().collect();
+        assert_eq!(set.len(), labels.len());
+        assert!(labels.iter().all(|l| !crate::text::has_visible_text(l)));
+    }
 }
