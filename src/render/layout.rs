@@ -183,9 +183,10 @@ pub struct Table {
     pub align: Vec<Align>,
     /// Columns that may wrap their cells between words.
     pub wrap: Vec<bool>,
-    /// The order the wrapping columns narrow in: each down to its longest
-    /// word before the next.
-    pub order: Vec<usize>,
+    /// The order the wrapping columns narrow in, in groups: each group down
+    /// to its columns' longest words before the next, within a group the
+    /// column with the most room to spare first.
+    pub order: Vec<Vec<usize>>,
     pub rows: Vec<Vec<Seg>>,
 }
 
@@ -202,11 +203,21 @@ impl Table {
     }
 
     /// Lets column `i` wrap between words, narrowing after those before.
-    pub fn wrapping(mut self, i: usize) -> Table {
-        if let Some(w) = self.wrap.get_mut(i) {
-            *w = true;
-            self.order.push(i);
+    pub fn wrapping(self, i: usize) -> Table {
+        self.wrapping_together(&[i])
+    }
+
+    /// Lets columns `cols` wrap, narrowing together after those before.
+    pub fn wrapping_together(mut self, cols: &[usize]) -> Table {
+        let cols: Vec<usize> = cols
+            .iter()
+            .copied()
+            .filter(|i| *i < self.wrap.len())
+            .collect();
+        for &i in &cols {
+            self.wrap[i] = true;
         }
+        self.order.push(cols);
         self
     }
 
@@ -232,10 +243,18 @@ impl Table {
             self.indent + cols.iter().sum::<usize>() + self.gap * n.saturating_sub(1)
         };
         // Narrow the wrapping columns in order, each down to its longest word.
-        for &i in &self.order {
-            let floor = self.longest_word(i);
-            while used(&cols) > width && cols[i] > floor {
-                cols[i] -= 1;
+        for group in &self.order {
+            let floors: Vec<(usize, usize)> =
+                group.iter().map(|&i| (i, self.longest_word(i))).collect();
+            while used(&cols) > width {
+                let widest = floors
+                    .iter()
+                    .filter(|(i, f)| cols[*i] > *f)
+                    .max_by_key(|(i, f)| cols[*i] - f);
+                match widest {
+                    Some((i, _)) => cols[*i] -= 1,
+                    None => break,
+                }
             }
         }
         let fits = used(&cols) <= width;

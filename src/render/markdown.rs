@@ -66,7 +66,7 @@ fn headline(s: &mut String, r: &Report) {
     let _ = writeln!(
         s,
         "IER ({}): {} ({}) → **{}** ({}) projected. Launch floor **{}:1**.",
-        p.basis.as_str(),
+        p.basis.pick("in-month", "T3M"),
         ratio(r.current_gate),
         super::zone_label(Zone::of(r.current_gate, &r.zones), &r.zones),
         ratio(p.gate_value),

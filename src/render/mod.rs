@@ -75,7 +75,7 @@ pub(crate) fn signed(d: Decimal) -> String {
 /// launch floor and the company today, and what the verdict makes of it.
 pub(crate) fn headline(r: &Report) -> String {
     let p = &r.projected;
-    let basis = p.basis.as_str();
+    let basis = p.basis.pick("in-month", "T3M");
     let floor = r.launch_floor.normalize();
     let now = r.current_gate.display();
     let at = p.gate_month.map(|m| format!(" in {m}")).unwrap_or_default();

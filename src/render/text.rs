@@ -277,7 +277,11 @@ fn feature(p: &mut Page, r: &Report, f: &FeatureReport, sides: Option<&FeatureSi
         ],
     );
     use Align::*;
-    let mut t = Table::new(4, &[Left, Left, Right, Left, Right])
+    // No-break spaces keep each factor with its unit and an amount with
+    // "a month", so a narrow terminal wraps between factors only.
+    let nb = |s: String| s.replace(' ', "\u{a0}");
+    let amount = |d: Decimal| nb(format!("= {} a month", money(d)));
+    let mut t = Table::new(4, &[Left, Left, Right, Right])
         .wrapping(1)
         .wrapping(2);
     let users = count(f.active_users);
@@ -287,13 +291,13 @@ fn feature(p: &mut Page, r: &Report, f: &FeatureReport, sides: Option<&FeatureSi
             .iter()
             .map(|l| {
                 if w.legs.len() > 1 {
-                    format!("{} {}", percent(l.share), esc(&l.model))
+                    nb(format!("{} {}", percent(l.share), esc(&l.model)))
                 } else {
                     esc(&l.model)
                 }
             })
             .collect::<Vec<_>>()
-            .join(" + ");
+            .join(" +\u{a0}");
         t.row(vec![
             Seg::plain(esc(&w.name)),
             Seg::plain(if w.batch {
@@ -302,12 +306,12 @@ fn feature(p: &mut Page, r: &Report, f: &FeatureReport, sides: Option<&FeatureSi
                 models
             }),
             Seg::plain(format!(
-                "{users} users × {} calls × {}",
-                fixed(w.mean_calls, 1),
-                fixed(w.cost_per_call, 6)
+                "{} {} {}",
+                nb(format!("{users} users")),
+                nb(format!("× {} calls", fixed(w.mean_calls, 1))),
+                nb(format!("× {}", fixed(w.cost_per_call, 6)))
             )),
-            Seg::plain("="),
-            Seg::plain(format!("{} a month", money(w.monthly_cost))),
+            Seg::plain(amount(w.monthly_cost)),
         ]);
     }
     for (name, cost) in [
@@ -319,8 +323,7 @@ fn feature(p: &mut Page, r: &Report, f: &FeatureReport, sides: Option<&FeatureSi
                 Seg::plain(name),
                 Seg::plain(""),
                 Seg::plain(""),
-                Seg::plain("="),
-                Seg::plain(format!("{} a month", money(cost))),
+                Seg::plain(amount(cost)),
             ]);
         }
     }
@@ -331,16 +334,16 @@ fn feature(p: &mut Page, r: &Report, f: &FeatureReport, sides: Option<&FeatureSi
         .chain([f.embeddings_cost, f.infrastructure_cost])
         .try_fold(Decimal::ZERO, |a, b| a.checked_add(b));
     if let Some(total) = total {
+        let label = if f.change == ChangeKind::Removed {
+            "total (base)"
+        } else {
+            "total"
+        };
         t.row(vec![
-            Seg::plain(if f.change == ChangeKind::Removed {
-                "total (base)"
-            } else {
-                "total"
-            }),
+            Seg::plain(format!("{label}, {cur}")),
             Seg::plain(""),
             Seg::plain(""),
-            Seg::plain("="),
-            Seg::styled(format!("{} {cur} a month", money(total)), BOLD),
+            Seg::styled(amount(total), BOLD),
         ]);
     }
     p.table(&t);
