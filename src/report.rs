@@ -310,6 +310,12 @@ pub enum LeverTarget {
     LaunchFloor,
     /// The feature's marginal IER at the feature floor.
     FeatureFloor,
+    /// The company's gate value at today's IER (SPEC 4.2 rule 3: a change
+    /// that does not lower it warns), when the launch floor is out of reach.
+    CurrentIer,
+    /// The company's gate value at the warning line, where a mitigation
+    /// plan turns the fail into a warning (rule 4).
+    WarningLine,
 }
 
 /// One way to pass.
@@ -363,6 +369,24 @@ pub struct Report {
     pub levers: Vec<Lever>,
     /// The inputs that move the gate value most (a tornado), largest first.
     pub sensitivity: Vec<Sensitivity>,
+    /// The baseline's months (actuals), oldest first, with their IER and
+    /// T3M IER: what the charts and the CSV show before the projection.
+    pub history: Vec<ProjectedMonth>,
+    /// Per changed feature (the order of `features`): both sides at the
+    /// horizon and its (dR, dC) in every projected month.
+    pub sides: Vec<FeatureSides>,
+}
+
+/// One changed feature's two sides in the last projected month (`None`
+/// for an absent side) and its effect month by month.
+#[derive(Clone, Debug, Default)]
+pub struct FeatureSides {
+    /// (revenue, inference cost) of the base side.
+    pub base: Option<(Decimal, Decimal)>,
+    /// (revenue, inference cost) of the head side.
+    pub head: Option<(Decimal, Decimal)>,
+    /// (dR, dC) per projected month.
+    pub months: Vec<(Decimal, Decimal)>,
 }
 
 impl Report {

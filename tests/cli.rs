@@ -82,3 +82,225 @@ fn the_color_flag_goes_after_the_subcommand_too() {
         .expect("ier-gate runs");
     assert!(coloured(&text(&out.stdout)));
 }
+
+/// A run of the binary with `COLUMNS` set and colour forced on or off.
+fn at_width(args: &[&str], columns: usize, color: bool) -> String {
+    let out = Command::new(BIN)
+        .args(args)
+        .args(["--color", if color { "always" } else { "never" }])
+        .env("COLUMNS", columns.to_string())
+        .output()
+        .expect("ier-gate runs");
+    assert!(
+        matches!(out.status.code(), Some(0 | 1)),
+        "{args:?}: {}",
+        text(&out.stderr)
+    );
+    text(&out.stdout)
+}
+
+/// Every text report the examples give: `check` on each, `explain` on each
+/// manifest, `prices` and one model's prices.
+fn every_text_report() -> Vec<Vec<String>> {
+    let mut runs = Vec::new();
+    for (ex, manifests) in [
+        ("acme", &["meeting-summaries"][..]),
+        ("ai-native", &["agent-drafts", "nightly-digest"][..]),
+        ("launch-fail", &["invoice-autopilot"][..]),
+        ("launch-mitigated", &["invoice-autopilot"][..]),
+    ] {
+        let dir = examples(ex);
+        runs.push(vec!["check".into(), "-C".into(), dir.clone()]);
+        for m in manifests {
+            runs.push(vec![
+                "explain".into(),
+                "-C".into(),
+                dir.clone(),
+                format!("ai-features/{m}.yaml"),
+            ]);
+        }
+    }
+    runs.push(vec!["prices".into()]);
+    runs.push(vec!["prices".into(), "claude-sonnet-4-5".into()]);
+    runs
+}
+
+/// Done means of issue 10: at 80 and 120 columns no line is wider than the
+/// terminal, with or without colour.
+#[test]
+fn every_text_report_fits_80_and_120_columns() {
+    for columns in [80, 120] {
+        for args in every_text_report() {
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            let out = at_width(&args, columns, false);
+            assert!(!out.is_empty(), "{args:?}");
+            for line in out.lines() {
+                assert!(
+                    line.chars().count() <= columns,
+                    "{args:?} at {columns}: {} characters: {line}",
+                    line.chars().count()
+                );
+            }
+        }
+    }
+}
+
+/// Colour goes on after padding: stripping the escapes from the coloured
+/// report gives the plain one, character for character.
+#[test]
+fn coloured_reports_strip_to_the_plain_ones() {
+    for columns in [80, 120] {
+        for args in every_text_report() {
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            let coloured = at_width(&args, columns, true);
+            let plain = at_width(&args, columns, false);
+            if args[0] == "check" {
+                assert!(coloured.contains("\u{1b}["), "{args:?} is coloured");
+            }
+            assert_eq!(
+                ier_gate::render::layout::strip_ansi(&coloured),
+                plain,
+                "{args:?}"
+            );
+        }
+    }
+}
+
+/// The sparkline of a 120-month horizon is sampled down to the width.
+#[test]
+fn a_long_horizon_sparkline_fits_the_width() {
+    let tmp = tempfile::tempdir().unwrap();
+    copy_dir(std::path::Path::new(&examples("acme")), tmp.path());
+    let policy = tmp.path().join(".ier/policy.yaml");
+    let text = std::fs::read_to_string(&policy).unwrap();
+    std::fs::write(
+        &policy,
+        text.replace("horizon_months: 12", "horizon_months: 120"),
+    )
+    .unwrap();
+    let dir = tmp.path().to_string_lossy().into_owned();
+    let out = at_width(&["check", "-C", &dir], 80, false);
+    let spark = out
+        .lines()
+        .find(|l| l.trim_start().starts_with("trajectory"))
+        .expect("a trajectory line");
+    assert!(spark.chars().count() <= 80, "{spark}");
+    assert!(out.contains("(each bar the"), "{out}");
+    assert!(
+        out.contains("below the launch floor in 120 of 120 months"),
+        "{out}"
+    );
+}
+
+pub(crate) fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let dest = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &dest);
+        } else {
+            std::fs::copy(e.path(), dest).unwrap();
+        }
+    }
+}
+
+const HEAVY_CHAT: &str = "version: 1
+feature: heavy-chat
+adoption:
+  users: 5000
+revenue:
+  per_user_month: 2.00
+workloads:
+  - name: chat
+    model: claude-sonnet-4-5
+    calls_per_user_month: 50
+    input_tokens: 4000
+    output_tokens: 600
+";
+
+/// `check --format json` on a repository; its verdict and levers.
+fn verdict_and_levers(dir: &std::path::Path) -> (String, Vec<serde_json::Value>) {
+    let out = Command::new(BIN)
+        .args(["check", "-C", &dir.to_string_lossy(), "--format", "json"])
+        .output()
+        .expect("ier-gate runs");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    (
+        v["verdict"].as_str().unwrap_or_default().to_string(),
+        v["levers"].as_array().cloned().unwrap_or_default(),
+    )
+}
+
+/// The manifest with one lever applied, as a person would edit it.
+fn applied(lever: &serde_json::Value) -> String {
+    let to = lever["to"].as_str().expect("a lever's value");
+    let dec = |s: &str| s.parse::<rust_decimal::Decimal>().expect("a decimal");
+    match lever["lever"].as_str().unwrap() {
+        "calls" => HEAVY_CHAT.replace(
+            "calls_per_user_month: 50",
+            &format!("calls_per_user_month: {}", dec("50") * dec(to)),
+        ),
+        "workload-calls" => HEAVY_CHAT.replace(
+            "calls_per_user_month: 50",
+            &format!("calls_per_user_month: {to}"),
+        ),
+        "output-tokens" => {
+            HEAVY_CHAT.replace("output_tokens: 600", &format!("output_tokens: {to}"))
+        }
+        "revenue-per-user" => {
+            HEAVY_CHAT.replace("per_user_month: 2.00", &format!("per_user_month: {to}"))
+        }
+        "model" => HEAVY_CHAT.replace("claude-sonnet-4-5", to),
+        "route-share" => {
+            let msg = lever["message"].as_str().unwrap();
+            let model = msg.rsplit(' ').next().unwrap();
+            HEAVY_CHAT.replace(
+                "    model: claude-sonnet-4-5\n",
+                &format!(
+                    "    route:\n      - {{ model: claude-sonnet-4-5, share: {} }}\n      - {{ model: {model}, share: {to} }}\n",
+                    rust_decimal::Decimal::ONE - dec(to)
+                ),
+            )
+        }
+        other => panic!("no way to apply a `{other}` lever: {lever}"),
+    }
+}
+
+/// Issue 10: Acme already sits below the launch floor, so a feature that
+/// lowers its IER cannot reach the floor by its costs; the levers offered
+/// for the next better verdict (not lowering the company's IER) each reach
+/// a warn when written into the manifest and checked again.
+#[test]
+fn below_floor_company_levers_reach_a_warn_when_applied() {
+    let tmp = tempfile::tempdir().unwrap();
+    copy_dir(std::path::Path::new(&examples("acme")), tmp.path());
+    let features = tmp.path().join("ai-features");
+    std::fs::remove_file(features.join("meeting-summaries.yaml")).unwrap();
+    let manifest = features.join("heavy-chat.yaml");
+    std::fs::write(&manifest, HEAVY_CHAT).unwrap();
+    let (verdict, levers) = verdict_and_levers(tmp.path());
+    assert_eq!(verdict, "fail");
+    let to_warn: Vec<_> = levers
+        .iter()
+        .filter(|l| l["target"] == "current-ier")
+        .collect();
+    let kinds: Vec<&str> = to_warn.iter().filter_map(|l| l["lever"].as_str()).collect();
+    for want in ["calls", "workload-calls", "route-share", "revenue-per-user"] {
+        assert!(kinds.contains(&want), "no `{want}` lever in {kinds:?}");
+    }
+    for l in to_warn {
+        std::fs::write(&manifest, applied(l)).unwrap();
+        let (verdict, _) = verdict_and_levers(tmp.path());
+        assert_eq!(verdict, "warn", "{l}");
+    }
+    // The launch floor's only lever is a price many times today's.
+    let rev = levers
+        .iter()
+        .find(|l| l["target"] == "launch-floor" && l["lever"] == "revenue-per-user")
+        .expect("a price that would pass");
+    assert!(rev["message"]
+        .as_str()
+        .unwrap()
+        .contains("× today's 2.00 per user a month"));
+}

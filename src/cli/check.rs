@@ -9,7 +9,7 @@ use super::terminal::{failure, Terminal};
 use crate::exit::{ExitStatus, Outcome};
 use crate::load::Failure;
 use crate::local::{self, CheckOptions};
-use crate::render::{self, Format};
+use crate::render;
 use crate::report::{Report, Verdict};
 
 /// Where the repository and its config files are (`check` and `explain`).
@@ -60,15 +60,24 @@ pub(crate) struct CheckArgs {
     /// Compute the change against this git revision (added, modified, renamed, removed manifests)
     #[arg(long, value_name = "REF")]
     base: Option<String>,
-    /// Output format
+    /// Output format (csv: the month-by-month trajectory, baseline months first)
     #[arg(long, value_enum, default_value = "text")]
-    format: Format,
+    format: CheckFormat,
     /// A pull request label (repeatable), e.g. the policy's mitigation label
     #[arg(long = "label", value_name = "NAME")]
     labels: Vec<String>,
-    /// Also write the projected IER trajectory as an SVG chart to this file
+    /// Also write the IER trajectory (baseline months, then projected) as an SVG chart (FILE must end in .svg)
     #[arg(long, value_name = "FILE.svg")]
     chart: Option<PathBuf>,
+}
+
+/// `check --format`: `explain`'s formats and the CSV trajectory.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum CheckFormat {
+    Text,
+    Json,
+    Markdown,
+    Csv,
 }
 
 /// Loads from the working tree (and git) and evaluates: the report
@@ -79,6 +88,15 @@ pub fn run(opts: &CheckOptions) -> Result<Report, Failure> {
 }
 
 pub(crate) fn check(a: CheckArgs, term: Terminal) -> Outcome {
+    if let Some(path) = &a.chart {
+        if let Err(msg) = chart_kind(path) {
+            return Outcome {
+                stderr: format!("ier-gate: {msg}\n"),
+                code: ExitStatus::Invalid,
+                ..Default::default()
+            };
+        }
+    }
     let opts = a.repo.options(a.manifests, a.base, a.labels);
     let report = match run(&opts) {
         Ok(r) => r,
@@ -86,9 +104,14 @@ pub(crate) fn check(a: CheckArgs, term: Terminal) -> Outcome {
     };
     let mut out = Outcome {
         stdout: match a.format {
-            Format::Text => render::text::render(&report, term.stdout_color),
-            Format::Json => render::json::render(&report),
-            Format::Markdown => render::markdown::render(&report),
+            CheckFormat::Text => render::text::render_at(
+                &report,
+                term.stdout_color,
+                render::layout::terminal_width(),
+            ),
+            CheckFormat::Json => render::json::render(&report),
+            CheckFormat::Markdown => render::markdown::render(&report),
+            CheckFormat::Csv => render::csv::render(&report),
         },
         stderr: String::new(),
         code: if report.verdict == Verdict::Fail {
@@ -104,6 +127,18 @@ pub(crate) fn check(a: CheckArgs, term: Terminal) -> Outcome {
         }
     }
     out
+}
+
+/// The chart's format from the file's extension; any other is refused
+/// before anything is read or written (exit 2).
+fn chart_kind(path: &Path) -> Result<(), String> {
+    match path.extension().and_then(|e| e.to_str()) {
+        Some(e) if e.eq_ignore_ascii_case("svg") => Ok(()),
+        _ => Err(format!(
+            "--chart {}: the chart is written as SVG, so the file must end in .svg",
+            path.display()
+        )),
+    }
 }
 
 fn write_chart(report: &Report, path: &Path) -> Result<(), String> {

@@ -59,6 +59,9 @@ pub struct Explanation {
     pub lines: Vec<Line>,
     pub currency: String,
     pub as_of: String,
+    /// Models whose prices come from the overrides file, and its path.
+    pub overridden: Vec<String>,
+    pub overrides_path: Option<String>,
 }
 
 /// Breaks one feature down at steady state, priced in the last month of the
@@ -98,6 +101,8 @@ pub fn explain(
         lines,
         currency: baseline.currency.clone(),
         as_of: book.as_of.clone(),
+        overridden: book.overridden(),
+        overrides_path: book.overrides_path.clone(),
     })
 }
 

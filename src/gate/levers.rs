@@ -42,6 +42,7 @@ struct Target<'a> {
     /// `launch-floor`: the company's gate windows; `feature-floor`: this
     /// feature's (dR, dC) in the last month.
     feature_floor: bool,
+    aim: Aim,
 }
 
 impl Target<'_> {
@@ -114,6 +115,20 @@ fn num(d: Decimal) -> String {
     d.normalize().to_string()
 }
 
+fn fixed(d: Decimal, dp: u32) -> String {
+    crate::num::fixed(d, dp)
+}
+
+/// A bound to `dp` places rounded toward zero: an upper bound shown to a
+/// person stays on the safe side of the exact one the lever carries.
+fn down(d: Decimal, dp: u32) -> String {
+    fixed(d.round_dp_with_strategy(dp, RoundingStrategy::ToZero), dp)
+}
+
+fn money(d: Decimal) -> String {
+    crate::num::money(d)
+}
+
 fn pct(d: Decimal) -> String {
     crate::num::percent(d)
 }
@@ -150,26 +165,33 @@ pub fn levers(
         }
         let mut targets = Vec::new();
         if launch {
-            targets.push((policy.launch_floor, false));
+            targets.push((policy.launch_floor, Aim::LaunchFloor));
         }
         if let Some(ff) = policy.feature_floor {
             if f.marginal_ier.below(ff) {
-                targets.push((ff, true));
+                targets.push((ff, Aim::FeatureFloor));
             }
         }
         served += usize::from(!targets.is_empty());
         let Some(what) = targets.first().and_then(|_| WhatIf::new(model, changes, i)) else {
             continue;
         };
-        for (floor, feature_floor) in targets {
+        let mut k = 0;
+        while k < targets.len() {
+            let (floor, aim) = targets[k];
+            k += 1;
             let t = Target {
                 model,
                 what: &what,
                 floor,
-                feature_floor,
+                feature_floor: aim == Aim::FeatureFloor,
+                aim,
             };
             let before = out.len();
             feature_levers(&t, head, book, &mut out);
+            if aim == Aim::LaunchFloor && out_of_reach(&out[before..]) {
+                targets.extend(next_better(model));
+            }
             if out.len() == before {
                 out.push(Lever {
                     feature: head.feature.clone(),
@@ -180,11 +202,11 @@ pub fn levers(
                     resulting_ier: t
                         .value(&What::Whole(head.clone()))
                         .unwrap_or(Ratio::Undefined),
-                    target: target_name(feature_floor),
+                    target: aim.target(),
                     message: format!(
                         "no single lever brings `{}` to {}:1",
                         head.feature,
-                        floor.normalize()
+                        floor.round_dp(1).normalize()
                     ),
                 });
             }
@@ -193,12 +215,58 @@ pub fn levers(
     out
 }
 
-fn target_name(feature_floor: bool) -> LeverTarget {
-    if feature_floor {
-        LeverTarget::FeatureFloor
-    } else {
-        LeverTarget::LaunchFloor
+/// What a target's levers reach.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Aim {
+    LaunchFloor,
+    FeatureFloor,
+    /// Today's IER: rule 3's warn.
+    CurrentIer,
+    /// The warning line: rule 4's warn, with a plan.
+    WarningLine,
+}
+
+impl Aim {
+    fn target(self) -> LeverTarget {
+        match self {
+            Aim::LaunchFloor => LeverTarget::LaunchFloor,
+            Aim::FeatureFloor => LeverTarget::FeatureFloor,
+            Aim::CurrentIer => LeverTarget::CurrentIer,
+            Aim::WarningLine => LeverTarget::WarningLine,
+        }
     }
+}
+
+/// The launch floor is out of reach for a feature at plausible values when
+/// no lever on its costs reaches it: only a price rise (or nothing) does.
+fn out_of_reach(found: &[Lever]) -> bool {
+    found
+        .iter()
+        .all(|l| matches!(l.lever, LeverKind::RevenuePerUser | LeverKind::None))
+}
+
+/// The targets of the next better verdict than a fail (SPEC 4.2): today's
+/// IER, which a change that does not lower it may keep with a warning
+/// (rule 3, unless strict), and the warning line, above which an accepted
+/// mitigation plan warns (rule 4), when it is the lower of the two.
+fn next_better(model: &GateModel) -> Vec<(Decimal, Aim)> {
+    let policy = model.policy();
+    let current = match model.series().map(|s| s.current()) {
+        Ok(Ratio::Finite(c)) if c < policy.launch_floor => Some(c),
+        _ => None,
+    };
+    let mut out = Vec::new();
+    if let Some(c) = current.filter(|_| !policy.strict) {
+        out.push((c, Aim::CurrentIer));
+    }
+    let warning = policy.zones.warning;
+    if policy.mitigation_accepted
+        && warning < policy.launch_floor
+        && current.is_none_or(|c| policy.strict || warning < c)
+    {
+        out.push((warning, Aim::WarningLine));
+    }
+    out
 }
 
 fn feature_levers(t: &Target, head: &Manifest, book: &PriceBook, out: &mut Vec<Lever>) {
@@ -238,7 +306,7 @@ impl Found<'_, '_> {
             from,
             to,
             resulting_ier: self.t.value(applied).unwrap_or(Ratio::Undefined),
-            target: target_name(self.t.feature_floor),
+            target: self.t.aim.target(),
             message,
         });
     }
@@ -304,7 +372,13 @@ fn workload_calls(f: &mut Found, wi: usize) {
             .filter(|x| *x < mean)
     {
         let applied = apply(x);
-        let message = format!("at most {} calls per user a month for `{}`", num(x), w.name);
+        let message = format!(
+            "at most {} calls per user a month for `{}` ({} of today's {})",
+            down(x, 1),
+            w.name,
+            pct(x / mean),
+            fixed(mean, 1)
+        );
         let moved = (num(mean.round_dp(4)), num(x));
         f.push(Some(w), LeverKind::WorkloadCalls, moved, &applied, message);
     }
@@ -323,7 +397,12 @@ fn output_tokens(f: &mut Found, wi: usize) {
             .filter(|x| *x < w.output_tokens)
     {
         let applied = apply(x);
-        let message = format!("at most {} output tokens per call for `{}`", num(x), w.name);
+        let message = format!(
+            "at most {} output tokens per call for `{}` (today {})",
+            down(x, 0),
+            w.name,
+            fixed(w.output_tokens, 0)
+        );
         let moved = (num(w.output_tokens), num(x));
         f.push(Some(w), LeverKind::OutputTokens, moved, &applied, message);
     }
@@ -342,7 +421,12 @@ fn cache_hit_rate(f: &mut Found, wi: usize) {
             .filter(|x| *x > w.cache_hit_rate)
     {
         let applied = apply(x);
-        let message = format!("a cache hit rate of at least {} for `{}`", pct(x), w.name);
+        let message = format!(
+            "a cache hit rate of at least {} for `{}` (today {})",
+            pct(x),
+            w.name,
+            pct(w.cache_hit_rate)
+        );
         let moved = (num(w.cache_hit_rate), num(x));
         f.push(Some(w), LeverKind::CacheHitRate, moved, &applied, message);
     }
@@ -426,9 +510,19 @@ fn revenue_per_user(f: &mut Found) {
         f.t.solve(&*apply_rev, per_user, hi, Want::Min, zero, None)
             .filter(|x| *x > per_user)
     {
+        let times = x
+            .checked_div(per_user)
+            .map(|t| {
+                format!(
+                    "{}× today's {} per user a month",
+                    fixed(t, 1),
+                    money(per_user)
+                )
+            })
+            .unwrap_or_else(|| "today: nothing".into());
         let message = format!(
-            "charge at least {} per user a month for `{}`",
-            num(x),
+            "charge at least {} per user a month for `{}` ({times})",
+            money(x.round_dp_with_strategy(2, RoundingStrategy::ToPositiveInfinity)),
             head.feature
         );
         let moved = (num(per_user.round_dp(4)), num(x));

@@ -96,6 +96,8 @@ fn evaluate_with(inp: &Inputs, reproject: bool) -> Result<Report, Vec<Diag>> {
         sensitivity,
         scenarios,
         features,
+        history: history(inp.baseline),
+        sides: effects.iter().map(sides).collect(),
         ..report(inp, main, decision)
     })
 }
@@ -165,6 +167,44 @@ fn report(inp: &Inputs, main: Series, decision: Decision) -> Report {
         overrides_path: inp.book.overrides_path.clone(),
         levers: Vec::new(),
         sensitivity: Vec::new(),
+        history: Vec::new(),
+        sides: Vec::new(),
+    }
+}
+
+/// The baseline's months as the charts and the CSV show them: each month's
+/// IER and its T3M IER over the months there are (up to three).
+/// A T3M that overflows a decimal is shown as undefined.
+fn history(baseline: &Baseline) -> Vec<crate::report::ProjectedMonth> {
+    use crate::num::{sum, Ratio};
+    let ms = &baseline.months;
+    (0..ms.len())
+        .map(|i| {
+            let window = &ms[i.saturating_sub(2)..=i];
+            let t3m = match (
+                sum(window.iter().map(|m| m.revenue)),
+                sum(window.iter().map(|m| m.inference)),
+            ) {
+                (Ok(r), Ok(c)) => Ratio::of(r, c),
+                _ => Ratio::Undefined,
+            };
+            crate::report::ProjectedMonth {
+                month: ms[i].month,
+                revenue: ms[i].revenue,
+                inference: ms[i].inference,
+                ier: Ratio::of(ms[i].revenue, ms[i].inference),
+                t3m_ier: t3m,
+            }
+        })
+        .collect()
+}
+
+/// A change's two sides at the horizon and its month-by-month effect.
+fn sides(e: &Effect) -> crate::report::FeatureSides {
+    crate::report::FeatureSides {
+        base: e.base_last.as_ref().map(|f| (f.revenue, f.cost)),
+        head: e.head_last.as_ref().map(|f| (f.revenue, f.cost)),
+        months: e.deltas.clone(),
     }
 }
 

@@ -75,7 +75,27 @@ pub fn detail(m: &ModelPrices) -> String {
     for per in &m.periods {
         period(&mut s, per);
     }
-    visible(&s)
+    visible(&fit(&s, crate::render::layout::terminal_width()))
+}
+
+/// Lines wider than `width` flowed between words, continued 6 spaces in.
+fn fit(s: &str, width: usize) -> String {
+    use crate::render::layout::{flow, width as w, Seg};
+    let mut out = String::new();
+    for line in s.lines() {
+        if w(line) <= width {
+            out.push_str(line);
+            out.push('\n');
+            continue;
+        }
+        let indent = line.len() - line.trim_start().len();
+        for l in flow(&[Seg::plain(line)], width, indent, indent + 2) {
+            let text: String = l.into_iter().map(|x| x.text).collect();
+            out.push_str(text.trim_end());
+            out.push('\n');
+        }
+    }
+    out
 }
 
 /// One period's standard, batch and long-context prices.
@@ -107,22 +127,51 @@ fn period(s: &mut String, per: &Period) {
 }
 
 /// The catalogue, one model a line, at the prices in force on the
-/// catalogue's date.
+/// catalogue's date, laid out for the terminal's width.
 pub fn listing(book: &PriceBook) -> String {
-    let mut s = String::new();
-    let _ = writeln!(
-        s,
-        "Built-in catalogue as of {} (USD per 1M tokens){}",
-        book.as_of,
-        book.overrides_path
-            .as_ref()
-            .map(|p| format!("; overrides from {p}"))
-            .unwrap_or_default()
+    listing_at(book, crate::render::layout::terminal_width())
+}
+
+/// [`listing`] for `width` columns: the provider column only from 100
+/// columns up, the notes wrapping between words.
+pub fn listing_at(book: &PriceBook, width: usize) -> String {
+    use crate::render::layout::{Align::*, Page, Seg, Table};
+    let mut page = Page::new(width, false);
+    page.prose(
+        0,
+        2,
+        &[Seg::plain(format!(
+            "Built-in catalogue as of {} (USD per 1M tokens){}",
+            book.as_of,
+            book.overrides_path
+                .as_ref()
+                .map(|p| format!("; overrides from {p}"))
+                .unwrap_or_default()
+        ))],
     );
-    let _ = writeln!(
-        s,
-        "{:<26} {:<10} {:>8} {:>8} {:>8} {:>8} {:>8} {:>13}  notes",
-        "model", "provider", "input", "output", "write", "write1h", "read", "batch in/out"
+    let wide = page.width >= 100;
+    let mut t = Table::new(
+        0,
+        &[Left, Left, Right, Right, Right, Right, Right, Right, Left],
+    );
+    t.gap = if wide { 2 } else { 1 };
+    for i in [8, 7, 5, 0, 1, 2, 3, 4, 6] {
+        t = t.wrapping(i);
+    }
+    t.row(
+        [
+            "model",
+            if wide { "provider" } else { "" },
+            "input",
+            "output",
+            "write",
+            "write1h",
+            "read",
+            "batch in/out",
+            "notes",
+        ]
+        .map(Seg::plain)
+        .to_vec(),
     );
     let today_like = Date::parse(&book.as_of).unwrap_or(Date {
         year: 2026,
@@ -130,15 +179,19 @@ pub fn listing(book: &PriceBook) -> String {
         day: 1,
     });
     for m in book.models() {
-        if let Some(line) = row(m, today_like) {
-            s.push_str(&line);
+        if let Some(mut cells) = row(m, today_like) {
+            if !wide {
+                cells[1].clear();
+            }
+            t.row(cells.into_iter().map(Seg::plain).collect());
         }
     }
-    visible(&s)
+    page.table(&t);
+    visible(&page.finish())
 }
 
-/// A model's line: its prices on `day` (or its first period's).
-fn row(m: &ModelPrices, day: Date) -> Option<String> {
+/// A model's cells: its prices on `day` (or its first period's).
+fn row(m: &ModelPrices, day: Date) -> Option<Vec<String>> {
     let per = m.period_on(day).or_else(|| m.periods.first())?;
     let st = &per.standard;
     let batch = per
@@ -146,18 +199,17 @@ fn row(m: &ModelPrices, day: Date) -> Option<String> {
         .as_ref()
         .map(|b| format!("{}/{}", p(b.input.or(st.input)), p(b.output.or(st.output))))
         .unwrap_or_else(|| "-".into());
-    Some(format!(
-        "{:<26} {:<10} {:>8} {:>8} {:>8} {:>8} {:>8} {:>13}  {}\n",
-        m.id,
-        m.provider,
+    Some(vec![
+        m.id.clone(),
+        m.provider.clone(),
         p(st.input),
         p(st.output),
         p(st.cache_write),
         p(st.cache_write_1h),
         p(st.cache_read),
         batch,
-        notes(m, per, day).join("; ")
-    ))
+        notes(m, per, day).join("; "),
+    ])
 }
 
 /// Long-context tiers, a coming price change, retirement, overrides.

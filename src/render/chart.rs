@@ -27,10 +27,8 @@ fn basis_name(r: &Report) -> &'static str {
 /// Top of the y axis: room above the highest finite value and the floor,
 /// rounded up to a whole ratio.
 fn y_max(r: &Report) -> Decimal {
-    let top = r
-        .projected
-        .months
-        .iter()
+    let top = all_months(r)
+        .into_iter()
         .filter_map(|m| match value(r, m) {
             Ratio::Finite(x) => Some(x),
             _ => None,
@@ -40,6 +38,17 @@ fn y_max(r: &Report) -> Decimal {
         .unwrap_or(Decimal::ONE);
     let padded = top.checked_mul(Decimal::new(115, 2)).unwrap_or(top).ceil();
     padded.max(Decimal::ONE)
+}
+
+/// The baseline's months, then the projected ones: what the charts draw.
+fn all_months(r: &Report) -> Vec<&ProjectedMonth> {
+    r.history.iter().chain(&r.projected.months).collect()
+}
+
+/// Every `k`-th label of `n`, so that about 12 show, and the last.
+fn shown(i: usize, n: usize) -> bool {
+    let k = n.div_ceil(12).max(1);
+    i % k == 0 || i + 1 == n
 }
 
 /// A value on the chart: infinite ratios sit at the top, undefined at 0.
@@ -58,16 +67,25 @@ fn two_places(d: Decimal) -> String {
 }
 
 /// The trajectory as a Mermaid `xychart-beta` block with its caption, or
-/// nothing when there is no projected month.
+/// nothing when there is no projected month: the baseline's months
+/// (actuals) then the projection, x labels thinned to about twelve.
 pub fn mermaid(r: &Report) -> String {
-    let months = &r.projected.months;
-    if months.is_empty() {
+    let months = all_months(r);
+    if r.projected.months.is_empty() {
         return String::new();
     }
     let top = y_max(r);
+    let n = months.len();
     let labels = months
         .iter()
-        .map(|m| format!("\"{}\"", m.month))
+        .enumerate()
+        .map(|(i, m)| {
+            if shown(i, n) {
+                format!("\"{}\"", m.month)
+            } else {
+                format!("\"{}\"", hidden_label(i))
+            }
+        })
         .collect::<Vec<_>>()
         .join(", ");
     let line = |f: &dyn Fn(&ProjectedMonth) -> Decimal| {
@@ -86,16 +104,23 @@ pub fn mermaid(r: &Report) -> String {
         "%%{{init: {{\"themeVariables\": {{\"xyChart\": {{\"plotColorPalette\": \"#2563eb, #16a34a, #dc2626\"}}}}}}}}%%"
     );
     let _ = writeln!(s, "xychart-beta");
-    let _ = writeln!(s, "    title \"Projected {} IER by month\"", basis_name(r));
+    let _ = writeln!(s, "    title \"{} IER by month\"", basis_cap(r));
     let _ = writeln!(s, "    x-axis [{labels}]");
     let _ = writeln!(s, "    y-axis \"IER (x:1)\" 0 --> {}", two_places(top));
     let _ = writeln!(s, "    line [{}]", line(&|m| plotted(value(r, m), top)));
     let _ = writeln!(s, "    line [{}]", line(&|_| floor));
     let _ = writeln!(s, "    line [{}]", line(&|_| warning));
     let _ = writeln!(s, "```");
+    let actuals = match (r.history.first(), r.history.last()) {
+        (Some(a), Some(b)) if a.month != b.month => {
+            format!("{a}..{b} are actuals, then ", a = a.month, b = b.month)
+        }
+        (Some(a), _) => format!("{} is actual, then ", a.month),
+        _ => String::new(),
+    };
     let _ = writeln!(
         s,
-        "\n<sub>Blue: projected {} IER; green: launch floor {}:1; red: warning line {}:1.</sub>",
+        "\n<sub>Blue: {} IER ({actuals}projected); green: launch floor {}:1; red: warning line {}:1.</sub>",
         basis_name(r),
         floor.normalize(),
         warning.normalize()
@@ -103,24 +128,61 @@ pub fn mermaid(r: &Report) -> String {
     s
 }
 
+/// A label that shows nothing yet differs from every other: Mermaid wants a
+/// label per point and merges equal ones into one point (blanks included),
+/// so the index is spelt in zero-width space (0) and non-joiner (1).
+fn hidden_label(i: usize) -> String {
+    let mut s = String::new();
+    let mut n = i;
+    loop {
+        s.push(if n % 2 == 0 { '\u{200B}' } else { '\u{200C}' });
+        n /= 2;
+        if n == 0 {
+            break;
+        }
+    }
+    s
+}
+
+fn basis_cap(r: &Report) -> &'static str {
+    r.projected.basis.pick("In-month", "T3M")
+}
+
 const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
 
 /// The trajectory in one line of a terminal.
 pub struct Sparkline {
-    /// One character per projected month, scaled between the lowest and
-    /// the highest month, each painted by the caller.
-    pub bars: String,
+    /// One bar per projected month, or per run of about `per_bar` months
+    /// when there are more months than cells (the run's lowest value: the
+    /// gate reads the minimum), each with the value it stands for.
+    pub bars: Vec<(Ratio, char)>,
+    pub per_bar: usize,
     pub low: Ratio,
     pub high: Ratio,
     /// Months below the launch floor.
     pub below_floor: usize,
 }
 
-/// The trajectory as a sparkline; `paint` colours a bar by the value it
-/// stands for.
-pub fn sparkline(r: &Report, paint: &dyn Fn(Ratio, char) -> String) -> Sparkline {
-    let vals: Vec<Ratio> = r.projected.months.iter().map(|m| value(r, m)).collect();
-    let finite: Vec<Decimal> = vals
+/// Months sampled down to at most `cells` values, each the lowest of its run.
+fn sample(vals: &[Ratio], cells: usize) -> (Vec<Ratio>, usize) {
+    let cells = cells.max(1);
+    if vals.len() <= cells {
+        return (vals.to_vec(), 1);
+    }
+    let per = vals.len().div_ceil(cells);
+    (
+        vals.chunks(per)
+            .map(|c| crate::num::min_ratio(c.iter().copied()))
+            .collect(),
+        per,
+    )
+}
+
+/// The trajectory as a sparkline of at most `cells` bars.
+pub fn sparkline(r: &Report, cells: usize) -> Sparkline {
+    let all: Vec<Ratio> = r.projected.months.iter().map(|m| value(r, m)).collect();
+    let (vals, per_bar) = sample(&all, cells);
+    let finite: Vec<Decimal> = all
         .iter()
         .filter_map(|v| match v {
             Ratio::Finite(x) => Some(*x),
@@ -130,7 +192,7 @@ pub fn sparkline(r: &Report, paint: &dyn Fn(Ratio, char) -> String) -> Sparkline
     let lo = finite.iter().min().copied();
     let hi = finite.iter().max().copied();
     let top = Decimal::from(BARS.len() - 1);
-    let mut bars = String::new();
+    let mut bars = Vec::new();
     for v in &vals {
         let c = match (v, lo, hi) {
             (Ratio::Inf, _, _) => BARS[BARS.len() - 1],
@@ -147,11 +209,12 @@ pub fn sparkline(r: &Report, paint: &dyn Fn(Ratio, char) -> String) -> Sparkline
             (Ratio::Finite(_), _, _) => BARS[3],
             (Ratio::Undefined, _, _) => ' ',
         };
-        bars.push_str(&paint(*v, c));
+        bars.push((*v, c));
     }
-    let any_inf = vals.contains(&Ratio::Inf);
+    let any_inf = all.contains(&Ratio::Inf);
     Sparkline {
         bars,
+        per_bar,
         low: lo.map(Ratio::Finite).unwrap_or(if any_inf {
             Ratio::Inf
         } else {
@@ -162,30 +225,38 @@ pub fn sparkline(r: &Report, paint: &dyn Fn(Ratio, char) -> String) -> Sparkline
         } else {
             hi.map(Ratio::Finite).unwrap_or(Ratio::Undefined)
         },
-        below_floor: vals.iter().filter(|v| v.below(r.launch_floor)).count(),
+        below_floor: all.iter().filter(|v| v.below(r.launch_floor)).count(),
     }
 }
 
-/// The trajectory as a standalone SVG document.
+/// The trajectory as a standalone SVG document: the baseline's months in
+/// grey, the projection in blue, the launch floor and the warning line
+/// dashed, about twelve month labels whatever the horizon, and the legend
+/// under the plot, where it covers no line.
 pub fn svg(r: &Report) -> Result<String, String> {
     use plotters::prelude::*;
 
-    let months = &r.projected.months;
+    let months = all_months(r);
     let n = months.len().max(1);
+    let h = r.history.len();
     let top = y_max(r);
     let topf = top.to_f64().unwrap_or(1.0);
     let f = |d: Decimal| d.to_f64().unwrap_or(0.0);
     let floor = f(r.launch_floor);
     let warning = f(r.zones.warning);
-    let series: Vec<(f64, f64)> = months
-        .iter()
-        .enumerate()
-        .filter(|(_, m)| value(r, m) != Ratio::Undefined)
-        .map(|(i, m)| (i as f64, f(plotted(value(r, m), top))))
-        .collect();
+    let points = |range: std::ops::Range<usize>| -> Vec<(f64, f64)> {
+        range
+            .filter_map(|i| months.get(i).map(|m| (i, *m)))
+            .filter(|(_, m)| value(r, m) != Ratio::Undefined)
+            .map(|(i, m)| (i as f64, f(plotted(value(r, m), top))))
+            .collect()
+    };
+    // The actuals' line runs into the first projected month, so the two join.
+    let actual = points(0..(h + 1).min(n));
+    let projected = points(h..n);
     let label = |x: &f64| -> String {
         let i = x.round();
-        if (x - i).abs() > 1e-6 || i < 0.0 {
+        if (x - i).abs() > 1e-6 || i < 0.0 || !shown(i as usize, n) {
             return String::new();
         }
         months
@@ -194,16 +265,18 @@ pub fn svg(r: &Report) -> Result<String, String> {
             .unwrap_or_default()
     };
     let err = |e: &dyn std::fmt::Display| format!("cannot draw the chart: {e}");
-    let title = format!("Projected {} IER by month", basis_name(r));
+    let title = format!("{} IER by month", basis_cap(r));
     let blue = RGBColor(0x25, 0x63, 0xeb);
     let green = RGBColor(0x16, 0xa3, 0x4a);
     let red = RGBColor(0xdc, 0x26, 0x26);
+    let grey = RGBColor(0x6b, 0x72, 0x80);
 
     let mut buf = String::new();
     {
-        let root = SVGBackend::with_string(&mut buf, (800, 420)).into_drawing_area();
+        let root = SVGBackend::with_string(&mut buf, (800, 460)).into_drawing_area();
         root.fill(&WHITE).map_err(|e| err(&e))?;
-        let mut chart = ChartBuilder::on(&root)
+        let (upper, lower) = root.split_vertically(420);
+        let mut chart = ChartBuilder::on(&upper)
             .caption(&title, ("sans-serif", 20))
             .margin(16)
             .x_label_area_size(36)
@@ -212,49 +285,67 @@ pub fn svg(r: &Report) -> Result<String, String> {
             .map_err(|e| err(&e))?;
         chart
             .configure_mesh()
-            .x_labels(n.min(12))
+            .x_labels(n.min(200))
             .x_label_formatter(&label)
             .light_line_style(WHITE)
             .y_desc("IER (x:1)")
             .draw()
             .map_err(|e| err(&e))?;
         let across = |y: f64| [(-0.5, y), (n as f64 - 0.5, y)];
+        for (y, colour) in [(floor, green), (warning, red)] {
+            chart
+                .draw_series(DashedLineSeries::new(
+                    across(y),
+                    8,
+                    4,
+                    colour.stroke_width(2),
+                ))
+                .map_err(|e| err(&e))?;
+        }
+        if actual.len() > 1 {
+            chart
+                .draw_series(LineSeries::new(actual, grey.stroke_width(3)))
+                .map_err(|e| err(&e))?;
+        }
         chart
-            .draw_series(DashedLineSeries::new(
-                across(floor),
-                8,
-                4,
-                green.stroke_width(2),
-            ))
-            .map_err(|e| err(&e))?
-            .label(format!("launch floor {}:1", r.launch_floor.normalize()))
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], green));
-        chart
-            .draw_series(DashedLineSeries::new(
-                across(warning),
-                8,
-                4,
-                red.stroke_width(2),
-            ))
-            .map_err(|e| err(&e))?
-            .label(format!("warning line {}:1", r.zones.warning.normalize()))
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], red));
-        chart
-            .draw_series(LineSeries::new(
-                series.iter().copied(),
-                blue.stroke_width(3),
-            ))
-            .map_err(|e| err(&e))?
-            .label(format!("projected {} IER", basis_name(r)))
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], blue));
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::LowerRight)
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK)
-            .draw()
+            .draw_series(LineSeries::new(projected, blue.stroke_width(3)))
             .map_err(|e| err(&e))?;
+        let legend = [
+            (grey, format!("actual {} IER (baseline)", basis_name(r))),
+            (blue, format!("projected {} IER", basis_name(r))),
+            (
+                green,
+                format!("launch floor {}:1", r.launch_floor.normalize()),
+            ),
+            (
+                red,
+                format!("warning line {}:1", r.zones.warning.normalize()),
+            ),
+        ];
+        for (k, (colour, text)) in legend.iter().enumerate() {
+            let x = 64 + 185 * k as i32;
+            lower
+                .draw(&PathElement::new(
+                    vec![(x, 16), (x + 20, 16)],
+                    colour.stroke_width(3),
+                ))
+                .map_err(|e| err(&e))?;
+            lower
+                .draw(&Text::new(text.clone(), (x + 26, 9), ("sans-serif", 13)))
+                .map_err(|e| err(&e))?;
+        }
         root.present().map_err(|e| err(&e))?;
     }
     Ok(buf)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn hidden_labels_are_distinct_and_invisible() {
+        let labels: Vec<String> = (0..130).map(super::hidden_label).collect();
+        let set: std::collections::HashSet<_> = labels.iter().collect();
+        assert_eq!(set.len(), labels.len());
+        assert!(labels.iter().all(|l| !crate::text::has_visible_text(l)));
+    }
 }

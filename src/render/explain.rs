@@ -18,44 +18,100 @@ fn share(r: Ratio) -> String {
     }
 }
 
-/// The breakdown as a terminal table.
+/// Which prices the breakdown used: the catalogue's date and the models
+/// of this feature priced by the overrides file (`esc` makes names inert).
+fn prices_note(e: &Explanation, esc: fn(&str) -> String) -> String {
+    let used: Vec<&str> = e
+        .overridden
+        .iter()
+        .filter(|m| e.lines.iter().any(|l| &l.model == *m))
+        .map(String::as_str)
+        .collect();
+    let from = esc(e.overrides_path.as_deref().unwrap_or(".ier/prices.yaml"));
+    let overrides = if used.is_empty() {
+        match &e.overrides_path {
+            Some(_) => format!("; no price of this feature comes from {from}"),
+            None => "; no overrides".to_string(),
+        }
+    } else {
+        format!("; from {from}: {}", esc(&used.join(", ")))
+    };
+    format!("prices: built-in catalogue as of {}{overrides}", e.as_of)
+}
+
+/// The breakdown as a terminal table, at the terminal's width.
 pub fn text(e: &Explanation) -> String {
-    let mut s = String::new();
-    let _ = writeln!(
-        s,
-        "{} at steady state, priced for {} ({} active users)\n",
-        term_escape(&e.feature),
-        e.month,
-        fixed(e.users, 0)
+    text_at(e, super::layout::terminal_width())
+}
+
+/// The breakdown as a table `width` columns wide.
+pub fn text_at(e: &Explanation, width: usize) -> String {
+    use super::layout::{Align::*, Page, Seg, Table};
+    let mut p = Page::new(width, false);
+    p.prose(
+        0,
+        2,
+        &[Seg::plain(format!(
+            "{} at steady state, priced for {} ({} active users)",
+            term_escape(&e.feature),
+            e.month,
+            super::count(e.users)
+        ))],
     );
-    let _ = writeln!(
-        s,
-        "  {:<15} {:<24} {:<24} {:>12} {:>12} {:>14} {:>7}",
-        "kind", "name", "model", "calls/user", "cost/call", "monthly", "share"
+    p.blank();
+    let mut t = Table::new(2, &[Left, Left, Right, Right, Right, Right])
+        .wrapping(0)
+        .wrapping(1)
+        .wrapping(2)
+        .wrapping(3)
+        .wrapping(4)
+        .wrapping(5);
+    t.row(
+        [
+            "cost line",
+            "model",
+            "calls / user",
+            "cost / call",
+            "a month",
+            "share",
+        ]
+        .map(Seg::plain)
+        .to_vec(),
     );
     for l in &e.lines {
-        let _ = writeln!(
-            s,
-            "  {:<15} {:<24} {:<24} {:>12} {:>12} {:>14} {:>7}",
-            l.kind.as_str(),
-            term_escape(&l.name),
-            term_escape(&l.model),
-            l.calls.map(|c| fixed(c, 1)).unwrap_or_default(),
-            l.cost_per_call.map(|c| fixed(c, 6)).unwrap_or_default(),
-            money(l.monthly),
-            share(l.share)
-        );
+        let name = match l.kind.as_str() {
+            "workload" => term_escape(&l.name),
+            kind => format!("{kind}: {}", term_escape(&l.name)),
+        };
+        let model = if l.model == l.name {
+            String::new()
+        } else {
+            term_escape(&l.model)
+        };
+        t.row(vec![
+            Seg::plain(name),
+            Seg::plain(model),
+            Seg::plain(l.calls.map(|c| fixed(c, 1)).unwrap_or_default()),
+            Seg::plain(l.cost_per_call.map(|c| fixed(c, 6)).unwrap_or_default()),
+            Seg::plain(money(l.monthly)),
+            Seg::plain(share(l.share)),
+        ]);
     }
-    let _ = writeln!(
-        s,
-        "\n  total cost {} {} a month; revenue {}; feature IER {}",
-        money(e.cost),
-        term_escape(&e.currency),
-        money(e.revenue),
-        Ratio::of(e.revenue, e.cost).display()
+    p.table(&t);
+    p.blank();
+    p.prose(
+        2,
+        4,
+        &[Seg::plain(format!(
+            "total cost {} {} a month; revenue {} a month; feature IER {}",
+            money(e.cost),
+            term_escape(&e.currency),
+            money(e.revenue),
+            Ratio::of(e.revenue, e.cost).display()
+        ))],
     );
-    let _ = writeln!(s, "  prices: built-in catalogue as of {}", e.as_of);
-    s
+    p.prose(2, 4, &[Seg::plain(prices_note(e, term_escape))]);
+    p.finish()
 }
 
 /// The breakdown as a Markdown table.
@@ -66,7 +122,7 @@ pub fn markdown(e: &Explanation) -> String {
         "### `{}` at steady state ({}, {} active users)\n",
         md_escape(&e.feature),
         e.month,
-        fixed(e.users, 0)
+        super::count(e.users)
     );
     let _ = writeln!(s, "| kind | name | model | calls / user | cost / call | monthly | share |\n|---|---|---|---:|---:|---:|---:|");
     for l in &e.lines {
@@ -84,11 +140,14 @@ pub fn markdown(e: &Explanation) -> String {
     }
     let _ = writeln!(
         s,
-        "\nTotal {} a month, revenue {}, IER {}.",
+        "\nTotal {} {} a month, revenue {} a month, IER {}.",
         money(e.cost),
+        md_escape(&e.currency),
         money(e.revenue),
         Ratio::of(e.revenue, e.cost).display()
     );
+    let note = prices_note(e, md_escape);
+    let _ = writeln!(s, "\n<sub>P{}.</sub>", &note[1..]);
     s
 }
 
@@ -111,7 +170,13 @@ pub fn json(e: &Explanation) -> String {
             "monthly_cost": fixed(l.monthly, 2),
             "share": l.share.json(),
         })).collect::<Vec<_>>(),
-        "prices": { "as_of": e.as_of },
+        "prices": {
+            "as_of": e.as_of,
+            "overrides": e.overrides_path,
+            "overridden": e.overridden.iter()
+                .filter(|m| e.lines.iter().any(|l| &l.model == *m))
+                .collect::<Vec<_>>(),
+        },
     });
     let mut s = serde_json::to_string_pretty(&v).unwrap_or_default();
     s.push('\n');

@@ -18,8 +18,8 @@ fn verdict_line(v: Verdict) -> &'static str {
     }
 }
 
-fn zone(z: Option<Zone>) -> &'static str {
-    zone_str(z)
+fn zone(z: Option<Zone>, r: &Report) -> String {
+    super::zone_label(z, &r.zones)
 }
 
 fn ratio(r: Ratio) -> String {
@@ -34,42 +34,44 @@ fn signed_money(d: Decimal) -> String {
     }
 }
 
-/// The pull request comment: verdict and reasons first, then what would
-/// pass, the company's figures, each feature, the tornado, the scenarios,
-/// mitigation, the trajectory, and where the prices came from.
+/// The pull request comment, in the order a reader needs it: the verdict
+/// and its one-sentence headline, the chart, what to do (levers or the
+/// mitigation), the company with its projected row, each feature, the
+/// stress scenarios; then, collapsed, the tornado and the month table, and
+/// where the prices came from.
 pub fn render(r: &Report) -> String {
     let mut s = String::new();
     headline(&mut s, r);
+    chart(&mut s, r);
     levers(&mut s, r);
-    company(&mut s, r);
-    for f in &r.features {
-        feature(&mut s, r, f);
-    }
-    sensitivity(&mut s, r);
-    scenarios(&mut s, r);
     mitigation(&mut s, r);
-    trajectory(&mut s, r);
+    company(&mut s, r);
+    for (i, f) in r.features.iter().enumerate() {
+        feature(&mut s, r, f, r.sides.get(i));
+    }
+    scenarios(&mut s, r);
+    sensitivity(&mut s, r);
+    months(&mut s, r);
     footer(&mut s, r);
     s
 }
 
-/// The verdict, the gate value against the launch floor, the reasons.
+/// The verdict, the headline sentence, the reasons.
 fn headline(s: &mut String, r: &Report) {
-    let p = &r.projected;
     let _ = writeln!(s, "## ier-gate: {}", verdict_line(r.verdict));
     let _ = writeln!(s);
-    let basis = p.basis.as_str();
-    let current_gate = r.current_gate;
+    let _ = writeln!(s, "**{}**", prose(&super::headline(r)));
+    let _ = writeln!(s);
+    let p = &r.projected;
     let _ = writeln!(
         s,
-        "**IER ({basis})**: {} ({}) → **{}** ({}) projected, the lowest over the next {} months{}. Launch floor **{}:1**.",
-        ratio(current_gate),
-        zone(Zone::of(current_gate, &r.zones)),
+        "IER ({}): {} ({}) → **{}** ({}) projected. Launch floor **{}:1**.",
+        p.basis.pick("in-month", "T3M"),
+        ratio(r.current_gate),
+        super::zone_label(Zone::of(r.current_gate, &r.zones), &r.zones),
         ratio(p.gate_value),
-        zone(p.zone),
-        r.horizon_months,
-        p.gate_month.map(|m| format!(" (in {m})")).unwrap_or_default(),
-        r.launch_floor.normalize(),
+        super::zone_label(p.zone, &r.zones),
+        r.launch_floor.normalize()
     );
     let _ = writeln!(s);
     for reason in &r.reasons {
@@ -88,52 +90,93 @@ fn headline(s: &mut String, r: &Report) {
     let _ = writeln!(s);
 }
 
-/// What would turn a fail into a pass.
+/// The trajectory chart: baseline months, then the projection.
+fn chart(s: &mut String, r: &Report) {
+    if !r.projected.months.is_empty() {
+        s.push_str(&super::chart::mermaid(r));
+        let _ = writeln!(s);
+    }
+}
+
+/// What would change the verdict, grouped by what each lever reaches.
 fn levers(s: &mut String, r: &Report) {
-    if !r.levers.is_empty() {
-        let _ = writeln!(s, "**To pass**, any one of:\n");
-        for l in &r.levers {
+    if r.levers.is_empty() {
+        return;
+    }
+    let _ = writeln!(s, "### What to do\n");
+    for (target, heading) in super::lever_groups(r) {
+        let mut h = heading;
+        if let Some(first) = h.get(..1) {
+            h = format!("{}{}", first.to_uppercase(), &h[1..]);
+        }
+        let _ = writeln!(s, "{}\n", prose(&h));
+        for l in r.levers.iter().filter(|l| l.target == target) {
             let _ = writeln!(s, "- {} → {}", prose(&l.message), ratio(l.resulting_ier));
         }
         let _ = writeln!(s);
     }
 }
 
-/// The company now, in-month and T3M, and the zones.
+/// The company now, in-month and T3M, and projected, with the zones.
 fn company(s: &mut String, r: &Report) {
-    let cur = &r.current_in_month;
+    let _ = writeln!(s, "### The company\n");
     let _ = writeln!(
         s,
-        "| | revenue | inference | IER | zone | inference share |"
+        "| | revenue a month | inference a month | inference share | IER | zone |"
     );
-    let _ = writeln!(s, "|---|---:|---:|---:|---|---:|");
-    for (label, f) in [("In-month", cur), ("T3M", &r.current_t3m)] {
+    let _ = writeln!(s, "|---|---:|---:|---:|---:|---|");
+    let t3m_months = Decimal::from(r.history.len().clamp(1, 3) as u64);
+    for (label, f, n) in [
+        ("Now, in-month", &r.current_in_month, Decimal::ONE),
+        ("Now, T3M (mean)", &r.current_t3m, t3m_months),
+    ] {
         let share = f
             .inference_share()
             .map(percent)
             .unwrap_or_else(|| "n/a".into());
         let _ = writeln!(
             s,
-            "| {label} {} | {} | {} | {} | {} | {share} |",
+            "| {label} {} | {} | {} | {share} | {} | {} |",
             f.label,
-            money(f.revenue),
-            money(f.inference),
+            money(f.revenue / n),
+            money(f.inference / n),
             ratio(f.ier),
-            zone(f.zone)
+            super::zone_label(f.zone, &r.zones)
         );
     }
+    let p = &r.projected;
+    let at = p
+        .gate_month
+        .and_then(|g| p.months.iter().find(|m| m.month == g));
+    let share = at
+        .and_then(|m| match Ratio::of(m.inference, m.revenue) {
+            Ratio::Finite(x) => Some(percent(x)),
+            _ => None,
+        })
+        .unwrap_or_default();
     let _ = writeln!(
         s,
-        "\nZones: warning below {}:1, floor {}:1, healthy at {}:1. Amounts in {}.\n",
-        r.zones.warning.normalize(),
-        r.zones.floor.normalize(),
-        r.zones.healthy.normalize(),
+        "| **Projected {}** {} | {} | {} | {share} | **{}** | {} |",
+        p.basis.as_str(),
+        p.gate_month.map(|m| m.to_string()).unwrap_or_default(),
+        at.map(|m| money(m.revenue)).unwrap_or_default(),
+        at.map(|m| money(m.inference)).unwrap_or_default(),
+        ratio(p.gate_value),
+        super::zone_label(p.zone, &r.zones)
+    );
+    let _ = writeln!(
+        s,
+        "\nProjected: the lowest month over the next {} months, against the launch floor **{}:1**. Amounts in {}.\n",
+        r.horizon_months,
+        r.launch_floor.normalize(),
         esc(&r.currency)
     );
 }
 
-/// One feature: its change at the horizon, costs, power users, plan.
-fn feature(s: &mut String, r: &Report, f: &FeatureReport) {
+/// One feature: its change at the horizon, its cost lines as the
+/// arithmetic they are (summing to its total), base → head for a modified
+/// feature, power users, plan.
+fn feature(s: &mut String, r: &Report, f: &FeatureReport, sides: Option<&FeatureSides>) {
     let name = match &f.title {
         Some(t) => format!("{} (`{}`)", esc(t), esc(&f.feature)),
         None => format!("`{}`", esc(&f.feature)),
@@ -142,30 +185,39 @@ fn feature(s: &mut String, r: &Report, f: &FeatureReport) {
     let _ = writeln!(s);
     let _ = writeln!(
         s,
-        "Month {} at steady state: revenue {}, inference {}, marginal IER **{}**; {} active users.",
+        "Month {} at steady state: revenue {} a month, inference {} a month, marginal IER **{}**; {} active users.",
         r.horizon_months,
         signed_money(f.delta_revenue),
         signed_money(f.delta_inference),
         ratio(f.marginal_ier),
-        fixed(f.active_users, 0)
+        super::count(f.active_users)
     );
     let _ = writeln!(s);
     f.timeline
         .line(r.projected.months.first().map(|m| m.month))
         .map(|t| writeln!(s, "{t}.\n"));
-    workloads(s, f);
-    if f.embeddings_cost > Decimal::ZERO || f.infrastructure_cost > Decimal::ZERO {
+    if let Some((base, head)) = sides.and_then(|x| x.base.zip(x.head)) {
+        let _ = writeln!(s, "| | base | head | change |\n|---|---:|---:|---:|");
         let _ = writeln!(
             s,
-            "Embeddings {} a month; infrastructure {} a month.\n",
-            money(f.embeddings_cost),
-            money(f.infrastructure_cost)
+            "| revenue a month | {} | {} | {} |",
+            money(base.0),
+            money(head.0),
+            signed_money(f.delta_revenue)
+        );
+        let _ = writeln!(
+            s,
+            "| inference a month | {} | {} | {} |\n",
+            money(base.1),
+            money(head.1),
+            signed_money(f.delta_inference)
         );
     }
+    cost_lines(s, r, f);
     if let (Some(p50), Some(p95)) = (&f.p50_user, &f.p95_user) {
         let _ = writeln!(
             s,
-            "Power users: a P50 user costs {} and pays {} ({}); a P95 user costs {} and pays {} ({}).\n",
+            "Power users: a P50 user costs {} a month and pays {} a month ({}); a P95 user costs {} a month and pays {} a month ({}).\n",
             money(p50.cost),
             money(p50.revenue),
             ratio(p50.ier),
@@ -179,68 +231,110 @@ fn feature(s: &mut String, r: &Report, f: &FeatureReport) {
     }
 }
 
-/// A feature's workloads: models, calls, cost per call, monthly cost.
-fn workloads(s: &mut String, f: &FeatureReport) {
-    if !f.workloads.is_empty() {
+/// A feature's cost lines (workloads as users × calls × cost per call,
+/// embeddings and infrastructure when it has them) and their total.
+fn cost_lines(s: &mut String, r: &Report, f: &FeatureReport) {
+    let _ = writeln!(
+        s,
+        "| cost line | model | users × calls × cost per call | a month | top 5% of users |"
+    );
+    let _ = writeln!(s, "|---|---|---:|---:|---:|");
+    let users = super::count(f.active_users);
+    for w in &f.workloads {
+        let models = w
+            .legs
+            .iter()
+            .map(|l| {
+                if w.legs.len() > 1 {
+                    format!("{} {}", percent(l.share), esc(&l.model))
+                } else {
+                    esc(&l.model)
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
         let _ = writeln!(
             s,
-            "| workload | model | calls / user | cost / call | monthly cost | top 5% of users |"
+            "| {} | {}{} | {users} × {} × {} | {} | {} |",
+            esc(&w.name),
+            models,
+            if w.batch { " (batch)" } else { "" },
+            fixed(w.mean_calls, 1),
+            fixed(w.cost_per_call, 6),
+            money(w.monthly_cost),
+            w.top5_share
+                .map(|x| format!("{} of calls", percent(x)))
+                .unwrap_or_else(|| "—".into())
         );
-        let _ = writeln!(s, "|---|---|---:|---:|---:|---:|");
-        for w in &f.workloads {
-            let models = w
-                .legs
-                .iter()
-                .map(|l| {
-                    if w.legs.len() > 1 {
-                        format!("{} {}", percent(l.share), esc(&l.model))
-                    } else {
-                        esc(&l.model)
-                    }
-                })
-                .collect::<Vec<_>>()
-                .join(", ");
-            let _ = writeln!(
-                s,
-                "| {} | {}{} | {} | {} | {} | {} |",
-                esc(&w.name),
-                models,
-                if w.batch { " (batch)" } else { "" },
-                fixed(w.mean_calls, 1),
-                fixed(w.cost_per_call, 6),
-                money(w.monthly_cost),
-                w.top5_share
-                    .map(|x| format!("{} of calls", percent(x)))
-                    .unwrap_or_else(|| "—".into())
-            );
-        }
-        let _ = writeln!(s);
     }
+    for (name, cost) in [
+        ("embeddings", f.embeddings_cost),
+        ("infrastructure", f.infrastructure_cost),
+    ] {
+        if !cost.is_zero() {
+            let _ = writeln!(s, "| {name} | | | {} | |", money(cost));
+        }
+    }
+    let total = f
+        .workloads
+        .iter()
+        .map(|w| w.monthly_cost)
+        .chain([f.embeddings_cost, f.infrastructure_cost])
+        .try_fold(Decimal::ZERO, |a, b| a.checked_add(b));
+    if let Some(t) = total {
+        let _ = writeln!(
+            s,
+            "| **total** | | | **{} {}** | |",
+            money(t),
+            esc(&r.currency)
+        );
+    }
+    let _ = writeln!(s);
 }
 
-/// The tornado: the inputs that move the gate value most.
+/// The tornado, collapsed: the five inputs that move the gate value most,
+/// the rest folded again; bars on an absolute scale (a cell per percent of
+/// the gate value), none for an input that does not move it.
 fn sensitivity(s: &mut String, r: &Report) {
-    if !r.sensitivity.is_empty() {
-        let max = r.widest_swing();
-        let _ = writeln!(s, "### What moves the gate value most (each input ±20%)\n");
-        let _ = writeln!(s, "| input | −20% | +20% | swing | |");
-        let _ = writeln!(s, "|---|---:|---:|---:|---|");
-        for x in &r.sensitivity {
-            let _ = writeln!(
-                s,
-                "| {} {} | {} | {} | {} | {} |",
-                md_code(&x.feature),
-                md_code(&x.input),
-                x.low.display_dp(3),
-                x.high.display_dp(3),
-                x.swing
-                    .map(|d| fixed(d, 3))
-                    .unwrap_or_else(|| "unbounded".into()),
-                super::bar(x.swing, max, 20)
-            );
-        }
-        let _ = writeln!(s);
+    if r.sensitivity.is_empty() {
+        return;
     }
+    let _ = writeln!(
+        s,
+        "<details><summary>What moves the gate value most (each input ±20%)</summary>\n"
+    );
+    let row = |s: &mut String, x: &Sensitivity| {
+        let share = super::swing_share(x.swing, r.projected.gate_value);
+        let _ = writeln!(
+            s,
+            "| {} {} | {} | {} | {} | {} |",
+            md_code(&x.feature),
+            md_code(&x.input),
+            ratio(x.low),
+            ratio(x.high),
+            share
+                .map(|d| format!("±{}", percent(d)))
+                .unwrap_or_else(|| "unbounded".into()),
+            super::swing_bar(share, 20)
+        );
+    };
+    let head = "| input | −20% | +20% | swing | one cell = 1% of the gate value |\n|---|---:|---:|---:|---|";
+    let _ = writeln!(s, "{head}");
+    for x in r.sensitivity.iter().take(5) {
+        row(s, x);
+    }
+    if r.sensitivity.len() > 5 {
+        let _ = writeln!(
+            s,
+            "\n<details><summary>{} more inputs</summary>\n\n{head}",
+            r.sensitivity.len() - 5
+        );
+        for x in &r.sensitivity[5..] {
+            row(s, x);
+        }
+        let _ = writeln!(s, "\n</details>");
+    }
+    let _ = writeln!(s, "\n</details>\n");
 }
 
 /// Each stress scenario against its threshold.
@@ -268,7 +362,7 @@ fn scenarios(s: &mut String, r: &Report) {
                 "| {name} | {} | {} | {} | {}:1 | {result} |",
                 ratio(sc.current),
                 ratio(sc.gate_value),
-                zone(sc.zone),
+                zone(sc.zone, r),
                 sc.threshold.normalize()
             );
         }
@@ -276,50 +370,46 @@ fn scenarios(s: &mut String, r: &Report) {
     }
 }
 
-/// Whether mitigation plans turned a fail into a warning, and why not.
+/// What the mitigation status means under this policy.
 fn mitigation(s: &mut String, r: &Report) {
-    let mitigation = match &r.mitigation {
-        MitigationStatus::NotNeeded => None,
-        MitigationStatus::Applied => {
-            Some("accepted: the plans above turn this fail into a warning".to_string())
-        }
-        MitigationStatus::NotAccepted => {
-            Some("plans are present, but the policy does not accept mitigation".to_string())
-        }
-        MitigationStatus::Missing(why) => Some(format!("not accepted: {}", prose(why))),
-    };
-    if let Some(m) = mitigation {
-        let _ = writeln!(s, "**Mitigation**: {m}\n");
+    if let Some(m) = super::mitigation_sentence(r, esc) {
+        let _ = writeln!(s, "**Mitigation**: {}\n", prose(&m));
     }
 }
 
-/// The projected months as a chart and a collapsed table.
-fn trajectory(s: &mut String, r: &Report) {
+/// The months, collapsed: the baseline's actuals, then the projection.
+fn months(s: &mut String, r: &Report) {
     let p = &r.projected;
-    if !p.months.is_empty() {
-        let _ = writeln!(s, "### Trajectory\n");
-        s.push_str(&super::chart::mermaid(r));
-        let _ = writeln!(s);
+    if p.months.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        s,
+        "<details><summary>Month by month: {} baseline, {} projected</summary>\n",
+        r.history.len(),
+        p.months.len()
+    );
+    let _ = writeln!(
+        s,
+        "| month | | revenue | inference | IER | T3M IER |\n|---|---|---:|---:|---:|---:|"
+    );
+    let rows = r
+        .history
+        .iter()
+        .map(|m| (m, "actual"))
+        .chain(p.months.iter().map(|m| (m, "projected")));
+    for (m, kind) in rows {
         let _ = writeln!(
             s,
-            "<details><summary>Trajectory over {} months</summary>\n",
-            p.months.len()
+            "| {} | {kind} | {} | {} | {} | {} |",
+            m.month,
+            money(m.revenue),
+            money(m.inference),
+            ratio(m.ier),
+            ratio(m.t3m_ier)
         );
-        let _ = writeln!(s, "| month | revenue | inference | IER | T3M IER |");
-        let _ = writeln!(s, "|---|---:|---:|---:|---:|");
-        for m in &p.months {
-            let _ = writeln!(
-                s,
-                "| {} | {} | {} | {} | {} |",
-                m.month,
-                money(m.revenue),
-                money(m.inference),
-                ratio(m.ier),
-                ratio(m.t3m_ier)
-            );
-        }
-        let _ = writeln!(s, "\n</details>\n");
     }
+    let _ = writeln!(s, "\n</details>\n");
 }
 
 /// Where the prices came from, and what IER means.

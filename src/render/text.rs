@@ -1,21 +1,22 @@
 //! The terminal report: what a developer reads after `ier-gate check`.
 //!
-//! Colour only when the caller says the stream may carry it (`--color`, or
-//! a terminal without `NO_COLOR`); the styles are `anstyle` constants, so no
-//! escape code is written by hand.
-
-use std::fmt::Write;
+//! Laid out for the terminal's width ([`layout`](super::layout)): prose
+//! wraps between words, tables narrow or wrap whole cells, and colour (the
+//! `anstyle` constants, never a hand-written escape) goes on after padding,
+//! so columns line up the same with colour as without.
+//!
+//! One precision rule: money to 2 places (the currency on totals), ratios
+//! to 1 place (`8.0:1`), shares as percentages to 1 place, and "a month" on
+//! every monthly amount.
 
 use anstyle::{AnsiColor, Style};
 use rust_decimal::Decimal;
 
+use super::layout::{Align, Page, Seg, Table, DEFAULT_WIDTH};
+use super::{count, signed, zone_label};
 use crate::num::{fixed, money, percent};
 use crate::report::*;
 use crate::text::term_escape as esc;
-
-/// Widest column padded to: a longer name is printed whole and pushes the
-/// rest of its row (and a format width must stay within `u16`).
-const MAX_COLUMN: usize = 60;
 
 const BOLD: Style = Style::new().bold();
 const PASS: Style = AnsiColor::Green.on_default().bold();
@@ -28,291 +29,437 @@ const BELOW: Style = AnsiColor::Yellow.on_default();
 const BAD: Style = AnsiColor::Red.on_default();
 const NOTE: Style = AnsiColor::Cyan.on_default();
 
-/// Colour on or off for the whole report.
-struct Paint(bool);
+/// Tornado rows shown on a terminal (the JSON and the comment have all).
+const TORNADO_ROWS: usize = 5;
 
-impl Paint {
-    fn wrap(&self, style: Style, s: &str) -> String {
-        if self.0 {
-            format!("{style}{s}{style:#}")
-        } else {
-            s.to_string()
-        }
-    }
-    fn bold(&self, s: &str) -> String {
-        self.wrap(BOLD, s)
-    }
-    fn verdict(&self, v: Verdict) -> String {
-        let (style, word) = match v {
-            Verdict::Pass => (PASS, "PASS"),
-            Verdict::Warn => (WARN, "WARN"),
-            Verdict::Fail => (FAIL, "FAIL"),
-        };
-        self.wrap(style, word)
-    }
-    fn zone(&self, z: Option<Zone>) -> String {
-        let style = match z {
-            Some(Zone::Healthy) | Some(Zone::OnTarget) => GOOD,
-            Some(Zone::BelowFloor) => BELOW,
-            Some(Zone::Warning) => BAD,
-            None => Style::new(),
-        };
-        self.wrap(style, zone_str(z))
-    }
+fn zone_seg(z: Option<Zone>, r: &Report) -> Seg {
+    let style = match z {
+        Some(Zone::Healthy) | Some(Zone::OnTarget) => GOOD,
+        Some(Zone::BelowFloor) => BELOW,
+        Some(Zone::Warning) => BAD,
+        None => Style::new(),
+    };
+    Seg::styled(zone_label(z, &r.zones), style)
 }
 
-fn signed(d: Decimal) -> String {
-    if d > Decimal::ZERO {
-        format!("+{}", money(d))
-    } else {
-        money(d)
-    }
-}
-
-/// The report for a terminal: verdict, the company's IER now and projected,
-/// each feature's cost, the reasons, and what would change the verdict.
+/// The report at [`DEFAULT_WIDTH`] columns (logs, the Action's summary).
 pub fn render(r: &Report, color: bool) -> String {
-    let c = Paint(color);
-    let mut s = String::new();
-    let _ = writeln!(s, "{} ier-gate", c.verdict(r.verdict));
-    let _ = writeln!(s);
-    company(&mut s, r, &c);
-    trajectory(&mut s, r, &c);
-    for sc in &r.scenarios {
-        let _ = writeln!(
-            s,
-            "  scenario  {:<24} IER {:>8}  {}  ({})",
-            sc.name,
-            sc.gate_value.display(),
-            c.zone(sc.zone),
-            esc(&sc.description)
-        );
-    }
-    let _ = writeln!(s);
-    for f in &r.features {
-        feature(&mut s, r, f, &c);
-    }
-    if !r.features.is_empty() {
-        let _ = writeln!(s);
+    render_at(r, color, DEFAULT_WIDTH)
+}
+
+/// The report for a terminal `width` columns wide: verdict and headline,
+/// the company now and projected, the trajectory, stress, each feature's
+/// cost, the reasons, what would change the verdict, and the prices.
+pub fn render_at(r: &Report, color: bool, width: usize) -> String {
+    let mut p = Page::new(width, color);
+    let (style, word) = match r.verdict {
+        Verdict::Pass => (PASS, "PASS"),
+        Verdict::Warn => (WARN, "WARN"),
+        Verdict::Fail => (FAIL, "FAIL"),
+    };
+    p.prose(
+        0,
+        6,
+        &[
+            Seg::styled(word, style),
+            Seg::plain(format!(" ier-gate: {}", super::headline(r))),
+        ],
+    );
+    p.blank();
+    company(&mut p, r);
+    trajectory(&mut p, r);
+    scenarios(&mut p, r);
+    p.blank();
+    for (i, f) in r.features.iter().enumerate() {
+        feature(&mut p, r, f, r.sides.get(i));
     }
     for reason in &r.reasons {
         let tag = match reason.level {
-            Level::Info => c.wrap(NOTE, "note"),
-            Level::Warning => c.wrap(BELOW, "warning"),
-            Level::Error => c.wrap(BAD, "error"),
+            Level::Info => Seg::styled("note", NOTE),
+            Level::Warning => Seg::styled("warning", BELOW),
+            Level::Error => Seg::styled("error", BAD),
         };
-        let _ = writeln!(s, "  {tag}[{}]: {}", reason.code, esc(&reason.message));
+        p.prose(
+            2,
+            4,
+            &[
+                tag,
+                Seg::plain(format!("[{}]: {}", reason.code, esc(&reason.message))),
+            ],
+        );
     }
-    sensitivity(&mut s, r);
-    levers(&mut s, r);
-    mitigation(&mut s, r);
-    let _ = writeln!(
-        s,
-        "\n  prices: built-in catalogue as of {}{}",
+    levers(&mut p, r);
+    if let Some(m) = super::mitigation_sentence(r, esc) {
+        p.prose(2, 4, &[Seg::plain(m)]);
+    }
+    sensitivity(&mut p, r);
+    p.blank();
+    p.prose(2, 4, &[Seg::plain(prices_line(r))]);
+    p.finish()
+}
+
+/// "prices: built-in catalogue as of D; from .ier/prices.yaml: a, b".
+fn prices_line(r: &Report) -> String {
+    format!(
+        "prices: built-in catalogue as of {}{}",
         r.catalogue_as_of,
         if r.overridden_prices.is_empty() {
-            String::new()
+            "; no overrides".to_string()
         } else {
             format!(
-                "; overridden by {}: {}",
-                esc(r.overrides_path.as_deref().unwrap_or("")),
+                "; from {}: {}",
+                esc(r.overrides_path.as_deref().unwrap_or(".ier/prices.yaml")),
                 esc(&r.overridden_prices.join(", "))
             )
         }
-    );
-    s
+    )
 }
 
-/// The company now (in-month and T3M) and projected over the horizon.
-fn company(s: &mut String, r: &Report, c: &Paint) {
-    for (label, f) in [("in-month", &r.current_in_month), ("T3M", &r.current_t3m)] {
-        let share = f
-            .inference_share()
-            .map(percent)
-            .unwrap_or_else(|| "n/a".into());
-        let _ = writeln!(
-            s,
-            "  current {label:<8} {:<17} IER {:>8}  {:<12} revenue {} {}, inference {} (share {share})",
-            f.label,
-            c.bold(&f.ier.display()),
-            c.zone(f.zone),
-            money(f.revenue),
-            esc(&r.currency),
-            money(f.inference),
-        );
+/// The company now (in-month and T3M) and projected: a table with the
+/// projected row, amounts a month in the baseline's currency.
+fn company(p: &mut Page, r: &Report) {
+    use Align::*;
+    let mut t = Table::new(2, &[Left, Right, Right, Right, Right, Left])
+        .wrapping(1)
+        .wrapping(2)
+        .wrapping(0)
+        .wrapping(5);
+    t.row(
+        [
+            "",
+            "revenue a month",
+            "inference a month",
+            "share",
+            "IER",
+            "zone",
+        ]
+        .map(Seg::plain)
+        .to_vec(),
+    );
+    let share = |f: &Figures| f.inference_share().map(percent).unwrap_or("n/a".into());
+    let months = |f: &Figures, n: usize| {
+        if n == 1 {
+            f.clone()
+        } else {
+            Figures {
+                revenue: f.revenue / Decimal::from(n as u64),
+                inference: f.inference / Decimal::from(n as u64),
+                ..f.clone()
+            }
+        }
+    };
+    let t3m_months = r.history.len().clamp(1, 3);
+    for (label, f, n) in [
+        ("now, in-month", &r.current_in_month, 1),
+        ("now, T3M (mean)", &r.current_t3m, t3m_months),
+    ] {
+        let m = months(f, n);
+        t.row(vec![
+            Seg::plain(format!("{label} {}", f.label)),
+            Seg::plain(money(m.revenue)),
+            Seg::plain(money(m.inference)),
+            Seg::plain(share(f)),
+            Seg::styled(f.ier.display(), BOLD),
+            zone_seg(f.zone, r),
+        ]);
     }
-    let p = &r.projected;
-    let _ = writeln!(
-        s,
-        "  projected {:<8} {:<15} IER {:>8}  {:<12} lowest over {} months{}; launch floor {}:1",
-        p.basis.as_str(),
-        "",
-        c.bold(&p.gate_value.display()),
-        c.zone(p.zone),
-        r.horizon_months,
-        p.gate_month
-            .map(|m| format!(" (in {m})"))
+    let pr = &r.projected;
+    let at = pr
+        .gate_month
+        .and_then(|g| pr.months.iter().find(|m| m.month == g));
+    t.row(vec![
+        Seg::plain(format!(
+            "projected {} {}",
+            pr.basis.as_str(),
+            pr.gate_month.map(|m| m.to_string()).unwrap_or_default()
+        )),
+        Seg::plain(at.map(|m| money(m.revenue)).unwrap_or_default()),
+        Seg::plain(at.map(|m| money(m.inference)).unwrap_or_default()),
+        Seg::plain(
+            at.and_then(|m| match crate::num::Ratio::of(m.inference, m.revenue) {
+                crate::num::Ratio::Finite(x) => Some(percent(x)),
+                _ => None,
+            })
             .unwrap_or_default(),
-        r.launch_floor.normalize()
+        ),
+        Seg::styled(pr.gate_value.display(), BOLD),
+        zone_seg(pr.zone, r),
+    ]);
+    p.table(&t);
+    p.prose(
+        2,
+        4,
+        &[Seg::plain(format!(
+            "amounts in {}; projected: the lowest month over {}, against the launch floor {}:1",
+            esc(&r.currency),
+            r.horizon_months,
+            r.launch_floor.normalize()
+        ))],
     );
 }
 
-/// The projected months as a sparkline coloured by zone.
-fn trajectory(s: &mut String, r: &Report, c: &Paint) {
-    let p = &r.projected;
-    if let (Some(first), Some(last)) = (p.months.first(), p.months.last()) {
-        let spark = super::chart::sparkline(r, &|v, ch| {
-            let style = if v.below(r.zones.warning) {
-                BAD
-            } else if v.below(r.launch_floor) {
-                BELOW
-            } else {
-                GOOD
-            };
-            c.wrap(style, &ch.to_string())
-        });
-        let _ = writeln!(
-            s,
-            "  trajectory {:<23} {}  {} to {}; below the launch floor in {} of {} months",
-            format!("{}..{}", first.month, last.month),
-            spark.bars,
+/// The projected months as a sparkline coloured by zone, sampled down to
+/// what the width leaves.
+fn trajectory(p: &mut Page, r: &Report) {
+    let pr = &r.projected;
+    let (Some(first), Some(last)) = (pr.months.first(), pr.months.last()) else {
+        return;
+    };
+    let label = format!("  trajectory {}..{} ", first.month, last.month);
+    let cells = p.width.saturating_sub(label.chars().count() + 1).max(12);
+    let spark = super::chart::sparkline(r, cells);
+    let mut line = vec![Seg::plain(label)];
+    for (v, ch) in &spark.bars {
+        let style = if v.below(r.zones.warning) {
+            BAD
+        } else if v.below(r.launch_floor) {
+            BELOW
+        } else {
+            GOOD
+        };
+        line.push(Seg::styled(ch.to_string(), style));
+    }
+    p.line(&line);
+    p.prose(
+        4,
+        4,
+        &[Seg::plain(format!(
+            "{} to {}; below the launch floor in {} of {} months{}",
             spark.low.display(),
             spark.high.display(),
             spark.below_floor,
-            p.months.len()
-        );
-    }
+            pr.months.len(),
+            if spark.bars.len() < pr.months.len() {
+                format!(" (each bar the lowest of about {} months)", spark.per_bar)
+            } else {
+                String::new()
+            }
+        ))],
+    );
 }
 
-/// One feature: its change at the horizon, each workload, its plan and users.
-fn feature(s: &mut String, r: &Report, f: &FeatureReport, c: &Paint) {
-    let _ = writeln!(
-        s,
-        "  {} ({}): month {} revenue {}, inference {}, marginal IER {}",
-        c.bold(&esc(&f.feature)),
-        f.change.as_str(),
-        r.horizon_months,
-        signed(f.delta_revenue),
-        signed(f.delta_inference),
-        f.marginal_ier.display()
+fn scenarios(p: &mut Page, r: &Report) {
+    if r.scenarios.is_empty() {
+        return;
+    }
+    use Align::*;
+    let mut t = Table::new(2, &[Left, Right, Left, Left])
+        .wrapping(3)
+        .wrapping(2);
+    for sc in &r.scenarios {
+        t.row(vec![
+            Seg::plain(format!("stress {}", esc(&sc.name))),
+            Seg::styled(sc.gate_value.display(), BOLD),
+            zone_seg(sc.zone, r),
+            Seg::plain(esc(&sc.description)),
+        ]);
+    }
+    p.table(&t);
+}
+
+/// One feature: its change at the horizon, each cost line as the
+/// arithmetic it is, summing to the feature's total; its users and plan.
+fn feature(p: &mut Page, r: &Report, f: &FeatureReport, sides: Option<&FeatureSides>) {
+    let cur = esc(&r.currency);
+    p.prose(
+        2,
+        4,
+        &[
+            Seg::styled(esc(&f.feature), BOLD),
+            Seg::plain(format!(
+                " ({}), month {} at steady state: revenue {} a month, inference {} a month, marginal IER {}",
+                f.change.as_str(),
+                r.horizon_months,
+                signed(f.delta_revenue),
+                signed(f.delta_inference),
+                f.marginal_ier.display()
+            )),
+        ],
     );
-    f.timeline
-        .line(r.projected.months.first().map(|m| m.month))
-        .map(|t| writeln!(s, "    {t}"));
-    let width = f
-        .workloads
-        .iter()
-        .map(|w| {
-            w.legs
-                .iter()
-                .map(|l| l.model.chars().count() + 1)
-                .sum::<usize>()
-        })
-        .max()
-        .unwrap_or(0)
-        .clamp(24, MAX_COLUMN);
+    if let Some(t) = f.timeline.line(r.projected.months.first().map(|m| m.month)) {
+        p.prose(4, 6, &[Seg::plain(t)]);
+    }
+    use Align::*;
+    // No-break spaces keep each factor with its unit and an amount with
+    // "a month", so a narrow terminal wraps between factors only.
+    let nb = |s: String| s.replace(' ', "\u{a0}");
+    let amount = |d: Decimal| nb(format!("= {} a month", money(d)));
+    let mut t = Table::new(4, &[Left, Left, Right, Right])
+        .wrapping(1)
+        .wrapping(2);
+    let users = count(f.active_users);
     for w in &f.workloads {
         let models = w
             .legs
             .iter()
-            .map(|l| esc(&l.model))
+            .map(|l| {
+                if w.legs.len() > 1 {
+                    nb(format!("{} {}", percent(l.share), esc(&l.model)))
+                } else {
+                    esc(&l.model)
+                }
+            })
             .collect::<Vec<_>>()
-            .join("+");
-        let _ = writeln!(
-            s,
-            "    {:<18} {:<width$} {:>8} calls x {:>10} = {:>12}/month{}",
-            esc(&w.name),
-            if w.batch {
+            .join(" +\u{a0}");
+        t.row(vec![
+            Seg::plain(esc(&w.name)),
+            Seg::plain(if w.batch {
                 format!("{models} (batch)")
             } else {
                 models
-            },
-            fixed(w.mean_calls, 1),
-            fixed(w.cost_per_call, 6),
-            money(w.monthly_cost),
-            w.top5_share
-                .map(|x| format!("  (top 5% make {} of calls)", percent(x)))
-                .unwrap_or_default()
+            }),
+            Seg::plain(format!(
+                "{} {} {}",
+                nb(format!("{users} users")),
+                nb(format!("× {} calls", fixed(w.mean_calls, 1))),
+                nb(format!("× {}", fixed(w.cost_per_call, 6)))
+            )),
+            Seg::plain(amount(w.monthly_cost)),
+        ]);
+    }
+    for (name, cost) in [
+        ("embeddings", f.embeddings_cost),
+        ("infrastructure", f.infrastructure_cost),
+    ] {
+        if !cost.is_zero() {
+            t.row(vec![
+                Seg::plain(name),
+                Seg::plain(""),
+                Seg::plain(""),
+                Seg::plain(amount(cost)),
+            ]);
+        }
+    }
+    let total = f
+        .workloads
+        .iter()
+        .map(|w| w.monthly_cost)
+        .chain([f.embeddings_cost, f.infrastructure_cost])
+        .try_fold(Decimal::ZERO, |a, b| a.checked_add(b));
+    if let Some(total) = total {
+        let label = if f.change == ChangeKind::Removed {
+            "total (base)"
+        } else {
+            "total"
+        };
+        t.row(vec![
+            Seg::plain(format!("{label}, {cur}")),
+            Seg::plain(""),
+            Seg::plain(""),
+            Seg::styled(amount(total), BOLD),
+        ]);
+    }
+    p.table(&t);
+    if let Some((base, head)) = sides.and_then(|s| s.base.zip(s.head)) {
+        p.prose(
+            4,
+            6,
+            &[Seg::plain(format!(
+                "base → head: revenue {} → {} a month (change {}), inference {} → {} a month (change {})",
+                money(base.0),
+                money(head.0),
+                signed(f.delta_revenue),
+                money(base.1),
+                money(head.1),
+                signed(f.delta_inference)
+            ))],
+        );
+    }
+    for w in &f.workloads {
+        if let Some(x) = w.top5_share {
+            p.prose(
+                4,
+                6,
+                &[Seg::plain(format!(
+                    "{}: the top 5% of users make {} of its calls",
+                    esc(&w.name),
+                    percent(x)
+                ))],
+            );
+        }
+    }
+    if let (Some(p50), Some(p95)) = (&f.p50_user, &f.p95_user) {
+        p.prose(
+            4,
+            6,
+            &[Seg::plain(format!(
+                "a P50 user costs {} a month and pays {} a month ({}); a P95 user costs {} a month and pays {} a month ({})",
+                money(p50.cost),
+                money(p50.revenue),
+                p50.ier.display(),
+                money(p95.cost),
+                money(p95.revenue),
+                p95.ier.display()
+            ))],
         );
     }
     if let Some(m) = &f.mitigation {
-        let _ = writeln!(s, "    {}", super::plan_line(m, esc));
+        p.prose(4, 6, &[Seg::plain(super::plan_line(m, esc))]);
     }
-    if let (Some(p50), Some(p95)) = (&f.p50_user, &f.p95_user) {
-        let _ = writeln!(
-            s,
-            "    P50 user costs {} pays {} ({}); P95 user costs {} pays {} ({})",
-            money(p50.cost),
-            money(p50.revenue),
-            p50.ier.display(),
-            money(p95.cost),
-            money(p95.revenue),
-            p95.ier.display()
+    p.blank();
+}
+
+/// The tornado: the inputs that move the gate value most, bars on an
+/// absolute scale (a cell per percent of the gate value).
+fn sensitivity(p: &mut Page, r: &Report) {
+    if r.sensitivity.is_empty() {
+        return;
+    }
+    p.blank();
+    p.prose(
+        2,
+        4,
+        &[Seg::plain(
+            "what moves the gate value most (each input ±20%; a bar cell is 1% of the gate value):",
+        )],
+    );
+    use Align::*;
+    let mut t = Table::new(4, &[Left, Right, Right, Right, Left]).wrapping(0);
+    for x in r.sensitivity.iter().take(TORNADO_ROWS) {
+        let share = super::swing_share(x.swing, r.projected.gate_value);
+        t.row(vec![
+            Seg::plain(format!("{}: {}", esc(&x.feature), esc(&x.input))),
+            Seg::plain(x.low.display()),
+            Seg::plain(x.high.display()),
+            Seg::plain(
+                share
+                    .map(|s| format!("±{}", percent(s)))
+                    .unwrap_or_else(|| "unbounded".into()),
+            ),
+            Seg::plain(super::swing_bar(share, 20)),
+        ]);
+    }
+    p.table(&t);
+    if r.sensitivity.len() > TORNADO_ROWS {
+        p.prose(
+            4,
+            4,
+            &[Seg::plain(format!(
+                "{} more in --format json or markdown",
+                r.sensitivity.len() - TORNADO_ROWS
+            ))],
         );
     }
 }
 
-/// The tornado: the inputs that move the gate value most.
-fn sensitivity(s: &mut String, r: &Report) {
-    if !r.sensitivity.is_empty() {
-        let max = r.widest_swing();
-        let _ = writeln!(s, "\n  what moves the gate value most (each input ±20%):");
-        let rows: Vec<_> = r.sensitivity.iter().take(6).collect();
-        let names: Vec<String> = rows
-            .iter()
-            .map(|x| format!("{}: {}", esc(&x.feature), esc(&x.input)))
-            .collect();
-        let width = names
-            .iter()
-            .map(|n| n.chars().count())
-            .max()
-            .unwrap_or(0)
-            .min(MAX_COLUMN);
-        for (x, name) in rows.iter().zip(&names) {
-            let _ = writeln!(
-                s,
-                "    {name:<width$} {:>9} .. {:<9} {}",
-                x.low.display_dp(3),
-                x.high.display_dp(3),
-                super::bar(x.swing, max, 20)
-            );
-        }
+/// What would change the verdict, grouped by what each lever reaches.
+fn levers(p: &mut Page, r: &Report) {
+    if r.levers.is_empty() {
+        return;
     }
-}
-
-/// What would turn a fail into a pass.
-fn levers(s: &mut String, r: &Report) {
-    if !r.levers.is_empty() {
-        let _ = writeln!(s, "\n  to pass, any one of:");
-        for l in &r.levers {
-            let _ = writeln!(
-                s,
-                "    - {} (IER {})",
-                esc(&l.message),
-                l.resulting_ier.display()
+    p.blank();
+    for (target, heading) in super::lever_groups(r) {
+        p.prose(2, 4, &[Seg::plain(heading)]);
+        for l in r.levers.iter().filter(|l| l.target == target) {
+            p.prose(
+                4,
+                6,
+                &[Seg::plain(format!(
+                    "- {} → IER {}",
+                    esc(&l.message),
+                    l.resulting_ier.display()
+                ))],
             );
-        }
-    }
-}
-
-/// Whether mitigation plans turned a fail into a warning, and why not.
-fn mitigation(s: &mut String, r: &Report) {
-    match &r.mitigation {
-        MitigationStatus::NotNeeded => {}
-        MitigationStatus::Applied => {
-            let _ = writeln!(
-                s,
-                "  mitigation: accepted; the plans turn this fail into a warning"
-            );
-        }
-        MitigationStatus::NotAccepted => {
-            let _ = writeln!(
-                s,
-                "  mitigation: plans are present, but the policy does not accept mitigation"
-            );
-        }
-        MitigationStatus::Missing(why) => {
-            let _ = writeln!(s, "  mitigation: not accepted: {}", esc(why));
         }
     }
 }
