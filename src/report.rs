@@ -321,6 +321,19 @@ pub struct Report {
     pub levers: Vec<Lever>,
     /// The inputs that move the gate value most (a tornado), largest first.
     pub sensitivity: Vec<Sensitivity>,
+    /// The AI gross margin, when every baseline month gives `other_cogs`.
+    pub gross_margin: Option<GrossMargin>,
+}
+
+/// The AI gross margin (SPEC 2.2): `(revenue - inference - other_cogs) /
+/// revenue`, `None` where revenue is zero. Projected months hold the latest
+/// month's `other_cogs` flat, as they hold its revenue and cost.
+#[derive(Clone, Debug, PartialEq)]
+pub struct GrossMargin {
+    pub other_cogs: Decimal,
+    pub current: Option<Decimal>,
+    /// One per projected month, in the order of `projected.months`.
+    pub months: Vec<Option<Decimal>>,
 }
 
 impl Report {

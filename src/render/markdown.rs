@@ -42,6 +42,7 @@ pub fn render(r: &Report) -> String {
     headline(&mut s, r);
     levers(&mut s, r);
     company(&mut s, r);
+    s.push_str(&super::margin::markdown(r));
     for f in &r.features {
         feature(&mut s, r, f);
     }

@@ -8,6 +8,7 @@ pub mod catalogue;
 pub mod chart;
 pub mod explain;
 pub mod json;
+pub mod margin;
 pub mod markdown;
 pub mod text;
 

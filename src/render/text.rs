@@ -77,6 +77,7 @@ pub fn render(r: &Report, color: bool) -> String {
     let _ = writeln!(s, "{} ier-gate", c.verdict(r.verdict));
     let _ = writeln!(s);
     company(&mut s, r, &c);
+    s.push_str(&super::margin::text(r));
     trajectory(&mut s, r, &c);
     for sc in &r.scenarios {
         let _ = writeln!(
