@@ -105,3 +105,207 @@ pub fn copy_dir(from: &str, to: &std::path::Path) {
         }
     }
 }
+
+// ------------------------------------------------------- SPEC 9.1: baseline import
+
+fn expected() -> Value {
+    let text = std::fs::read_to_string(fixture("expected.json")).expect("expected.json");
+    serde_json::from_str(&text).expect("JSON")
+}
+
+/// The import arguments for every generated export, into `repo`.
+fn import_args(repo: &str) -> Vec<String> {
+    let f = |n: &str| fixture(n);
+    [
+        "baseline",
+        "import",
+        "-C",
+        repo,
+        "--focus",
+        &f("focus.csv"),
+        "--openai-costs",
+        &f("openai-costs-1.json"),
+        "--openai-costs",
+        &f("openai-costs-2.json"),
+        "--anthropic-costs",
+        &f("anthropic-cost-report.json"),
+        "--revenue",
+        &f("revenue.csv"),
+        "--other-cogs",
+        &f("other-cogs.csv"),
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect()
+}
+
+fn run_owned(args: &[String]) -> (i32, String, String) {
+    let a: Vec<&str> = args.iter().map(String::as_str).collect();
+    run(&a)
+}
+
+fn repo_copy() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    copy_dir(&fixture("repo"), dir.path());
+    dir
+}
+
+fn dec(s: &str) -> rust_decimal::Decimal {
+    s.parse().expect("a decimal")
+}
+
+#[test]
+fn import_matches_the_generators_sums_to_the_cent_and_keeps_comments() {
+    let dir = repo_copy();
+    let repo = dir.path().to_str().expect("utf-8");
+    let path = dir.path().join(".ier/baseline.yaml");
+    let before = std::fs::read_to_string(&path).expect("baseline");
+    // a dry run shows the diff and old -> new, and writes nothing
+    let (code, out, err) = run_owned(&import_args(repo));
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("  2026-05: revenue 400000 → 446834.58; inference 31000 → "),
+        "{out}"
+    );
+    assert!(
+        out.contains("-    inference: 31000      # estimate\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains("note: 2026-09 is partial: FOCUS has data for 15 of its 30 days"),
+        "{out}"
+    );
+    assert_eq!(std::fs::read_to_string(&path).expect("baseline"), before);
+    let mut args = import_args(repo);
+    args.push("--write".into());
+    let (code, out, err) = run_owned(&args);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("wrote .ier/baseline.yaml"), "{out}");
+    let after = std::fs::read_to_string(&path).expect("baseline");
+    for comment in [
+        "# Monthly actuals from finance (USD). Kept by hand until the import.",
+        "  # Q1 close, signed off by the controller",
+        "    revenue: 395000       # includes the April price rise",
+        "  # a first estimate, to be replaced by the export",
+        "# estimate",
+    ] {
+        assert!(after.contains(comment), "lost `{comment}`:\n{after}");
+    }
+    // every imported month equals the generator's sums, exactly
+    let file = ier_gate::diagnostic::SourceFile::new("baseline.yaml", after);
+    let mut d = ier_gate::diagnostic::Diags::default();
+    let b = ier_gate::baseline::load(&file, &mut d).expect("a valid baseline");
+    let want = expected();
+    let months: Vec<String> = b.months.iter().map(|m| m.month.to_string()).collect();
+    assert_eq!(
+        months,
+        ["2026-03", "2026-04", "2026-05", "2026-06", "2026-07", "2026-08"]
+    );
+    for m in &b.months[2..] {
+        let e = &want["months"][m.month.to_string()];
+        assert_eq!(
+            m.inference,
+            dec(e["inference"].as_str().unwrap()),
+            "{}",
+            m.month
+        );
+        assert_eq!(
+            m.revenue,
+            dec(e["revenue"].as_str().unwrap()),
+            "{}",
+            m.month
+        );
+        assert_eq!(m.other_cogs, Some(dec(e["other_cogs"].as_str().unwrap())));
+        for (name, v) in &m.components {
+            assert_eq!(
+                *v,
+                dec(e["components"][name].as_str().unwrap()),
+                "{} {name}",
+                m.month
+            );
+        }
+        assert_eq!(m.components.len(), 3);
+    }
+    // and the gate reads it: a verdict, the latest month being 2026-08
+    let j = check_json(repo);
+    assert!(["pass", "warn", "fail"].contains(&j["verdict"].as_str().unwrap()));
+    assert_eq!(j["current"]["in_month"]["period"], "2026-08");
+    assert_eq!(j["current"]["in_month"]["revenue"], "459615.27");
+    // importing again changes nothing
+    let (_, out, _) = run_owned(&args);
+    assert!(out.contains(".ier/baseline.yaml: no change"), "{out}");
+}
+
+#[test]
+fn include_partial_keeps_the_short_month() {
+    let dir = repo_copy();
+    let repo = dir.path().to_str().expect("utf-8");
+    let mut args = import_args(repo);
+    args.extend(["--include-partial".to_string(), "--write".to_string()]);
+    let (code, _, err) = run_owned(&args);
+    assert_eq!(code, 0, "{err}");
+    let j = check_json(repo);
+    let e = &expected()["months"]["2026-09"];
+    assert_eq!(j["current"]["in_month"]["period"], "2026-09");
+    let inf = dec(e["inference"].as_str().unwrap());
+    assert_eq!(
+        j["current"]["in_month"]["inference"],
+        ier_gate::num::fixed(inf, 2)
+    );
+}
+
+#[test]
+fn a_bad_row_names_its_file_and_line_and_nothing_is_written() {
+    let dir = repo_copy();
+    let repo = dir.path().to_str().expect("utf-8");
+    let path = dir.path().join(".ier/baseline.yaml");
+    let before = std::fs::read_to_string(&path).expect("baseline");
+    let want = expected();
+    for (file, code, line) in [
+        (
+            "bad/mixed-currency.csv",
+            "mixed-currency",
+            &want["mixed_currency_line"],
+        ),
+        (
+            "bad/malformed.csv",
+            "malformed-row",
+            &want["malformed_line"],
+        ),
+    ] {
+        let (status, _, err) = run(&[
+            "baseline",
+            "import",
+            "-C",
+            repo,
+            "--focus",
+            &fixture(file),
+            "--revenue",
+            &fixture("revenue.csv"),
+            "--write",
+        ]);
+        assert_eq!(status, 2, "{err}");
+        assert!(err.contains(code), "{err}");
+        assert!(err.contains(&format!("{file}:{line}:1")), "{err}");
+        assert_eq!(std::fs::read_to_string(&path).expect("baseline"), before);
+    }
+    // an amount that is not a decimal, in a JSON export
+    let bad = dir.path().join("bad.json");
+    std::fs::write(
+        &bad,
+        "{\"data\": [{\"starting_at\": \"2026-07-01T00:00:00Z\", \"ending_at\": \"2026-07-02T00:00:00Z\",\n  \"results\": [{\"currency\": \"USD\", \"amount\": \"12,5\"}]}]}\n",
+    )
+    .expect("write");
+    let (status, _, err) = run(&[
+        "baseline",
+        "import",
+        "-C",
+        repo,
+        "--anthropic-costs",
+        bad.to_str().unwrap(),
+        "--write",
+    ]);
+    assert_eq!(status, 2, "{err}");
+    assert!(err.contains("bad.json:2:"), "{err}");
+    assert_eq!(std::fs::read_to_string(&path).expect("baseline"), before);
+}
