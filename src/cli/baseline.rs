@@ -95,19 +95,21 @@ fn baseline_path(root: &Path) -> Result<PathBuf, Failure> {
     Ok(root.join(rel))
 }
 
+/// One reader: a file's entries and its malformed rows.
+type Reader<'r> = dyn Fn(&Arc<SourceFile>, &mut Vec<Entry>, &mut Vec<Diag>) + 'r;
+
 /// Every export read into entries, or every malformed row.
 fn entries(a: &ImportArgs, rules: &Rules) -> Result<Vec<Entry>, Failure> {
     let mut out = Vec::new();
     let mut errs = Vec::new();
-    let mut each =
-        |paths: &[PathBuf], read: &dyn Fn(&Arc<SourceFile>, &mut Vec<Entry>, &mut Vec<Diag>)| {
-            for p in paths {
-                match read_export(p) {
-                    Ok(f) => read(&f, &mut out, &mut errs),
-                    Err(d) => errs.push(d),
-                }
+    let mut each = |paths: &[PathBuf], read: &Reader| {
+        for p in paths {
+            match read_export(p) {
+                Ok(f) => read(&f, &mut out, &mut errs),
+                Err(d) => errs.push(d),
             }
-        };
+        }
+    };
     each(&a.focus, &|f, o, e| focus::read(f, rules, o, e));
     each(&a.openai_costs, &|f, o, e| {
         apis::read_openai(f, rules, o, e)

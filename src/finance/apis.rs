@@ -142,7 +142,7 @@ pub fn read_openai(
             out.push(Entry {
                 source: Source::OpenAi,
                 month,
-                days,
+                days: Some(days),
                 component: rules.component(Source::OpenAi, &fields).0,
                 amount: value,
                 currency: a.currency.as_ref().map(|c| c.to_ascii_uppercase()),
@@ -198,7 +198,7 @@ pub fn read_anthropic(
             out.push(Entry {
                 source: Source::Anthropic,
                 month,
-                days,
+                days: Some(days),
                 component: rules.component(Source::Anthropic, &fields).0,
                 amount: dollars,
                 // The API documents USD as the only currency today.

@@ -164,8 +164,15 @@ fn set_key(lines: &mut Vec<String>, item: &Item, key: &str, value: &str) {
             let l = lines[k].trim_end_matches('\n').to_string();
             let at = l.find(&want).map_or(0, |i| i + want.len());
             let (head, rest) = l.split_at(at);
-            let comment = rest.find(" #").map(|i| &rest[i..]).unwrap_or("");
-            lines[k] = format!("{head} {value}{comment}\n");
+            let mut new = format!("{head} {value}");
+            // a trailing comment stays, at its column when the value fits
+            if let Some(i) = rest.find(" #") {
+                let comment = rest[i..].trim_start();
+                let col = at + i + (rest[i..].len() - comment.len());
+                let pad = col.saturating_sub(new.len()).max(1);
+                new = format!("{new}{}{comment}", " ".repeat(pad));
+            }
+            lines[k] = new + "\n";
             // a block-style value's lines go with it
             let mut j = k + 1;
             while j < item.end.min(lines.len())
@@ -222,10 +229,7 @@ pub fn apply(text: &str, targets: &[Target]) -> String {
             }
             continue;
         }
-        let before = all
-            .iter()
-            .filter(|i| i.month.is_some_and(|m| m < t.month))
-            .last();
+        let before = all.iter().rfind(|i| i.month.is_some_and(|m| m < t.month));
         let key_col = all.first().map_or(4, |i| i.key_col);
         let at = match (before, all.first()) {
             (Some(b), _) => b.end,

@@ -132,7 +132,7 @@ pub fn read(file: &Arc<SourceFile>, rules: &Rules, out: &mut Vec<Entry>, errs: &
         out.push(Entry {
             source: Source::Focus,
             month,
-            days,
+            days: Some(days),
             component,
             amount: cost,
             currency: Some(currency),

@@ -88,7 +88,7 @@ pub fn read(file: &Arc<SourceFile>, source: Source, out: &mut Vec<Entry>, errs: 
         out.push(Entry {
             source,
             month,
-            days: 1..=0,
+            days: None,
             component: String::new(),
             amount: a,
             currency: cur,

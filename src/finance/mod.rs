@@ -57,8 +57,8 @@ impl Source {
 pub struct Entry {
     pub source: Source,
     pub month: Month,
-    /// Days of `month` the row covers (1-based); empty for ledgers.
-    pub days: std::ops::RangeInclusive<u32>,
+    /// Days of `month` the row covers (1-based); `None` for ledgers.
+    pub days: Option<std::ops::RangeInclusive<u32>>,
     /// The baseline component (`llm`, `embeddings`, ...); empty for ledgers.
     pub component: String,
     pub amount: Decimal,

@@ -118,7 +118,9 @@ pub fn build(
                     e,
                     &mut errs,
                 );
-                days.entry((e.month, s)).or_default().extend(e.days.clone());
+                days.entry((e.month, s))
+                    .or_default()
+                    .extend(e.days.clone().into_iter().flatten());
             }
         }
     }

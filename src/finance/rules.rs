@@ -207,3 +207,62 @@ impl Rules {
             .map(|r| r.component.clone())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn f(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn rules_in_order_then_the_default() {
+        let file = SourceFile::new(
+            "rules.yaml",
+            "version: 1\ncost: effective\ndefault: other\nrules:\n  - component: vector_db\n    source: focus\n    match: { service_name: \"Pinecone*\" }\n  - component: embeddings\n    match: { any: \"*EMBED*\" }\n",
+        );
+        let mut d = Diags::default();
+        let r = Rules::load(&file, &mut d).expect("valid rules");
+        assert_eq!(r.cost, CostColumn::Effective);
+        let pine = f(&[("service_name", "Pinecone Serverless")]);
+        assert_eq!(r.selects_focus(&pine).as_deref(), Some("vector_db"));
+        // a focus rule does not apply to another source
+        assert_eq!(r.component(Source::OpenAi, &pine), ("other".into(), false));
+        let emb = f(&[("line_item", "text-embedding-3-small")]);
+        assert_eq!(
+            r.component(Source::OpenAi, &emb),
+            ("embeddings".into(), true)
+        );
+        // defaults: embeddings and vector databases by name, the rest llm
+        let d = Rules::defaults();
+        assert_eq!(
+            d.component(Source::Anthropic, &f(&[("model", "claude-sonnet-4-5")]))
+                .0,
+            "llm"
+        );
+        assert_eq!(
+            d.component(
+                Source::Focus,
+                &f(&[("service_name", "Vertex AI Vector Search")])
+            )
+            .0,
+            "vector_db"
+        );
+    }
+
+    #[test]
+    fn a_bad_rules_file_is_an_error_at_its_line() {
+        let file = SourceFile::new(
+            "rules.yaml",
+            "version: 1\ncost: list\nrules:\n  - component: x\n    source: azure\n    match: {}\n",
+        );
+        let mut d = Diags::default();
+        assert!(Rules::load(&file, &mut d).is_none());
+        let codes: Vec<&str> = d.0.iter().map(|x| x.code.as_str()).collect();
+        assert_eq!(codes, ["unknown-value", "unknown-value", "missing-key"]);
+    }
+}
