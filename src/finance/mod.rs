@@ -95,6 +95,11 @@ pub fn read_export(path: &std::path::Path) -> Result<Arc<SourceFile>, Diag> {
 /// The site of `len` bytes at byte `offset` of `file`.
 pub fn site_at(file: &Arc<SourceFile>, offset: usize, len: usize) -> Site {
     let offset = offset.min(file.text.len());
+    // spans end on a character: miette slices the text by them
+    let mut len = len.min(file.text.len() - offset);
+    while len > 0 && !file.text.is_char_boundary(offset + len) {
+        len -= 1;
+    }
     let before = &file.text[..offset];
     let line = before.matches('\n').count() as u64 + 1;
     let col_start = before.rfind('\n').map_or(0, |i| i + 1);
