@@ -30,6 +30,8 @@ struct RawMonth {
     month: Spanned<String>,
     revenue: Spanned<Dec>,
     inference: Spanned<RawInference>,
+    #[serde(default)]
+    other_cogs: Option<Spanned<Dec>>,
 }
 
 #[derive(Debug)]
@@ -74,6 +76,8 @@ pub struct MonthActual {
     pub inference: Decimal,
     /// Named components when the baseline gives them (display only).
     pub components: Vec<(String, Decimal)>,
+    /// The AI product's other cost of revenue (hosting, support, ...).
+    pub other_cogs: Option<Decimal>,
 }
 
 #[derive(Clone, Debug)]
@@ -87,6 +91,16 @@ pub struct Baseline {
 impl Baseline {
     pub fn latest(&self) -> &MonthActual {
         &self.months[self.months.len() - 1]
+    }
+
+    /// The latest month's `other_cogs` when every month gives one: only
+    /// then do reports show the AI gross margin (SPEC 2.2).
+    pub fn other_cogs(&self) -> Option<Decimal> {
+        if self.months.iter().all(|m| m.other_cogs.is_some()) {
+            self.latest().other_cogs
+        } else {
+            None
+        }
     }
 }
 
@@ -134,11 +148,16 @@ pub fn load(file: &Arc<SourceFile>, diags: &mut Diags) -> Option<Baseline> {
         prev = Some(month);
         let revenue = v.non_negative(&row.revenue, "revenue");
         let (inference, components) = inference(&mut v, &row.inference);
+        let other_cogs = row
+            .other_cogs
+            .as_ref()
+            .map(|o| v.non_negative(o, "other_cogs"));
         months.push(MonthActual {
             month,
             revenue,
             inference,
             components,
+            other_cogs,
         });
     }
     let any = !months.is_empty();

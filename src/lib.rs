@@ -18,6 +18,7 @@
 //! | diagnostics | [`diagnostic`] | a problem with its code, file, line, column and help; the one bytes-to-file reader |
 //! | YAML | [`yaml`] | text to raw serde structs, within budgets |
 //! | the input files | [`baseline`], [`policy`], [`prices`], [`manifest`] | SPEC 2.1–2.3 and 3: each file's shape, rules and validated value |
+//! | finance's exports | [`finance`] | SPEC 9.1: cost exports, revenue and other cost of revenue to baseline months, written into the baseline's text |
 //! | the report's values | [`report`] | what every renderer reads |
 //! | loading and the gate | [`local`], [`load`], [`gate`] | where the texts come from; texts to validated inputs; the projection, the verdict, the what-ifs |
 //! | renderers | [`render`] | text, JSON, Markdown, charts, annotations |
@@ -38,6 +39,7 @@ pub mod baseline;
 pub mod cli;
 pub mod diagnostic;
 pub mod exit;
+pub mod finance;
 pub mod gate;
 #[cfg(feature = "github")]
 pub mod github;

@@ -375,6 +375,8 @@ pub struct Report {
     /// Per changed feature (the order of `features`): both sides at the
     /// horizon and its (dR, dC) in every projected month.
     pub sides: Vec<FeatureSides>,
+    /// The AI gross margin, when every baseline month gives `other_cogs`.
+    pub gross_margin: Option<GrossMargin>,
 }
 
 /// One changed feature's two sides in the last projected month (`None`
@@ -387,6 +389,17 @@ pub struct FeatureSides {
     pub head: Option<(Decimal, Decimal)>,
     /// (dR, dC) per projected month.
     pub months: Vec<(Decimal, Decimal)>,
+}
+
+/// The AI gross margin (SPEC 2.2): `(revenue - inference - other_cogs) /
+/// revenue`, `None` where revenue is zero. Projected months hold the latest
+/// month's `other_cogs` flat, as they hold its revenue and cost.
+#[derive(Clone, Debug, PartialEq)]
+pub struct GrossMargin {
+    pub other_cogs: Decimal,
+    pub current: Option<Decimal>,
+    /// One per projected month, in the order of `projected.months`.
+    pub months: Vec<Option<Decimal>>,
 }
 
 impl Report {

@@ -5,6 +5,7 @@
 mod chart;
 mod cli;
 mod engine;
+mod finance;
 #[cfg(feature = "github")]
 mod github;
 mod hostile;

@@ -5,6 +5,7 @@
 //! file; `main` does the printing. Exit codes: 0 pass or warn, 1 fail, 2
 //! invalid input (the gate was not evaluated), 3 environment error.
 
+pub mod baseline;
 pub mod check;
 pub mod explain;
 pub mod init;
@@ -49,6 +50,8 @@ enum Command {
     Explain(explain::ExplainArgs),
     /// List the built-in price catalogue (with .ier/prices.yaml applied)
     Prices(prices::PricesArgs),
+    /// Build the baseline from cost exports and revenue (baseline import)
+    Baseline(baseline::BaselineArgs),
     /// Scaffold .ier/ (policy, baseline, manifest schema), an example manifest and the workflow
     Init(init::InitArgs),
     /// Print the JSON Schema of a cost manifest (for editors and check-jsonschema)
@@ -97,6 +100,7 @@ where
         Command::Explain(a) => explain::explain(a, term),
         Command::Prices(a) => prices::prices(a, term),
         Command::Init(a) => init::init(a, prompt),
+        Command::Baseline(a) => baseline::baseline(a, term),
         #[cfg(feature = "github")]
         Command::Github(flags) => crate::github::run(flags, &crate::github::process_env),
         #[cfg(feature = "github")]

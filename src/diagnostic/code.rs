@@ -228,6 +228,14 @@ pub enum Code {
         message = "reason: a changed feature uses a model retired within the projection; names the successor and what switching to it does to the gate value"
     )]
     ModelDeprecated,
+    #[strum(
+        message = "a cost export, revenue or other-cost row that does not parse (`baseline import`)"
+    )]
+    MalformedRow,
+    #[strum(
+        message = "imported amounts in more than one currency, or not in the baseline's (`baseline import`)"
+    )]
+    MixedCurrency,
 }
 
 impl Code {

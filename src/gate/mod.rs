@@ -14,6 +14,7 @@ pub mod explain;
 pub mod features;
 pub mod levers;
 pub mod lifecycle;
+pub mod margin;
 pub mod projection;
 pub mod scenarios;
 pub mod sensitivity;
@@ -142,6 +143,7 @@ fn price_features(inp: &Inputs, effects: &[Effect], last: Month) -> Result<Vec<P
 fn report(inp: &Inputs, main: Series, decision: Decision) -> Report {
     let (policy, zones) = (inp.policy, &inp.policy.zones);
     let (in_month, t3m) = current(inp.baseline, &main, zones);
+    let gross_margin = margin::gross_margin(inp.baseline, &main.months);
     Report {
         verdict: decision.verdict,
         currency: inp.baseline.currency.clone(),
@@ -167,6 +169,7 @@ fn report(inp: &Inputs, main: Series, decision: Decision) -> Report {
         overrides_path: inp.book.overrides_path.clone(),
         levers: Vec::new(),
         sensitivity: Vec::new(),
+        gross_margin,
         history: Vec::new(),
         sides: Vec::new(),
     }

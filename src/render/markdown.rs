@@ -46,6 +46,7 @@ pub fn render(r: &Report) -> String {
     levers(&mut s, r);
     mitigation(&mut s, r);
     company(&mut s, r);
+    s.push_str(&super::margin::markdown(r));
     for (i, f) in r.features.iter().enumerate() {
         feature(&mut s, r, f, r.sides.get(i));
     }

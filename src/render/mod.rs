@@ -10,6 +10,7 @@ pub mod csv;
 pub mod explain;
 pub mod json;
 pub mod layout;
+pub mod margin;
 pub mod markdown;
 pub mod text;
 

@@ -67,6 +67,12 @@ pub fn render_at(r: &Report, color: bool, width: usize) -> String {
     );
     p.blank();
     company(&mut p, r);
+    for line in super::margin::text(r)
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+    {
+        p.prose(2, 4, &[Seg::plain(line.trim_start().to_string())]);
+    }
     trajectory(&mut p, r);
     scenarios(&mut p, r);
     p.blank();
