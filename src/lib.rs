@@ -18,6 +18,7 @@
 //! | diagnostics | [`diagnostic`] | a problem with its code, file, line, column and help; the one bytes-to-file reader |
 //! | YAML | [`yaml`] | text to raw serde structs, within budgets |
 //! | the input files | [`baseline`], [`policy`], [`prices`], [`manifest`] | SPEC 2.1–2.3 and 3: each file's shape, rules and validated value |
+//! | observed usage | [`actuals`] | SPEC 8: request logs to per-feature, per-month figures; the committed summaries |
 //! | the report's values | [`report`] | what every renderer reads |
 //! | loading and the gate | [`local`], [`load`], [`gate`] | where the texts come from; texts to validated inputs; the projection, the verdict, the what-ifs |
 //! | renderers | [`render`] | text, JSON, Markdown, charts, annotations |
@@ -34,6 +35,7 @@
 //! because `load` builds the gate's `Change` values; the gate imports neither.
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 
+pub mod actuals;
 pub mod baseline;
 pub mod cli;
 pub mod diagnostic;

@@ -31,6 +31,7 @@ const LAYERS: &[(&str, u32)] = &[
     ("policy", 30),
     ("prices", 30),
     ("manifest", 30),
+    ("actuals", 30),
     ("report", 40),
     ("load", 50),
     ("local", 50),

@@ -190,6 +190,14 @@ pub enum Code {
         message = "reason: a changed feature uses a model retired within the projection; names the successor and what switching to it does to the gate value"
     )]
     ModelDeprecated,
+    #[strum(
+        message = "a request-log row `calibrate` cannot read (file and line given); nothing is written"
+    )]
+    MalformedRow,
+    #[strum(
+        message = "reason: a changed manifest declares its feature below its observed usage (at `actuals.enforce` level)"
+    )]
+    DeclaredBelowObserved,
 }
 
 impl Code {

@@ -3,6 +3,7 @@
 //! a terminal, JSON for machines and Markdown for the pull request comment
 //! and job summary, so a wording or layout change never touches a number.
 
+pub mod actuals;
 pub mod annotations;
 pub mod catalogue;
 pub mod chart;
