@@ -134,8 +134,17 @@ fn scalar(v: &Value) -> String {
     }
 }
 
+/// A key as written: bare when it is a count or a plain name (`models`,
+/// `claude-sonnet-4-5`), quoted when YAML would read it as anything else.
 fn key(k: &str) -> String {
-    if !k.is_empty() && k.bytes().all(|b| b.is_ascii_digit()) {
+    let plain = k.bytes().next().is_some_and(|b| b.is_ascii_alphabetic())
+        && k.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
+        && !matches!(
+            k.to_ascii_lowercase().as_str(),
+            "true" | "false" | "null" | "yes" | "no" | "on" | "off" | "y" | "n"
+        );
+    if plain || (!k.is_empty() && k.len() < 20 && k.bytes().all(|b| b.is_ascii_digit())) {
         k.to_string()
     } else {
         serde_json::to_string(k).unwrap_or_default()
