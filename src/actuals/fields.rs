@@ -198,11 +198,14 @@ pub fn month(v: &Value, what: &str) -> Result<Month, String> {
 /// told apart by magnitude (a log of 1970 is no log).
 pub fn unix(digits: &str) -> Option<Month> {
     let n: u128 = digits.parse().ok()?;
-    let secs = match n {
-        0..=99_999_999_999 => n,
-        ..=99_999_999_999_999 => n / 1_000,
-        ..=99_999_999_999_999_999 => n / 1_000_000,
-        _ => n / 1_000_000_000,
+    let secs = if n < 100_000_000_000 {
+        n
+    } else if n < 100_000_000_000_000 {
+        n / 1_000
+    } else if n < 100_000_000_000_000_000 {
+        n / 1_000_000
+    } else {
+        n / 1_000_000_000
     };
     let days = i64::try_from(secs / 86_400).ok()?;
     Some(civil(days).0)

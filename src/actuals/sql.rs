@@ -121,7 +121,7 @@ fn feature(d: Dialect, rule: &FeatureRule) -> String {
             let tags = column(d, "request_tags");
             match d {
                 Dialect::Duckdb => format!(
-                    "substr(list_filter(CAST(json_extract_string({tags}, '$[*]') AS VARCHAR[]), t -> starts_with(t, {pre}))[1], {n})"
+                    "substr(list_filter(CAST(json_extract_string({tags}, '$[*]') AS VARCHAR[]), lambda t: starts_with(t, {pre}))[1], {n})"
                 ),
                 Dialect::Postgres => format!(
                     "(SELECT substr(t, {n}) FROM jsonb_array_elements_text({tags}::jsonb) AS t WHERE starts_with(t, {pre}) LIMIT 1)"
