@@ -316,3 +316,38 @@ fn copy(from: &Path, to: &Path) {
         }
     }
 }
+
+/// examples/actuals: the understated manifest warns with the reason; the
+/// same repository with `enforce: fail` fails (SPEC 4.2, 8.3).
+#[test]
+fn the_example_warns_and_enforce_fail_fails() {
+    let dir = tempfile::tempdir().unwrap();
+    copy(Path::new("examples/actuals"), dir.path());
+    let check = |root: &Path| {
+        ier_gate::cli::check::run(&ier_gate::local::CheckOptions {
+            root: root.to_path_buf(),
+            ..Default::default()
+        })
+        .unwrap_or_else(|_| panic!("examples/actuals is valid"))
+    };
+    let r = check(dir.path());
+    assert_eq!(r.verdict, ier_gate::report::Verdict::Warn);
+    let reason = r
+        .reasons
+        .iter()
+        .find(|x| x.code.as_str() == "declared-below-observed")
+        .expect("the reason");
+    assert!(
+        reason
+            .message
+            .contains("calls_per_user.mean declared 3.00, observed 6.73"),
+        "{}",
+        reason.message
+    );
+    let policy = dir.path().join(".ier/policy.yaml");
+    let text = std::fs::read_to_string(&policy)
+        .unwrap()
+        .replace("enforce: warn", "enforce: fail");
+    std::fs::write(&policy, text).unwrap();
+    assert_eq!(check(dir.path()).verdict, ier_gate::report::Verdict::Fail);
+}
