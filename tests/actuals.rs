@@ -351,3 +351,32 @@ fn the_example_warns_and_enforce_fail_fails() {
     std::fs::write(&policy, text).unwrap();
     assert_eq!(check(dir.path()).verdict, ier_gate::report::Verdict::Fail);
 }
+
+/// The sources file gets what every input file gets: a code, a line and a
+/// "did you mean"; a csv source without its columns is named.
+#[test]
+fn usage_sources_problems_are_located() {
+    use ier_gate::diagnostic::{Diags, SourceFile};
+    let file = SourceFile::new(
+        "usage-sources.yaml",
+        "version: 1\nsources:\n  - name: gw\n    format: litellm\n    usr: end_user\n",
+    );
+    let mut diags = Diags::default();
+    assert!(ier_gate::actuals::sources::load(&file, &mut diags).is_none());
+    let d = &diags.0[0];
+    assert_eq!(d.code.as_str(), "unknown-key");
+    assert_eq!(d.site.as_ref().map(|s| s.line), Some(5));
+    assert_eq!(d.help.as_deref(), Some("did you mean `user`?"));
+    let file = SourceFile::new(
+        "usage-sources.yaml",
+        "version: 1\nsources:\n  - name: w\n    format: csv\n    columns: { time: ts, model: m }\n",
+    );
+    let mut diags = Diags::default();
+    assert!(ier_gate::actuals::sources::load(&file, &mut diags).is_none());
+    assert!(
+        diags.0[0].message.contains("input, output"),
+        "{}",
+        diags.0[0].message
+    );
+    assert_eq!(diags.0[0].site.as_ref().map(|s| s.line), Some(5));
+}
