@@ -20,7 +20,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:?usage: fuzz/run.sh SECONDS}
-targets=${FUZZ_TARGETS:-manifest baseline policy prices evaluate}
+targets=${FUZZ_TARGETS:-manifest baseline policy prices evaluate actuals}
 read -r -a build <<<"${FUZZ_BUILD:-}"
 
 venv=target/ci-tools

@@ -61,4 +61,15 @@ for d in fuzz/seeds/*/ tests/fuzz_regressions/*/; do
     [[ -f $f ]] && seed "$t" "$f"
   done
 done
+# actuals: the first byte picks the log format (0 litellm, 1 langfuse,
+# 2 helicone, 3 otel, 4 bedrock), then lines of the generated fixtures.
+mkdir -p "$corpus/actuals"
+i=0
+for f in litellm langfuse helicone otel; do
+  { printf "\\x0$i"; head -3 "tests/fixtures/actuals/logs/$f.jsonl"; } >"$corpus/actuals/seed-$f"
+  i=$((i + 1)) n=$((n + 1))
+done
+bedrock=$(gzip -dc tests/fixtures/actuals/logs/bedrock.jsonl.gz | head -3 || true)
+printf '\x04%s\n' "$bedrock" >"$corpus/actuals/seed-bedrock"
+n=$((n + 1))
 echo "fuzz/seed.sh: $n seeds in $corpus/"

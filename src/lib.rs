@@ -19,6 +19,7 @@
 //! | YAML | [`yaml`] | text to raw serde structs, within budgets |
 //! | the input files | [`baseline`], [`policy`], [`prices`], [`manifest`] | SPEC 2.1–2.3 and 3: each file's shape, rules and validated value |
 //! | finance's exports | [`finance`] | SPEC 9.1: cost exports, revenue and other cost of revenue to baseline months, written into the baseline's text |
+//! | observed usage | [`actuals`] | SPEC 8: request logs to per-feature, per-month figures; the committed summaries |
 //! | the report's values | [`report`] | what every renderer reads |
 //! | loading and the gate | [`local`], [`load`], [`gate`] | where the texts come from; texts to validated inputs; the projection, the verdict, the what-ifs |
 //! | renderers | [`render`] | text, JSON, Markdown, charts, annotations |
@@ -35,6 +36,7 @@
 //! because `load` builds the gate's `Change` values; the gate imports neither.
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 
+pub mod actuals;
 pub mod baseline;
 pub mod cli;
 pub mod diagnostic;

@@ -506,6 +506,40 @@ fn both_sides(
     }
 }
 
+/// How many months back the latest complete actuals summary is looked for.
+const ACTUALS_LOOKBACK: u32 = 24;
+
+/// The summary of the latest complete month under `paths.actuals` (SPEC
+/// 8.3): the newest `YYYY-MM.yaml` before the current UTC month, read where
+/// the policy is read (with `--base`, at the base revision).
+fn observed(
+    opts: &CheckOptions,
+    policy: &Policy,
+    diags: &mut Diags,
+) -> Result<Option<Arc<crate::actuals::summary::MonthSummary>>, Failure> {
+    let now = crate::actuals::current_month();
+    for back in 1..=ACTUALS_LOOKBACK {
+        let month = crate::actuals::months_before(now, back);
+        let rel = format!(
+            "{}/{month}.yaml",
+            policy.paths.actuals.trim_end_matches('/')
+        );
+        let file = match &opts.base {
+            Some(base) => at_base(&opts.root, base, &rel)?,
+            None => read(&opts.root, Path::new(&rel), true),
+        };
+        match file {
+            Err(d) => {
+                diags.push(d);
+                return Ok(None);
+            }
+            Ok(None) => continue,
+            Ok(Some(f)) => return Ok(crate::actuals::summary::load(&f, diags).map(Arc::new)),
+        }
+    }
+    Ok(None)
+}
+
 /// Reads and validates every file a check needs, from the working tree and,
 /// with `--base`, from git.
 pub fn load(opts: &CheckOptions) -> Result<Loaded, Failure> {
@@ -519,7 +553,10 @@ pub fn load(opts: &CheckOptions) -> Result<Loaded, Failure> {
         config_file(opts, &opts.policy, policy::DEFAULT_POLICY, "policy", false),
         &mut diags,
     )?;
-    let (policy, policy_ok) = load::read_policy(policy_file.as_ref(), &mut diags);
+    let (mut policy, policy_ok) = load::read_policy(policy_file.as_ref(), &mut diags);
+    if policy_ok {
+        policy.actuals.observed = observed(opts, &policy, &mut diags)?;
+    }
     let baseline_file = soft(
         config_file(
             opts,

@@ -21,6 +21,7 @@ pub const DEFAULT_MANIFEST_GLOBS: [&str; 2] = [DEFAULT_MANIFESTS, "ai-features/*
 pub const DEFAULT_BASELINE: &str = ".ier/baseline.yaml";
 pub const DEFAULT_PRICES: &str = ".ier/prices.yaml";
 pub const DEFAULT_POLICY: &str = ".ier/policy.yaml";
+pub const DEFAULT_ACTUALS: &str = ".ier/actuals";
 pub const MAX_HORIZON: u32 = 120;
 
 /// A key that may be absent (take the default) or `null` (disabled).
@@ -57,6 +58,46 @@ struct RawPolicy {
     comment: RawComment,
     #[serde(default)]
     paths: RawPaths,
+    #[serde(default)]
+    actuals: RawActuals,
+}
+
+/// SPEC 2.3 `actuals:` (section 8.3).
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawActuals {
+    tolerance: Option<Spanned<Dec>>,
+    enforce: Option<Enforce>,
+}
+
+/// What a declaration below observed usage gets (`actuals.enforce`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Enforce {
+    #[default]
+    Warn,
+    Fail,
+}
+
+/// `actuals:` with its defaults, and the observed summary the gate compares
+/// changed manifests with. The summary travels with the policy because it
+/// is read the way the policy is, from the base side (a pull request cannot
+/// edit the actuals it is judged by); `None` when there is none.
+#[derive(Clone, Debug)]
+pub struct Actuals {
+    pub tolerance: Decimal,
+    pub enforce: Enforce,
+    pub observed: Option<Arc<crate::actuals::summary::MonthSummary>>,
+}
+
+impl Default for Actuals {
+    fn default() -> Actuals {
+        Actuals {
+            tolerance: Decimal::new(2, 1),
+            enforce: Enforce::Warn,
+            observed: None,
+        }
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -120,6 +161,7 @@ struct RawPaths {
     manifests: Option<Spanned<Vec<String>>>,
     baseline: Option<String>,
     prices: Option<String>,
+    actuals: Option<String>,
 }
 
 /// Sets the default zones: an AI-native company lives on thinner margins.
@@ -323,6 +365,7 @@ pub struct Policy {
     pub comment_mode: CommentMode,
     pub comment_on_change: bool,
     pub paths: Paths,
+    pub actuals: Actuals,
     /// Facts about this run rather than the policy's text, set by the
     /// loader (`local::load`, the Action); empty when a library caller
     /// builds the inputs itself.
@@ -349,6 +392,8 @@ pub struct Paths {
     pub manifests: Vec<String>,
     pub baseline: String,
     pub prices: String,
+    /// The folder of observed monthly summaries (SPEC 8).
+    pub actuals: String,
 }
 
 impl Default for Paths {
@@ -357,6 +402,7 @@ impl Default for Paths {
             manifests: DEFAULT_MANIFEST_GLOBS.map(String::from).to_vec(),
             baseline: DEFAULT_BASELINE.to_string(),
             prices: DEFAULT_PRICES.to_string(),
+            actuals: DEFAULT_ACTUALS.to_string(),
         }
     }
 }
@@ -383,6 +429,7 @@ impl Policy {
             comment_on_change: true,
             paths: Paths::default(),
             run: RunContext::default(),
+            actuals: Actuals::default(),
         }
     }
 }
@@ -408,6 +455,7 @@ pub fn load(file: &Arc<SourceFile>, diags: &mut Diags) -> Option<Policy> {
     let gate = gate(&mut v, raw.gate, &zones);
     let scenarios = scenarios(&mut v, &raw.scenarios);
     let paths = paths(&mut v, raw.paths);
+    let actuals = actuals(&mut v, raw.actuals);
     v.finish(Policy {
         file: Some(file.clone()),
         business_model: raw.business_model,
@@ -425,6 +473,7 @@ pub fn load(file: &Arc<SourceFile>, diags: &mut Diags) -> Option<Policy> {
         comment_on_change: raw.comment.on_change.unwrap_or(true),
         paths,
         run: RunContext::default(),
+        actuals,
     })
 }
 
@@ -668,7 +717,18 @@ fn paths(v: &mut Validator, raw: RawPaths) -> Paths {
         manifests,
         baseline: raw.baseline.unwrap_or(default.baseline),
         prices: raw.prices.unwrap_or(default.prices),
+        actuals: raw.actuals.unwrap_or(default.actuals),
     }
+}
+
+/// `actuals.tolerance` is a relative gap: at least 0.
+fn actuals(v: &mut Validator, raw: RawActuals) -> Actuals {
+    let mut a = Actuals::default();
+    if let Some(t) = &raw.tolerance {
+        a.tolerance = v.non_negative(t, "actuals.tolerance");
+    }
+    a.enforce = raw.enforce.unwrap_or_default();
+    a
 }
 
 #[cfg(test)]

@@ -1490,9 +1490,20 @@ async fn a_push_evaluates_the_directory_as_it_stands() {
     let reqs = fx.requests().await;
     let mut paths: Vec<String> = reqs.iter().map(|r| r.url.path().to_string()).collect();
     paths.sort();
+    // The observed summaries of the two months before this one (SPEC 8.3)
+    // are looked for too; the fake has none.
+    let now = ier_gate::actuals::current_month();
+    let actuals = |back| {
+        format!(
+            "{REPO}/contents/examples/acme/.ier/actuals/{}.yaml",
+            ier_gate::actuals::months_before(now, back)
+        )
+    };
     assert_eq!(
         paths,
         vec![
+            actuals(2),
+            actuals(1),
             format!("{REPO}/contents/examples/acme/.ier/baseline.yaml"),
             format!("{REPO}/contents/examples/acme/.ier/policy.yaml"),
             format!("{REPO}/contents/examples/acme/.ier/prices.yaml"),

@@ -32,6 +32,7 @@ const LAYERS: &[(&str, u32)] = &[
     ("prices", 30),
     ("manifest", 30),
     ("finance", 30),
+    ("actuals", 30),
     ("report", 40),
     ("load", 50),
     ("local", 50),

@@ -2,6 +2,7 @@
 //! `tests/tests.rs`), so a 2-core machine links once, and fixture helpers
 //! live in one place (`util`).
 
+mod actuals;
 mod chart;
 mod cli;
 mod engine;

@@ -6,6 +6,7 @@
 //! invalid input (the gate was not evaluated), 3 environment error.
 
 pub mod baseline;
+pub mod calibrate;
 pub mod check;
 pub mod explain;
 pub mod init;
@@ -56,6 +57,8 @@ enum Command {
     Init(init::InitArgs),
     /// Print the JSON Schema of a cost manifest (for editors and check-jsonschema)
     Schema,
+    /// Observed usage from request logs: per-feature monthly summaries, declared vs observed
+    Calibrate(calibrate::CalibrateArgs),
     /// Print a shell completion script
     Completions(CompletionsArgs),
     #[cfg(feature = "github")]
@@ -105,6 +108,7 @@ where
         Command::Github(flags) => crate::github::run(flags, &crate::github::process_env),
         #[cfg(feature = "github")]
         Command::Comment(flags) => crate::github::run_comment(flags, &crate::github::process_env),
+        Command::Calibrate(a) => calibrate::calibrate(a, term),
         Command::Schema => schema(),
         Command::Completions(a) => completions(a.shell),
     }

@@ -229,13 +229,17 @@ pub enum Code {
     )]
     ModelDeprecated,
     #[strum(
-        message = "a cost export, revenue or other-cost row that does not parse (`baseline import`)"
+        message = "a row that does not parse: of a cost export, revenue or other-cost file (`baseline import`), or of a request log (`calibrate`); file and line given, nothing is written"
     )]
     MalformedRow,
     #[strum(
         message = "imported amounts in more than one currency, or not in the baseline's (`baseline import`)"
     )]
     MixedCurrency,
+    #[strum(
+        message = "reason: a changed manifest declares its feature below its observed usage (at `actuals.enforce` level)"
+    )]
+    DeclaredBelowObserved,
 }
 
 impl Code {

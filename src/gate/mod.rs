@@ -9,6 +9,7 @@
 //! and the "what ifs" priced through the trajectory: `levers`,
 //! `sensitivity`, `lifecycle`.
 
+pub mod actuals;
 pub mod change;
 pub mod explain;
 pub mod features;

@@ -65,11 +65,15 @@ pub fn decide(f: &Facts, notes: Vec<Reason>) -> Decision {
     reasons.extend(scenario_reasons(f));
     reasons.extend(config_warnings(f));
     reasons.extend(run_reasons(f));
+    // SPEC 8.3: a declaration below observed usage, at `actuals.enforce`.
+    let (below_observed, actuals_fail) =
+        crate::gate::actuals::reasons(f.policy, f.changes, f.features);
+    reasons.extend(below_observed);
     let scenario_fails = !f.changes.is_empty()
         && f.scenarios
             .iter()
             .any(|s| !s.cleared && s.level == ScenarioLevel::Fail);
-    let verdict = if scenario_fails {
+    let verdict = if scenario_fails || actuals_fail {
         Verdict::Fail
     } else if verdict == Verdict::Pass && reasons.iter().any(|r| r.level == Level::Warning) {
         Verdict::Warn

@@ -249,6 +249,22 @@ async fn read_config(
     let prices = reader
         .read(&pr, rev, display, Need::Optional, diags)
         .await?;
+    // SPEC 8.3: the latest complete month's observed summary, at the same
+    // revision as the policy (each month tried is one request: two at most).
+    let mut policy = policy;
+    if policy_ok {
+        let now = crate::actuals::current_month();
+        for back in 1..=2 {
+            let month = crate::actuals::months_before(now, back);
+            let folder = policy.paths.actuals.trim_end_matches('/').to_string();
+            let a = in_dir(&s.dir, &format!("{folder}/{month}.yaml"));
+            let display = show(&a, files);
+            if let Some(f) = reader.read(&a, rev, display, Need::Optional, diags).await? {
+                policy.actuals.observed = crate::actuals::summary::load(&f, diags).map(Arc::new);
+                break;
+            }
+        }
+    }
     Ok(Config {
         policy,
         policy_ok,

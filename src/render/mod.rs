@@ -3,6 +3,7 @@
 //! a terminal, JSON for machines and Markdown for the pull request comment
 //! and job summary, so a wording or layout change never touches a number.
 
+pub mod actuals;
 pub mod annotations;
 pub mod catalogue;
 pub mod chart;
@@ -84,10 +85,12 @@ pub(crate) fn headline(r: &Report) -> String {
         return "No cost manifest changed; there is nothing to gate.".into();
     }
     if p.gate_value.at_least(r.launch_floor) {
-        let tail = if r.verdict == Verdict::Warn {
-            "; see the warnings"
-        } else {
-            ""
+        let tail = match r.verdict {
+            Verdict::Warn => "; see the warnings",
+            // a reason other than the floor fails it (a scenario, a
+            // declaration below observed usage)
+            Verdict::Fail => ", but it fails: see the errors",
+            Verdict::Pass => "",
         };
         return format!(
             "The {basis} IER stays at or above the launch floor {floor}:1 over {} months: lowest {}{at}, {now} today{tail}.",

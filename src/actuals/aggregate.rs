@@ -1,0 +1,452 @@
+//! One streaming pass from rows to per-feature, per-month figures (SPEC
+//! 8.2).
+//!
+//! No row is kept: each is folded into sums the moment it is read. The
+//! only state that grows is one counter per distinct (month, feature,
+//! user), and the user is a 64-bit SipHash of the id under a key drawn at
+//! random for this run (std's `RandomState`): distinct users are counted
+//! exactly unless two ids collide (about 3 in a million for ten million
+//! users of one feature and month), and no raw id is held in memory or
+//! written anywhere, nor can a hash be matched to an id once the run ends.
+//!
+//! A warehouse's pre-aggregated result (`--aggregates`) enters the same
+//! way, as [`Group`]s of several calls, so both paths share every sum.
+
+use std::collections::hash_map::RandomState;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::hash::BuildHasher;
+
+use rust_decimal::prelude::FromPrimitive;
+use rust_decimal::Decimal;
+
+use super::summary::{
+    CallsPerUser, FeatureSummary, MonthSummary, Unattributed, WorkloadSummary, VERSION,
+};
+use super::Row;
+use crate::manifest::Manifest;
+use crate::month::Month;
+use crate::num::fixed;
+use crate::prices::{Kind, Lookup, PriceBook};
+
+/// What the manifests declare: which features exist, their workloads, and
+/// which workload a model's calls belong to when only one uses it.
+#[derive(Clone, Debug, Default)]
+pub struct Declared {
+    features: BTreeMap<String, DeclaredFeature>,
+}
+
+#[derive(Clone, Debug, Default)]
+struct DeclaredFeature {
+    workloads: BTreeSet<String>,
+    /// Canonical model id -> its workload; `None` when several use it.
+    by_model: BTreeMap<String, Option<String>>,
+}
+
+impl Declared {
+    pub fn from_manifests<'m>(manifests: impl IntoIterator<Item = &'m Manifest>) -> Declared {
+        let mut features = BTreeMap::new();
+        for m in manifests {
+            let f: &mut DeclaredFeature = features.entry(m.feature.clone()).or_default();
+            for w in &m.workloads {
+                f.workloads.insert(w.name.clone());
+                for leg in &w.legs {
+                    f.by_model
+                        .entry(leg.model.clone())
+                        .and_modify(|x| {
+                            if x.as_deref() != Some(w.name.as_str()) {
+                                *x = None;
+                            }
+                        })
+                        .or_insert_with(|| Some(w.name.clone()));
+                }
+            }
+        }
+        Declared { features }
+    }
+
+    pub fn has(&self, feature: &str) -> bool {
+        self.features.contains_key(feature)
+    }
+}
+
+/// Calls that share every key: one row, or a warehouse's group of rows.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Group {
+    pub month: Month,
+    pub feature: Option<String>,
+    /// The user's hash (or `None`: the row names no user).
+    pub user: Option<u64>,
+    pub workload: Option<String>,
+    pub model: String,
+    pub batch: bool,
+    pub calls: u64,
+    pub input: u128,
+    pub output: u128,
+    pub cache_read: u128,
+    pub cache_write: u128,
+    pub reported: Option<Decimal>,
+}
+
+#[derive(Default)]
+struct WorkloadAgg {
+    calls: u64,
+    input: u128,
+    output: u128,
+    cache_read: u128,
+    cache_write: u128,
+    models: BTreeMap<String, u64>,
+    batch: u64,
+    cost: Decimal,
+}
+
+#[derive(Default)]
+struct FeatureAgg {
+    users: HashMap<u64, u64>,
+    workloads: BTreeMap<String, WorkloadAgg>,
+    cost: Decimal,
+    reported: Option<Decimal>,
+}
+
+#[derive(Default)]
+struct MonthAgg {
+    features: BTreeMap<String, FeatureAgg>,
+    unattributed_calls: u64,
+    unattributed_cost: Decimal,
+}
+
+/// The pass's state.
+pub struct Aggregator<'a> {
+    book: &'a PriceBook,
+    declared: &'a Declared,
+    hasher: RandomState,
+    months: BTreeMap<Month, MonthAgg>,
+    resolved: HashMap<String, Option<String>>,
+    /// Calls whose model has no catalogue price, by model as logged: their
+    /// tokens count, their cost is unknown (and said so).
+    pub unpriced: BTreeMap<String, u64>,
+    /// Rows with a feature but no user: unattributed (they would bend the
+    /// calls-per-user figures), counted here too.
+    pub without_user: u64,
+    /// Rows naming a feature no manifest declares, by feature.
+    pub undeclared: BTreeMap<String, u64>,
+}
+
+impl<'a> Aggregator<'a> {
+    pub fn new(book: &'a PriceBook, declared: &'a Declared) -> Aggregator<'a> {
+        Aggregator {
+            book,
+            declared,
+            hasher: RandomState::new(),
+            months: BTreeMap::new(),
+            resolved: HashMap::new(),
+            unpriced: BTreeMap::new(),
+            without_user: 0,
+            undeclared: BTreeMap::new(),
+        }
+    }
+
+    /// The run's hash of a user id.
+    pub fn user_hash(&self, id: &str) -> u64 {
+        self.hasher.hash_one(id)
+    }
+
+    /// Folds one row in; its user id is hashed and dropped here.
+    pub fn row(&mut self, r: Row) -> Result<(), String> {
+        let user = r.user.as_deref().map(|u| self.user_hash(u));
+        self.add(Group {
+            month: r.month,
+            feature: r.feature,
+            user,
+            workload: r.workload,
+            model: r.model,
+            batch: r.batch,
+            calls: 1,
+            input: r.input.into(),
+            output: r.output.into(),
+            cache_read: r.cache_read.into(),
+            cache_write: r.cache_write.into(),
+            reported: r.cost,
+        })
+    }
+
+    /// Folds a group of calls in.
+    pub fn add(&mut self, g: Group) -> Result<(), String> {
+        let id = self.resolve(&g.model);
+        let cost = match &id {
+            Some(id) => self.price(id, &g)?,
+            None => {
+                *self.unpriced.entry(g.model.clone()).or_default() += g.calls;
+                Decimal::ZERO
+            }
+        };
+        let month = self.months.entry(g.month).or_default();
+        let declared = g
+            .feature
+            .as_deref()
+            .and_then(|f| self.declared.features.get(f));
+        let (Some(feature), Some(decl), Some(user)) = (&g.feature, declared, g.user) else {
+            if let Some(f) = &g.feature {
+                if declared.is_none() {
+                    *self.undeclared.entry(f.clone()).or_default() += g.calls;
+                } else {
+                    self.without_user += g.calls;
+                }
+            }
+            month.unattributed_calls += g.calls;
+            month.unattributed_cost = add(month.unattributed_cost, cost)?;
+            return Ok(());
+        };
+        let model = id.unwrap_or_else(|| g.model.clone());
+        let workload = match &g.workload {
+            Some(w) => w.clone(),
+            None => decl
+                .by_model
+                .get(&model)
+                .cloned()
+                .flatten()
+                .unwrap_or_else(|| model.clone()),
+        };
+        let f = month.features.entry(feature.clone()).or_default();
+        *f.users.entry(user).or_default() += g.calls;
+        f.cost = add(f.cost, cost)?;
+        if let Some(r) = g.reported {
+            f.reported = Some(add(f.reported.unwrap_or_default(), r)?);
+        }
+        let w = f.workloads.entry(workload).or_default();
+        w.calls += g.calls;
+        w.input += g.input;
+        w.output += g.output;
+        w.cache_read += g.cache_read;
+        w.cache_write += g.cache_write;
+        *w.models.entry(model).or_default() += g.calls;
+        if g.batch {
+            w.batch += g.calls;
+        }
+        w.cost = add(w.cost, cost)?;
+        Ok(())
+    }
+
+    /// The catalogue id a logged model name stands for, if any: the name,
+    /// its last path part (`anthropic/claude-…`, an ARN), and the name
+    /// without a Bedrock region or vendor prefix, version or date suffix.
+    fn resolve(&mut self, logged: &str) -> Option<String> {
+        if let Some(r) = self.resolved.get(logged) {
+            return r.clone();
+        }
+        let found =
+            candidates(logged)
+                .into_iter()
+                .find_map(|c| match self.book.lookup(Kind::Llm, &c) {
+                    Lookup::Found(m) => Some(m.id.clone()),
+                    Lookup::Unknown { .. } => None,
+                });
+        if self.resolved.len() < 100_000 {
+            self.resolved.insert(logged.to_string(), found.clone());
+        }
+        found
+    }
+
+    /// The group's cost at the catalogue prices in force on the first day
+    /// of its month, chosen as for a manifest's call (`prices/call.rs`):
+    /// the tier its mean input exceeds, the batch set when batched.
+    fn price(&self, id: &str, g: &Group) -> Result<Decimal, String> {
+        let over = || format!("the cost of {} calls of {} overflows", g.calls, g.model);
+        let dec = |n: u128| Decimal::from_u128(n).ok_or_else(over);
+        let Some(period) = self
+            .book
+            .get(id)
+            .and_then(|m| m.period_on(g.month.first_day()))
+        else {
+            return Ok(Decimal::ZERO);
+        };
+        let calls = Decimal::from(g.calls.max(1));
+        let mean_input = dec(g.input)?.checked_div(calls).ok_or_else(over)?;
+        let p = period
+            .call_prices(mean_input, g.batch)
+            .map_err(|e| format!("{id} has no price for a call: {e:?}"))?;
+        let cache = g.cache_read.checked_add(g.cache_write).ok_or_else(over)?;
+        let uncached = dec(g.input.saturating_sub(cache))?;
+        let terms = [
+            (uncached, p.input),
+            (dec(g.cache_read)?, p.cache_read),
+            (dec(g.cache_write)?, p.cache_write),
+            (dec(g.output)?, p.output),
+        ];
+        let mut sum = Decimal::ZERO;
+        for (n, price) in terms {
+            sum = n
+                .checked_mul(price)
+                .and_then(|x| sum.checked_add(x))
+                .ok_or_else(over)?;
+        }
+        sum.checked_div(Decimal::from(1_000_000)).ok_or_else(over)
+    }
+
+    /// The summaries, one per month, features and workloads sorted.
+    pub fn finish(self, sources: &[String]) -> Vec<MonthSummary> {
+        let as_of = self.book.as_of.clone();
+        self.months
+            .into_iter()
+            .map(|(month, m)| MonthSummary {
+                version: VERSION,
+                month: month.to_string(),
+                sources: sources.to_vec(),
+                catalogue_as_of: as_of.clone(),
+                features: m
+                    .features
+                    .into_iter()
+                    .map(|(name, f)| feature(name, f))
+                    .collect(),
+                unattributed: Unattributed {
+                    calls: m.unattributed_calls,
+                    cost: fixed(m.unattributed_cost, 2),
+                },
+            })
+            .collect()
+    }
+}
+
+fn add(a: Decimal, b: Decimal) -> Result<Decimal, String> {
+    a.checked_add(b)
+        .ok_or_else(|| "a cost sum overflows".to_string())
+}
+
+/// Names to try in the catalogue for a logged model id.
+fn candidates(logged: &str) -> Vec<String> {
+    let mut out = vec![logged.to_string()];
+    let mut name = logged.rsplit('/').next().unwrap_or(logged).to_string();
+    out.push(name.clone());
+    for region in ["us.", "eu.", "apac.", "global.", "us-gov.", "jp.", "au."] {
+        if let Some(rest) = name.strip_prefix(region) {
+            name = rest.to_string();
+            break;
+        }
+    }
+    if let Some((vendor, rest)) = name.split_once('.') {
+        if vendor
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+            && !rest.is_empty()
+        {
+            name = rest.to_string();
+        }
+    }
+    out.push(name.clone());
+    if let Some(i) = name.find(":") {
+        name.truncate(i);
+    }
+    for suffix in ["-v1", "-v2"] {
+        if let Some(rest) = name.strip_suffix(suffix) {
+            name = rest.to_string();
+        }
+    }
+    out.push(name.clone());
+    // A dated snapshot: `-20250929` or `@20250929`.
+    if let Some(i) = name.rfind(['-', '@']) {
+        let tail = &name[i + 1..];
+        if tail.len() == 8 && tail.bytes().all(|b| b.is_ascii_digit()) {
+            out.push(name[..i].to_string());
+        }
+    }
+    out.dedup();
+    out
+}
+
+/// One feature's figures from its sums.
+fn feature(name: String, f: FeatureAgg) -> FeatureSummary {
+    let mut distribution: BTreeMap<u64, u64> = BTreeMap::new();
+    let mut total: u64 = 0;
+    for &calls in f.users.values() {
+        *distribution.entry(calls).or_default() += 1;
+        total += calls;
+    }
+    let users = f.users.len() as u64;
+    drop(f.users);
+    FeatureSummary {
+        feature: name,
+        active_users: users,
+        calls_per_user: CallsPerUser {
+            mean: fixed(ratio(total.into(), users.into()), 2),
+            p50: nearest_rank(&distribution, users, 50),
+            p95: nearest_rank(&distribution, users, 95),
+        },
+        distribution,
+        workloads: f
+            .workloads
+            .into_iter()
+            .map(|(n, w)| workload(n, w))
+            .collect(),
+        cost: fixed(f.cost, 2),
+        reported_cost: f.reported.map(|r| fixed(r, 2)),
+    }
+}
+
+/// `a / b`, 0 when `b` is 0 (the caller never asks of an empty set).
+fn ratio(a: u128, b: u128) -> Decimal {
+    match (Decimal::from_u128(a), Decimal::from_u128(b)) {
+        (Some(a), Some(b)) if !b.is_zero() => a.checked_div(b).unwrap_or_default(),
+        _ => Decimal::ZERO,
+    }
+}
+
+/// The p-th percentile by the nearest-rank rule: the value at rank
+/// `ceil(p / 100 * n)` of the `n` sorted values, read off the
+/// `calls -> users` distribution.
+pub fn nearest_rank(distribution: &BTreeMap<u64, u64>, n: u64, p: u64) -> u64 {
+    let rank = (p * n).div_ceil(100).max(1);
+    let mut seen = 0;
+    for (&calls, &users) in distribution {
+        seen += users;
+        if seen >= rank {
+            return calls;
+        }
+    }
+    0
+}
+
+fn workload(name: String, w: WorkloadAgg) -> WorkloadSummary {
+    let calls = u128::from(w.calls);
+    let mean = |sum: u128| fixed(ratio(sum, calls), 2);
+    let cache = w.cache_read + w.cache_write;
+    WorkloadSummary {
+        name,
+        calls: w.calls,
+        input_tokens: mean(w.input),
+        output_tokens: mean(w.output),
+        cache_read_tokens: mean(w.cache_read),
+        cache_write_tokens: mean(w.cache_write),
+        cached_input_tokens: mean(cache),
+        cache_hit_rate: (cache > 0).then(|| fixed(ratio(w.cache_read, cache), 4)),
+        models: w
+            .models
+            .into_iter()
+            .map(|(m, c)| (m, fixed(ratio(c.into(), calls), 4)))
+            .collect(),
+        batch_share: fixed(ratio(w.batch.into(), calls), 4),
+        cost: fixed(w.cost, 2),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nearest_rank_reads_the_distribution() {
+        // Values 1, 2, 2, 3, 10 (n = 5): p50 is rank 3 -> 2; p95 is rank 5 -> 10.
+        let d = BTreeMap::from([(1, 1), (2, 2), (3, 1), (10, 1)]);
+        assert_eq!(nearest_rank(&d, 5, 50), 2);
+        assert_eq!(nearest_rank(&d, 5, 95), 10);
+        // n = 20: p95 is rank 19.
+        let d = BTreeMap::from([(1, 18), (5, 1), (9, 1)]);
+        assert_eq!(nearest_rank(&d, 20, 95), 5);
+    }
+
+    #[test]
+    fn logged_model_names_find_catalogue_candidates() {
+        let c = candidates("us.anthropic.claude-sonnet-4-5-20250929-v1:0");
+        assert!(c.contains(&"claude-sonnet-4-5".to_string()), "{c:?}");
+        let c = candidates("anthropic/claude-haiku-4-5");
+        assert!(c.contains(&"claude-haiku-4-5".to_string()), "{c:?}");
+    }
+}

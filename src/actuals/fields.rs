@@ -1,0 +1,356 @@
+//! Reading one value out of a log record, whatever the exporter made of it.
+//!
+//! A JSONL export gives a number as a JSON number; the same field in a CSV
+//! export is text, and a nested object (`metadata`, `request_tags`) is a
+//! JSON string in a cell. Every adapter reads through these helpers, so a
+//! token count is read the same way from either, and every number becomes a
+//! `Decimal` from its text, never through `f64`: [`parse`] reads a JSON
+//! record keeping each number's text (as a string value, which is what a
+//! CSV cell is too).
+
+use rust_decimal::Decimal;
+use serde_json::Value;
+
+use crate::month::Month;
+use crate::num::parse_decimal;
+
+/// Parses one JSON document, numbers kept as their text. serde_json would
+/// read `0.000123456789012345678` through `f64`; here each value is taken
+/// as a `RawValue` first, so a number is the very text the file holds.
+pub fn parse(text: &str) -> Result<Value, serde_json::Error> {
+    let raw: &serde_json::value::RawValue = serde_json::from_str(text)?;
+    tree(raw, 0)
+}
+
+/// Deepest nesting [`parse`] follows (serde_json's own limit is 128).
+const MAX_DEPTH: usize = 64;
+
+fn tree(raw: &serde_json::value::RawValue, depth: usize) -> Result<Value, serde_json::Error> {
+    use serde::de::Error as _;
+    let t = raw.get();
+    if depth > MAX_DEPTH {
+        return Err(serde_json::Error::custom("the record nests too deep"));
+    }
+    Ok(match t.as_bytes().first() {
+        Some(b'{') => {
+            let m: Vec<(String, &serde_json::value::RawValue)> =
+                serde_json::from_str::<RawMap>(t)?.0;
+            let mut out = serde_json::Map::with_capacity(m.len());
+            for (k, v) in m {
+                out.insert(k, tree(v, depth + 1)?);
+            }
+            Value::Object(out)
+        }
+        Some(b'[') => {
+            let a: Vec<&serde_json::value::RawValue> = serde_json::from_str(t)?;
+            Value::Array(
+                a.into_iter()
+                    .map(|v| tree(v, depth + 1))
+                    .collect::<Result<_, _>>()?,
+            )
+        }
+        Some(b'-' | b'0'..=b'9') => Value::String(t.to_string()),
+        _ => serde_json::from_str(t)?,
+    })
+}
+
+/// A JSON object's entries in order, values left raw.
+struct RawMap<'a>(Vec<(String, &'a serde_json::value::RawValue)>);
+
+impl<'de: 'a, 'a> serde::Deserialize<'de> for RawMap<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> serde::de::Visitor<'de> for V<'a> {
+            type Value = RawMap<'a>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut m: A,
+            ) -> Result<RawMap<'a>, A::Error> {
+                let mut out = Vec::new();
+                while let Some((k, v)) =
+                    m.next_entry::<String, &'de serde_json::value::RawValue>()?
+                {
+                    out.push((k, v));
+                }
+                Ok(RawMap(out))
+            }
+        }
+        d.deserialize_map(V(std::marker::PhantomData))
+    }
+}
+
+/// The value at a dotted `path` (`metadata.feature`). A key that itself
+/// contains dots (`gen_ai.request.model`) is tried whole first at each level.
+/// (A CSV cell holding a JSON object is parsed when the row is read, so the
+/// path walks into it the same way.)
+pub fn at<'a>(v: &'a Value, path: &str) -> Option<&'a Value> {
+    if path.is_empty() {
+        return Some(v);
+    }
+    let obj = v.as_object()?;
+    if let Some(x) = obj.get(path) {
+        return Some(x);
+    }
+    for (i, _) in path.match_indices('.') {
+        if let Some(found) = obj.get(&path[..i]).and_then(|x| at(x, &path[i + 1..])) {
+            return Some(found);
+        }
+    }
+    None
+}
+
+/// A string holding a JSON array (a CSV cell), parsed.
+fn unstring(v: &Value) -> Option<Value> {
+    let s = v.as_str()?.trim_start();
+    s.starts_with('[').then(|| serde_json::from_str(s).ok())?
+}
+
+/// Present and not null or an empty string.
+pub fn present(v: Option<&Value>) -> Option<&Value> {
+    v.filter(|x| !x.is_null() && x.as_str() != Some(""))
+}
+
+/// The first of `paths` that is present.
+pub fn first<'a>(v: &'a Value, paths: &[&str]) -> Option<&'a Value> {
+    paths.iter().find_map(|p| present(at(v, p)))
+}
+
+/// A value as text: strings as they are, numbers and booleans as written.
+pub fn text(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+/// A decimal from a JSON number or a numeric string, exactly.
+pub fn decimal(v: &Value, what: &str) -> Result<Decimal, String> {
+    let t = match v {
+        Value::Number(n) => n.to_string(),
+        Value::String(s) => s.trim().to_string(),
+        _ => return Err(format!("`{what}` is not a number")),
+    };
+    parse_decimal(&t).map_err(|e| format!("`{what}`: {e}"))
+}
+
+/// A token count: a whole number, not negative (`12`, `"12"`, `12.0`).
+pub fn tokens(v: &Value, what: &str) -> Result<u64, String> {
+    let d = decimal(v, what)?;
+    if d.is_sign_negative() && !d.is_zero() {
+        return Err(format!("`{what}` is negative ({d})"));
+    }
+    if d.fract() != Decimal::ZERO {
+        return Err(format!("`{what}` is not a whole number of tokens ({d})"));
+    }
+    u64::try_from(d.trunc()).map_err(|_| format!("`{what}` is too large ({d})"))
+}
+
+/// The token count at the first present path of `paths`; 0 when none is.
+pub fn tokens_at(v: &Value, paths: &[&str]) -> Result<u64, String> {
+    match paths.iter().find_map(|p| present(at(v, p)).map(|x| (p, x))) {
+        Some((p, x)) => tokens(x, p),
+        None => Ok(0),
+    }
+}
+
+/// A boolean from `true`, `"true"`, `1`, `"1"`, `"yes"`.
+pub fn boolean(v: &Value) -> bool {
+    match v {
+        Value::Bool(b) => *b,
+        Value::Number(n) => n.to_string() != "0",
+        Value::String(s) => matches!(s.trim().to_ascii_lowercase().as_str(), "true" | "1" | "yes"),
+        _ => false,
+    }
+}
+
+/// The tags of a record: a JSON array of strings, a JSON array kept as
+/// text, or a comma-separated string.
+pub fn tags(v: &Value) -> Vec<String> {
+    let parsed = unstring(v);
+    match parsed.as_ref().unwrap_or(v) {
+        Value::Array(a) => a.iter().filter_map(text).collect(),
+        Value::String(s) => s.split(',').map(|t| t.trim().to_string()).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// The UTC month of a timestamp: ISO 8601 / RFC 3339 text
+/// (`2026-11-03T09:15:00Z`, `2026-11-03 09:15:00.123+02:00`, a bare date),
+/// or a number of Unix seconds, milliseconds or nanoseconds.
+pub fn month(v: &Value, what: &str) -> Result<Month, String> {
+    let bad = || format!("`{what}` is not a timestamp");
+    match v {
+        Value::Number(n) => unix(&n.to_string()).ok_or_else(bad),
+        Value::String(s) if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) => {
+            unix(s).ok_or_else(bad)
+        }
+        Value::String(s) => iso_month(s.trim()).ok_or_else(bad),
+        _ => Err(bad()),
+    }
+}
+
+/// Unix time in seconds, milliseconds, microseconds or nanoseconds,
+/// told apart by magnitude (a log of 1970 is no log).
+pub fn unix(digits: &str) -> Option<Month> {
+    let n: u128 = digits.parse().ok()?;
+    let secs = if n < 100_000_000_000 {
+        n
+    } else if n < 100_000_000_000_000 {
+        n / 1_000
+    } else if n < 100_000_000_000_000_000 {
+        n / 1_000_000
+    } else {
+        n / 1_000_000_000
+    };
+    let days = i64::try_from(secs / 86_400).ok()?;
+    Some(civil(days).0)
+}
+
+/// The month and day of `days` since 1970-01-01 (Howard Hinnant's
+/// `civil_from_days`).
+fn civil(days: i64) -> (Month, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (
+        Month {
+            year: y as i32,
+            month: m,
+        },
+        d,
+    )
+}
+
+/// Days since 1970-01-01 of a civil date (`days_from_civil`).
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y.rem_euclid(400);
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// `YYYY-MM-DD[(T| )HH:MM[:SS[.frac]]][Z|±HH:MM|±HHMM]`, moved to UTC.
+fn iso_month(s: &str) -> Option<Month> {
+    let b = s.as_bytes();
+    let num = |r: std::ops::Range<usize>| -> Option<i64> {
+        let t = s.get(r)?;
+        t.bytes()
+            .all(|c| c.is_ascii_digit())
+            .then(|| t.parse().ok())?
+    };
+    if b.len() < 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let (y, m, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    if !(1..=12).contains(&m) || !(1..=31).contains(&d) {
+        return None;
+    }
+    let mut minutes = 0i64;
+    let mut offset = 0i64;
+    if b.len() > 10 {
+        if !matches!(b[10], b'T' | b't' | b' ') || b.len() < 16 || b[13] != b':' {
+            return None;
+        }
+        minutes = num(11..13)? * 60 + num(14..16)?;
+        let rest = &s[16..];
+        let zone_at = rest.find(['Z', 'z', '+', '-']);
+        let (clock, zone) = match zone_at {
+            Some(i) => rest.split_at(i),
+            None => (rest, ""),
+        };
+        if !clock.is_empty() {
+            let c = clock.strip_prefix(':')?;
+            let secs = c.split('.').next()?;
+            if secs.len() != 2 || !c.bytes().all(|x| x.is_ascii_digit() || x == b'.') {
+                return None;
+            }
+        }
+        offset = match zone {
+            "" | "Z" | "z" => 0,
+            z => {
+                let sign = if z.starts_with('-') { -1 } else { 1 };
+                let digits: String = z[1..].chars().filter(|c| *c != ':').collect();
+                if digits.len() != 4 || !digits.bytes().all(|c| c.is_ascii_digit()) {
+                    return None;
+                }
+                let h: i64 = digits[..2].parse().ok()?;
+                let mm: i64 = digits[2..].parse().ok()?;
+                sign * (h * 60 + mm)
+            }
+        };
+    }
+    let day = days_from_civil(y, m, d);
+    let utc_minutes = day * 1440 + minutes - offset;
+    Some(civil(utc_minutes.div_euclid(1440)).0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn m(s: &str) -> Month {
+        Month::parse(s).unwrap()
+    }
+
+    #[test]
+    fn timestamps_become_utc_months() {
+        assert_eq!(month(&json!("2026-11-03T09:15:00Z"), "t"), Ok(m("2026-11")));
+        assert_eq!(
+            month(&json!("2026-11-03 09:15:00.123"), "t"),
+            Ok(m("2026-11"))
+        );
+        // Half past midnight in Berlin on the 1st is still October in UTC.
+        assert_eq!(
+            month(&json!("2026-11-01T00:30:00+01:00"), "t"),
+            Ok(m("2026-10"))
+        );
+        assert_eq!(
+            month(&json!("2026-10-31T23:30:00-01:00"), "t"),
+            Ok(m("2026-11"))
+        );
+        assert_eq!(month(&json!("2026-11-30"), "t"), Ok(m("2026-11")));
+        // 2026-11-03T00:00:00Z in seconds, milliseconds and nanoseconds.
+        for t in ["1793664000", "1793664000000", "1793664000000000000"] {
+            assert_eq!(month(&json!(t), "t"), Ok(m("2026-11")), "{t}");
+        }
+        assert!(month(&json!("yesterday"), "t").is_err());
+        assert!(month(&json!("2026-13-01"), "t").is_err());
+    }
+
+    #[test]
+    fn paths_walk_objects_and_json_text() {
+        let v = json!({"metadata": {"feature": "x", "usage": {"n": 3}},
+                       "gen_ai.usage.input_tokens": 5, "a": {"b.c": 1}});
+        assert_eq!(at(&v, "metadata.feature"), Some(&json!("x")));
+        assert_eq!(tokens_at(&v, &["metadata.usage.n"]), Ok(3));
+        assert_eq!(tokens_at(&v, &["gen_ai.usage.input_tokens"]), Ok(5));
+        assert_eq!(at(&v, "a.b.c"), Some(&json!(1)));
+        assert_eq!(tokens_at(&v, &["missing"]), Ok(0));
+        assert!(tokens(&json!(-1), "n").is_err());
+        assert!(tokens(&json!(1.5), "n").is_err());
+        let exact = parse(r#"{"spend": 0.000123456789012345678, "n": [1, {"m": 2e3}]}"#).unwrap();
+        assert_eq!(
+            decimal(at(&exact, "spend").unwrap(), "c")
+                .unwrap()
+                .to_string(),
+            "0.000123456789012345678"
+        );
+        assert_eq!(exact["n"][1]["m"], json!("2e3"));
+        assert!(parse("[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]").is_err());
+    }
+}
