@@ -131,9 +131,19 @@ impl Date {
     }
 
     /// The civil date `days` days after 1970-01-01 (Howard Hinnant's
-    /// `civil_from_days`).
+    /// `civil_from_days`), for the clock's days.
     pub fn from_days(days: i64) -> Date {
-        let z = days + 719_468;
+        Date::checked_from_days(days).unwrap_or(Date {
+            year: 1970,
+            month: 1,
+            day: 1,
+        })
+    }
+
+    /// [`from_days`](Self::from_days) for days read from a file: `None`
+    /// where the year would not fit (the one civil-from-days in the crate).
+    pub fn checked_from_days(days: i64) -> Option<Date> {
+        let z = days.checked_add(719_468)?;
         let era = z.div_euclid(146_097);
         let doe = z.rem_euclid(146_097);
         let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
@@ -141,8 +151,8 @@ impl Date {
         let mp = (5 * doy + 2) / 153;
         let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
         let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-        let year = (yoe + era * 400 + i64::from(month <= 2)) as i32;
-        Date { year, month, day }
+        let year = i32::try_from(yoe + era * 400 + i64::from(month <= 2)).ok()?;
+        Some(Date { year, month, day })
     }
 
     pub fn month(self) -> Month {
@@ -183,6 +193,15 @@ mod tests {
             "2026-12-01"
         );
         assert_eq!(Date::from_days(11_016).to_string(), "2000-02-29");
+        // days a file can hold that no year fits: refused, never wrapped
+        assert_eq!(Date::checked_from_days(i64::MAX), None);
+        assert_eq!(Date::checked_from_days(i64::MIN / 2), None);
+        assert_eq!(
+            Date::checked_from_days(-1)
+                .map(|d| d.to_string())
+                .as_deref(),
+            Some("1969-12-31")
+        );
     }
 
     #[test]

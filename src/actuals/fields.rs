@@ -208,28 +208,12 @@ pub fn unix(digits: &str) -> Option<Month> {
         n / 1_000_000_000
     };
     let days = i64::try_from(secs / 86_400).ok()?;
-    Some(civil(days).0)
+    civil(days)
 }
 
-/// The month and day of `days` since 1970-01-01 (Howard Hinnant's
-/// `civil_from_days`).
-fn civil(days: i64) -> (Month, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (
-        Month {
-            year: y as i32,
-            month: m,
-        },
-        d,
-    )
+/// The month of `days` since 1970-01-01; `None` past a year's range.
+fn civil(days: i64) -> Option<Month> {
+    crate::month::Date::checked_from_days(days).map(|d| d.month())
 }
 
 /// Days since 1970-01-01 of a civil date (`days_from_civil`).
@@ -295,7 +279,7 @@ fn iso_month(s: &str) -> Option<Month> {
     }
     let day = days_from_civil(y, m, d);
     let utc_minutes = day * 1440 + minutes - offset;
-    Some(civil(utc_minutes.div_euclid(1440)).0)
+    civil(utc_minutes.div_euclid(1440))
 }
 
 #[cfg(test)]

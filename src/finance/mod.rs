@@ -203,21 +203,7 @@ pub fn covered(start: Date, end: Option<(Date, bool)>) -> (Month, std::ops::Rang
 
 /// The date of a Unix time in seconds (UTC), by the civil-from-days rule.
 pub fn unix_date(secs: i64) -> Option<Date> {
-    let days = secs.div_euclid(86_400);
-    let z = days.checked_add(719_468)?;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    Some(Date {
-        year: i32::try_from(year).ok()?,
-        month,
-        day,
-    })
+    Date::checked_from_days(secs.div_euclid(86_400))
 }
 
 #[cfg(test)]
