@@ -59,6 +59,14 @@ pub fn md_code(s: &str) -> String {
     format!("`{}`", md_prose(&s.replace('`', "'")))
 }
 
+/// A name from a manifest as a code span in a sentence ier-gate writes
+/// (levers, reasons): its backticks become quotes, so the span it sits in
+/// cannot be closed early by the name (which would let the rest of it
+/// render as Markdown once [`md_prose`] keeps the span).
+pub fn span(name: &str) -> String {
+    format!("`{}`", name.replace('`', "'"))
+}
+
 /// Makes text from a manifest inert on a terminal: no escape sequences, no
 /// bidirectional overrides.
 pub fn term_escape(s: &str) -> String {
@@ -210,6 +218,8 @@ mod tests {
             "&lt;img src=x&gt; @\u{200B}jane \\[x\\](http:\u{200B}//e)\\|"
         );
         assert_eq!(md_code("a`b"), "`a'b`");
+        // a name in a sentence cannot close the span around it
+        assert_eq!(md_prose(&span("w`**x**`")), "`w'**x**'`");
     }
 
     #[test]

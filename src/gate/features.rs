@@ -126,8 +126,10 @@ fn workloads(side: &Manifest, e: &Effect) -> (Vec<WorkloadReport>, Vec<Reason>) 
                     level: Level::Warning,
                     code: Code::NoCacheDiscount,
                     message: format!(
-                        "`{}` / `{}`: no cache-read price is known for `{}`, so cached tokens are billed as input",
-                        side.feature, w.name, leg.model
+                        "`{}` / {}: no cache-read price is known for {}, so cached tokens are billed as input",
+                        side.feature,
+                        crate::text::span(&w.name),
+                        crate::text::span(&leg.model)
                     ),
                     location: location_of(&w.site),
                 });

@@ -10,6 +10,7 @@
 //! and checked by projecting once more. A lever on one workload (or the
 //! revenue) swaps that term alone into the feature (`gate::whatif`).
 
+use crate::text::span;
 use rust_decimal::{Decimal, RoundingStrategy};
 
 use crate::gate::change::Change;
@@ -373,9 +374,9 @@ fn workload_calls(f: &mut Found, wi: usize) {
     {
         let applied = apply(x);
         let message = format!(
-            "at most {} calls per user a month for `{}` ({} of today's {})",
+            "at most {} calls per user a month for {} ({} of today's {})",
             down(x, 1),
-            w.name,
+            span(&w.name),
             pct(x / mean),
             fixed(mean, 1)
         );
@@ -398,9 +399,9 @@ fn output_tokens(f: &mut Found, wi: usize) {
     {
         let applied = apply(x);
         let message = format!(
-            "at most {} output tokens per call for `{}` (today {})",
+            "at most {} output tokens per call for {} (today {})",
             down(x, 0),
-            w.name,
+            span(&w.name),
             fixed(w.output_tokens, 0)
         );
         let moved = (num(w.output_tokens), num(x));
@@ -422,9 +423,9 @@ fn cache_hit_rate(f: &mut Found, wi: usize) {
     {
         let applied = apply(x);
         let message = format!(
-            "a cache hit rate of at least {} for `{}` (today {})",
+            "a cache hit rate of at least {} for {} (today {})",
             pct(x),
-            w.name,
+            span(&w.name),
             pct(w.cache_hit_rate)
         );
         let moved = (num(w.cache_hit_rate), num(x));
@@ -446,12 +447,12 @@ fn cheaper_model(f: &mut Found, wi: usize, book: &PriceBook) {
     };
     if r >= one {
         let applied = to_model(one);
-        let message = format!("move `{}` to {model}", w.name);
+        let message = format!("move {} to {model}", span(&w.name));
         let moved = (current_models(w), model.clone());
         f.push(Some(w), LeverKind::Model, moved, &applied, message);
     } else {
         let applied = to_model(r);
-        let message = format!("route {} of `{}` to {model}", pct(r), w.name);
+        let message = format!("route {} of {} to {model}", pct(r), span(&w.name));
         f.push(
             Some(w),
             LeverKind::RouteShare,

@@ -60,7 +60,7 @@ fn uses(m: &Manifest) -> Vec<Use> {
         };
     for w in &m.workloads {
         for leg in &w.legs {
-            add(&leg.model, &format!("`{}`", w.name), &leg.site);
+            add(&leg.model, &crate::text::span(&w.name), &leg.site);
         }
     }
     for e in &m.embeddings {
