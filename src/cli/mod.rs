@@ -46,6 +46,9 @@ struct Cli {
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Evaluate manifests against the baseline and policy: pass, warn or fail
+    #[command(
+        after_help = "Environment: COLUMNS sets the text report's width; IER_GATE_TODAY=YYYY-MM-DD stands in for today's date (the stale-baseline note, the latest complete month of actuals)."
+    )]
     Check(check::CheckArgs),
     /// Show the cost breakdown of one feature
     Explain(explain::ExplainArgs),
