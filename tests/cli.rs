@@ -116,7 +116,7 @@ fn every_text_report() -> Vec<Vec<String>> {
                 "explain".into(),
                 "-C".into(),
                 dir.clone(),
-                format!("ai-features/{m}.yaml"),
+                format!("{dir}/ai-features/{m}.yaml"),
             ]);
         }
     }

@@ -66,6 +66,9 @@ fn timed(dir: &Path, args: &[&str]) -> (Output, Duration) {
         .args(args)
         .arg("-C")
         .arg(dir)
+        // Typed paths are relative to the current directory, as a user in
+        // the repository types them.
+        .current_dir(dir)
         .env("NO_COLOR", "1")
         .env("RUST_BACKTRACE", "0")
         .output()

@@ -310,6 +310,9 @@ fn cli(root: &Path, args: &[&str]) -> (Option<i32>, String) {
         .args(args)
         .arg("-C")
         .arg(root)
+        // Typed paths are relative to the current directory, as a user in
+        // the repository types them.
+        .current_dir(root)
         .env("NO_COLOR", "1")
         .output()
         .expect("the binary runs");

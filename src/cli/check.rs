@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use clap::Args;
 
+use super::paths;
 use super::terminal::{failure, Terminal};
 use crate::exit::{ExitStatus, Outcome};
 use crate::load::Failure;
@@ -15,35 +16,49 @@ use crate::report::{Report, Verdict};
 /// Where the repository and its config files are (`check` and `explain`).
 #[derive(Args, Debug)]
 pub(crate) struct Repo {
-    /// Repository root
+    /// Repository root (where .ier/ is); the paths you type stay relative to the current directory
     #[arg(short = 'C', value_name = "DIR", default_value = ".")]
     root: PathBuf,
-    /// Policy file [default: .ier/policy.yaml]
+    /// Policy file [default: DIR/.ier/policy.yaml]
     #[arg(long, value_name = "FILE")]
     policy: Option<PathBuf>,
-    /// Baseline file [default: the policy's paths.baseline]
+    /// Baseline file [default: the policy's paths.baseline under DIR]
     #[arg(long, value_name = "FILE")]
     baseline: Option<PathBuf>,
-    /// Price overrides [default: the policy's paths.prices, if present]
+    /// Price overrides [default: the policy's paths.prices under DIR, if present]
     #[arg(long, value_name = "FILE")]
     prices: Option<PathBuf>,
 }
 
 impl Repo {
+    /// A typed path that names nothing, though it would under `-C DIR`
+    /// ([`paths::old_rule_hint`]): the error that says so.
+    pub(crate) fn old_rule_hint(&self, manifests: &[PathBuf]) -> Option<crate::diagnostic::Diag> {
+        let one =
+            |p: &Option<PathBuf>, what: &str| paths::old_rule_hint(&self.root, p.as_slice(), what);
+        paths::old_rule_hint(&self.root, manifests, "manifest")
+            .or_else(|| one(&self.policy, "policy"))
+            .or_else(|| one(&self.baseline, "baseline"))
+            .or_else(|| one(&self.prices, "price overrides"))
+    }
+
     /// What to read: these manifests (empty: the policy's globs), against
-    /// `base` when given.
+    /// `base` when given. Typed paths are relative to the current
+    /// directory ([`paths`]).
     pub(crate) fn options(
         self,
         manifests: Vec<PathBuf>,
         base: Option<String>,
         labels: Vec<String>,
     ) -> CheckOptions {
+        let root = self.root;
+        let typed = |p: PathBuf| paths::under_root(&root, &p);
         CheckOptions {
-            root: self.root,
-            manifests,
-            policy: self.policy,
-            baseline: self.baseline,
-            prices: self.prices,
+            manifests: manifests.into_iter().map(typed).collect(),
+            policy: self.policy.map(typed),
+            baseline: self.baseline.map(typed),
+            prices: self.prices.map(typed),
+            root,
             base,
             labels,
         }
@@ -52,7 +67,7 @@ impl Repo {
 
 #[derive(Args, Debug)]
 pub(crate) struct CheckArgs {
-    /// Manifests to check, relative to DIR [default: the policy's paths.manifests globs]
+    /// Manifests to check (paths relative to the current directory, like every path argument) [default: the policy's paths.manifests globs under DIR]
     #[arg(value_name = "MANIFEST")]
     manifests: Vec<PathBuf>,
     #[command(flatten)]
@@ -96,6 +111,9 @@ pub(crate) fn check(a: CheckArgs, term: Terminal) -> Outcome {
                 ..Default::default()
             };
         }
+    }
+    if let Some(d) = a.repo.old_rule_hint(&a.manifests) {
+        return failure(Failure::Input(vec![d]), term);
     }
     let opts = a.repo.options(a.manifests, a.base, a.labels);
     let report = match run(&opts) {

@@ -17,7 +17,7 @@ use crate::render::{self, Format};
 
 #[derive(Args, Debug)]
 pub(crate) struct ExplainArgs {
-    /// The manifest, relative to DIR
+    /// The manifest (relative to the current directory, like every path argument)
     #[arg(value_name = "MANIFEST")]
     manifest: PathBuf,
     #[command(flatten)]
@@ -41,7 +41,11 @@ fn explanation(opts: &CheckOptions) -> Result<Explanation, Failure> {
 }
 
 pub(crate) fn explain(a: ExplainArgs, term: Terminal) -> Outcome {
-    let opts = a.repo.options(vec![a.manifest], None, vec![]);
+    let typed = vec![a.manifest];
+    if let Some(d) = a.repo.old_rule_hint(&typed) {
+        return failure(Failure::Input(vec![d]), term);
+    }
+    let opts = a.repo.options(typed, None, vec![]);
     match explanation(&opts) {
         Ok(e) => Outcome {
             stdout: match a.format {

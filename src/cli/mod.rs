@@ -10,6 +10,7 @@ pub mod calibrate;
 pub mod check;
 pub mod explain;
 pub mod init;
+mod paths;
 pub mod prices;
 pub mod terminal;
 
