@@ -107,7 +107,35 @@ impl Baseline {
 /// Parses and validates a baseline. Returns `None` when it has errors,
 /// which are pushed to `diags`.
 pub fn load(file: &Arc<SourceFile>, diags: &mut Diags) -> Option<Baseline> {
-    let raw: RawBaseline = crate::yaml::parse_or_report(file, diags)?;
+    let (schema, repaired) = match crate::yaml::parse_collecting::<RawBaseline>(file) {
+        crate::yaml::Parsed::Clean(raw) => return validated(raw, file, diags),
+        crate::yaml::Parsed::Problems { diags, repaired } => (diags, repaired),
+    };
+    diags.0.extend(schema);
+    // The rules' problems in the months no repair touched (a bad month
+    // next to a mistyped amount is reported in the same run); rules over
+    // the whole list would judge the repair, so they stay quiet.
+    if let Some((raw, touched)) = repaired {
+        let mut rules = Diags::default();
+        let _ = validated(raw, file, &mut rules);
+        let whole = [
+            Code::MonthGap,
+            Code::MonthOutOfOrder,
+            Code::DuplicateMonth,
+            Code::EmptyBaseline,
+            Code::ArithmeticOverflow,
+        ];
+        diags.0.extend(
+            rules
+                .0
+                .into_iter()
+                .filter(|d| !whole.contains(&d.code) && crate::yaml::untouched(d, file, &touched)),
+        );
+    }
+    None
+}
+
+fn validated(raw: RawBaseline, file: &Arc<SourceFile>, diags: &mut Diags) -> Option<Baseline> {
     let mut v = Validator::new(file, diags);
     v.version("baseline", &raw.version);
     let cur = &raw.currency.value;
@@ -137,6 +165,9 @@ pub fn load(file: &Arc<SourceFile>, diags: &mut Diags) -> Option<Baseline> {
                 format!("`{}` is not a month", row.month.value.escape_debug()),
                 "expected YYYY-MM",
             );
+            if let (Some(fixed), Some(d)) = (Month::lenient(&row.month.value), v.last_mut()) {
+                d.help = Some(format!("write the month as YYYY-MM: `month: {fixed}`"));
+            }
             // No `month-gap` cascade: the unreadable row stands for the
             // month after the one before it.
             prev = prev.map(|p| p.plus(1));

@@ -14,6 +14,7 @@ use crate::diagnostic::Code;
 use crate::diagnostic::{did_you_mean, Diag, Site, SourceFile};
 
 mod collect;
+pub use collect::Parsed;
 mod fixit;
 mod syntax;
 
@@ -117,9 +118,60 @@ pub fn parse_or_report<T: DeserializeOwned>(
     file: &Arc<SourceFile>,
     diags: &mut crate::diagnostic::Diags,
 ) -> Option<T> {
+    match collect::parse_all(file) {
+        Parsed::Clean(v) => Some(v),
+        Parsed::Problems { diags: ds, .. } => {
+            diags.0.extend(ds);
+            None
+        }
+    }
+}
+
+/// [`parse_or_report`], and with schema problems the repaired copy's value
+/// and the lines the repairs touched ([`Parsed`]), for a caller whose rules
+/// can still speak about the rest of the file.
+pub fn parse_collecting<T: DeserializeOwned>(file: &Arc<SourceFile>) -> Parsed<T> {
     collect::parse_all(file)
-        .map_err(|ds| diags.0.extend(ds))
-        .ok()
+}
+
+/// Whether a rule's problem `d` lies outside every list item (workload,
+/// route leg, embedding, month…) and top-level section a repair touched
+/// ([`Parsed::Problems`]): there, the rule judged a placeholder.
+pub fn untouched(d: &Diag, file: &SourceFile, touched: &[u64]) -> bool {
+    let Some(site) = d.site.as_ref() else {
+        return false;
+    };
+    let lines: Vec<&str> = file.text.lines().collect();
+    let here = section_of(&lines, site.line);
+    touched.iter().all(|&t| section_of(&lines, t) != here)
+}
+
+/// The first line of the top-level section holding `line` (1-based), and
+/// of the outermost list item in it: two lines in one workload share it.
+fn section_of(lines: &[&str], line: u64) -> (usize, usize) {
+    let at = (line as usize)
+        .saturating_sub(1)
+        .min(lines.len().saturating_sub(1));
+    let indent = |l: &str| l.len() - l.trim_start().len();
+    let blank = |l: &str| l.trim().is_empty() || l.trim_start().starts_with('#');
+    let top = (0..=at)
+        .rev()
+        .find(|&i| lines.get(i).is_some_and(|l| !blank(l) && indent(l) == 0))
+        .unwrap_or(0);
+    let item_indent = (top + 1..lines.len())
+        .filter_map(|i| lines.get(i))
+        .find(|l| l.trim_start().starts_with("- "))
+        .map(|l| indent(l));
+    let item = item_indent
+        .and_then(|n| {
+            (top..=at).rev().find(|&i| {
+                lines
+                    .get(i)
+                    .is_some_and(|l| l.trim_start().starts_with("- ") && indent(l) == n)
+            })
+        })
+        .unwrap_or(top);
+    (top, item)
 }
 
 /// Maps a serde-saphyr error to a diagnostic with a stable code.

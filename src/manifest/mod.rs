@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use rust_decimal::Decimal;
 
-use crate::diagnostic::{Diags, Site, SourceFile};
+use crate::diagnostic::{Code, Diags, Site, SourceFile};
 use crate::month::Month;
 use crate::prices::PriceBook;
 
@@ -118,9 +118,32 @@ impl Manifest {
 /// Parses and validates one manifest. Returns `None` when it has errors,
 /// which are pushed to `diags`.
 pub fn load(file: &Arc<SourceFile>, book: &PriceBook, diags: &mut Diags) -> Option<Manifest> {
-    let raw: raw::RawManifest = crate::yaml::parse_or_report(file, diags)?;
-    validate::validate(raw, file, book, diags)
+    let (schema, repaired) = match crate::yaml::parse_collecting::<raw::RawManifest>(file) {
+        crate::yaml::Parsed::Clean(raw) => return validate::validate(raw, file, book, diags),
+        crate::yaml::Parsed::Problems { diags, repaired } => (diags, repaired),
+    };
+    diags.0.extend(schema);
+    // The rules' problems in the parts of the file no repair touched, so
+    // one run reports them too; the repaired value is then dropped.
+    if let Some((raw, touched)) = repaired {
+        let mut rules = Diags::default();
+        let _ = validate::validate(raw, file, book, &mut rules);
+        diags.0.extend(rules.0.into_iter().filter(|d| {
+            !WHOLE_FILE_RULES.contains(&d.code) && crate::yaml::untouched(d, file, &touched)
+        }));
+    }
+    None
 }
+
+/// Rules that weigh a whole section or the whole file: with any part of
+/// it repaired, their verdict would be the repair's.
+const WHOLE_FILE_RULES: [Code; 5] = [
+    Code::NoCostEntries,
+    Code::RevenueMissing,
+    Code::RevenueBoth,
+    Code::MitigationWithoutPlan,
+    Code::DuplicateWorkload,
+];
 
 /// The feature id a manifest declares and where, read without validating
 /// the rest: `None` when the file is no YAML map with a valid `feature`.

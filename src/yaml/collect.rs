@@ -22,44 +22,81 @@ const MAX_ROUNDS: usize = 32;
 /// reads the file again, and no hand-written input file is this large.
 const MAX_REPAIR_BYTES: usize = 64 * 1024;
 
+/// What [`parse_all`] made of a file.
+pub enum Parsed<T> {
+    /// The file reads as written.
+    Clean(T),
+    /// Schema problems, every one that could be stepped over. When the
+    /// repaired copy reads, its value and the lines the repairs touched
+    /// come too, so the rules can report the problems of the rest of the
+    /// file; the value itself never stands for the file.
+    Problems {
+        diags: Vec<Diag>,
+        repaired: Option<(T, Vec<u64>)>,
+    },
+}
+
 /// [`super::parse`], collecting every problem that can be stepped over.
-pub(super) fn parse_all<T: DeserializeOwned>(file: &Arc<SourceFile>) -> Result<T, Vec<Diag>> {
+pub(super) fn parse_all<T: DeserializeOwned>(file: &Arc<SourceFile>) -> Parsed<T> {
     let first = match super::parse(file) {
-        Ok(v) => return Ok(v),
+        Ok(v) => return Parsed::Clean(v),
         Err(d) => d,
     };
     let mut diags = vec![first];
+    let mut repaired_value = None;
     if file.text.len() > MAX_REPAIR_BYTES {
-        return Err(diags);
+        return Parsed::Problems {
+            diags,
+            repaired: None,
+        };
     }
     let mut text = file.text.clone();
+    let mut touched = Vec::new();
     while diags.len() < MAX_ROUNDS {
         let Some(last) = diags.last() else { break };
         let Some(next) = repaired(&text, last) else {
             break;
         };
+        touched.extend(changed_lines(&text, &next));
         text = next;
         let copy = SourceFile::new(file.path.clone(), text.clone());
         match super::parse::<T>(&copy) {
-            Ok(_) => break,
+            Ok(v) => {
+                repaired_value = Some(v);
+                break;
+            }
             Err(d) => {
                 let d = relocated(d, file);
                 let seen = diags
                     .iter()
                     .any(|x| x.code == d.code && x.position() == d.position());
-                if seen || is_syntax(d.code) || cascades(&diags, &d) {
+                if seen || is_syntax(d.code) || cascades(&diags, &d, &file.text) {
                     break; // a repair's own doing, or no further to go
                 }
                 diags.push(d);
             }
         }
     }
-    Err(diags)
+    Parsed::Problems {
+        diags,
+        repaired: repaired_value.map(|v| (v, touched)),
+    }
 }
 
-/// A missing key that an earlier unknown key was a typo of: the one
-/// problem already reported.
-fn cascades(diags: &[Diag], d: &Diag) -> bool {
+/// The 1-based lines that differ between two texts of the same length.
+fn changed_lines(old: &str, new: &str) -> Vec<u64> {
+    old.split('\n')
+        .zip(new.split('\n'))
+        .enumerate()
+        .filter(|(_, (a, b))| a != b)
+        .map(|(i, _)| i as u64 + 1)
+        .collect()
+}
+
+/// A missing key that an earlier problem accounts for: an unknown key
+/// that was its typo, or a bad value of that key whose line was stepped
+/// over. The one problem is already reported.
+fn cascades(diags: &[Diag], d: &Diag, text: &str) -> bool {
     let Some(name) = d
         .message
         .strip_prefix("required key `")
@@ -67,9 +104,18 @@ fn cascades(diags: &[Diag], d: &Diag) -> bool {
     else {
         return false;
     };
-    diags
-        .iter()
-        .any(|x| x.code == Code::UnknownKey && suggested(x) == Some(name))
+    let key_of = |x: &Diag| {
+        let line = line_of(text, x.site.as_ref()?.line)?;
+        let body = line.trim_start().trim_start_matches("- ").trim_start();
+        body.split_once(':').map(|(k, _)| k.trim().to_string())
+    };
+    let line = |x: &Diag| x.site.as_ref().map_or(0, |s| s.line);
+    diags.iter().any(|x| {
+        (x.code == Code::UnknownKey && suggested(x) == Some(name))
+            || ((x.code == Code::UnknownValue || boolean(x))
+                && line(x) >= line(d)
+                && key_of(x).as_deref() == Some(name))
+    })
 }
 
 /// The key an `unknown-key`'s help suggests.
@@ -125,20 +171,105 @@ fn repaired(text: &str, d: &Diag) -> Option<String> {
             _ => blank_block(text, site.line),
         },
         Code::InvalidType | Code::InvalidNumber if numeric(d) => {
-            let (start, len) = (span.offset(), span.len());
-            let value = text.get(start..start + len)?;
-            if len == 0 || value.contains('\n') {
-                return None;
-            }
-            let mut out = String::with_capacity(text.len());
-            out.push_str(&text[..start]);
-            out.push('1');
-            out.push_str(&" ".repeat(len - 1));
-            out.push_str(&text[start + len..]);
-            Some(out)
+            replaced(text, span.offset(), span.len(), "1")
         }
+        // A boolean that is not one: `true` where it fits, else the key's
+        // line is stepped over (the keys that take one are optional).
+        Code::InvalidType if boolean(d) => replaced(text, span.offset(), span.len(), "true")
+            .or_else(|| blank_block(text, site.line)),
+        // An unknown enum value: a valid one of the same length or shorter
+        // where one fits (`7m` → `5m`), else the key's line stepped over.
+        Code::UnknownValue => expected_values(d)
+            .into_iter()
+            .find_map(|v| replaced(text, span.offset(), span.len(), &v))
+            .or_else(|| blank_block(text, site.line)),
+        // A list item that lacks a required key is stepped over whole, so
+        // the items after it are read; a section that lacks one stops the
+        // file (stepping over it would make its parent's value missing).
+        Code::MissingKey => blank_item(text, site.line),
         _ => None,
     }
+}
+
+/// `text` with `len` bytes at `start` replaced by `with`, padded with
+/// spaces to the same length; `None` when it does not fit on one line.
+fn replaced(text: &str, start: usize, len: usize, with: &str) -> Option<String> {
+    let value = text.get(start..start + len)?;
+    if len == 0 || len < with.len() || value.contains('\n') {
+        return None;
+    }
+    let mut out = String::with_capacity(text.len());
+    out.push_str(&text[..start]);
+    out.push_str(with);
+    out.push_str(&" ".repeat(len - with.len()));
+    out.push_str(&text[start + len..]);
+    Some(out)
+}
+
+/// Whether a type problem is a boolean where one belongs.
+fn boolean(d: &Diag) -> bool {
+    d.message.contains("must be true or false")
+}
+
+/// The valid values an `unknown-value`'s help lists or suggests.
+fn expected_values(d: &Diag) -> Vec<String> {
+    let Some(help) = d.help.as_deref() else {
+        return Vec::new();
+    };
+    if let Some(s) = suggested(d) {
+        return vec![s.to_string()];
+    }
+    help.strip_prefix("expected one of: ")
+        .map(|l| l.split(", ").map(str::to_string).collect())
+        .unwrap_or_default()
+}
+
+/// `text` with the list item whose first line is `line` (`- key: ...`)
+/// and the lines under it turned to spaces, dash included; `None` when
+/// the line is not a list item or its list has no other item.
+fn blank_item(text: &str, line: u64) -> Option<String> {
+    let head = line_of(text, line)?;
+    let body = head.trim_start();
+    if !body.starts_with("- ") {
+        return None;
+    }
+    let indent = head.len() - body.len();
+    let lines: Vec<&str> = text.split_inclusive('\n').collect();
+    let start = usize::try_from(line).ok()?.checked_sub(1)?;
+    let is_item = |l: &str| {
+        let b = l.trim_start();
+        b.starts_with("- ") && l.len() - b.len() == indent
+    };
+    let mut end = start + 1;
+    while end < lines.len() {
+        let b = lines[end].trim_end_matches(['\n', '\r']);
+        let ind = b.len() - b.trim_start().len();
+        if !b.trim().is_empty() && (ind < indent || is_item(b)) {
+            break;
+        }
+        end += 1;
+    }
+    // A sibling item must remain, before or after, or the list is empty.
+    let sibling_after = lines.get(end).is_some_and(|l| is_item(l));
+    let sibling_before = lines[..start].iter().rev().find(|l| {
+        let b = l.trim_end_matches(['\n', '\r']);
+        let ind = b.len() - b.trim_start().len();
+        !b.trim().is_empty() && (ind <= indent)
+    });
+    if !sibling_after && !sibling_before.is_some_and(|l| is_item(l)) {
+        return None;
+    }
+    let mut out = String::with_capacity(text.len());
+    for (i, l) in lines.iter().enumerate() {
+        if (start..end).contains(&i) {
+            let body = l.trim_end_matches(['\n', '\r']);
+            out.extend(body.chars().map(|c| " ".repeat(c.len_utf8())));
+            out.push_str(&l[body.len()..]);
+        } else {
+            out.push_str(l);
+        }
+    }
+    Some(out)
 }
 
 /// Whether a type problem is a number where one belongs.
@@ -186,6 +317,37 @@ fn blank_block(text: &str, line: u64) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_list_item_blanks_whole_only_when_a_sibling_remains() {
+        let text = "w:\n  - name: a\n    x: 1\n  - name: b\n    y: 2\nz: 1\n";
+        let out = blank_item(text, 2).unwrap();
+        assert_eq!(out.len(), text.len());
+        assert_eq!(
+            out,
+            "w:\n           \n        \n  - name: b\n    y: 2\nz: 1\n"
+        );
+        // The last item, after a sibling.
+        let out = blank_item(text, 4).unwrap();
+        assert_eq!(
+            out,
+            "w:\n  - name: a\n    x: 1\n           \n        \nz: 1\n"
+        );
+        // The only item stays: an empty list would be a new problem.
+        assert_eq!(blank_item("w:\n  - name: a\n    x: 1\nz: 1\n", 2), None);
+        // Not an item.
+        assert_eq!(blank_item(text, 6), None);
+    }
+
+    #[test]
+    fn a_value_is_replaced_only_where_it_fits() {
+        assert_eq!(replaced("a: 7m\n", 3, 2, "5m").as_deref(), Some("a: 5m\n"));
+        assert_eq!(
+            replaced("a: maybe\n", 3, 5, "true").as_deref(),
+            Some("a: true \n")
+        );
+        assert_eq!(replaced("a: no\n", 3, 2, "true"), None);
+    }
 
     #[test]
     fn a_block_blanks_to_spaces_of_the_same_length() {

@@ -45,7 +45,12 @@ pub(crate) fn plain_number(text: &str) -> Option<String> {
         t = t.replace(sym, "");
     }
     let t = t.trim().replace(['_', ' '], "");
-    let t = if t.contains(',') && t.split(',').skip(1).all(|g| g.len() == 3) {
+    let whole = t.split('.').next().unwrap_or("");
+    let t = if t.contains(',')
+        && t.matches('.').count() <= 1
+        && !t.split('.').nth(1).is_some_and(|f| f.contains(','))
+        && whole.split(',').skip(1).all(|g| g.len() == 3)
+    {
         t.replace(',', "")
     } else {
         t
@@ -104,6 +109,24 @@ pub(super) fn typed(file: &Arc<SourceFile>, site: &Site, msg: &str) -> Option<Di
                 "write the number alone, without currency, separators or units: `{key_s}: {n}`"
             )),
             None => d.help("write a plain decimal number such as `1500` or `0.25`"),
+        });
+    }
+    if msg.starts_with("invalid boolean") {
+        let shown = raw.trim();
+        let d = Diag::error(
+            Code::InvalidType,
+            format!("`{key_s}` must be true or false, not `{shown}`"),
+        )
+        .at(site, "not true or false");
+        let yes = ["yes", "y", "on", "1"].contains(&shown.to_ascii_lowercase().as_str());
+        let no = ["no", "n", "off", "0"].contains(&shown.to_ascii_lowercase().as_str());
+        return Some(if yes || no {
+            d.help(format!(
+                "YAML here reads only `true` and `false`: `{key_s}: {}`",
+                if yes { "true" } else { "false" }
+            ))
+        } else {
+            d.help(format!("write `{key_s}: true` or `{key_s}: false`"))
         });
     }
     if let Some(ty) = msg.strip_prefix("invalid ") {
@@ -238,7 +261,17 @@ fn first_line_of_mapping(text: &str, line: u64, col: u64) -> u64 {
 fn misplaced(text: &str, first: u64, col: u64, name: &str) -> Option<String> {
     let indent = col as usize - 1;
     let lines: Vec<&str> = text.lines().collect();
-    let found = (first as usize..lines.len()).find(|&i| {
+    // A key in the next item of the same list is that item's, not this one's.
+    let sibling = |i: usize| {
+        let s = lines[i];
+        let ind = s.len() - s.trim_start().len();
+        s.trim_start().starts_with("- ") && ind + 2 == indent
+    };
+    // (`first` is a line number, so `first as usize` indexes the line after it.)
+    let end = (first as usize..lines.len())
+        .find(|&i| sibling(i))
+        .unwrap_or(lines.len());
+    let found = (first as usize..end).find(|&i| {
         let s = lines[i].trim_start().trim_start_matches("- ");
         s.strip_prefix(name)
             .is_some_and(|r| r.trim_start().starts_with(':'))
@@ -285,6 +318,9 @@ mod tests {
     fn money_as_people_write_it_is_a_plain_number() {
         assert_eq!(plain_number("$8.00").as_deref(), Some("8.00"));
         assert_eq!(plain_number("12,000").as_deref(), Some("12000"));
+        assert_eq!(plain_number("416,666.67").as_deref(), Some("416666.67"));
+        assert_eq!(plain_number("1,500,000.5").as_deref(), Some("1500000.5"));
+        assert_eq!(plain_number("1.500,00"), None);
         assert_eq!(plain_number("1500 USD").as_deref(), Some("1500"));
         assert_eq!(plain_number("12k").as_deref(), Some("12000"));
         assert_eq!(plain_number("\"8:1\"").as_deref(), Some("8"));
