@@ -220,8 +220,11 @@ fn to_diag(err: &Error, file: &Arc<SourceFile>) -> Diag {
     if let Some(d) = fixit::typed(file, &site, &msg) {
         return d;
     }
-    if msg.starts_with("invalid type") || msg.starts_with("expected ") {
-        return Diag::error(Code::InvalidType, msg).at(&site, "wrong type");
+    if msg.starts_with("invalid type")
+        || msg.starts_with("expected ")
+        || msg.contains("enum expected scalar")
+    {
+        return fixit::wrong_type(file, &site, &msg);
     }
     if msg.contains("cannot be held exactly") || msg.starts_with("expected a number") {
         return Diag::error(Code::InvalidNumber, msg).at(&site, "not a usable number");

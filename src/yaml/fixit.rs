@@ -150,26 +150,25 @@ pub(super) fn typed(file: &Arc<SourceFile>, site: &Site, msg: &str) -> Option<Di
         }
     }
     let expected = msg.strip_prefix("expected ")?;
+    let shown = line_value(file, site).unwrap_or_else(|| raw.trim().to_string());
+    let scalar = !shown.starts_with(['[', '{']) && !shown.is_empty();
     let (what, fix) = match expected {
+        "sequence start" if scalar => (
+            "a list",
+            format!("write a list in brackets: `{key_s}: [{shown}]`"),
+        ),
         "sequence start" => (
             "a list",
-            format!("write a list in brackets: `{key_s}: [{}]`", raw.trim()),
+            format!("write its values in brackets, `{key_s}: [a, b]`, or as `- ` lines below it"),
         ),
         "mapping start" => (
             "a section of keys",
             format!("put its keys on the lines below `{key_s}:`, indented two more spaces"),
         ),
-        "string scalar" | "a string" => (
-            "text",
-            format!("write the text after `{key_s}: `; quote it if it starts with `[`, `{{` or contains `: `"),
-        ),
+        "string scalar" | "a string" => ("one value", one_value(&key_s)),
         _ => return None,
     };
-    let found = if raw.trim().is_empty() {
-        "nothing".to_string()
-    } else {
-        format!("`{}`", raw.trim())
-    };
+    let found = found_words(&shown);
     Some(
         Diag::error(
             Code::InvalidType,
@@ -178,6 +177,72 @@ pub(super) fn typed(file: &Arc<SourceFile>, site: &Site, msg: &str) -> Option<Di
         .at(site, format!("expected {what}"))
         .help(fix),
     )
+}
+
+/// The value as written after `key:` on the site's line, when it is there.
+fn line_value(file: &SourceFile, site: &Site) -> Option<String> {
+    let l = line_of(&file.text, site.line)?;
+    let (_, v) = l.split_once(": ").or_else(|| l.split_once(':'))?;
+    let v = v.split(" #").next().unwrap_or(v).trim();
+    (!v.is_empty()).then(|| v.to_string())
+}
+
+/// What a value is, in a reader's words: `a list `[1, 2]``, `nothing`.
+fn found_words(shown: &str) -> String {
+    if shown.is_empty() {
+        "nothing".to_string()
+    } else if shown.starts_with('[') {
+        format!("a list `{shown}`")
+    } else if shown.starts_with('{') {
+        format!("a section `{shown}`")
+    } else {
+        format!("`{shown}`")
+    }
+}
+
+fn one_value(key: &str) -> String {
+    format!(
+        "write one value after `{key}: `; quote text that starts with `[` or `{{` or contains `: `"
+    )
+}
+
+/// Any other value of the wrong type (serde's `invalid type: U, expected
+/// E`), in the product's words.
+pub(super) fn wrong_type(file: &Arc<SourceFile>, site: &Site, msg: &str) -> Diag {
+    let key = key_on(file, site.line).unwrap_or_else(|| "value".to_string());
+    let shown = line_value(file, site).unwrap_or_default();
+    let expected = msg
+        .split_once(", expected ")
+        .map(|(_, e)| e.trim())
+        .unwrap_or("");
+    let wanted = match expected {
+        "" => "one value".to_string(),
+        e if e.starts_with("a sequence") || e == "sequence" => "a list".to_string(),
+        e if e.starts_with("struct ") || e.starts_with("a map") || e == "map" => {
+            "a section of keys".to_string()
+        }
+        e if e.starts_with('u') || e.starts_with('i') && e.len() <= 5 => {
+            "a whole number".to_string()
+        }
+        e if e.starts_with("a string") || e == "string" => "text".to_string(),
+        e if e.contains("bool") => "true or false".to_string(),
+        e => e.to_string(),
+    };
+    if msg.contains("unit value") || shown.is_empty() || shown == "~" || shown == "null" {
+        return Diag::error(Code::InvalidType, format!("`{key}` has no value"))
+            .at(site, "no value")
+            .help(format!("write {wanted} after `{key}:`"));
+    }
+    Diag::error(
+        Code::InvalidType,
+        format!("`{key}` must be {wanted}, found {}", found_words(&shown)),
+    )
+    .at(site, format!("expected {wanted}"))
+    .help(if wanted == "one value" || wanted == "text" {
+        one_value(&key)
+    } else {
+        format!("write {wanted} after `{key}:`")
+    })
 }
 
 /// A value that runs onto the next line because that line is indented
