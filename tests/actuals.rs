@@ -673,3 +673,31 @@ workloads:
         again.stdout
     );
 }
+
+/// The two trycmd cases chain: `check` runs on exactly the manifests
+/// `calibrate --write` wrote.
+#[test]
+fn the_written_check_case_reads_what_the_write_case_wrote() {
+    for m in ["meeting-summaries", "support-answers"] {
+        let read = |d: &str| {
+            std::fs::read_to_string(format!("tests/cmd/{d}/ai-features/{m}.yaml")).unwrap()
+        };
+        assert_eq!(
+            read("calibrate-write.out"),
+            read("calibrate-written-check.in"),
+            "{m}"
+        );
+    }
+    for f in [
+        ".ier/policy.yaml",
+        ".ier/baseline.yaml",
+        ".ier/actuals/2026-11.yaml",
+    ] {
+        let read = |d: &str| std::fs::read_to_string(format!("tests/cmd/{d}/{f}")).unwrap();
+        assert_eq!(
+            read("calibrate-write.in"),
+            read("calibrate-written-check.in"),
+            "{f}"
+        );
+    }
+}

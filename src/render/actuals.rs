@@ -135,66 +135,78 @@ fn markdown_tables(comparisons: &[Comparison]) -> String {
     out
 }
 
-/// For a terminal: per month and feature, the figures; then the
-/// comparisons, gaps marked.
+/// For a terminal: per month and feature, the figures, wrapped to
+/// `width`; then the comparisons, gaps marked.
 pub fn text(
     months: &[MonthSummary],
     comparisons: &[Comparison],
     notes: &[String],
     width: usize,
 ) -> String {
-    let mut out = String::new();
+    let mut p = Page::new(width, false);
+    let line =
+        |p: &mut Page, indent: usize, s: String| p.prose(indent, indent + 4, &[Seg::plain(s)]);
     for m in months {
-        out.push_str(&format!("{}\n", m.month));
+        line(&mut p, 0, m.month.clone());
         for f in &m.features {
-            out.push_str(&format!(
-                "  {}: {} active users, calls per user mean {} p50 {} p95 {}, cost {}{}\n",
-                f.feature,
-                f.active_users,
-                f.calls_per_user.mean,
-                f.calls_per_user.p50,
-                f.calls_per_user.p95,
-                f.cost,
-                f.reported_cost
-                    .as_ref()
-                    .map(|r| format!(" (reported {r})"))
-                    .unwrap_or_default()
-            ));
+            line(
+                &mut p,
+                2,
+                format!(
+                    "{}: {} active users, calls per user mean {} p50 {} p95 {}, cost {}{}",
+                    term_escape(&f.feature),
+                    f.active_users,
+                    f.calls_per_user.mean,
+                    f.calls_per_user.p50,
+                    f.calls_per_user.p95,
+                    f.cost,
+                    f.reported_cost
+                        .as_ref()
+                        .map(|r| format!(" (reported {r})"))
+                        .unwrap_or_default()
+                ),
+            );
             for w in &f.workloads {
                 let models: Vec<String> = w
                     .models
                     .iter()
                     .map(|(k, v)| format!("{} {v}", term_escape(k)))
                     .collect();
-                out.push_str(&format!(
-                    "    {}: {} calls, input {} output {} cached {} hit rate {}, models {}, batch {}, cost {}\n",
-                    term_escape(&w.name),
-                    w.calls,
-                    w.input_tokens,
-                    w.output_tokens,
-                    w.cached_input_tokens,
-                    w.cache_hit_rate.as_deref().unwrap_or("-"),
-                    models.join(", "),
-                    w.batch_share,
-                    w.cost
-                ));
+                line(
+                    &mut p,
+                    4,
+                    format!(
+                        "{}: {} calls, input {} output {} cached {} hit rate {}, models {}, batch {}, cost {}",
+                        term_escape(&w.name),
+                        w.calls,
+                        w.input_tokens,
+                        w.output_tokens,
+                        w.cached_input_tokens,
+                        w.cache_hit_rate.as_deref().unwrap_or("-"),
+                        models.join(", "),
+                        w.batch_share,
+                        w.cost
+                    ),
+                );
             }
         }
-        out.push_str(&format!(
-            "  unattributed: {} calls, cost {}\n",
-            m.unattributed.calls, m.unattributed.cost
-        ));
+        line(
+            &mut p,
+            2,
+            format!(
+                "unattributed: {} calls, cost {}",
+                m.unattributed.calls, m.unattributed.cost
+            ),
+        );
     }
     if !comparisons.is_empty() {
-        let mut p = Page::new(width, false);
         p.blank();
         tables(&mut p, comparisons);
-        out.push_str(&p.finish());
     }
     for n in notes {
-        out.push_str(&format!("note: {}\n", term_escape(n)));
+        line(&mut p, 0, format!("note: {}", term_escape(n)));
     }
-    out
+    p.finish()
 }
 
 /// For a pull request or a job summary.
