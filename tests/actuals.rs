@@ -701,3 +701,37 @@ fn the_written_check_case_reads_what_the_write_case_wrote() {
         );
     }
 }
+
+/// A CRLF manifest keeps its line ends; a workload observed on another
+/// model than it declares gets a note, not an edit of its model.
+#[test]
+fn a_suggestion_keeps_crlf_and_notes_what_it_cannot_write() {
+    let manifest = "version: 1\r\nfeature: hints\r\nadoption:\r\n  users: 10\r\nrevenue:\r\n  per_user_month: 5\r\nworkloads:\r\n  - name: hint\r\n    model: claude-haiku-4-5\r\n    calls_per_user_month: 4\r\n    input_tokens: 1000\r\n    output_tokens: 100\r\n";
+    let observed = observed_feature("hints", "hint", "claude-sonnet-4-5: \"1.0000\"", "0.45");
+    let (dir, month) = observed_repo(&[("hints", manifest)], &observed);
+    let root = dir.path().display().to_string();
+    let out = calibrate(&["-C", &root, "--suggest"]);
+    assert_eq!(out.code.code(), 0, "{}", out.stderr);
+    assert!(
+        out.stdout.contains(
+            "note: ai-features/hints.yaml: `hint` declares claude-haiku-4-5 but the logs show claude-sonnet-4-5; change its model or route by hand"
+        ),
+        "{}",
+        out.stdout
+    );
+    let path = dir.path().join("ai-features/hints.yaml");
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap(),
+        manifest,
+        "--suggest writes nothing"
+    );
+    calibrate(&["-C", &root, "--write"]);
+    let written = std::fs::read_to_string(&path).unwrap();
+    assert_eq!(
+        written,
+        manifest.replace(
+            "calls_per_user_month: 4\r\n",
+            &format!("calls_per_user_month: 10  # observed in {month} (gateway): 10.00\r\n")
+        )
+    );
+}

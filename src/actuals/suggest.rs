@@ -42,13 +42,18 @@ pub struct Suggestion {
 }
 
 impl Suggestion {
-    /// `diff -u` of the old and new text, `a/` and `b/` prefixed.
+    /// `diff -u` of the old and new text, `a/` and `b/` prefixed, each
+    /// line made inert for a terminal (a manifest's comment may hold a
+    /// bidirectional override).
     pub fn diff(&self) -> String {
-        similar::TextDiff::from_lines(&self.old, &self.new)
+        let d = similar::TextDiff::from_lines(&self.old, &self.new)
             .unified_diff()
             .context_radius(3)
             .header(&format!("a/{}", self.path), &format!("b/{}", self.path))
-            .to_string()
+            .to_string();
+        d.lines()
+            .map(|l| crate::text::term_escape(l) + "\n")
+            .collect()
     }
 }
 
@@ -465,15 +470,23 @@ fn apply(
             sources.join(", "),
             observed.join(", ")
         );
+        // A CRLF file keeps its line ends.
+        let cr = line.ends_with('\r');
+        if cr {
+            line.pop();
+        }
         match comment_at(&line) {
             Some(c) if line[c..].starts_with(MARK) => {
                 line.truncate(c);
                 line.push_str(&ours);
             }
-            Some(_) => line = format!("{line}  {ours}"),
+            Some(_) => line = format!("{}  {ours}", line.trim_end()),
             None => line = format!("{}  {ours}", line.trim_end()),
         }
         out.push_str(&line);
+        if cr {
+            out.push('\r');
+        }
         at = line_end;
     }
     out.push_str(&text[at..]);
