@@ -567,6 +567,20 @@ workloads:
     let c = figure(&r, "cost_per_user");
     assert_eq!((c.declared, c.observed), (dec!(0.03), dec!(0.09)));
     assert_eq!(c.gap_text(), "-66.7%");
+    // The JSON report carries the same comparison, the gap to 4 places.
+    let json: serde_json::Value =
+        serde_json::from_str(&ier_gate::render::json::render(&r)).unwrap();
+    let cost = json["comparisons"][0]["figures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["figure"] == "cost_per_user")
+        .unwrap();
+    assert_eq!(
+        cost,
+        &serde_json::json!({"figure": "cost_per_user", "declared": "0.03", "observed": "0.09",
+            "relative_gap": "-0.6667", "below_observed": true})
+    );
     // No route rows for a workload declared and observed on one model.
     assert!(r.comparisons[0]
         .figures
