@@ -377,6 +377,9 @@ pub struct Report {
     pub sides: Vec<FeatureSides>,
     /// The AI gross margin, when every baseline month gives `other_cogs`.
     pub gross_margin: Option<GrossMargin>,
+    /// Declared against observed (SPEC 8.3): each changed manifest whose
+    /// feature the latest observed summary has.
+    pub comparisons: Vec<crate::actuals::summary::Comparison>,
 }
 
 /// One changed feature's two sides in the last projected month (`None`

@@ -380,3 +380,372 @@ fn usage_sources_problems_are_located() {
     );
     assert_eq!(diags.0[0].site.as_ref().map(|s| s.line), Some(5));
 }
+
+/// A repository with the given manifests and one observed summary for the
+/// month before this one (the latest complete month `check` reads).
+fn observed_repo(manifests: &[(&str, &str)], features: &str) -> (tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::create_dir_all(root.join(".ier/actuals")).unwrap();
+    std::fs::create_dir_all(root.join("ai-features")).unwrap();
+    std::fs::write(
+        root.join(".ier/policy.yaml"),
+        "version: 1\nbusiness_model: ai-infused\ngate:\n  launch_floor: 8\n",
+    )
+    .unwrap();
+    std::fs::write(
+        root.join(".ier/baseline.yaml"),
+        "version: 1\ncurrency: USD\nmonths:\n  - month: 2026-08\n    revenue: 400000\n    inference: 40000\n",
+    )
+    .unwrap();
+    for (name, text) in manifests {
+        std::fs::write(root.join(format!("ai-features/{name}.yaml")), text).unwrap();
+    }
+    let month = ier_gate::actuals::months_before(ier_gate::actuals::current_month(), 1);
+    let summary = format!(
+        "version: 1\nmonth: \"{month}\"\nsources: [\"gateway\"]\ncatalogue_as_of: \"2026-11-29\"\nfeatures:\n{features}unattributed: {{ calls: 0, cost: \"0.00\" }}\n"
+    );
+    std::fs::write(root.join(format!(".ier/actuals/{month}.yaml")), summary).unwrap();
+    (dir, month.to_string())
+}
+
+fn check_at(root: &Path) -> ier_gate::report::Report {
+    std::env::set_var("IER_GATE_TODAY", "2026-09-15");
+    ier_gate::cli::check::run(&ier_gate::local::CheckOptions {
+        root: root.to_path_buf(),
+        ..Default::default()
+    })
+    .unwrap_or_else(|_| panic!("the repository is valid"))
+}
+
+/// One observed feature with one workload: 10 users, 10 calls each, 1000
+/// input and 100 output tokens a call, no cache; `models` and `cost` given.
+fn observed_feature(feature: &str, workload: &str, models: &str, cost: &str) -> String {
+    format!(
+        "  - feature: {feature}
+    active_users: 10
+    calls_per_user: {{ mean: \"10.00\", p50: 10, p95: 10 }}
+    distribution: {{ 10: 10 }}
+    workloads:
+      - name: {workload}
+        calls: 100
+        input_tokens: \"1000.00\"
+        output_tokens: \"100.00\"
+        cache_read_tokens: \"0.00\"
+        cache_write_tokens: \"0.00\"
+        cached_input_tokens: \"0.00\"
+        cache_hit_rate: null
+        models: {{ {models} }}
+        batch_share: \"0.0000\"
+        cost: \"{cost}\"
+    cost: \"{cost}\"
+    reported_cost: null
+"
+    )
+}
+
+fn routed(haiku: &str, sonnet: &str) -> String {
+    format!(
+        "version: 1
+feature: answers
+adoption:
+  users: 10
+revenue:
+  per_user_month: 5
+workloads:
+  - name: answer
+    route:
+      - {{ model: claude-haiku-4-5, share: {haiku} }}
+      - {{ model: claude-sonnet-4-5, share: {sonnet} }}
+    calls_per_user_month: 10
+    input_tokens: 1000
+    output_tokens: 100
+"
+    )
+}
+
+fn figure<'a>(
+    r: &'a ier_gate::report::Report,
+    name: &str,
+) -> &'a ier_gate::actuals::summary::Figure {
+    r.comparisons[0]
+        .figures
+        .iter()
+        .find(|f| f.figure == name)
+        .unwrap_or_else(|| panic!("no {name} in {:#?}", r.comparisons))
+}
+
+/// Worked by hand at list prices: a call of 1000 input and 100 output
+/// tokens costs 0.0015 on Haiku 4.5 (1 and 5 a million) and 0.0045 on
+/// Sonnet 4.5 (3 and 15). Declared 90/10 the mix costs 0.0018 a call;
+/// observed 50/50 it costs 0.0030: 40% cheaper declared, below observed at
+/// the default tolerance of 20%. The other way round it is not.
+#[test]
+fn a_cheaper_route_declared_than_observed_is_below_observed() {
+    let observed = observed_feature(
+        "answers",
+        "answer",
+        "claude-haiku-4-5: \"0.5000\", claude-sonnet-4-5: \"0.5000\"",
+        "0.30",
+    );
+    let (dir, month) = observed_repo(&[("answers", &routed("0.9", "0.1"))], &observed);
+    let r = check_at(dir.path());
+    let mix = figure(&r, "workloads.answer.route.cost_per_call");
+    assert_eq!((mix.declared, mix.observed), (dec!(0.0018), dec!(0.0030)));
+    assert_eq!(mix.gap(), Some(dec!(-0.4)));
+    assert!(mix.below_observed);
+    let haiku = figure(&r, "workloads.answer.route.claude-haiku-4-5");
+    assert_eq!((haiku.declared, haiku.observed), (dec!(0.9), dec!(0.5)));
+    assert!(!haiku.below_observed, "a share alone is never flagged");
+    let reason = r
+        .reasons
+        .iter()
+        .find(|x| x.code.as_str() == "declared-below-observed")
+        .expect("the reason");
+    assert!(
+        reason.message.contains(&format!(
+            "in {month} (tolerance 20%): workloads.answer.route.cost_per_call declared 0.001800, observed 0.003000"
+        )),
+        "{}",
+        reason.message
+    );
+    assert_eq!(r.verdict, ier_gate::report::Verdict::Warn);
+
+    // Declared dearer than observed: nothing below observed.
+    let observed = observed_feature(
+        "answers",
+        "answer",
+        "claude-haiku-4-5: \"0.9000\", claude-sonnet-4-5: \"0.1000\"",
+        "0.18",
+    );
+    let (dir, _) = observed_repo(&[("answers", &routed("0.5", "0.5"))], &observed);
+    let r = check_at(dir.path());
+    let mix = figure(&r, "workloads.answer.route.cost_per_call");
+    assert_eq!((mix.declared, mix.observed), (dec!(0.0030), dec!(0.0018)));
+    assert!(r.comparisons[0].below().next().is_none());
+    assert!(r
+        .reasons
+        .iter()
+        .all(|x| x.code.as_str() != "declared-below-observed"));
+}
+
+/// Calls and tokens as observed, but the month cost 0.90 over 10 users:
+/// 0.09 a user against the declared 20 calls x 0.0015 = 0.03, two thirds
+/// less (the reprocessing the logs show and the manifest does not). The
+/// manifest is added (no --base): a feature with observed usage counts as
+/// live, and its declaration is held to it.
+#[test]
+fn cost_per_user_below_observed_flags_an_added_manifest() {
+    let manifest = "version: 1
+feature: hints
+adoption:
+  users: 10
+revenue:
+  per_user_month: 5
+workloads:
+  - name: hint
+    model: claude-haiku-4-5
+    calls_per_user_month: 20
+    input_tokens: 1000
+    output_tokens: 100
+";
+    let observed = observed_feature("hints", "hint", "claude-haiku-4-5: \"1.0000\"", "0.90")
+        .replace(
+            "mean: \"10.00\", p50: 10, p95: 10",
+            "mean: \"20.00\", p50: 20, p95: 20",
+        )
+        .replace("{ 10: 10 }", "{ 20: 10 }")
+        .replace("calls: 100", "calls: 200");
+    let (dir, _) = observed_repo(&[("hints", manifest)], &observed);
+    let r = check_at(dir.path());
+    assert_eq!(r.features[0].change, ier_gate::report::ChangeKind::Added);
+    let below: Vec<&str> = r.comparisons[0]
+        .below()
+        .map(|f| f.figure.as_str())
+        .collect();
+    assert_eq!(below, ["cost_per_user"]);
+    let c = figure(&r, "cost_per_user");
+    assert_eq!((c.declared, c.observed), (dec!(0.03), dec!(0.09)));
+    assert_eq!(c.gap_text(), "-66.7%");
+    // The JSON report carries the same comparison, the gap to 4 places.
+    let json: serde_json::Value =
+        serde_json::from_str(&ier_gate::render::json::render(&r)).unwrap();
+    let cost = json["comparisons"][0]["figures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["figure"] == "cost_per_user")
+        .unwrap();
+    assert_eq!(
+        cost,
+        &serde_json::json!({"figure": "cost_per_user", "declared": "0.03", "observed": "0.09",
+            "relative_gap": "-0.6667", "below_observed": true})
+    );
+    // No route rows for a workload declared and observed on one model.
+    assert!(r.comparisons[0]
+        .figures
+        .iter()
+        .all(|f| !f.figure.contains(".route.")));
+}
+
+#[test]
+fn suggestions_round_as_a_pm_writes_and_never_below_observed() {
+    use ier_gate::actuals::suggest::{round_calls, round_rate, round_shares, round_tokens};
+    assert_eq!(round_calls(dec!(6.73)), dec!(6.8));
+    assert_eq!(round_calls(dec!(6.7)), dec!(6.7));
+    assert_eq!(round_calls(dec!(41.27)), dec!(42));
+    assert_eq!(round_tokens(dec!(804.48), true), dec!(810));
+    assert_eq!(round_tokens(dec!(57.2), true), dec!(58));
+    assert_eq!(round_tokens(dec!(2405), false), dec!(2400));
+    assert_eq!(round_rate(dec!(0.6881)), dec!(0.68));
+    assert_eq!(
+        round_shares(&[dec!(0.6977), dec!(0.3023)]),
+        Some(vec![dec!(0.7), dec!(0.3)])
+    );
+    // Three thirds round to 0.99: the largest takes the missing 0.01.
+    assert_eq!(
+        round_shares(&[dec!(0.3334), dec!(0.3333), dec!(0.3333)]),
+        Some(vec![dec!(0.34), dec!(0.33), dec!(0.33)])
+    );
+    assert_eq!(round_shares(&[dec!(0.996), dec!(0.004)]), None);
+}
+
+/// The suggestion edits the values where they stand: comments, a flow
+/// map's other keys and untouched lines stay byte for byte; a value within
+/// one rounding step of observed is left (95 output tokens against 100,
+/// in steps of 10); an earlier suggestion's comment is replaced, not
+/// repeated; 1234.5 input tokens are written up to 1240.
+#[test]
+fn a_suggestion_keeps_the_manifests_comments_and_layout() {
+    let manifest = "# Answers, owned by support.
+version: 1
+feature: answers
+adoption:
+  users: 10   # steady state
+revenue:
+  per_user_month: 5
+workloads:
+  - name: answer
+    route:
+      - { model: claude-haiku-4-5, share: 0.9 }   # cheap first
+      - { model: claude-sonnet-4-5, share: 0.1 }
+    calls_per_user_month: { p50: 4, p95: 30 }   # a guess
+    input_tokens: 1000  # observed in 2026-01 (old): 990
+    output_tokens: 95
+";
+    let observed = observed_feature(
+        "answers",
+        "answer",
+        "claude-haiku-4-5: \"0.6977\", claude-sonnet-4-5: \"0.3023\"",
+        "0.28",
+    )
+    .replace("p50: 10, p95: 10", "p50: 6, p95: 25")
+    .replace("input_tokens: \"1000.00\"", "input_tokens: \"1234.50\"");
+    let (dir, month) = observed_repo(&[("answers", manifest)], &observed);
+    let out = calibrate(&["-C", &dir.path().display().to_string(), "--write"]);
+    assert_eq!(out.code.code(), 0, "{}", out.stderr);
+    let written = std::fs::read_to_string(dir.path().join("ai-features/answers.yaml")).unwrap();
+    let c = format!("# observed in {month} (gateway)");
+    assert_eq!(
+        written,
+        format!(
+            "# Answers, owned by support.
+version: 1
+feature: answers
+adoption:
+  users: 10   # steady state
+revenue:
+  per_user_month: 5
+workloads:
+  - name: answer
+    route:
+      - {{ model: claude-haiku-4-5, share: 0.7 }}   # cheap first  {c}: 0.6977
+      - {{ model: claude-sonnet-4-5, share: 0.3 }}  {c}: 0.3023
+    calls_per_user_month: {{ p50: 6, p95: 25 }}   # a guess  {c}: 6, 25
+    input_tokens: 1240  {c}: 1234.50
+    output_tokens: 95
+"
+        )
+    );
+    assert!(
+        out.stdout.contains("wrote ai-features/answers.yaml"),
+        "{}",
+        out.stdout
+    );
+    // Written, the manifest is no longer below observed, and a second run
+    // has nothing to suggest.
+    let r = check_at(dir.path());
+    assert!(
+        r.comparisons[0].below().next().is_none(),
+        "{:#?}",
+        r.comparisons
+    );
+    let again = calibrate(&["-C", &dir.path().display().to_string(), "--suggest"]);
+    assert!(
+        again.stdout.contains("nothing to suggest"),
+        "{}",
+        again.stdout
+    );
+}
+
+/// The two trycmd cases chain: `check` runs on exactly the manifests
+/// `calibrate --write` wrote.
+#[test]
+fn the_written_check_case_reads_what_the_write_case_wrote() {
+    for m in ["meeting-summaries", "support-answers"] {
+        let read = |d: &str| {
+            std::fs::read_to_string(format!("tests/cmd/{d}/ai-features/{m}.yaml")).unwrap()
+        };
+        assert_eq!(
+            read("calibrate-write.out"),
+            read("calibrate-written-check.in"),
+            "{m}"
+        );
+    }
+    for f in [
+        ".ier/policy.yaml",
+        ".ier/baseline.yaml",
+        ".ier/actuals/2026-11.yaml",
+    ] {
+        let read = |d: &str| std::fs::read_to_string(format!("tests/cmd/{d}/{f}")).unwrap();
+        assert_eq!(
+            read("calibrate-write.in"),
+            read("calibrate-written-check.in"),
+            "{f}"
+        );
+    }
+}
+
+/// A CRLF manifest keeps its line ends; a workload observed on another
+/// model than it declares gets a note, not an edit of its model.
+#[test]
+fn a_suggestion_keeps_crlf_and_notes_what_it_cannot_write() {
+    let manifest = "version: 1\r\nfeature: hints\r\nadoption:\r\n  users: 10\r\nrevenue:\r\n  per_user_month: 5\r\nworkloads:\r\n  - name: hint\r\n    model: claude-haiku-4-5\r\n    calls_per_user_month: 4\r\n    input_tokens: 1000\r\n    output_tokens: 100\r\n";
+    let observed = observed_feature("hints", "hint", "claude-sonnet-4-5: \"1.0000\"", "0.45");
+    let (dir, month) = observed_repo(&[("hints", manifest)], &observed);
+    let root = dir.path().display().to_string();
+    let out = calibrate(&["-C", &root, "--suggest"]);
+    assert_eq!(out.code.code(), 0, "{}", out.stderr);
+    assert!(
+        out.stdout.contains(
+            "note: ai-features/hints.yaml: `hint` declares claude-haiku-4-5 but the logs show claude-sonnet-4-5; change its model or route by hand"
+        ),
+        "{}",
+        out.stdout
+    );
+    let path = dir.path().join("ai-features/hints.yaml");
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap(),
+        manifest,
+        "--suggest writes nothing"
+    );
+    calibrate(&["-C", &root, "--write"]);
+    let written = std::fs::read_to_string(&path).unwrap();
+    assert_eq!(
+        written,
+        manifest.replace(
+            "calls_per_user_month: 4\r\n",
+            &format!("calls_per_user_month: 10  # observed in {month} (gateway): 10.00\r\n")
+        )
+    );
+}

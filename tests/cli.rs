@@ -108,6 +108,7 @@ fn every_text_report() -> Vec<Vec<String>> {
         ("ai-native", &["agent-drafts", "nightly-digest"][..]),
         ("launch-fail", &["invoice-autopilot"][..]),
         ("launch-mitigated", &["invoice-autopilot"][..]),
+        ("actuals", &["meeting-summaries"][..]),
     ] {
         let dir = examples(ex);
         runs.push(vec!["check".into(), "-C".into(), dir.clone()]);

@@ -2740,3 +2740,131 @@ async fn a_manifest_outside_the_globs_is_a_warning() {
         Some("warn")
     );
 }
+
+/// The observed summary of the month before this one, as `calibrate`
+/// writes it: `tiny-helper` seen at 100 users making 10 calls each of 500
+/// input and 100 output tokens on Haiku 4.5 (0.001 a call, 1.00 the month).
+fn tiny_summary(month: &str) -> String {
+    format!(
+        "version: 1
+month: \"{month}\"
+sources: [\"gateway\"]
+catalogue_as_of: \"2026-11-29\"
+features:
+  - feature: tiny-helper
+    active_users: 100
+    calls_per_user: {{ mean: \"10.00\", p50: 10, p95: 10 }}
+    distribution: {{ 10: 100 }}
+    workloads:
+      - name: hint
+        calls: 1000
+        input_tokens: \"500.00\"
+        output_tokens: \"100.00\"
+        cache_read_tokens: \"0.00\"
+        cache_write_tokens: \"0.00\"
+        cached_input_tokens: \"0.00\"
+        cache_hit_rate: null
+        models: {{ claude-haiku-4-5: \"1.0000\" }}
+        batch_share: \"0.0000\"
+        cost: \"1.00\"
+    cost: \"1.00\"
+    reported_cost: null
+unattributed: {{ calls: 0, cost: \"0.00\" }}
+"
+    )
+}
+
+/// SPEC 8.3 in the Action: a pull request lowers a live feature's calls
+/// per user from 10 to 3 where the base commit's summary observed 10.
+/// `declared-below-observed` is a warning under `actuals.enforce: warn`
+/// and fails the gate under `fail`; the summary is read at the base
+/// commit only, and the comment carries the declared-vs-observed table.
+async fn understated_live_feature(enforce: &str) -> (Fixture, Output) {
+    let fx = Fixture::new().await;
+    fx.pr_event(&[]);
+    let policy = format!("{POLICY}actuals:\n  enforce: {enforce}\n");
+    fx.contents(".ier/policy.yaml", BASE, &policy).await;
+    fx.contents(".ier/baseline.yaml", BASE, BASELINE).await;
+    let month = ier_gate::actuals::months_before(ier_gate::actuals::current_month(), 1);
+    fx.contents(
+        &format!(".ier/actuals/{month}.yaml"),
+        BASE,
+        &tiny_summary(&month.to_string()),
+    )
+    .await;
+    fx.contents("ai-features/tiny.yaml", BASE, PASSING).await;
+    let understated = PASSING.replace("calls_per_user_month: 10", "calls_per_user_month: 3");
+    fx.contents("ai-features/tiny.yaml", HEAD, &understated)
+        .await;
+    fx.pr_files(json!([
+        { "filename": "ai-features/tiny.yaml", "status": "modified", "additions": 1, "deletions": 1 }
+    ]))
+    .await;
+    fx.comments(json!([])).await;
+    fx.accept_post().await;
+    let out = run_async(fx.env("pull_request"), &["github"]).await;
+    let reqs = fx.requests().await;
+    let reads: Vec<String> = calls(
+        &reqs,
+        "GET",
+        &format!("{REPO}/contents/.ier/actuals/{month}.yaml"),
+    )
+    .iter()
+    .map(|r| r.url.query().unwrap_or_default().to_string())
+    .collect();
+    assert_eq!(reads, vec![format!("ref={BASE}")], "read at base only");
+    let posts = calls(&reqs, "POST", &format!("{REPO}/issues/{PR}/comments"));
+    let body = body_of(posts[0]);
+    assert!(
+        body.contains(&format!(
+            "`tiny-helper` declares less than its observed usage in {month} (tolerance 20%): calls_per_user.mean declared 3.00, observed 10.00"
+        )),
+        "{body}"
+    );
+    assert!(
+        body.contains("<sub>`declared-below-observed`</sub>"),
+        "{body}"
+    );
+    assert!(
+        body.contains(&format!("### `tiny-helper` declared vs observed ({month})")),
+        "{body}"
+    );
+    assert!(
+        body.contains("| calls\\_per\\_user mean | 3.00 | 10.00 | -70.0% | ⚠️ below observed |"),
+        "{body}"
+    );
+    (fx, out)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_pr_understating_a_live_feature_warns_at_enforce_warn() {
+    let (fx, out) = understated_live_feature("warn").await;
+    assert_code(&out, 0);
+    assert_eq!(
+        output(&fx.read("output.txt"), "verdict").as_deref(),
+        Some("warn")
+    );
+    assert!(fx
+        .read("summary.md")
+        .starts_with("## ier-gate: ⚠️ **Warn**"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_pr_understating_a_live_feature_fails_at_enforce_fail() {
+    let (fx, out) = understated_live_feature("fail").await;
+    assert_code(&out, 1);
+    assert_eq!(
+        output(&fx.read("output.txt"), "verdict").as_deref(),
+        Some("fail")
+    );
+    let summary = fx.read("summary.md");
+    assert!(summary.starts_with("## ier-gate: ❌ **Fail**"), "{summary}");
+    // The reason is an error annotation on the manifest's feature line.
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains(
+            "::error file=ai-features/tiny.yaml,line=2,col=10,title=declared-below-observed::"
+        ),
+        "{stdout}"
+    );
+}

@@ -7,7 +7,8 @@
 //! through an adapter within size and error budgets; [`aggregate`] folds
 //! rows into per-feature, per-month figures in one pass without keeping a
 //! row or a raw user id; [`summary`] is the committed `YYYY-MM.yaml` file
-//! and its JSON shape; [`sql`] is the same pass written for a warehouse.
+//! and its JSON shape; [`sql`] is the same pass written for a warehouse;
+//! [`suggest`] writes a summary's figures back into a manifest's text.
 //! Comparing a summary with manifests is the gate's business
 //! (`gate/actuals.rs`), because it needs the projection's arithmetic.
 
@@ -22,6 +23,7 @@ pub mod otel;
 pub mod read;
 pub mod sources;
 pub mod sql;
+pub mod suggest;
 pub mod summary;
 
 use rust_decimal::Decimal;

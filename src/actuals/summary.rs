@@ -232,3 +232,61 @@ pub fn load(file: &Arc<SourceFile>, diags: &mut Diags) -> Option<MonthSummary> {
     }
     Some(s)
 }
+
+/// One figure of a declaration next to what was observed (SPEC 8.3).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Figure {
+    /// `calls_per_user.mean`, `workloads.summarize.input_tokens`, ...
+    pub figure: String,
+    pub declared: rust_decimal::Decimal,
+    pub observed: rust_decimal::Decimal,
+    pub below_observed: bool,
+    /// Places the figure is shown with (SPEC 8.2's rounding).
+    pub dp: u32,
+}
+
+impl Figure {
+    /// `(declared - observed) / observed`: negative when less is declared
+    /// than observed; `None` when nothing was observed.
+    pub fn gap(&self) -> Option<rust_decimal::Decimal> {
+        if self.observed.is_zero() {
+            return None;
+        }
+        self.declared
+            .checked_sub(self.observed)?
+            .checked_div(self.observed)
+    }
+
+    /// The gap as people read it: `-55.4%`, `+0.3%`, `n/a`.
+    pub fn gap_text(&self) -> String {
+        match self.gap() {
+            None => "n/a".into(),
+            Some(g) if g > rust_decimal::Decimal::ZERO => format!("+{}", crate::num::percent(g)),
+            Some(g) => crate::num::percent(g),
+        }
+    }
+
+    /// The figure's name for people: `summarize calls_per_user mean`,
+    /// words a narrow table may wrap between (a model id's own dots stay:
+    /// `answer route gpt-4.1`).
+    pub fn label(&self) -> String {
+        self.figure
+            .strip_prefix("workloads.")
+            .unwrap_or(&self.figure)
+            .replacen('.', " ", 2)
+    }
+}
+
+/// A feature's declaration against one month's observation.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Comparison {
+    pub feature: String,
+    pub month: String,
+    pub figures: Vec<Figure>,
+}
+
+impl Comparison {
+    pub fn below(&self) -> impl Iterator<Item = &Figure> {
+        self.figures.iter().filter(|f| f.below_observed)
+    }
+}

@@ -15,10 +15,11 @@ use crate::actuals::aggregate::{Aggregator, Declared};
 use crate::actuals::read::{self, Tally};
 use crate::actuals::sources::{self, Format as LogFormat, Source};
 use crate::actuals::sql::{self, Dialect};
+use crate::actuals::suggest;
 use crate::actuals::summary::{self, MonthSummary};
 use crate::diagnostic::{Code, Diag, Diags, SourceFile};
 use crate::exit::{ExitStatus, Outcome};
-use crate::gate::actuals::{compare, declared_cost_per_user, Comparison};
+use crate::gate::actuals::{book_price, compare, declared_cost_per_user, Comparison};
 use crate::load::Failure;
 use crate::local::{self, CheckOptions};
 use crate::manifest::Manifest;
@@ -57,6 +58,12 @@ pub(crate) struct CalibrateArgs {
     /// Print the JSON Schema of a summary file (.ier/actuals/YYYY-MM.yaml), and exit
     #[arg(long)]
     schema: bool,
+    /// Print, per manifest, a unified diff setting its declaration to the observed figures (rounded as README "Actuals" says); writes nothing. Without FILE, from the latest committed summary
+    #[arg(long)]
+    suggest: bool,
+    /// Apply the --suggest diffs to the manifests (implies --suggest); the summaries are written too unless --dry-run
+    #[arg(long)]
+    write: bool,
 }
 
 fn invalid(diags: Vec<Diag>, term: Terminal) -> Outcome {
@@ -114,6 +121,10 @@ pub(crate) fn calibrate(a: CalibrateArgs, term: Terminal) -> Outcome {
             ..Default::default()
         };
     }
+    let suggesting = a.suggest || a.write;
+    if a.files.is_empty() && a.aggregates.is_none() && a.emit_sql.is_none() && suggesting {
+        return committed(&a, term);
+    }
     let src = match source(&a) {
         Ok(s) => s,
         Err(d) => return invalid(d, term),
@@ -154,9 +165,30 @@ pub(crate) fn calibrate(a: CalibrateArgs, term: Terminal) -> Outcome {
     let notes = notes(&agg);
     let months = agg.finish(std::slice::from_ref(&src.name));
     let comparisons = comparisons(&months, &manifests, &loaded);
+    if suggesting {
+        let mut out = match months.last() {
+            Some(last) => suggestions(&a, &manifests, last, term),
+            None => Outcome {
+                stdout: "no rows in the logs: nothing to suggest\n".into(),
+                ..Default::default()
+            },
+        };
+        if a.write && !a.dry_run && out.code == ExitStatus::Pass {
+            if let Err(m) = write(&a.root, &loaded.policy.paths.actuals, &months) {
+                out.stderr.push_str(&format!("ier-gate: {m}\n"));
+                out.code = ExitStatus::Environment;
+            }
+        }
+        return out;
+    }
     let mut out = Outcome {
         stdout: match a.format {
-            Format::Text => render::actuals::text(&months, &comparisons, &notes),
+            Format::Text => render::actuals::text(
+                &months,
+                &comparisons,
+                &notes,
+                render::layout::terminal_width(),
+            ),
             Format::Json => render::actuals::json(&months, &comparisons),
             Format::Markdown => render::actuals::markdown(&months, &comparisons, &notes),
         },
@@ -310,7 +342,9 @@ fn comparisons(
         .filter_map(|m| {
             let s = last.features.iter().find(|f| f.feature == m.feature)?;
             let cost = declared_cost_per_user(m, &loaded.book, month);
-            Some(compare(m, s, month, loaded.policy.actuals.tolerance, cost))
+            let price = |w: &str, model: &str| book_price(m, &loaded.book, month, w, model);
+            let t = loaded.policy.actuals.tolerance;
+            Some(compare(m, s, month, t, cost, &price))
         })
         .collect()
 }
@@ -325,4 +359,85 @@ fn write(root: &Path, folder: &str, months: &[MonthSummary]) -> Result<(), Strin
             .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     }
     Ok(())
+}
+
+/// `--suggest` without log files: against the latest complete month's
+/// committed summary, as `check` reads it.
+fn committed(a: &CalibrateArgs, term: Terminal) -> Outcome {
+    let loaded = match local::load(&CheckOptions {
+        root: a.root.clone(),
+        ..Default::default()
+    }) {
+        Ok(l) => l,
+        Err(f) => return failure(f, term),
+    };
+    let Some(summary) = loaded.policy.actuals.observed.clone() else {
+        return invalid(
+            vec![Diag::error(
+                Code::MissingFile,
+                format!(
+                    "no observed summary under {} for a month before this one",
+                    loaded.policy.paths.actuals
+                ),
+            )
+            .help("ier-gate calibrate --suggest FILE... reads the logs instead")],
+            term,
+        );
+    };
+    let manifests: Vec<&Manifest> = loaded
+        .changes
+        .iter()
+        .filter_map(|c| c.head.as_ref())
+        .collect();
+    suggestions(a, &manifests, &summary, term)
+}
+
+/// The diffs (and with `--write`, the manifests written); notes after.
+fn suggestions(
+    a: &CalibrateArgs,
+    manifests: &[&Manifest],
+    month: &MonthSummary,
+    term: Terminal,
+) -> Outcome {
+    let mut stdout = String::new();
+    let mut notes = Vec::new();
+    let mut changed = Vec::new();
+    for m in manifests {
+        let Some(s) = month.features.iter().find(|f| f.feature == m.feature) else {
+            continue;
+        };
+        match suggest::suggest(m, s, &month.month, &month.sources) {
+            Ok((sug, n)) => {
+                notes.extend(n);
+                if let Some(sug) = sug {
+                    stdout.push_str(&sug.diff());
+                    changed.push(sug);
+                }
+            }
+            Err(e) => return invalid(vec![Diag::error(Code::InvalidValue, e)], term),
+        }
+    }
+    if changed.is_empty() {
+        stdout.push_str(&format!(
+            "every manifest with observed usage already declares at least what {} shows: nothing to suggest\n",
+            month.month
+        ));
+    }
+    let mut out = Outcome::default();
+    if a.write {
+        for sug in &changed {
+            let path = a.root.join(&sug.path);
+            if let Err(e) = std::fs::write(&path, &sug.new) {
+                out.stderr = format!("ier-gate: cannot write {}: {e}\n", path.display());
+                out.code = ExitStatus::Environment;
+                break;
+            }
+            stdout.push_str(&format!("wrote {}\n", sug.path));
+        }
+    }
+    for n in notes {
+        stdout.push_str(&format!("note: {}\n", crate::text::term_escape(&n)));
+    }
+    out.stdout = stdout;
+    out
 }

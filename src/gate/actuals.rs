@@ -10,44 +10,26 @@
 //! smaller audience lowers revenue as well as cost, so it is no
 //! understatement by itself.
 
+use std::collections::BTreeMap;
+
 use rust_decimal::Decimal;
 
-use crate::actuals::summary::FeatureSummary;
+use crate::actuals::summary::{FeatureSummary, WorkloadSummary};
 use crate::diagnostic::Code;
 use crate::gate::change::Change;
 use crate::gate::projection::{mean_calls, workload_call_cost};
-use crate::manifest::{Calls, Manifest};
+use crate::manifest::{Calls, Manifest, Workload};
 use crate::month::Month;
 use crate::num::{fixed, parse_decimal};
 use crate::policy::{Enforce, Policy};
 use crate::prices::PriceBook;
 use crate::report::{location_of, FeatureReport, Level, Reason};
 
-/// One compared figure.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Figure {
-    /// `calls_per_user.mean`, `workloads.summarize.input_tokens`, ...
-    pub figure: String,
-    pub declared: Decimal,
-    pub observed: Decimal,
-    pub below_observed: bool,
-    /// Places the figure is shown with (SPEC 8.2's rounding).
-    pub dp: u32,
-}
+pub use crate::actuals::summary::{Comparison, Figure};
 
-/// A feature's declaration against one month's observation.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Comparison {
-    pub feature: String,
-    pub month: String,
-    pub figures: Vec<Figure>,
-}
-
-impl Comparison {
-    pub fn below(&self) -> impl Iterator<Item = &Figure> {
-        self.figures.iter().filter(|f| f.below_observed)
-    }
-}
+/// The price of one call of a workload (by name) on a model (by catalogue
+/// id) at the declared tokens; `None` when it cannot be priced.
+pub type CallPrice<'a> = &'a dyn Fn(&str, &str) -> Option<Decimal>;
 
 /// Which way a figure flatters a declaration.
 #[derive(Clone, Copy, PartialEq)]
@@ -93,13 +75,15 @@ fn dec(s: &str) -> Decimal {
 
 /// Compares manifest `m` with its feature's summary `s` of `month`.
 /// `cost_per_user` is the declaration's LLM cost per active user, when it
-/// could be priced.
+/// could be priced; `price` prices a workload's call on one model, for the
+/// route's mix.
 pub fn compare(
     m: &Manifest,
     s: &FeatureSummary,
     month: Month,
     tolerance: Decimal,
     cost_per_user: Option<Decimal>,
+    price: CallPrice,
 ) -> Comparison {
     let t = tolerance;
     let share = match m.launch {
@@ -168,6 +152,7 @@ pub fn compare(
                 4,
             ));
         }
+        route(w, o, t, price, &mut figures);
     }
     if m.workloads.len() == 1 {
         feature_calls(m, s, t, &mut figures);
@@ -187,6 +172,44 @@ pub fn compare(
         feature: m.feature.clone(),
         month: month.to_string(),
         figures,
+    }
+}
+
+/// A route's shares against the observed share of calls per model (shown,
+/// never flagged by themselves), and the mix they make: the cost of one
+/// call at the declared tokens with the declared shares against the same
+/// call with the observed shares. A cheaper mix declared than observed is
+/// below observed. A workload declared and observed on one and the same
+/// model has no rows; a mix with a model `price` cannot price has no mix
+/// row.
+fn route(w: &Workload, o: &WorkloadSummary, t: Decimal, price: CallPrice, out: &mut Vec<Figure>) {
+    let declared: BTreeMap<&str, Decimal> =
+        w.legs.iter().map(|l| (l.model.as_str(), l.share)).collect();
+    let observed: BTreeMap<&str, Decimal> =
+        o.models.iter().map(|(k, v)| (k.as_str(), dec(v))).collect();
+    let one_model = declared.len() == 1 && declared.keys().eq(observed.keys());
+    if observed.is_empty() || one_model {
+        return;
+    }
+    let n = |k: &str| format!("workloads.{}.route.{k}", w.name);
+    let models: std::collections::BTreeSet<&str> =
+        declared.keys().chain(observed.keys()).copied().collect();
+    for model in models {
+        let (d, ob) = (
+            declared.get(model).copied().unwrap_or_default(),
+            observed.get(model).copied().unwrap_or_default(),
+        );
+        out.push(figure(n(model), d, ob, Favourable::Neither, t, 4));
+    }
+    let mix = |shares: &BTreeMap<&str, Decimal>| {
+        shares
+            .iter()
+            .try_fold(Decimal::ZERO, |acc, (model, share)| {
+                acc.checked_add(share.checked_mul(price(&w.name, model)?)?)
+            })
+    };
+    if let (Some(d), Some(ob)) = (mix(&declared), mix(&observed)) {
+        out.push(figure(n("cost_per_call"), d, ob, Favourable::Lower, t, 6));
     }
 }
 
@@ -235,6 +258,66 @@ pub fn declared_cost_per_user(m: &Manifest, book: &PriceBook, month: Month) -> O
     Some(total)
 }
 
+/// The price of a call of `w` on `model` at its declared tokens, from
+/// `book` (calibrate, where the catalogue is at hand).
+pub fn book_price(
+    m: &Manifest,
+    book: &PriceBook,
+    month: Month,
+    w: &str,
+    model: &str,
+) -> Option<Decimal> {
+    let mut one = m.workloads.iter().find(|x| x.name == w)?.clone();
+    let site = one.legs.first()?.site.clone();
+    one.legs = vec![crate::manifest::Leg {
+        model: model.to_string(),
+        share: Decimal::ONE,
+        site,
+    }];
+    workload_call_cost(&one, book, month, Decimal::ONE)
+        .ok()
+        .map(|(c, _)| c)
+}
+
+/// Declared against observed for the changed manifests' head sides
+/// (`features` in the same order as `changes`), priced with the
+/// projection's own prices per call (of its last month), so the gate needs
+/// no second pricing pass: a route's observed mix is priced with the
+/// manifest's per-model prices, and a model it does not route to leaves
+/// the mix out. An added manifest whose feature has observed usage is a
+/// live feature's declaration and is compared like a modified one.
+pub fn comparisons(
+    policy: &Policy,
+    changes: &[Change],
+    features: &[FeatureReport],
+) -> Vec<Comparison> {
+    let Some(summary) = policy.actuals.observed.as_deref() else {
+        return Vec::new();
+    };
+    let Some(month) = Month::parse(&summary.month) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (i, c) in changes.iter().enumerate() {
+        let Some(m) = c.head.as_ref() else { continue };
+        let Some(s) = summary.features.iter().find(|f| f.feature == m.feature) else {
+            continue;
+        };
+        let report = features.get(i);
+        let cost = report.and_then(|r| {
+            r.workloads.iter().try_fold(Decimal::ZERO, |acc, w| {
+                acc.checked_add(w.mean_calls.checked_mul(w.cost_per_call)?)
+            })
+        });
+        let price = |w: &str, model: &str| {
+            let w = report?.workloads.iter().find(|x| x.name == w)?;
+            Some(w.legs.iter().find(|l| l.model == model)?.cost_per_call)
+        };
+        out.push(compare(m, s, month, policy.actuals.tolerance, cost, &price));
+    }
+    out
+}
+
 /// The `declared-below-observed` reasons for the changed manifests' head
 /// sides (`features` in the same order as `changes`), and whether
 /// `actuals.enforce: fail` makes them fail the gate.
@@ -244,34 +327,12 @@ pub fn reasons(
     features: &[FeatureReport],
 ) -> (Vec<Reason>, bool) {
     let (tolerance, enforce) = (policy.actuals.tolerance, policy.actuals.enforce);
-    let heads: Vec<(&Manifest, Option<&FeatureReport>)> = changes
-        .iter()
-        .enumerate()
-        .filter_map(|(i, c)| c.head.as_ref().map(|m| (m, features.get(i))))
-        .collect();
-    let Some(summary) = policy.actuals.observed.as_deref() else {
-        return (Vec::new(), false);
-    };
-    let Some(month) = Month::parse(&summary.month) else {
-        return (Vec::new(), false);
-    };
     let level = match enforce {
         Enforce::Warn => Level::Warning,
         Enforce::Fail => Level::Error,
     };
     let mut out = Vec::new();
-    for (m, report) in heads {
-        let Some(s) = summary.features.iter().find(|f| f.feature == m.feature) else {
-            continue;
-        };
-        // The projection's own price per call (of its last month), so the
-        // gate needs no second pricing pass.
-        let cost = report.and_then(|r| {
-            r.workloads.iter().try_fold(Decimal::ZERO, |acc, w| {
-                acc.checked_add(w.mean_calls.checked_mul(w.cost_per_call)?)
-            })
-        });
-        let c = compare(m, s, month, tolerance, cost);
+    for c in comparisons(policy, changes, features) {
         let below: Vec<String> = c
             .below()
             .map(|f| {
@@ -286,17 +347,22 @@ pub fn reasons(
         if below.is_empty() {
             continue;
         }
+        let site = changes
+            .iter()
+            .filter_map(|ch| ch.head.as_ref())
+            .find(|m| m.feature == c.feature)
+            .and_then(|m| location_of(&m.feature_site));
         out.push(Reason {
             level,
             code: Code::DeclaredBelowObserved,
             message: format!(
                 "`{}` declares less than its observed usage in {} (tolerance {}): {}",
-                m.feature,
-                summary.month,
+                c.feature,
+                c.month,
                 fixed(tolerance * Decimal::ONE_HUNDRED, 0) + "%",
                 below.join("; ")
             ),
-            location: location_of(&m.feature_site),
+            location: site,
         });
     }
     let fail = enforce == Enforce::Fail && !out.is_empty();

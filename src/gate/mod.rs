@@ -105,6 +105,7 @@ fn evaluate_with(inp: &Inputs, reproject: bool) -> Result<Report, Vec<Diag>> {
         levers,
         sensitivity,
         scenarios,
+        comparisons: actuals::comparisons(policy, inp.changes, &features),
         features,
         history: history(inp.baseline),
         sides: effects.iter().map(sides).collect(),
@@ -181,6 +182,7 @@ fn report(inp: &Inputs, main: Series, decision: Decision) -> Report {
         gross_margin,
         history: Vec::new(),
         sides: Vec::new(),
+        comparisons: Vec::new(),
     }
 }
 

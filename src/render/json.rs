@@ -154,8 +154,11 @@ pub fn to_value(r: &Report) -> Value {
 }
 
 pub fn render(r: &Report) -> String {
-    let mut s =
-        serde_json::to_string_pretty(&super::margin::json(r, to_value(r))).unwrap_or_default();
+    let mut s = serde_json::to_string_pretty(&super::actuals::with_comparisons(
+        r,
+        super::margin::json(r, to_value(r)),
+    ))
+    .unwrap_or_default();
     s.push('\n');
     s
 }

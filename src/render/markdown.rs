@@ -50,6 +50,7 @@ pub fn render(r: &Report) -> String {
     for (i, f) in r.features.iter().enumerate() {
         feature(&mut s, r, f, r.sides.get(i));
     }
+    s.push_str(&super::actuals::check_markdown(r));
     scenarios(&mut s, r);
     sensitivity(&mut s, r);
     months(&mut s, r);

@@ -79,6 +79,7 @@ pub fn render_at(r: &Report, color: bool, width: usize) -> String {
     for (i, f) in r.features.iter().enumerate() {
         feature(&mut p, r, f, r.sides.get(i));
     }
+    super::actuals::check_text(&mut p, r);
     for reason in &r.reasons {
         let tag = match reason.level {
             Level::Info => Seg::styled("note", NOTE),
