@@ -48,16 +48,23 @@ OPERATIONS = [
     ("get", "/repos/{owner}/{repo}/git/trees/{tree_sha}"),
 ]
 
-# The GraphQL fields src/github/comment.rs selects (MINIMIZED, MINIMIZE),
-# per type; input types keep the named input fields. Everything else of
-# each type is dropped.
+# The GraphQL fields src/github/ selects, per type: comment.rs (MINIMIZED,
+# MINIMIZE), unchanged.rs and blobs.rs; input types keep the named input
+# fields. Everything else of each type is dropped.
 GRAPHQL = {
     "Query": ["nodes", "repository"],
-    # src/github/unchanged.rs: blobs by object id
+    # src/github/unchanged.rs: blobs by object id; src/github/blobs.rs:
+    # files by commit and path, `object(oid:) { ... on Commit { file(path:)
+    # { mode type object { ... on Blob } } } }` (a Tree is what `object` is
+    # for a directory)
     "Repository": ["id", "object"],
     "GitObject": ["id"],
-    "Blob": ["id", "text", "isBinary", "isTruncated"],
+    "Blob": ["id", "text", "byteSize", "isBinary", "isTruncated"],
+    "Commit": ["id", "file"],
+    "Tree": ["id"],
+    "TreeEntry": ["mode", "type", "object"],
     "GitObjectID": None,
+    "Int": None,
     "Mutation": ["minimizeComment"],
     "Node": ["id"],
     "IssueComment": ["id", "isMinimized"],

@@ -5,6 +5,8 @@
 //! requests GitHub received, the files the runner would read, and the exit
 //! code.
 
+pub(crate) mod fake;
+
 use crate::util::{text, BIN};
 use std::path::PathBuf;
 use std::process::{Command, Output};
@@ -70,8 +72,12 @@ struct Fixture {
     /// The REST API's path on the server: empty as on github.com,
     /// `/api/v3` as on GitHub Enterprise Server.
     prefix: &'static str,
-    /// The bodies served through `reply`, for the conformance check.
-    replies: std::sync::Mutex<Vec<Value>>,
+    /// The bodies served through `reply` and the GraphQL file reads, for
+    /// the conformance check.
+    replies: std::sync::Arc<std::sync::Mutex<Vec<Value>>>,
+    /// The repository's files, as the GraphQL file reads serve them (the
+    /// contents API's mocks serve the same).
+    files: fake::Files,
 }
 
 impl Fixture {
@@ -81,10 +87,24 @@ impl Fixture {
             dir: tempfile::tempdir().expect("tempdir"),
             prefix: "",
             replies: Default::default(),
+            files: fake::Files::new(&[BASE, HEAD]),
         };
         // As GitHub answers an installation token (the Actions token is one),
         // on github.com and on GitHub Enterprise Server.
         for prefix in ["", "/api/v3"] {
+            // Files read in batches through GraphQL, beside the REST API.
+            let gql = if prefix.is_empty() {
+                "/graphql"
+            } else {
+                "/api/graphql"
+            };
+            Mock::given(method("POST"))
+                .and(path(gql))
+                .and(body_string_contains("file(path:"))
+                .respond_with(fx.files.responder(gql, Some(fx.replies.clone())))
+                .with_priority(10)
+                .mount(&fx.server)
+                .await;
             let p = format!("{prefix}/user");
             Mock::given(method("GET"))
                 .and(path(&p))
@@ -220,8 +240,11 @@ impl Fixture {
         self.server.received_requests().await.unwrap_or_default()
     }
 
-    /// Serves `text` as the file at `path` and revision `rev`.
+    /// Serves `text` as the file at `path` and revision `rev`, through the
+    /// contents API and GraphQL.
     async fn contents(&self, file: &str, rev: &str, text: &str) {
+        self.files
+            .put(rev, file, fake::Node::File(text.to_string()));
         let b64 = base64::engine::general_purpose::STANDARD.encode(text);
         // GitHub wraps the base64 at 60 characters.
         let wrapped: Vec<String> = b64
@@ -449,6 +472,42 @@ async fn run_async(env: Vec<(String, String)>, args: &[&str]) -> Output {
     .expect("join")
 }
 
+/// The files read, as (revision, path), in the order asked: through
+/// GraphQL batches and the contents API.
+fn reads(reqs: &[Request]) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for r in reqs {
+        let p = r.url.path();
+        if r.method.as_str() == "POST" && p.ends_with("/graphql") {
+            let body: Value = serde_json::from_slice(&r.body).unwrap_or_default();
+            if body["query"]
+                .as_str()
+                .is_some_and(|q| q.contains("file(path:"))
+            {
+                out.extend(fake::asked(&body));
+            }
+        } else if let Some((_, file)) = p.split_once("/contents/") {
+            let rev = r.url.query_pairs().find(|(k, _)| k == "ref");
+            let rev = rev.map(|(_, v)| v.into_owned()).unwrap_or_default();
+            out.push((rev, file.to_string()));
+        }
+    }
+    out
+}
+
+/// A request that changes something: not a GET, nor a GraphQL file read.
+fn is_write(r: &Request) -> bool {
+    r.method.as_str() != "GET" && !text(&r.body).contains("file(path:")
+}
+
+/// The GraphQL requests that read files.
+fn file_queries(reqs: &[Request]) -> Vec<&Request> {
+    reqs.iter()
+        .filter(|r| r.method.as_str() == "POST" && r.url.path().ends_with("/graphql"))
+        .filter(|r| text(&r.body).contains("file(path:"))
+        .collect()
+}
+
 fn calls<'a>(reqs: &'a [Request], verb: &str, p: &str) -> Vec<&'a Request> {
     reqs.iter()
         .filter(|r| r.method.as_str() == verb && r.url.path() == p)
@@ -523,17 +582,23 @@ async fn first_run_creates_the_comment() {
     }
     // Config at the base commit, the manifest at head; nothing at base for
     // an added file.
+    let read = reads(&reqs);
     assert_eq!(
-        calls(
-            &reqs,
-            "GET",
-            &format!("{REPO}/contents/ai-features/tiny.yaml")
-        )
-        .iter()
-        .map(|r| r.url.query().unwrap_or_default().to_string())
-        .collect::<Vec<_>>(),
-        vec![format!("ref={HEAD}")]
+        read.iter()
+            .filter(|(_, p)| p == "ai-features/tiny.yaml")
+            .map(|(rev, _)| rev.as_str())
+            .collect::<Vec<_>>(),
+        vec![HEAD]
     );
+    assert!(
+        read.iter()
+            .filter(|(_, p)| p.starts_with(".ier/"))
+            .all(|(rev, _)| rev == BASE),
+        "{read:?}"
+    );
+    // All of it in one GraphQL request, none through the contents API.
+    assert_eq!(file_queries(&reqs).len(), 1);
+    assert!(!reqs.iter().any(|r| r.url.path().contains("/contents/")));
 
     let summary = fx.read("summary.md");
     assert!(summary.starts_with("## ier-gate: ✅ **Pass**"), "{summary}");
@@ -654,16 +719,16 @@ async fn a_pull_request_cannot_lower_its_own_floor() {
     let out = run_async(fx.env("pull_request"), &["github"]).await;
     assert_code(&out, 1);
     let reqs = fx.requests().await;
-    let policy_reads: Vec<String> =
-        calls(&reqs, "GET", &format!("{REPO}/contents/.ier/policy.yaml"))
-            .iter()
-            .map(|r| r.url.query().unwrap_or_default().to_string())
-            .collect();
+    let policy_reads: Vec<String> = reads(&reqs)
+        .into_iter()
+        .filter(|(_, p)| p == ".ier/policy.yaml")
+        .map(|(rev, _)| rev)
+        .collect();
     // read at base to judge by, and at head only to be validated (a
     // pull request that broke it would be an input error)
     assert_eq!(
         policy_reads,
-        vec![format!("ref={BASE}"), format!("ref={HEAD}")],
+        vec![BASE.to_string(), HEAD.to_string()],
         "the policy is read at base, and at head only to validate it"
     );
 
@@ -775,7 +840,7 @@ async fn a_new_manifest_reusing_an_unchanged_feature_id_is_a_duplicate() {
         .await;
     Mock::given(method("POST"))
         .and(path("/graphql"))
-        .and(body_string_contains("GitObjectID"))
+        .and(body_string_contains("object(oid: $o"))
         .respond_with(fx.reply(
             "POST",
             "/graphql",
@@ -804,7 +869,10 @@ async fn a_new_manifest_reusing_an_unchanged_feature_id_is_a_duplicate() {
         "names the other manifest: {stdout}"
     );
     let reqs = fx.requests().await;
-    let gql: Vec<_> = calls(&reqs, "POST", "/graphql");
+    let gql: Vec<_> = calls(&reqs, "POST", "/graphql")
+        .into_iter()
+        .filter(|r| text(&r.body).contains("object(oid: $o"))
+        .collect();
     assert_eq!(
         gql.len(),
         1,
@@ -841,7 +909,9 @@ async fn a_change_keeping_its_feature_id_reads_no_other_manifest() {
     assert_code(&out, 0);
     let reqs = fx.requests().await;
     assert!(calls(&reqs, "GET", &format!("{REPO}/git/trees/{HEAD}")).is_empty());
-    assert!(calls(&reqs, "POST", "/graphql").is_empty());
+    assert!(!reqs
+        .iter()
+        .any(|r| text(&r.body).contains("object(oid: $o")));
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -1161,7 +1231,7 @@ async fn an_older_run_rereads_the_comment_before_updating_it() {
     let out = run_async(fx.env("pull_request"), &["github"]).await;
     assert_code(&out, 0);
     let reqs = fx.requests().await;
-    assert!(reqs.iter().all(|r| r.method.as_str() == "GET"), "no writes");
+    assert!(reqs.iter().all(|r| !is_write(r)), "no writes");
     let stderr = text(&out.stderr);
     assert!(
         stderr.contains("a newer run (101) updated the comment"),
@@ -1345,7 +1415,7 @@ async fn only_the_gates_own_comments_are_edited_or_deleted() {
         let reqs = fx.requests().await;
         let writes: Vec<String> = reqs
             .iter()
-            .filter(|r| r.method.as_str() != "GET")
+            .filter(|r| is_write(r))
             .map(|r| format!("{} {}", r.method, r.url.path()))
             .collect();
         assert_eq!(
@@ -1420,7 +1490,7 @@ async fn on_change_posts_nothing_when_no_manifest_changed() {
     let out = run_async(fx.env("pull_request"), &["github"]).await;
     assert_code(&out, 0);
     let reqs = fx.requests().await;
-    assert!(reqs.iter().all(|r| r.method.as_str() == "GET"), "no writes");
+    assert!(reqs.iter().all(|r| !is_write(r)), "no writes");
     let summary = fx.read("summary.md");
     assert!(summary.starts_with("## ier-gate: ✅ **Pass**"), "{summary}");
     assert!(summary.contains("`comment.on_change` is true"), "{summary}");
@@ -1488,14 +1558,25 @@ async fn a_push_evaluates_the_directory_as_it_stands() {
     let out = run_async(env, &["github"]).await;
     assert_code(&out, 0);
     let reqs = fx.requests().await;
-    let mut paths: Vec<String> = reqs.iter().map(|r| r.url.path().to_string()).collect();
+    // One request: every configuration file, in one GraphQL batch.
+    assert_eq!(
+        reqs.iter().map(|r| r.url.path()).collect::<Vec<_>>(),
+        vec!["/graphql"]
+    );
+    let mut paths: Vec<String> = reads(&reqs)
+        .into_iter()
+        .map(|(rev, p)| {
+            assert_eq!(rev, HEAD);
+            p
+        })
+        .collect();
     paths.sort();
     // The observed summaries of the two months before this one (SPEC 8.3)
     // are looked for too; the fake has none.
     let now = ier_gate::actuals::current_month();
     let actuals = |back| {
         format!(
-            "{REPO}/contents/examples/acme/.ier/actuals/{}.yaml",
+            "examples/acme/.ier/actuals/{}.yaml",
             ier_gate::actuals::months_before(now, back)
         )
     };
@@ -1504,9 +1585,9 @@ async fn a_push_evaluates_the_directory_as_it_stands() {
         vec![
             actuals(2),
             actuals(1),
-            format!("{REPO}/contents/examples/acme/.ier/baseline.yaml"),
-            format!("{REPO}/contents/examples/acme/.ier/policy.yaml"),
-            format!("{REPO}/contents/examples/acme/.ier/prices.yaml"),
+            "examples/acme/.ier/baseline.yaml".to_string(),
+            "examples/acme/.ier/policy.yaml".to_string(),
+            "examples/acme/.ier/prices.yaml".to_string(),
         ]
     );
     assert!(fx
@@ -1552,8 +1633,11 @@ async fn hide_and_new_minimizes_the_older_comment_through_graphql() {
         calls(&reqs, "POST", &format!("{REPO}/issues/{PR}/comments")).len(),
         1
     );
-    let gql = calls(&reqs, "POST", "/graphql");
-    assert_eq!(gql.len(), 1);
+    let gql: Vec<_> = calls(&reqs, "POST", "/graphql")
+        .into_iter()
+        .filter(|r| !text(&r.body).contains("file(path:"))
+        .collect();
+    assert_eq!(gql.len(), 1, "the files are read in another");
     let v: Value = serde_json::from_slice(&gql[0].body).expect("graphql body");
     assert_eq!(v["variables"]["id"], "IC_555");
     assert_eq!(
@@ -1681,6 +1765,7 @@ async fn github_enterprise_paths_are_kept() {
     // GraphQL lives at /api/graphql beside /api/v3.
     Mock::given(method("POST"))
         .and(path("/api/graphql"))
+        .and(body_string_contains("minimizeComment"))
         .respond_with(fx.reply(
             "POST",
             "/api/graphql",
@@ -1712,7 +1797,9 @@ async fn github_enterprise_paths_are_kept() {
         calls(&reqs, "POST", &format!("{repo}/issues/{PR}/comments")).len(),
         1
     );
-    assert_eq!(calls(&reqs, "POST", "/api/graphql").len(), 1);
+    // The files, then the older comment hidden.
+    assert_eq!(calls(&reqs, "POST", "/api/graphql").len(), 2);
+    assert_eq!(file_queries(&reqs).len(), 1);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -1737,7 +1824,7 @@ async fn delete_and_new_deletes_the_older_comment() {
     let reqs = fx.requests().await;
     let writes: Vec<String> = reqs
         .iter()
-        .filter(|r| r.method.as_str() != "GET")
+        .filter(|r| is_write(r))
         .map(|r| format!("{} {}", r.method, r.url.path()))
         .collect();
     assert_eq!(
@@ -1775,6 +1862,199 @@ async fn mitigation_labels_come_from_the_event() {
     fx.pr_event(&[]);
     let out = run_async(fx.env("pull_request"), &["github"]).await;
     assert_code(&out, 1);
+}
+
+/// `METHOD path` of each request, in the order sent.
+fn sent(reqs: &[Request]) -> Vec<String> {
+    reqs.iter()
+        .map(|r| format!("{} {}", r.method, r.url.path()))
+        .collect()
+}
+
+/// Issue 13: the configuration and every changed manifest at base and
+/// head in one GraphQL request, so a pull request of 20 changed manifests
+/// costs 5 requests (it cost 49 through the contents API).
+#[tokio::test(flavor = "multi_thread")]
+async fn twenty_changed_manifests_cost_five_requests() {
+    let fx = Fixture::new().await;
+    fx.pr_event(&[]);
+    fx.config(BASE).await;
+    let mut files = Vec::new();
+    let mut both = Vec::new();
+    for i in 0..20 {
+        let name = format!("ai-features/f{i:02}.yaml");
+        let text = PASSING.replace("tiny-helper", &format!("feature-{i:02}"));
+        files.push(json!({ "filename": name, "status": "modified" }));
+        fx.contents(&name, BASE, &text.replace("users: 100", "users: 80"))
+            .await;
+        fx.contents(&name, HEAD, &text).await;
+        both.extend([(BASE.to_string(), name.clone()), (HEAD.to_string(), name)]);
+    }
+    fx.pr_files(json!(files)).await;
+    fx.comments(json!([])).await;
+    fx.accept_post().await;
+
+    let out = run_async(fx.env("pull_request"), &["github"]).await;
+    assert_code(&out, 0);
+    let reqs = fx.requests().await;
+    assert_eq!(
+        sent(&reqs),
+        vec![
+            format!("GET {REPO}/pulls/{PR}/files"),
+            format!("GET {REPO}/pulls/{PR}"),
+            "POST /graphql".to_string(),
+            format!("GET {REPO}/issues/{PR}/comments"),
+            format!("POST {REPO}/issues/{PR}/comments"),
+        ]
+    );
+    let mut read = reads(&reqs);
+    read.sort();
+    let mut want = both;
+    let now = ier_gate::actuals::current_month();
+    for p in [".ier/policy.yaml", ".ier/baseline.yaml", ".ier/prices.yaml"]
+        .map(String::from)
+        .into_iter()
+        .chain((1..=2).map(|b| {
+            format!(
+                ".ier/actuals/{}.yaml",
+                ier_gate::actuals::months_before(now, b)
+            )
+        }))
+    {
+        want.push((BASE.to_string(), p));
+    }
+    want.sort();
+    assert_eq!(read, want, "each file once, in the one request");
+    // Every change judged from the batch: the head's users, the base's.
+    let body = body_of(calls(&reqs, "POST", &format!("{REPO}/issues/{PR}/comments"))[0]);
+    for i in 0..20 {
+        assert!(body.contains(&format!("feature-{i:02}")), "{body}");
+    }
+
+    // Half of them new: the new feature ids are checked against the
+    // manifests the pull request leaves alone (the head's tree, then
+    // their texts by object id): 7 requests (it cost 42).
+    let fx = Fixture::new().await;
+    fx.pr_event(&[]);
+    fx.config(BASE).await;
+    let mut files = Vec::new();
+    for i in 0..20 {
+        let name = format!("ai-features/f{i:02}.yaml");
+        let text = PASSING.replace("tiny-helper", &format!("feature-{i:02}"));
+        if i % 2 == 0 {
+            files.push(added(&name));
+        } else {
+            files.push(json!({ "filename": name, "status": "modified" }));
+            fx.contents(&name, BASE, &text.replace("users: 100", "users: 80"))
+                .await;
+        }
+        fx.contents(&name, HEAD, &text).await;
+    }
+    let other = "1111111111111111111111111111111111111111";
+    let trees = format!("{REPO}/git/trees/{HEAD}");
+    let entry = json!({ "path": "ai-features/old.yaml", "mode": "100644", "type": "blob",
+        "sha": other, "size": PASSING.len(),
+        "url": format!("https://api.github.com{REPO}/git/blobs/{other}") });
+    Mock::given(method("GET"))
+        .and(path(&trees))
+        .respond_with(fx.reply(
+            "GET",
+            &trees,
+            200,
+            json!({ "sha": HEAD, "url": format!("https://api.github.com{trees}"),
+                    "tree": [entry], "truncated": false }),
+        ))
+        .with_priority(1)
+        .mount(&fx.server)
+        .await;
+    let old = PASSING.replace("tiny-helper", "old-helper");
+    Mock::given(method("POST"))
+        .and(path("/graphql"))
+        .and(body_string_contains("object(oid: $o"))
+        .respond_with(fx.reply(
+            "POST",
+            "/graphql",
+            200,
+            json!({ "data": { "repository": {
+                "f0": { "text": old, "isBinary": false, "isTruncated": false },
+            } } }),
+        ))
+        .mount(&fx.server)
+        .await;
+    fx.pr_files(json!(files)).await;
+    fx.comments(json!([])).await;
+    fx.accept_post().await;
+    let out = run_async(fx.env("pull_request"), &["github"]).await;
+    assert_code(&out, 0);
+    let reqs = fx.requests().await;
+    assert_eq!(
+        sent(&reqs),
+        vec![
+            format!("GET {REPO}/pulls/{PR}/files"),
+            format!("GET {REPO}/pulls/{PR}"),
+            "POST /graphql".to_string(),
+            format!("GET {REPO}/git/trees/{HEAD}"),
+            "POST /graphql".to_string(),
+            format!("GET {REPO}/issues/{PR}/comments"),
+            format!("POST {REPO}/issues/{PR}/comments"),
+        ]
+    );
+    assert_eq!(
+        reads(&reqs).len(),
+        10 + 20 + 5,
+        "base of the modified, every head, the config"
+    );
+}
+
+/// A policy that names other paths and globs than the defaults: the first
+/// batch (read by the defaults, with the policy) misses them, a second one
+/// asks for exactly those; nothing goes through the contents API.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_policy_with_other_paths_costs_one_more_batch() {
+    let fx = Fixture::new().await;
+    fx.pr_event(&[]);
+    let policy = format!(
+        "{POLICY}paths:\n  baseline: finance/baseline.yaml\n  manifests: [\"features/*.yaml\"]\n"
+    );
+    fx.contents(".ier/policy.yaml", BASE, &policy).await;
+    fx.contents("finance/baseline.yaml", BASE, BASELINE).await;
+    let before = PASSING.replace("users: 100", "users: 80");
+    fx.contents("features/tiny.yaml", BASE, &before).await;
+    fx.contents("features/tiny.yaml", HEAD, PASSING).await;
+    fx.pr_files(json!([
+        { "filename": "features/tiny.yaml", "status": "modified" },
+        added("ai-features/x.yaml"),
+    ]))
+    .await;
+    fx.comments(json!([])).await;
+    fx.accept_post().await;
+
+    let out = run_async(fx.env("pull_request"), &["github"]).await;
+    assert_code(&out, 0);
+    let reqs = fx.requests().await;
+    let batches: Vec<Vec<(String, String)>> = file_queries(&reqs)
+        .iter()
+        .map(|r| fake::asked(&serde_json::from_slice(&r.body).expect("JSON")))
+        .collect();
+    assert_eq!(batches.len(), 2, "{batches:?}");
+    let paths = |b: &[(String, String)]| b.iter().map(|(_, p)| p.clone()).collect::<Vec<_>>();
+    // By the defaults: ai-features/x.yaml is a manifest, features/tiny.yaml
+    // a YAML file outside the globs (read at head only).
+    assert!(paths(&batches[0]).contains(&"ai-features/x.yaml".to_string()));
+    assert!(paths(&batches[0]).contains(&".ier/baseline.yaml".to_string()));
+    assert!(batches[0].contains(&(HEAD.to_string(), "features/tiny.yaml".to_string())));
+    let mut second = batches[1].clone();
+    second.sort();
+    assert_eq!(
+        second,
+        vec![
+            (BASE.to_string(), "features/tiny.yaml".to_string()),
+            (BASE.to_string(), "finance/baseline.yaml".to_string()),
+        ],
+        "only what the first batch did not ask"
+    );
+    assert!(!reqs.iter().any(|r| r.url.path().contains("/contents/")));
+    assert!(fx.read("summary.md").contains("tiny-helper"));
 }
 
 /// Measures `ier-gate github` against the fake for a pull request with 20
@@ -1850,8 +2130,10 @@ async fn passing_pr(fx: &Fixture) {
 #[tokio::test(flavor = "multi_thread")]
 async fn fault_a_transient_500_on_a_file_read_is_retried() {
     let fx = Fixture::new().await;
-    Mock::given(method("GET"))
-        .and(path(format!("{REPO}/contents/.ier/policy.yaml")))
+    // The batched read is a query: retried as any read is.
+    Mock::given(method("POST"))
+        .and(path("/graphql"))
+        .and(body_string_contains("file(path:"))
         .respond_with(
             ResponseTemplate::new(500).set_body_json(json!({ "message": "Server Error" })),
         )
@@ -1866,16 +2148,24 @@ async fn fault_a_transient_500_on_a_file_read_is_retried() {
     observed("transient 500 on a read", &out);
     assert_code(&out, 0);
     let reqs = fx.requests().await;
-    assert_eq!(
-        calls(&reqs, "GET", &format!("{REPO}/contents/.ier/policy.yaml")).len(),
-        3,
-        "two 500s, then the file"
-    );
+    assert_eq!(file_queries(&reqs).len(), 3, "two 500s, then the files");
+    assert!(!reqs.iter().any(|r| r.url.path().contains("/contents/")));
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn fault_a_persistent_500_is_exit_3_naming_the_endpoint() {
     let fx = Fixture::new().await;
+    // GraphQL fails for good: the files are read through the contents API,
+    // where the baseline fails too.
+    Mock::given(method("POST"))
+        .and(path("/graphql"))
+        .and(body_string_contains("file(path:"))
+        .respond_with(
+            ResponseTemplate::new(500).set_body_json(json!({ "message": "Server Error" })),
+        )
+        .with_priority(1)
+        .mount(&fx.server)
+        .await;
     Mock::given(method("GET"))
         .and(path(format!("{REPO}/contents/.ier/baseline.yaml")))
         .respond_with(
@@ -1902,6 +2192,12 @@ async fn fault_a_persistent_500_is_exit_3_naming_the_endpoint() {
         calls(&reqs, "GET", &format!("{REPO}/contents/.ier/baseline.yaml")).len(),
         4,
         "at most 4 tries"
+    );
+    assert_eq!(file_queries(&reqs).len(), 4, "at most 4 tries");
+    assert_eq!(
+        calls(&reqs, "GET", &format!("{REPO}/contents/.ier/policy.yaml")).len(),
+        1,
+        "the batch's files through the contents API"
     );
     assert!(calls(&reqs, "POST", &format!("{REPO}/issues/{PR}/comments")).is_empty());
     assert!(text(&out.stdout).starts_with("::error title=ier-gate::cannot read from GitHub"));
@@ -1985,8 +2281,27 @@ async fn fault_403_rate_limit_waits_for_the_reset_but_a_plain_403_is_exit_3() {
         2
     );
 
-    // A token that may not read the contents: no retry, exit 3.
+    // A token that may not read the contents: no retry, exit 3. GraphQL
+    // says so in a 200 (then the contents API is asked, and says 403).
     let fx = Fixture::new().await;
+    Mock::given(method("POST"))
+        .and(path("/graphql"))
+        .and(body_string_contains("file(path:"))
+        .respond_with(fx.reply(
+            "POST",
+            "/graphql",
+            200,
+            json!({
+                "data": { "repository": null },
+                "errors": [{
+                    "type": "FORBIDDEN", "path": ["repository"],
+                    "message": "Resource not accessible by integration",
+                }],
+            }),
+        ))
+        .with_priority(1)
+        .mount(&fx.server)
+        .await;
     Mock::given(method("GET"))
         .and(path(format!("{REPO}/contents/.ier/policy.yaml")))
         .respond_with(
@@ -2013,6 +2328,11 @@ async fn fault_403_rate_limit_waits_for_the_reset_but_a_plain_403_is_exit_3() {
         )
         .len(),
         1
+    );
+    assert_eq!(
+        file_queries(&fx.requests().await).len(),
+        1,
+        "a 200 is final"
     );
 }
 
@@ -2225,7 +2545,7 @@ async fn fault_a_comment_deleted_before_its_update_is_posted_anew() {
     let reqs = fx.requests().await;
     let writes: Vec<String> = reqs
         .iter()
-        .filter(|r| r.method.as_str() != "GET")
+        .filter(|r| is_write(r))
         .map(|r| format!("{} {}", r.method, r.url.path()))
         .collect();
     assert_eq!(
@@ -2264,6 +2584,7 @@ async fn fault_a_directory_symlink_or_large_file_is_an_input_error_naming_the_pa
         .mount(&fx.server)
         .await;
     passing_pr(&fx).await;
+    fx.files.put(BASE, ".ier/baseline.yaml", fake::Node::Dir);
     fx.accept_post().await;
     let out = run_async(fx.env("pull_request"), &["github"]).await;
     observed("base file is a directory", &out);
@@ -2299,6 +2620,8 @@ async fn fault_a_directory_symlink_or_large_file_is_an_input_error_naming_the_pa
         .mount(&fx.server)
         .await;
     passing_pr(&fx).await;
+    let link = fake::Node::Symlink("/etc/passwd".into());
+    fx.files.put(HEAD, "ai-features/tiny.yaml", link);
     fx.accept_post().await;
     let out = run_async(fx.env("pull_request"), &["github"]).await;
     observed("manifest is a symlink", &out);
@@ -2334,6 +2657,8 @@ async fn fault_a_directory_symlink_or_large_file_is_an_input_error_naming_the_pa
         .mount(&fx.server)
         .await;
     passing_pr(&fx).await;
+    let large = fake::Node::Large(5_000_000);
+    fx.files.put(HEAD, "ai-features/tiny.yaml", large);
     fx.accept_post().await;
     let out = run_async(fx.env("pull_request"), &["github"]).await;
     observed("manifest over 1 MiB", &out);
@@ -2364,6 +2689,8 @@ async fn a_manifest_over_githubs_1_mb_is_file_too_large_not_exit_3() {
         .mount(&fx.server)
         .await;
     passing_pr(&fx).await;
+    let large = fake::Node::Large(2_000_000);
+    fx.files.put(HEAD, "ai-features/tiny.yaml", large);
     fx.accept_post().await;
     let out = run_async(fx.env("pull_request"), &["github"]).await;
     observed("manifest 403 too_large", &out);
@@ -2408,6 +2735,8 @@ async fn a_manifest_over_githubs_1_mb_is_file_too_large_not_exit_3() {
         .mount(&fx.server)
         .await;
     passing_pr(&fx).await;
+    let large = fake::Node::Large(1_040_000);
+    fx.files.put(HEAD, "ai-features/tiny.yaml", large);
     fx.accept_post().await;
     let out = run_async(fx.env("pull_request"), &["github"]).await;
     assert_code(&out, 2);
@@ -2422,6 +2751,7 @@ async fn a_manifest_over_githubs_1_mb_is_file_too_large_not_exit_3() {
 
 /// The repository as GitHub shows it to a token that may read it.
 async fn visible_repo(fx: &Fixture) {
+    fx.files.set_visible();
     Mock::given(method("GET"))
         .and(path(fx.repo()))
         .respond_with(fx.reply(
@@ -2553,16 +2883,8 @@ async fn a_run_whose_pull_request_moved_on_says_it_is_stale() {
     assert!(!stderr.contains("no manifest"), "{stderr}");
     assert!(fx.read("summary.md").contains("this run is stale"));
     let reqs = fx.requests().await;
-    assert!(
-        reqs.iter().all(|r| r.method.as_str() == "GET"),
-        "no comment"
-    );
-    assert!(
-        !reqs
-            .iter()
-            .any(|r| r.url.path().contains("/contents/ai-features/")),
-        "no manifest is read at a stale head"
-    );
+    assert!(reqs.iter().all(|r| !is_write(r)), "no comment");
+    assert!(reads(&reqs).is_empty(), "nothing is read at a stale head");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -2648,9 +2970,9 @@ async fn limit_changed_manifests_per_pull_request() {
     );
     let reqs = fx.requests().await;
     assert!(
-        !reqs
+        !reads(&reqs)
             .iter()
-            .any(|r| r.url.path().contains("/contents/ai-features/")),
+            .any(|(_, p)| p.starts_with("ai-features/")),
         "no manifest is read"
     );
     assert!(

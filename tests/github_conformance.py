@@ -68,8 +68,9 @@ class Checker:
                 )
                 self.routes.append((re.compile(rx + "$"), template, verb, op, params, multi))
         self.used = {(t, v): 0 for _, t, v, *_ in self.routes}
-        self.documents = {}  # root field -> the GraphQL document sent
-        self.variables = {}  # root field -> the variables sent with it
+        # root field -> [(fixture file, document, variables)] of the GraphQL
+        # requests sent
+        self.documents = {}
 
     def deref(self, node):
         while isinstance(node, dict) and "$ref" in node:
@@ -100,7 +101,7 @@ class Checker:
                 return (template, v, op, params, base, full), None
         return None, f"no operation {verb} {path} in the description"
 
-    def request(self, rec, sent=True):
+    def request(self, rec, sent=True, where=""):
         verb, path = rec["method"], rec["path"]
         headers = rec.get("headers") or {}
         # GitHub's REST docs ("Getting started with the REST API"): a
@@ -110,7 +111,7 @@ class Checker:
         if missing:
             return [f"{verb} {path}: no {' and no '.join(missing)} header"]
         if path in GRAPHQL_PATHS:
-            return self.graphql_request(rec)
+            return self.graphql_request(rec, where)
         found, why = self.route(verb, path)
         if not found:
             return [why]
@@ -145,10 +146,10 @@ class Checker:
         errors += [describe(e) for e in self.api.iter_request_errors(req)]
         return [f"{v.upper()} {template}: {e}" for e in errors]
 
-    def response(self, rec):
+    def response(self, rec, where=""):
         verb, path, status, body = rec["method"], rec["path"], rec["status"], rec.get("body")
         if path in GRAPHQL_PATHS:
-            return self.graphql_response(body)
+            return self.graphql_response(body, rec.get("document"), where)
         found, why = self.route(verb, path)
         if not found:
             return [why]
@@ -187,7 +188,7 @@ class Checker:
             self.used[(template, verb.lower())] -= 1  # not a request sent
         return errors
 
-    def graphql_request(self, rec):
+    def graphql_request(self, rec, where=""):
         body = rec.get("body")
         if rec["method"] != "POST":
             return [f"GraphQL over {rec['method']}"]
@@ -209,29 +210,47 @@ class Checker:
             )
             if isinstance(coerced, list):
                 errors += [f"GraphQL variables: {e.message}" for e in coerced]
-            self.documents[root_field(op)] = doc
-            self.variables[root_field(op)] = body.get("variables") or {}
+            sent = (fixture(where), doc, body.get("variables") or {})
+            self.documents.setdefault(root_field(op), []).append(sent)
         return errors
 
-    def graphql_response(self, body):
-        """Runs the document ier-gate sent for this answer's root field over
-        the answer itself: GitHub's types then say whether GitHub could have
-        answered so (a wrong type or a missing non-null field is an error,
-        a field the document did not select is extra)."""
+    def graphql_response(self, body, document=None, where=""):
+        """Runs the document ier-gate sent for this answer over the answer
+        itself: GitHub's types then say whether GitHub could have answered
+        so (a wrong type or a missing non-null field is an error, a field
+        the document did not select is extra). The fake's GraphQL file
+        reads record the document each answer is for; a canned answer is
+        for one of the documents its test sent with the same root field."""
         data = (body or {}).get("data")
         if not isinstance(data, dict) or len(data) != 1:
             return [f"GraphQL answer without one root field: {json.dumps(body)[:80]}"]
         field = next(iter(data))
-        doc = self.documents.get(field)
-        if doc is None:
+        if document is not None:
+            try:
+                doc = graphql.parse(document.get("query") or "")
+            except graphql.GraphQLError as e:
+                return [f"GraphQL answer for a document that does not parse: {e.message}"]
+            candidates = [(doc, document.get("variables") or {})]
+        else:
+            sent = self.documents.get(field, [])
+            candidates = [(d, v) for f, d, v in sent if f == fixture(where)] or [(d, v) for _, d, v in sent]
+        if not candidates:
             return [f"GraphQL answer for `{field}`, which no recorded request asked"]
+        errors = []
+        for doc, variables in candidates:
+            errors = self.answers(doc, variables or VARIABLES.get(field), data)
+            if not errors:
+                return []
+        return errors
+
+    def answers(self, doc, variables, data):
+        """Violations of `data` as an answer to `doc`."""
         result = graphql.execute_sync(
             self.schema,
             doc,
             root_value=data,
-            variable_values=self.variables.get(field, VARIABLES.get(field)),
-            # the one concrete type each interface ier-gate selects through
-            type_resolver=lambda value, info, abstract: CONCRETE[abstract.name],
+            variable_values=variables,
+            type_resolver=concrete,
             # answers are keyed by the response key: the alias where the
             # document gives one (`f0: object(...)`), else the field's name
             field_resolver=lambda source, info, **args: (
@@ -244,10 +263,28 @@ class Checker:
         return errors
 
 
+def fixture(where):
+    """The fixture file of a record's `file:line`."""
+    return where.rsplit(":", 1)[0]
+
+
+def concrete(value, info, abstract):
+    """The concrete type of an interface value in an answer. ier-gate
+    selects comments through Node and Minimizable; through GitObject, a
+    blob (`... on Blob`), a commit (`... on Commit { fN: file(...) }`) or,
+    where a path is a directory, a tree, of which nothing is selected."""
+    if abstract.name == "GitObject" and isinstance(value, dict):
+        if not value:
+            return "Tree"
+        blob = info.schema.get_type("Blob").fields
+        return "Blob" if set(value) <= set(blob) else "Commit"
+    return CONCRETE[abstract.name]
+
+
 VARIABLES = {"nodes": {"ids": ["IC_1"]}, "minimizeComment": {"id": "IC_1"}}
 # Interfaces ier-gate selects through, and the type it asks for in each:
-# comments among `nodes` and minimized, blobs among a repository's objects.
-CONCRETE = {"Node": "IssueComment", "Minimizable": "IssueComment", "GitObject": "Blob"}
+# comments among `nodes` and minimized (GitObject: see `concrete`).
+CONCRETE = {"Node": "IssueComment", "Minimizable": "IssueComment"}
 
 
 def without_array_discriminators(node):
@@ -290,7 +327,7 @@ def check(checker, records):
     # Requests first: a GraphQL answer is checked against the document sent.
     for where, rec in sorted(records, key=lambda r: r[1]["kind"] != "request"):
         fn = checker.request if rec["kind"] == "request" else checker.response
-        out += [f"{where}: {e}" for e in fn(rec)]
+        out += [f"{where}: {e}" for e in fn(rec, where=where)]
     return out
 
 
@@ -313,6 +350,19 @@ def self_test(checker):
         "kind": "response", "method": m, "path": p, "status": status, "body": body, "headers": {"link": link},
     }
     minimize = "mutation($id: ID!) { minimizeComment(input: {subjectId: $id, classifier: OUTDATED}) { minimizedComment { isMinimized } } }"
+    # src/github/blobs.rs's file reads, answered by the fake with the document
+    files = (
+        "query($owner: String!, $name: String!, $r0: GitObjectID!, $p0: String!, $p1: String!) {"
+        " repository(owner: $owner, name: $name) { r0: object(oid: $r0) { ... on Commit {"
+        " f0: file(path: $p0) { mode type object { ... on Blob { text byteSize isBinary isTruncated } } }"
+        " f1: file(path: $p1) { mode type object { ... on Blob { text byteSize isBinary isTruncated } } } } } } }"
+    )
+    sha = "a" * 40
+    read = {"query": files, "variables": {"owner": "o", "name": "r", "r0": sha, "p0": "a.yaml", "p1": "d"}}
+    blob = {"text": "x", "byteSize": 1, "isBinary": False, "isTruncated": False}
+    dir_entry = {"mode": 16384, "type": "tree", "object": {}}
+    answer = lambda f0: {"data": {"repository": {"r0": {"f0": f0, "f1": dir_entry}}}}
+    gql = lambda body, doc: {**resp("POST", "/graphql", 200, body), "document": doc}
     good = [
         req("GET", "/repos/o/r/issues/7/comments", [("per_page", "100")]),
         req("GET", "/api/v3/repos/o/r/contents/a/b.yaml", [("ref", "abc")]),
@@ -324,6 +374,9 @@ def self_test(checker):
         resp("POST", "/graphql", 200, {"data": {"minimizeComment": {"minimizedComment": {"isMinimized": True}}}}),
         resp("GET", "/repos/o/r/contents/dir", 200, [entry]),
         resp("GET", "/repos/o/r/contents/link", 200, {**entry, "type": "symlink", "target": "x"}),
+        req("POST", "/graphql", body=read),
+        gql(answer({"mode": 33188, "type": "blob", "object": blob}), read),
+        gql({"data": {"repository": {"r0": None}}}, read),
     ]
     bad = [
         {**req("GET", "/repos/o/r/pulls/7"), "headers": {"authorization": True}},
@@ -342,6 +395,12 @@ def self_test(checker):
         resp("GET", "/repos/o/r/contents/dir", 200, [no_sha]),
         resp("GET", "/repos/o/r/contents/link", 200, {**entry, "type": "symlink"}),
         resp("POST", "/graphql", 200, {"data": {"minimizeComment": {"minimizedComment": {"isMinimized": "yes"}}}}),
+        req("POST", "/graphql", body={**read, "query": files.replace("byteSize", "size")}),
+        req("POST", "/graphql", body={**read, "variables": {**read["variables"], "p0": 5}}),
+        gql(answer({"mode": "100644", "type": "blob", "object": blob}), read),
+        gql(answer({"mode": 33188, "type": "blob", "object": {**blob, "byteSize": None}}), read),
+        gql(answer({"mode": 33188, "object": blob}), read),
+        gql(answer({"mode": 33188, "type": "blob", "object": {**blob, "oid": sha}}), read),
     ]
     problems = [f"a good record was reported: {e}" for e in check(checker, [("good", r) for r in good])]
     for rec in bad:

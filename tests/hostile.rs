@@ -984,7 +984,11 @@ mitigation:
     fn github(rt: &tokio::runtime::Runtime, c: &Case) -> Gh {
         let server = rt.block_on(MockServer::start());
         let repo = "/repos/acme/app";
+        // The files through GraphQL (how the gate reads them) and the
+        // contents API (where a batch leaves one).
+        let files = crate::github::fake::Files::new(&[BASE, HEAD]);
         let serve = |p: &str, rev: &str, body: &str| {
+            files.put(rev, p, crate::github::fake::Node::File(body.to_string()));
             rt.block_on(
                 Mock::given(method("GET"))
                     .and(path(format!("{repo}/contents/{p}")))
@@ -998,7 +1002,19 @@ mitigation:
         if let Some(p) = &c.prices {
             serve(".ier/prices.yaml", BASE, p);
         }
+        if c.file.starts_with("ai-features/") {
+            files.put(
+                HEAD,
+                &c.file,
+                crate::github::fake::Node::File(c.manifest.clone()),
+            );
+        }
         rt.block_on(async {
+            Mock::given(method("POST"))
+                .and(path("/graphql"))
+                .respond_with(files.responder("/graphql", None))
+                .mount(&server)
+                .await;
             Mock::given(method("GET"))
                 .and(path_regex(format!("^{repo}/contents/ai-features/")))
                 .and(query_param("ref", HEAD))
@@ -1079,7 +1095,7 @@ mitigation:
         let requests = rt.block_on(server.received_requests()).unwrap_or_default();
         let comment = requests
             .iter()
-            .find(|r| r.method.as_str() == "POST")
+            .find(|r| r.method.as_str() == "POST" && r.url.path().ends_with("/comments"))
             .and_then(|r| serde_json::from_slice::<Value>(&r.body).ok())
             .and_then(|v| v["body"].as_str().map(String::from))
             .unwrap_or_default();

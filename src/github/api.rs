@@ -205,8 +205,8 @@ fn too_large(reply: &Reply) -> bool {
 #[derive(Clone)]
 pub struct Api {
     rest: Octocrab,
-    /// Built on first use (only `hide-and-new` needs it): each client loads
-    /// the system's root certificates.
+    /// Built on first use (the batched file reads, `hide-and-new`): each
+    /// client loads the system's root certificates.
     graphql: std::sync::Arc<std::sync::OnceLock<Result<Octocrab, String>>>,
     graphql_uri: Uri,
     token: String,
@@ -317,8 +317,8 @@ impl Api {
         path: &str,
         body: Option<&Value>,
         endpoint: &str,
+        write: bool,
     ) -> Result<Reply, ApiError> {
-        let write = method != Method::GET;
         let (result, tries) =
             retry::with_retries(write, self.retry_base, self.secondary_wait, || {
                 self.attempt(client, &method, path, body)
@@ -341,7 +341,8 @@ impl Api {
         body: Option<&Value>,
     ) -> Result<Reply, ApiError> {
         let endpoint = endpoint(&method, path);
-        self.send_with(&self.rest, method, path, body, &endpoint)
+        let write = method != Method::GET;
+        self.send_with(&self.rest, method, path, body, &endpoint, write)
             .await
     }
 
@@ -538,6 +539,21 @@ impl Api {
 
     /// A GraphQL request, treated as a write (never re-sent blindly).
     pub async fn graphql(&self, query: &str, variables: Value) -> Result<Value, ApiError> {
+        self.graphql_as(query, variables, true).await
+    }
+
+    /// A GraphQL query that only reads: retried as a REST read is (a 5xx,
+    /// a timeout, a dropped connection).
+    pub async fn query(&self, query: &str, variables: Value) -> Result<Value, ApiError> {
+        self.graphql_as(query, variables, false).await
+    }
+
+    async fn graphql_as(
+        &self,
+        query: &str,
+        variables: Value,
+        write: bool,
+    ) -> Result<Value, ApiError> {
         let ep = format!("POST {}", self.graphql_path);
         let body = serde_json::json!({ "query": query, "variables": variables });
         let graphql = self
@@ -545,8 +561,9 @@ impl Api {
             .get_or_init(|| client(self.graphql_uri.clone(), &self.token, self.read_timeout))
             .as_ref()
             .map_err(|e| ApiError::new(&ep, None, e.clone()))?;
+        let path = &self.graphql_path;
         let reply = self
-            .send_with(graphql, Method::POST, &self.graphql_path, Some(&body), &ep)
+            .send_with(graphql, Method::POST, path, Some(&body), &ep, write)
             .await?;
         let reply = Self::check(reply, &ep)?;
         let value: Value = Self::parse(&reply, &ep)?;
@@ -556,7 +573,8 @@ impl Api {
                     .iter()
                     .filter_map(|e| e.get("message").and_then(Value::as_str))
                     .collect();
-                return Err(ApiError::new(&ep, Some(200), msgs.join("; ")));
+                let msgs = crate::text::log_line(&msgs.join("; "), 200);
+                return Err(ApiError::new(&ep, Some(200), msgs));
             }
         }
         Ok(value)

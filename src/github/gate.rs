@@ -32,6 +32,8 @@ struct Evaluation {
     files: std::collections::BTreeSet<String>,
     /// The policy's comment settings, when the policy was valid.
     comment: Option<(CommentMode, bool)>,
+    /// Log lines of the reading (a batch read file by file instead).
+    notes: Vec<String>,
 }
 
 /// Validates what was read and evaluates it, as `check` would.
@@ -65,6 +67,7 @@ fn judge(f: Fetched) -> Evaluation {
         changed: f.changed,
         files: f.files,
         comment,
+        notes: f.notes,
     }
 }
 
@@ -280,7 +283,12 @@ pub async fn gate(s: &Settings) -> Outcome {
         published: None,
     };
     w.published = publish(&api, &w, s.comment_mode.unwrap_or(policy_mode)).await;
-    let mut stderr = w.published.as_ref().map(Published::log).unwrap_or_default();
+    let mut stderr: String = ev
+        .notes
+        .iter()
+        .map(|n| format!("ier-gate: {n}\n"))
+        .collect();
+    stderr.push_str(&w.published.as_ref().map(Published::log).unwrap_or_default());
     let stdout = stdout(&w);
     let io_errors = write_files(&w);
     let code = exit_status(&w, &io_errors, &mut stderr);

@@ -10,6 +10,7 @@
 //! - `retry`: what is tried again, and for how long (a 403, a 5xx, a
 //!   timeout).
 //! - `api`: the HTTP calls (octocrab), the only module that knows HTTP.
+//! - `blobs`: many files at a commit in one GraphQL request.
 //! - `source`: the configuration and manifests at base and head, and the
 //!   pull request's files as changes.
 //! - `comment`: the marker, whose comment is ours, the plan, publishing.
@@ -20,6 +21,7 @@
 //! Annotations are a renderer like any other: [`crate::render::annotations`].
 
 pub mod api;
+pub mod blobs;
 pub mod comment;
 pub mod gate;
 pub mod relay;

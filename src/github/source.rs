@@ -1,6 +1,15 @@
 //! The gate's inputs as GitHub holds them: the configuration at the base
-//! commit and the changed manifests at base and head, read through the
-//! contents API, and the pull request's file list turned into changes.
+//! commit and the changed manifests at base and head, read in batches
+//! through GraphQL ([`blobs`](super::blobs); the contents API for what a
+//! batch does not settle), and the pull request's file list turned into
+//! changes.
+//!
+//! A pull request costs, besides its file list and its head: one GraphQL
+//! request for the policy, the rest of the configuration at the policy's
+//! default paths and every file the pull request's side needs by the
+//! default globs, read together before the policy is known; a second only
+//! when the policy names other paths or globs (what the first did not
+//! ask).
 //!
 //! Nothing from the pull request is executed or trusted: the policy,
 //! baseline and prices are read at the base commit, so a pull request
@@ -15,6 +24,7 @@ use std::sync::Arc;
 use serde::Deserialize;
 
 use super::api::{Api, ApiError, Contents};
+use super::blobs::{Batched, Prefetch};
 use super::settings::{short, PullRequest, Repo, Settings};
 use crate::diagnostic::{Code, Diag, Diags, SourceFile};
 use crate::load::{self, ManifestChange};
@@ -25,9 +35,10 @@ use crate::report::ChangeKind;
 const MAX_FILE_PAGES: usize = 40;
 /// GitHub lists at most this many files of a pull request.
 const MAX_LISTED_FILES: usize = 3_000;
-/// Most changed manifests one pull request may carry: each costs up to two
-/// contents reads, and a `GITHUB_TOKEN` gets 1,000 requests an hour per
-/// repository.
+/// Most changed manifests one pull request may carry: each is up to two
+/// reads (a 60th of a GraphQL request each, a contents request each where
+/// GraphQL does not settle it), and a `GITHUB_TOKEN` gets 1,000 requests
+/// an hour per repository.
 pub const MAX_PR_MANIFESTS: usize = 400;
 
 /// The configuration read at one commit.
@@ -54,6 +65,8 @@ pub struct Fetched {
     pub files: BTreeSet<String>,
     /// Changed YAML files that look like manifests but match no glob.
     pub outside_globs: Vec<String>,
+    /// For the log: batches read through the contents API instead, and why.
+    pub notes: Vec<String>,
 }
 
 /// Most changed YAML files outside the globs read to tell whether they
@@ -115,6 +128,8 @@ struct Reader<'a> {
     api: &'a Api,
     repo: &'a Repo,
     seen: std::cell::Cell<bool>,
+    /// What batched reads said, asked for before the files are read.
+    pre: Prefetch,
 }
 
 impl<'a> Reader<'a> {
@@ -123,7 +138,32 @@ impl<'a> Reader<'a> {
             api,
             repo,
             seen: std::cell::Cell::new(false),
+            pre: Prefetch::default(),
         }
+    }
+
+    /// Asks GitHub for these `(revision, path)` in batches, before they are
+    /// [`read`](Self::read): each then costs no request of its own.
+    async fn prefetch(&self, wanted: Vec<(String, String)>) {
+        self.pre.fetch(self.api, self.repo, wanted).await;
+    }
+
+    /// The contents of `path` at `rev`: from a batch where it settled the
+    /// file, else through the contents API. A required file the batch did
+    /// not find is asked of the contents API too, so that what is said
+    /// about it is what the contents API says.
+    async fn contents(&self, path: &str, rev: &str, need: Need) -> Result<Contents, ApiError> {
+        match self.pre.get(rev, path) {
+            Some(Batched::File(bytes)) => return Ok(Contents::File(bytes)),
+            Some(Batched::Missing) if matches!(need, Need::Optional) => {
+                return Ok(Contents::Missing)
+            }
+            _ => {}
+        }
+        let (repo, max) = (self.repo, crate::yaml::MAX_FILE_BYTES);
+        self.api
+            .contents(&repo.owner, &repo.name, path, rev, max)
+            .await
     }
 
     /// The contents API answers 404 both for a file that is not there and
@@ -164,11 +204,7 @@ impl<'a> Reader<'a> {
     ) -> Result<Option<Arc<SourceFile>>, ApiError> {
         let max = crate::yaml::MAX_FILE_BYTES;
         let short = short(rev);
-        let (repo, api) = (self.repo, self.api);
-        match api
-            .contents(&repo.owner, &repo.name, path, rev, max)
-            .await?
-        {
+        match self.contents(path, rev, need).await? {
             Contents::Missing => {
                 if let Some(d) = need.missing(path, short) {
                     self.visible().await?;
@@ -212,18 +248,47 @@ impl<'a> Reader<'a> {
     }
 }
 
+/// The months of observed summaries `read_config` looks for (SPEC 8.3:
+/// the latest complete month's, at the same revision as the policy), in
+/// the order tried.
+fn actuals_paths(s: &Settings, policy: &Policy) -> Vec<String> {
+    let now = crate::actuals::current_month();
+    let folder = policy.paths.actuals.trim_end_matches('/');
+    (1..=2)
+        .map(|back| {
+            let month = crate::actuals::months_before(now, back);
+            in_dir(&s.dir, &format!("{folder}/{month}.yaml"))
+        })
+        .collect()
+}
+
+/// Every file `read_config` reads after the policy, by the policy's paths
+/// (repository paths). They are asked for in the policy's own request, by
+/// the default paths, and again once the policy is known if it names
+/// others: a file read below but missing here costs a request of its own
+/// (the tests count them).
+fn config_paths(s: &Settings, policy: &Policy) -> Vec<String> {
+    let mut paths = vec![
+        in_dir(&s.dir, &policy.paths.baseline),
+        in_dir(&s.dir, &policy.paths.prices),
+    ];
+    paths.extend(actuals_paths(s, policy));
+    paths
+}
+
 /// Reads the configuration at `rev`, shown by its repository path when it
 /// is the commit under review (`annotatable`: then listed in `files`), else
-/// as `short:path`.
+/// as `short:path`. `more` names the other files the caller will read,
+/// under a policy: they are asked for in the same batches.
 async fn read_config(
-    api: &Api,
+    reader: &Reader<'_>,
     s: &Settings,
     rev: &str,
     annotatable: bool,
+    more: impl Fn(&Policy) -> Vec<(String, String)>,
     diags: &mut Diags,
     files: &mut BTreeSet<String>,
 ) -> Result<Config, ApiError> {
-    let reader = Reader::new(api, &s.conn.repo);
     let (policy_need, baseline_need) = if annotatable {
         (Need::CommitConfig("policy"), Need::CommitConfig("baseline"))
     } else {
@@ -237,10 +302,27 @@ async fn read_config(
             format!("{}:{path}", short(rev))
         }
     };
+    let wanted = |policy: &Policy, with_policy: bool| {
+        let mut keys: Vec<(String, String)> = with_policy
+            .then(|| in_dir(&s.dir, DEFAULT_POLICY))
+            .into_iter()
+            .chain(config_paths(s, policy))
+            .map(|p| (rev.to_string(), p))
+            .collect();
+        keys.extend(more(policy));
+        keys
+    };
+    // The policy, with everything else as the default paths would have it.
+    reader
+        .prefetch(wanted(&Policy::locations_only(), true))
+        .await;
     let p = in_dir(&s.dir, DEFAULT_POLICY);
     let display = show(&p, files);
     let policy_file = reader.read(&p, rev, display, policy_need, diags).await?;
     let (policy, policy_ok) = load::read_policy(policy_file.as_ref(), diags);
+    // What the policy names that the default paths did not (usually
+    // nothing, and then no request).
+    reader.prefetch(wanted(&policy, false)).await;
     let b = in_dir(&s.dir, &policy.paths.baseline);
     let display = show(&b, files);
     let baseline = reader.read(&b, rev, display, baseline_need, diags).await?;
@@ -250,14 +332,10 @@ async fn read_config(
         .read(&pr, rev, display, Need::Optional, diags)
         .await?;
     // SPEC 8.3: the latest complete month's observed summary, at the same
-    // revision as the policy (each month tried is one request: two at most).
+    // revision as the policy (the two months tried are in the batch).
     let mut policy = policy;
     if policy_ok {
-        let now = crate::actuals::current_month();
-        for back in 1..=2 {
-            let month = crate::actuals::months_before(now, back);
-            let folder = policy.paths.actuals.trim_end_matches('/').to_string();
-            let a = in_dir(&s.dir, &format!("{folder}/{month}.yaml"));
+        for a in actuals_paths(s, &policy) {
             let display = show(&a, files);
             if let Some(f) = reader.read(&a, rev, display, Need::Optional, diags).await? {
                 policy.actuals.observed = crate::actuals::summary::load(&f, diags).map(Arc::new);
@@ -278,7 +356,9 @@ async fn read_config(
 pub async fn commit(api: &Api, s: &Settings, sha: &str) -> Result<Fetched, ApiError> {
     let mut diags = Diags::default();
     let mut files = BTreeSet::new();
-    let config = read_config(api, s, sha, true, &mut diags, &mut files).await?;
+    let reader = Reader::new(api, &s.conn.repo);
+    let nothing = |_: &Policy| Vec::new();
+    let config = read_config(&reader, s, sha, true, nothing, &mut diags, &mut files).await?;
     Ok(Fetched {
         config,
         changes: vec![],
@@ -288,6 +368,7 @@ pub async fn commit(api: &Api, s: &Settings, sha: &str) -> Result<Fetched, ApiEr
         changed: false,
         files,
         outside_globs: Vec::new(),
+        notes: reader.pre.notes(),
     })
 }
 
@@ -388,7 +469,7 @@ fn classify(dir: &str, policy: &Policy, pr_files: &[PrFile]) -> (Vec<String>, Ve
 /// each read at its head, annotatable; `None` where the pull request
 /// deletes it or moves it away.
 async fn head_config(
-    api: &Api,
+    reader: &Reader<'_>,
     s: &Settings,
     pr: &PullRequest,
     policy: &Policy,
@@ -396,7 +477,6 @@ async fn head_config(
     diags: &mut Diags,
     files: &mut BTreeSet<String>,
 ) -> Result<Vec<(String, Option<Arc<SourceFile>>)>, ApiError> {
-    let reader = Reader::new(api, &s.conn.repo);
     let mut out = Vec::new();
     for f in pr_files {
         let moved_away = f
@@ -429,14 +509,12 @@ async fn head_config(
 /// Reads each changed manifest at head (annotatable: listed in `files`)
 /// and at base (shown as `short:path`).
 async fn read_changes(
-    api: &Api,
-    repo: &Repo,
+    reader: &Reader<'_>,
     pr: &PullRequest,
     wanted: Vec<Relevant>,
     diags: &mut Diags,
     files: &mut BTreeSet<String>,
 ) -> Result<Vec<ManifestChange>, ApiError> {
-    let reader = Reader::new(api, repo);
     let mut fetched = Vec::with_capacity(wanted.len());
     for r in wanted {
         let head = match &r.head {
@@ -479,24 +557,15 @@ async fn read_changes(
 /// that look like manifests at head ([`load::looks_like_manifest`]); a
 /// file that cannot be read is not reported.
 async fn outside_globs(
-    api: &Api,
-    repo: &Repo,
+    reader: &Reader<'_>,
     pr: &PullRequest,
     dir: &str,
     policy: &Policy,
     pr_files: &[PrFile],
 ) -> Result<Vec<String>, ApiError> {
-    let set = load::manifest_globs(policy);
-    let candidates = pr_files.iter().filter(|f| {
-        f.status != "removed"
-            && under_dir(dir, &f.filename).is_some_and(|rel| {
-                load::is_yaml(rel) && !set.is_match(rel) && !load::is_config(policy, rel)
-            })
-    });
-    let reader = Reader::new(api, repo);
     let mut out = Vec::new();
     let mut ignored = Diags::default();
-    for f in candidates.take(MAX_OUTSIDE_READS) {
+    for f in outside_candidates(dir, policy, pr_files) {
         let (path, sha) = (&f.filename, &pr.head_sha);
         let file = reader
             .read(path, sha, path.clone(), Need::Optional, &mut ignored)
@@ -506,6 +575,58 @@ async fn outside_globs(
         }
     }
     Ok(out)
+}
+
+/// The changed YAML files `outside_globs` reads at head: under `dir`, not
+/// removed, neither a manifest by the globs nor configuration; the first
+/// [`MAX_OUTSIDE_READS`].
+fn outside_candidates<'a>(
+    dir: &'a str,
+    policy: &'a Policy,
+    pr_files: &'a [PrFile],
+) -> impl Iterator<Item = &'a PrFile> + 'a {
+    let set = load::manifest_globs(policy);
+    pr_files
+        .iter()
+        .filter(move |f| {
+            f.status != "removed"
+                && under_dir(dir, &f.filename).is_some_and(|rel| {
+                    load::is_yaml(rel) && !set.is_match(rel) && !load::is_config(policy, rel)
+                })
+        })
+        .take(MAX_OUTSIDE_READS)
+}
+
+/// Every file the pull request's side reads under `policy`, as
+/// `(revision, path)`: the configuration files it edits at head
+/// ([`head_config`]), the changed manifests at head and base
+/// ([`read_changes`]; none past [`MAX_PR_MANIFESTS`]) and the YAML files
+/// outside the globs ([`outside_globs`]). Asked for in the configuration's
+/// batches.
+fn pr_reads(
+    dir: &str,
+    pr: &PullRequest,
+    policy: &Policy,
+    pr_files: &[PrFile],
+) -> Vec<(String, String)> {
+    let at = |sha: &str, p: &str| (sha.to_string(), p.to_string());
+    let (_, wanted) = classify(dir, policy, pr_files);
+    let mut keys = Vec::new();
+    if wanted.len() <= MAX_PR_MANIFESTS {
+        for r in &wanted {
+            keys.extend(r.head.as_deref().map(|p| at(&pr.head_sha, p)));
+            keys.extend(r.base.as_deref().map(|p| at(&pr.base_sha, p)));
+        }
+    }
+    for f in pr_files.iter().filter(|f| f.status != "removed") {
+        if under_dir(dir, &f.filename).is_some_and(|rel| load::is_config(policy, rel)) {
+            keys.push(at(&pr.head_sha, &f.filename));
+        }
+    }
+    for f in outside_candidates(dir, policy, pr_files) {
+        keys.push(at(&pr.head_sha, &f.filename));
+    }
+    keys
 }
 
 /// The diagnostic for a pull request too large for GitHub to list whole,
@@ -568,25 +689,47 @@ async fn current_head(api: &Api, repo: &Repo, pr: &PullRequest) -> Result<(), Un
     )))
 }
 
-/// The configuration at the pull request's base, and the manifests it
-/// changes at base and head.
-pub async fn pull_request(api: &Api, s: &Settings, pr: &PullRequest) -> Result<Fetched, Unread> {
-    let repo = &s.conn.repo;
-    let mut diags = Diags::default();
-    let mut files = BTreeSet::new();
-    let mut unseen = BTreeSet::new();
-    let config = read_config(api, s, &pr.base_sha, false, &mut diags, &mut unseen).await?;
+/// The pull request's changed files, every page; a 404 from a repository
+/// the token cannot see says so.
+async fn list_files(reader: &Reader<'_>, pr: &PullRequest) -> Result<Vec<PrFile>, ApiError> {
+    let repo = reader.repo;
     let list = format!(
         "/repos/{}/{}/pulls/{}/files?per_page=100",
         repo.owner, repo.name, pr.number
     );
-    let pr_files: Vec<PrFile> = api.get_pages(&list, MAX_FILE_PAGES).await?;
+    match reader.api.get_pages(&list, MAX_FILE_PAGES).await {
+        Err(e) if e.status == Some(404) => {
+            reader.visible().await?;
+            Err(e)
+        }
+        other => other,
+    }
+}
+
+/// The configuration at the pull request's base, and the manifests it
+/// changes at base and head: the file list and the head first, then the
+/// files in batches (the configuration's, with everything the pull
+/// request's side reads).
+pub async fn pull_request(api: &Api, s: &Settings, pr: &PullRequest) -> Result<Fetched, Unread> {
+    let repo = &s.conn.repo;
+    let reader = Reader::new(api, repo);
+    let mut diags = Diags::default();
+    let mut files = BTreeSet::new();
+    let mut unseen = BTreeSet::new();
+    let pr_files = list_files(&reader, pr).await?;
     // After the listing: a head that has not moved by now is the one the
     // list describes.
     current_head(api, repo, pr).await?;
     // GitHub cuts the list at 3,000 files: a manifest past the cut would go
     // unseen, so such a pull request is not judged at all.
-    if let Some(d) = listing_cut(pr, pr_files.len()) {
+    let cut = listing_cut(pr, pr_files.len());
+    let more = |policy: &Policy| match cut {
+        Some(_) => Vec::new(),
+        None => pr_reads(&s.dir, pr, policy, &pr_files),
+    };
+    let base = &pr.base_sha;
+    let config = read_config(&reader, s, base, false, more, &mut diags, &mut unseen).await?;
+    if let Some(d) = cut {
         diags.push(d);
         return Ok(Fetched {
             config,
@@ -597,6 +740,7 @@ pub async fn pull_request(api: &Api, s: &Settings, pr: &PullRequest) -> Result<F
             changed: true,
             files,
             outside_globs: Vec::new(),
+            notes: reader.pre.notes(),
         });
     }
     let (edited_config, mut wanted) = classify(&s.dir, &config.policy, &pr_files);
@@ -617,20 +761,12 @@ pub async fn pull_request(api: &Api, s: &Settings, pr: &PullRequest) -> Result<F
         );
         wanted.clear();
     }
-    let heads = head_config(
-        api,
-        s,
-        pr,
-        &config.policy,
-        &pr_files,
-        &mut diags,
-        &mut files,
-    )
-    .await?;
-    load::validate_head_config(&config.policy, &heads, &mut diags);
-    let changes = read_changes(api, repo, pr, wanted, &mut diags, &mut files).await?;
-    let outside_globs = outside_globs(api, repo, pr, &s.dir, &config.policy, &pr_files).await?;
-    let set = load::manifest_globs(&config.policy);
+    let policy = &config.policy;
+    let heads = head_config(&reader, s, pr, policy, &pr_files, &mut diags, &mut files).await?;
+    load::validate_head_config(policy, &heads, &mut diags);
+    let changes = read_changes(&reader, pr, wanted, &mut diags, &mut files).await?;
+    let outside_globs = outside_globs(&reader, pr, &s.dir, policy, &pr_files).await?;
+    let set = load::manifest_globs(policy);
     let gated = |p: &str| under_dir(&s.dir, p).is_some_and(|r| set.is_match(r));
     let others = super::unchanged::unchanged(api, s, pr, gated, &changes).await?;
     load::duplicates_of_unchanged(&changes, &others, &mut diags);
@@ -643,6 +779,7 @@ pub async fn pull_request(api: &Api, s: &Settings, pr: &PullRequest) -> Result<F
         changed,
         files,
         outside_globs,
+        notes: reader.pre.notes(),
     })
 }
 
