@@ -38,6 +38,10 @@ pub struct CheckOptions {
     /// `--base REF`.
     pub base: Option<String>,
     pub labels: Vec<String>,
+    /// The day the check runs on; `None` is the clock's (or
+    /// `IER_GATE_TODAY`'s). Decides the stale-baseline note and which month
+    /// of actuals is the latest complete one.
+    pub today: Option<crate::month::Date>,
 }
 
 fn display(p: &Path) -> String {
@@ -517,7 +521,10 @@ fn observed(
     policy: &Policy,
     diags: &mut Diags,
 ) -> Result<Option<Arc<crate::actuals::summary::MonthSummary>>, Failure> {
-    let now = crate::actuals::current_month();
+    let now = match opts.today {
+        Some(d) => d.month(),
+        None => crate::actuals::current_month(),
+    };
     for back in 1..=ACTUALS_LOOKBACK {
         let month = crate::actuals::months_before(now, back);
         let rel = format!(
@@ -594,7 +601,10 @@ pub fn load(opts: &CheckOptions) -> Result<Loaded, Failure> {
         edited_config,
         diags,
     )?;
-    let today = crate::month::Date::today().map_err(Failure::Environment)?;
+    let today = match opts.today {
+        Some(d) => d,
+        None => crate::month::Date::today().map_err(Failure::Environment)?,
+    };
     load::note_run(&mut loaded, today.month(), outside);
     Ok(loaded)
 }

@@ -326,6 +326,8 @@ fn the_example_warns_and_enforce_fail_fails() {
     let check = |root: &Path| {
         ier_gate::cli::check::run(&ier_gate::local::CheckOptions {
             root: root.to_path_buf(),
+            // The example's summary is of 2026-11.
+            today: ier_gate::month::Date::parse("2026-12-15"),
             ..Default::default()
         })
         .unwrap_or_else(|_| panic!("examples/actuals is valid"))
@@ -401,7 +403,8 @@ fn observed_repo(manifests: &[(&str, &str)], features: &str) -> (tempfile::TempD
     for (name, text) in manifests {
         std::fs::write(root.join(format!("ai-features/{name}.yaml")), text).unwrap();
     }
-    let month = ier_gate::actuals::months_before(ier_gate::actuals::current_month(), 1);
+    // The month before the checks' day (check_at).
+    let month = ier_gate::month::Month::parse("2026-08").expect("a month");
     let summary = format!(
         "version: 1\nmonth: \"{month}\"\nsources: [\"gateway\"]\ncatalogue_as_of: \"2026-11-29\"\nfeatures:\n{features}unattributed: {{ calls: 0, cost: \"0.00\" }}\n"
     );
@@ -410,9 +413,9 @@ fn observed_repo(manifests: &[(&str, &str)], features: &str) -> (tempfile::TempD
 }
 
 fn check_at(root: &Path) -> ier_gate::report::Report {
-    std::env::set_var("IER_GATE_TODAY", "2026-09-15");
     ier_gate::cli::check::run(&ier_gate::local::CheckOptions {
         root: root.to_path_buf(),
+        today: ier_gate::month::Date::parse("2026-09-15"),
         ..Default::default()
     })
     .unwrap_or_else(|_| panic!("the repository is valid"))

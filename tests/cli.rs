@@ -10,11 +10,23 @@ use crate::util::{examples, text, BIN};
 
 #[test]
 fn cli() {
-    // One clock for every case (a case may set its own in `env.add`), so
-    // no snapshot gains a `stale-baseline` note as the months pass.
-    trycmd::TestCases::new()
-        .env("IER_GATE_TODAY", "2026-09-15")
-        .case("tests/cmd/*.toml");
+    // Every case pins its clock in `env.add.IER_GATE_TODAY`, so no snapshot
+    // gains a `stale-baseline` note or loses its month of actuals as the
+    // months pass. (A clock set here would overrule the cases' own: trycmd
+    // applies these after a case's `env.add`.)
+    let unpinned: Vec<_> = std::fs::read_dir("tests/cmd")
+        .expect("tests/cmd")
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .filter(|p| {
+            !std::fs::read_to_string(p)
+                .unwrap_or_default()
+                .contains("IER_GATE_TODAY")
+        })
+        .collect();
+    assert!(unpinned.is_empty(), "cases without a clock: {unpinned:?}");
+    trycmd::TestCases::new().case("tests/cmd/*.toml");
 }
 
 /// `check` on the acme example, stdout piped (never a terminal), with the

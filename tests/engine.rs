@@ -109,14 +109,22 @@ impl Repo {
         }
     }
 
+    /// The clock these baselines are current at (no `stale-baseline`),
+    /// unless the case sets its own: passed in, never through the process
+    /// environment, which every test thread shares.
+    fn dated(opts: CheckOptions) -> CheckOptions {
+        CheckOptions {
+            today: opts.today.or(ier_gate::month::Date::parse("2026-09-15")),
+            ..opts
+        }
+    }
+
     fn try_run(&self, opts: CheckOptions) -> Result<Report, Failure> {
-        check::run(&opts)
+        check::run(&Self::dated(opts))
     }
 
     fn run_with(&self, opts: CheckOptions) -> Report {
-        // The clock these baselines are current at (no `stale-baseline`).
-        std::env::set_var("IER_GATE_TODAY", "2026-09-15");
-        match check::run(&opts) {
+        match check::run(&Self::dated(opts)) {
             Ok(r) => r,
             Err(Failure::Input(d)) => panic!("input errors: {:#?}", d),
             Err(Failure::Environment(e)) => panic!("environment error: {e}"),

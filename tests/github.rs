@@ -3126,15 +3126,13 @@ async fn understated_live_feature(enforce: &str) -> (Fixture, Output) {
     fx.accept_post().await;
     let out = run_async(fx.env("pull_request"), &["github"]).await;
     let reqs = fx.requests().await;
-    let reads: Vec<String> = calls(
-        &reqs,
-        "GET",
-        &format!("{REPO}/contents/.ier/actuals/{month}.yaml"),
-    )
-    .iter()
-    .map(|r| r.url.query().unwrap_or_default().to_string())
-    .collect();
-    assert_eq!(reads, vec![format!("ref={BASE}")], "read at base only");
+    let summary = format!(".ier/actuals/{month}.yaml");
+    let revs: Vec<String> = reads(&reqs)
+        .into_iter()
+        .filter(|(_, f)| *f == summary)
+        .map(|(rev, _)| rev)
+        .collect();
+    assert_eq!(revs, vec![BASE.to_string()], "read at base only");
     let posts = calls(&reqs, "POST", &format!("{REPO}/issues/{PR}/comments"));
     let body = body_of(posts[0]);
     assert!(

@@ -61,6 +61,7 @@ impl Repo {
             root,
             base,
             labels,
+            today: None,
         }
     }
 }
