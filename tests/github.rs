@@ -1505,6 +1505,7 @@ async fn a_push_evaluates_the_directory_as_it_stands() {
             actuals(2),
             actuals(1),
             format!("{REPO}/contents/examples/acme/.ier/baseline.yaml"),
+            format!("{REPO}/contents/examples/acme/.ier/catalogue.yaml"),
             format!("{REPO}/contents/examples/acme/.ier/policy.yaml"),
             format!("{REPO}/contents/examples/acme/.ier/prices.yaml"),
         ]
@@ -2739,4 +2740,52 @@ async fn a_manifest_outside_the_globs_is_a_warning() {
         output(&fx.read("output.txt"), "verdict").as_deref(),
         Some("warn")
     );
+}
+
+/// SPEC 9.2: the repository's `.ier/catalogue.yaml` is read at the base
+/// commit and named in the comment; a pull request that edits it is told
+/// so, and its head version is validated (read at head too).
+#[tokio::test(flavor = "multi_thread")]
+async fn the_catalogue_is_read_at_the_base_commit() {
+    let changed = include_str!("fixtures/catalogue/haiku-input-0.8.yaml");
+    let fx = Fixture::new().await;
+    fx.pr_event(&[]);
+    fx.config(BASE).await;
+    fx.contents(".ier/catalogue.yaml", BASE, changed).await;
+    fx.contents(
+        ".ier/catalogue.yaml",
+        HEAD,
+        &changed.replace("as_of: 2026-12-01", "as_of: 2026-12-02"),
+    )
+    .await;
+    fx.contents("ai-features/invoice-autopilot.yaml", HEAD, FAILING)
+        .await;
+    fx.pr_files(json!([
+        { "filename": ".ier/catalogue.yaml", "status": "modified" },
+        added("ai-features/invoice-autopilot.yaml"),
+    ]))
+    .await;
+    fx.comments(json!([])).await;
+    fx.accept_post().await;
+
+    let out = run_async(fx.env("pull_request"), &["github"]).await;
+    assert_code(&out, 1);
+    let reqs = fx.requests().await;
+    let reads: Vec<String> = calls(
+        &reqs,
+        "GET",
+        &format!("{REPO}/contents/.ier/catalogue.yaml"),
+    )
+    .iter()
+    .map(|r| r.url.query().unwrap_or_default().to_string())
+    .collect();
+    assert_eq!(reads, vec![format!("ref={BASE}"), format!("ref={HEAD}")]);
+    let summary = fx.read("summary.md");
+    // named as read: at the base commit, with its date
+    let named = format!(
+        "Prices: catalogue {}:.ier/catalogue.yaml as of 2026-12-01",
+        &BASE[..7]
+    );
+    assert!(summary.contains(&named), "{summary}");
+    assert!(summary.contains("config-edited"), "{summary}");
 }

@@ -37,6 +37,8 @@ pub struct Config {
     pub policy_ok: bool,
     pub baseline: Option<Arc<SourceFile>>,
     pub prices: Option<Arc<SourceFile>>,
+    /// The repository's catalogue, in place of the built-in (SPEC 9.2).
+    pub catalogue: Option<Arc<SourceFile>>,
 }
 
 /// Everything read from GitHub for one evaluation, before it is judged.
@@ -249,6 +251,9 @@ async fn read_config(
     let prices = reader
         .read(&pr, rev, display, Need::Optional, diags)
         .await?;
+    let c = in_dir(&s.dir, &policy.paths.catalogue);
+    let display = show(&c, files);
+    let catalogue = reader.read(&c, rev, display, Need::Optional, diags).await?;
     // SPEC 8.3: the latest complete month's observed summary, at the same
     // revision as the policy (each month tried is one request: two at most).
     let mut policy = policy;
@@ -270,6 +275,7 @@ async fn read_config(
         policy_ok,
         baseline,
         prices,
+        catalogue,
     })
 }
 
