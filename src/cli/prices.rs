@@ -47,7 +47,7 @@ enum PricesCommand {
 
 #[derive(Args, Debug)]
 struct UpdateArgs {
-    /// genai-prices' v2 data.json (prices/data.json of github.com/pydantic/genai-prices at a pinned commit)
+    /// genai-prices' v2 data.json (prices/new_data/v2/data.json of github.com/pydantic/genai-prices at a pinned commit)
     #[arg(value_name = "FILE")]
     file: PathBuf,
     /// Repository root the catalogue is written under

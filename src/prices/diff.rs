@@ -92,6 +92,37 @@ fn period_pairs(
     out
 }
 
+/// The value of a field as [`period_pairs`] names it (`batch.input`,
+/// `tier >200000 cache_read`), in `p`.
+fn field_value(p: &Period, field: &str) -> Option<Decimal> {
+    let (set, name) = match field.strip_prefix("tier >") {
+        Some(rest) => {
+            let (th, f) = rest.split_once(' ')?;
+            let t = p
+                .tiers
+                .iter()
+                .find(|t| t.above_input_tokens.normalize().to_string() == th)?;
+            match f.strip_prefix("batch.") {
+                Some(n) => (t.batch.as_ref(), n),
+                None => (Some(&t.standard), f),
+            }
+        }
+        None => match field.strip_prefix("batch.") {
+            Some(n) => (p.batch.as_ref(), n),
+            None => (Some(&p.standard), field),
+        },
+    };
+    let s = set?;
+    match name {
+        "input" => s.input,
+        "output" => s.output,
+        "cache_write" => s.cache_write,
+        "cache_write_1h" => s.cache_write_1h,
+        "cache_read" => s.cache_read,
+        _ => None,
+    }
+}
+
 /// The period in force before any date (`None`) or on `day`.
 fn in_force(m: &ModelPrices, day: Option<Date>) -> Option<&Period> {
     match day {
@@ -123,6 +154,19 @@ fn model_changes(a: &ModelPrices, b: &ModelPrices) -> Vec<PriceChange> {
                     field: field.clone(),
                     old: *old,
                     new: *new,
+                });
+            }
+        }
+        // A field that differed and no longer does: both agree from `day`
+        // (listed with `old == new`, so a gap is not read as a removal).
+        for (field, _, _) in &last {
+            if !pairs.iter().any(|(f, _, _)| f == field) {
+                let now = in_force(b, day).and_then(|p| field_value(p, field));
+                out.push(PriceChange {
+                    from: day,
+                    field: field.clone(),
+                    old: now,
+                    new: now,
                 });
             }
         }
@@ -183,5 +227,34 @@ mod tests {
             }]
         );
         assert_eq!(diff(&new, &old).removed, vec!["acme-70b"]);
+    }
+
+    fn catalogue(first_input: &str) -> PriceBook {
+        let text = format!("version: 1\nas_of: 2026-12-01\nsources: []\nmodels:\n  - id: m\n    provider: p\n    source: s\n    checked: 2026-12-01\n    periods:\n      - {{ input: {first_input}, output: 1 }}\n      - {{ effective_from: 2027-01-01, input: 2, output: 1 }}\nembeddings: []\n");
+        let mut diags = Diags::default();
+        PriceBook::from_file(&SourceFile::new("c.yaml", text), &mut diags).expect("valid")
+    }
+
+    #[test]
+    fn a_difference_that_ends_says_so() {
+        let d = diff(&catalogue("1"), &catalogue("1.5"));
+        let day = Date::parse("2027-01-01");
+        assert_eq!(
+            d.changed[0].1,
+            vec![
+                PriceChange {
+                    from: None,
+                    field: "input".into(),
+                    old: Some(dec!(1)),
+                    new: Some(dec!(1.5))
+                },
+                PriceChange {
+                    from: day,
+                    field: "input".into(),
+                    old: Some(dec!(2)),
+                    new: Some(dec!(2))
+                },
+            ]
+        );
     }
 }

@@ -338,14 +338,12 @@ pub fn diff(
     for (id, changes) in &d.changed {
         for c in changes {
             let from = c.from.map(|d| format!(" from {d}")).unwrap_or_default();
-            let _ = writeln!(
-                s,
-                "  {}  {}: {} -> {}{from}",
-                visible(id),
-                c.field,
-                opt(c.old),
-                opt(c.new)
-            );
+            let change = if c.old == c.new {
+                format!("{} in both", opt(c.new))
+            } else {
+                format!("{} -> {}", opt(c.old), opt(c.new))
+            };
+            let _ = writeln!(s, "  {}  {}: {change}{from}", visible(id), c.field);
         }
     }
     for (label, ids) in [("added", &d.added), ("removed", &d.removed)] {
