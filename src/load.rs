@@ -110,6 +110,22 @@ pub fn note_run(loaded: &mut Loaded, today: crate::month::Month, outside_globs: 
         run.example_baseline = Some(file.path.clone());
     }
     run.outside_globs = outside_globs;
+    stale_catalogue(&loaded.book, &mut loaded.warnings);
+}
+
+/// SPEC 4.2's `stale-catalogue` note, on the clock's day (`IER_GATE_TODAY`).
+fn stale_catalogue(book: &PriceBook, notes: &mut Vec<Reason>) {
+    let Ok(today) = crate::month::Date::today() else {
+        return; // the callers have already reported a bad clock
+    };
+    if let Some(age) = book.stale_on(today) {
+        notes.push(Reason {
+            level: Level::Info,
+            code: Code::StaleCatalogue,
+            message: format!("the {} is as of {}, {age} days before {today}: prices may have changed since; refresh it with `ier-gate prices update`", book.catalogue_label(), book.as_of),
+            location: None,
+        });
+    }
 }
 
 /// One changed manifest's texts, however they were fetched (the working
@@ -149,6 +165,7 @@ pub enum ConfigKind {
     Policy,
     Baseline,
     Prices,
+    Catalogue,
 }
 
 /// Which configuration file `path` is, by the (base) policy's paths.
@@ -159,6 +176,8 @@ pub fn config_kind(policy: &Policy, path: &str) -> Option<ConfigKind> {
         Some(ConfigKind::Baseline)
     } else if path == policy.paths.prices {
         Some(ConfigKind::Prices)
+    } else if path == policy.paths.catalogue {
+        Some(ConfigKind::Catalogue)
     } else {
         None
     }
@@ -178,7 +197,7 @@ pub fn validate_head_config(
             continue;
         };
         match (kind, file) {
-            (ConfigKind::Prices, None) => {} // optional: deleting it is allowed
+            (ConfigKind::Prices | ConfigKind::Catalogue, None) => {} // optional: deleting it is allowed
             (_, None) => diags.push(
                 Diag::error(
                     Code::MissingFile,
@@ -196,6 +215,9 @@ pub fn validate_head_config(
                 if let Ok(mut book) = PriceBook::builtin() {
                     book.apply_overrides(f, diags);
                 }
+            }
+            (ConfigKind::Catalogue, Some(f)) => {
+                PriceBook::from_file(f, diags);
             }
         }
     }
@@ -295,6 +317,13 @@ pub(crate) fn too_many(n: usize) -> Failure {
     )])
 }
 
+/// The baseline, price-override and catalogue files a check read.
+pub type Files<'a> = (
+    Option<&'a Arc<SourceFile>>,
+    Option<&'a Arc<SourceFile>>,
+    Option<&'a Arc<SourceFile>>,
+);
+
 /// Validates fetched files into what the gate reads: the baseline, the
 /// price book with overrides, and each change's two sides. Problems from
 /// every file are collected in `diags`.
@@ -305,13 +334,31 @@ pub fn assemble(
     prices_file: Option<&Arc<SourceFile>>,
     fetched: Vec<ManifestChange>,
     edited_config: Vec<String>,
+    diags: Diags,
+) -> Result<Loaded, Failure> {
+    let files = (baseline_file, prices_file, None);
+    assemble_with(policy, policy_ok, files, fetched, edited_config, diags)
+}
+
+/// [`assemble`] with the repository's catalogue (`.ier/catalogue.yaml`),
+/// when it has one, in place of the built-in: the files are the baseline,
+/// the price overrides and the catalogue.
+pub fn assemble_with(
+    policy: Policy,
+    policy_ok: bool,
+    (baseline_file, prices_file, catalogue_file): Files,
+    fetched: Vec<ManifestChange>,
+    edited_config: Vec<String>,
     mut diags: Diags,
 ) -> Result<Loaded, Failure> {
     if fetched.len() > MAX_MANIFESTS {
         return Err(too_many(fetched.len()));
     }
     let baseline = baseline_file.and_then(|f| baseline::load(f, &mut diags));
-    let mut book = PriceBook::builtin().map_err(|d| Failure::Input(vec![d]))?;
+    let mut book = match catalogue_file.and_then(|f| PriceBook::from_file(f, &mut diags)) {
+        Some(b) => b,
+        None => PriceBook::builtin().map_err(|d| Failure::Input(vec![d]))?,
+    };
     if let Some(f) = prices_file {
         book.apply_overrides(f, &mut diags);
     }

@@ -584,6 +584,10 @@ pub fn load(opts: &CheckOptions) -> Result<Loaded, Failure> {
         ),
         &mut diags,
     )?;
+    let catalogue_file = soft(
+        config_file(opts, &None, &policy.paths.catalogue, "catalogue", true),
+        &mut diags,
+    )?;
     let set = load::manifest_globs(&policy);
     let mut edited_config = Vec::new();
     let fetched = match &opts.base {
@@ -592,15 +596,12 @@ pub fn load(opts: &CheckOptions) -> Result<Loaded, Failure> {
     };
     load::duplicates_of_unchanged(&fetched, &unchanged(opts, &set, &fetched), &mut diags);
     let outside = outside_globs(&opts.root, &set);
-    let mut loaded = load::assemble(
-        policy,
-        policy_ok,
+    let files = (
         baseline_file.as_ref(),
         prices_file.as_ref(),
-        fetched,
-        edited_config,
-        diags,
-    )?;
+        catalogue_file.as_ref(),
+    );
+    let mut loaded = load::assemble_with(policy, policy_ok, files, fetched, edited_config, diags)?;
     let today = match opts.today {
         Some(d) => d,
         None => crate::month::Date::today().map_err(Failure::Environment)?,

@@ -20,6 +20,8 @@ pub const DEFAULT_MANIFESTS: &str = "ai-features/**/*.yaml";
 pub const DEFAULT_MANIFEST_GLOBS: [&str; 2] = [DEFAULT_MANIFESTS, "ai-features/**/*.yml"];
 pub const DEFAULT_BASELINE: &str = ".ier/baseline.yaml";
 pub const DEFAULT_PRICES: &str = ".ier/prices.yaml";
+/// The repository's price catalogue, standing in for the built-in one (SPEC 9.2).
+pub const DEFAULT_CATALOGUE: &str = ".ier/catalogue.yaml";
 pub const DEFAULT_POLICY: &str = ".ier/policy.yaml";
 pub const DEFAULT_ACTUALS: &str = ".ier/actuals";
 pub const MAX_HORIZON: u32 = 120;
@@ -162,6 +164,7 @@ struct RawPaths {
     baseline: Option<String>,
     prices: Option<String>,
     actuals: Option<String>,
+    catalogue: Option<String>,
 }
 
 /// Sets the default zones: an AI-native company lives on thinner margins.
@@ -394,6 +397,8 @@ pub struct Paths {
     pub prices: String,
     /// The folder of observed monthly summaries (SPEC 8).
     pub actuals: String,
+    /// The repository's catalogue, when present in place of the built-in.
+    pub catalogue: String,
 }
 
 impl Default for Paths {
@@ -403,6 +408,7 @@ impl Default for Paths {
             baseline: DEFAULT_BASELINE.to_string(),
             prices: DEFAULT_PRICES.to_string(),
             actuals: DEFAULT_ACTUALS.to_string(),
+            catalogue: DEFAULT_CATALOGUE.to_string(),
         }
     }
 }
@@ -718,6 +724,7 @@ fn paths(v: &mut Validator, raw: RawPaths) -> Paths {
         baseline: raw.baseline.unwrap_or(default.baseline),
         prices: raw.prices.unwrap_or(default.prices),
         actuals: raw.actuals.unwrap_or(default.actuals),
+        catalogue: raw.catalogue.unwrap_or(default.catalogue),
     }
 }
 

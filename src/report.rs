@@ -363,6 +363,8 @@ pub struct Report {
     pub reasons: Vec<Reason>,
     pub mitigation: MitigationStatus,
     pub catalogue_as_of: String,
+    /// "built-in catalogue" or "catalogue .ier/catalogue.yaml" (SPEC 9.2).
+    pub catalogue: String,
     pub overridden_prices: Vec<String>,
     pub overrides_path: Option<String>,
     /// What would make a failing change pass (empty when none is needed).

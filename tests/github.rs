@@ -1586,6 +1586,7 @@ async fn a_push_evaluates_the_directory_as_it_stands() {
             actuals(2),
             actuals(1),
             "examples/acme/.ier/baseline.yaml".to_string(),
+            "examples/acme/.ier/catalogue.yaml".to_string(),
             "examples/acme/.ier/policy.yaml".to_string(),
             "examples/acme/.ier/prices.yaml".to_string(),
         ]
@@ -1911,16 +1912,20 @@ async fn twenty_changed_manifests_cost_five_requests() {
     read.sort();
     let mut want = both;
     let now = ier_gate::actuals::current_month();
-    for p in [".ier/policy.yaml", ".ier/baseline.yaml", ".ier/prices.yaml"]
-        .map(String::from)
-        .into_iter()
-        .chain((1..=2).map(|b| {
-            format!(
-                ".ier/actuals/{}.yaml",
-                ier_gate::actuals::months_before(now, b)
-            )
-        }))
-    {
+    for p in [
+        ".ier/policy.yaml",
+        ".ier/baseline.yaml",
+        ".ier/prices.yaml",
+        ".ier/catalogue.yaml",
+    ]
+    .map(String::from)
+    .into_iter()
+    .chain((1..=2).map(|b| {
+        format!(
+            ".ier/actuals/{}.yaml",
+            ier_gate::actuals::months_before(now, b)
+        )
+    })) {
         want.push((BASE.to_string(), p));
     }
     want.sort();
@@ -2001,7 +2006,7 @@ async fn twenty_changed_manifests_cost_five_requests() {
     );
     assert_eq!(
         reads(&reqs).len(),
-        10 + 20 + 5,
+        10 + 20 + 6,
         "base of the modified, every head, the config"
     );
 }
@@ -3187,4 +3192,49 @@ async fn a_pr_understating_a_live_feature_fails_at_enforce_fail() {
         ),
         "{stdout}"
     );
+}
+
+/// SPEC 9.2: the repository's `.ier/catalogue.yaml` is read at the base
+/// commit and named in the comment; a pull request that edits it is told
+/// so, and its head version is validated (read at head too).
+#[tokio::test(flavor = "multi_thread")]
+async fn the_catalogue_is_read_at_the_base_commit() {
+    let changed = include_str!("fixtures/catalogue/haiku-input-0.8.yaml");
+    let fx = Fixture::new().await;
+    fx.pr_event(&[]);
+    fx.config(BASE).await;
+    fx.contents(".ier/catalogue.yaml", BASE, changed).await;
+    fx.contents(
+        ".ier/catalogue.yaml",
+        HEAD,
+        &changed.replace("as_of: 2026-12-01", "as_of: 2026-12-02"),
+    )
+    .await;
+    fx.contents("ai-features/invoice-autopilot.yaml", HEAD, FAILING)
+        .await;
+    fx.pr_files(json!([
+        { "filename": ".ier/catalogue.yaml", "status": "modified" },
+        added("ai-features/invoice-autopilot.yaml"),
+    ]))
+    .await;
+    fx.comments(json!([])).await;
+    fx.accept_post().await;
+
+    let out = run_async(fx.env("pull_request"), &["github"]).await;
+    assert_code(&out, 1);
+    let reqs = fx.requests().await;
+    let revs: Vec<String> = reads(&reqs)
+        .into_iter()
+        .filter(|(_, f)| f == ".ier/catalogue.yaml")
+        .map(|(rev, _)| rev)
+        .collect();
+    assert_eq!(revs, vec![BASE.to_string(), HEAD.to_string()]);
+    let summary = fx.read("summary.md");
+    // named as read: at the base commit, with its date
+    let named = format!(
+        "Prices: catalogue {}:.ier/catalogue.yaml as of 2026-12-01",
+        &BASE[..7]
+    );
+    assert!(summary.contains(&named), "{summary}");
+    assert!(summary.contains("config-edited"), "{summary}");
 }

@@ -28,7 +28,7 @@ pub(crate) struct ExplainArgs {
 }
 
 /// Reads the files and breaks the manifest's feature down.
-fn explanation(opts: &CheckOptions) -> Result<Explanation, Failure> {
+fn explanation(opts: &CheckOptions) -> Result<(Explanation, String), Failure> {
     let l = local::load(opts)?;
     let Some(m) = l.changes.first().and_then(|c| c.head.as_ref()) else {
         return Err(Failure::Input(vec![Diag::error(
@@ -37,6 +37,7 @@ fn explanation(opts: &CheckOptions) -> Result<Explanation, Failure> {
         )]));
     };
     crate::gate::explain::explain(&l.policy, &l.baseline, &l.book, m)
+        .map(|e| (e, l.book.catalogue_label()))
         .map_err(|d| Failure::Input(vec![d]))
 }
 
@@ -47,11 +48,11 @@ pub(crate) fn explain(a: ExplainArgs, term: Terminal) -> Outcome {
     }
     let opts = a.repo.options(typed, None, vec![]);
     match explanation(&opts) {
-        Ok(e) => Outcome {
+        Ok((e, catalogue)) => Outcome {
             stdout: match a.format {
-                Format::Json => render::explain::json(&e),
-                Format::Text => render::explain::text(&e),
-                Format::Markdown => render::explain::markdown(&e),
+                Format::Json => render::explain::json(&e, &catalogue),
+                Format::Text => render::explain::text(&e, &catalogue),
+                Format::Markdown => render::explain::markdown(&e, &catalogue),
             },
             ..Default::default()
         },

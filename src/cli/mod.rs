@@ -53,7 +53,7 @@ enum Command {
     Check(check::CheckArgs),
     /// Show the cost breakdown of one feature
     Explain(explain::ExplainArgs),
-    /// List the built-in price catalogue (with .ier/prices.yaml applied)
+    /// List the price catalogue (with .ier/prices.yaml applied); update it from genai-prices, diff two
     Prices(prices::PricesArgs),
     /// Build the baseline from cost exports and revenue (baseline import)
     Baseline(baseline::BaselineArgs),

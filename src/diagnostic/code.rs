@@ -240,6 +240,15 @@ pub enum Code {
         message = "reason: a changed manifest declares its feature below its observed usage (at `actuals.enforce` level)"
     )]
     DeclaredBelowObserved,
+    // --- issue 12: the catalogue from genai-prices (catalogue) ---
+    #[strum(
+        message = "reason: the price catalogue's `as_of` is more than 90 days before today (note)"
+    )]
+    StaleCatalogue,
+    #[strum(
+        message = "the file given to `prices update` is not a genai-prices v2 `data.json`, or `prices diff` names no catalogue"
+    )]
+    InvalidPriceSource,
 }
 
 impl Code {

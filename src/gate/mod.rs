@@ -175,6 +175,7 @@ fn report(inp: &Inputs, main: Series, decision: Decision) -> Report {
         reasons: decision.reasons,
         mitigation: decision.mitigation,
         catalogue_as_of: inp.book.as_of.clone(),
+        catalogue: inp.book.catalogue_label(),
         overridden_prices: inp.book.overridden(),
         overrides_path: inp.book.overrides_path.clone(),
         levers: Vec::new(),

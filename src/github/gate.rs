@@ -43,11 +43,15 @@ fn judge(f: Fetched) -> Evaluation {
         .config
         .policy_ok
         .then_some((policy.comment_mode, policy.comment_on_change));
-    let result = match load::assemble(
-        policy,
-        f.config.policy_ok,
+    let files = (
         f.config.baseline.as_ref(),
         f.config.prices.as_ref(),
+        f.config.catalogue.as_ref(),
+    );
+    let result = match load::assemble_with(
+        policy,
+        f.config.policy_ok,
+        files,
         f.changes,
         f.edited_config,
         f.diags,

@@ -48,6 +48,8 @@ pub struct Config {
     pub policy_ok: bool,
     pub baseline: Option<Arc<SourceFile>>,
     pub prices: Option<Arc<SourceFile>>,
+    /// The repository's catalogue, in place of the built-in (SPEC 9.2).
+    pub catalogue: Option<Arc<SourceFile>>,
 }
 
 /// Everything read from GitHub for one evaluation, before it is judged.
@@ -271,6 +273,7 @@ fn config_paths(s: &Settings, policy: &Policy) -> Vec<String> {
     let mut paths = vec![
         in_dir(&s.dir, &policy.paths.baseline),
         in_dir(&s.dir, &policy.paths.prices),
+        in_dir(&s.dir, &policy.paths.catalogue),
     ];
     paths.extend(actuals_paths(s, policy));
     paths
@@ -331,6 +334,9 @@ async fn read_config(
     let prices = reader
         .read(&pr, rev, display, Need::Optional, diags)
         .await?;
+    let c = in_dir(&s.dir, &policy.paths.catalogue);
+    let display = show(&c, files);
+    let catalogue = reader.read(&c, rev, display, Need::Optional, diags).await?;
     // SPEC 8.3: the latest complete month's observed summary, at the same
     // revision as the policy (the two months tried are in the batch).
     let mut policy = policy;
@@ -348,6 +354,7 @@ async fn read_config(
         policy_ok,
         baseline,
         prices,
+        catalogue,
     })
 }
 

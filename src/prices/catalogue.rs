@@ -18,6 +18,9 @@ use crate::month::Date;
 /// The catalogue as finance and platform engineers edit it.
 pub const CATALOGUE_YAML: &str = include_str!("../../data/catalogue.yaml");
 
+/// What reports call the catalogue compiled into the binary.
+pub const BUILTIN_NAME: &str = "built-in catalogue";
+
 /// The same catalogue as JSON, which is what the binary reads.
 pub const CATALOGUE_JSON: &str = include_str!("../../data/catalogue.json");
 
@@ -71,13 +74,52 @@ impl PriceBook {
     /// is the error (the catalogue ships with the binary, so any is a bug).
     fn from_catalogue(raw: RawCatalogue, file: &Arc<SourceFile>) -> Result<PriceBook, Diag> {
         let mut diags = Diags::default();
-        let mut v = Validator::new(file, &mut diags);
+        let book = PriceBook::checked(raw, file, &mut diags, BUILTIN_NAME);
+        match diags.0.into_iter().next() {
+            Some(d) => Err(d),
+            None => Ok(book),
+        }
+    }
+
+    /// A repository's catalogue (`.ier/catalogue.yaml`, SPEC 9.2), which
+    /// stands in for the built-in one; its problems go to `diags`, located.
+    pub fn from_file(file: &Arc<SourceFile>, diags: &mut Diags) -> Option<PriceBook> {
+        let raw: RawCatalogue = match crate::yaml::parse(file) {
+            Ok(r) => r,
+            Err(d) => {
+                diags.push(d);
+                return None;
+            }
+        };
+        if Date::parse(&raw.as_of).is_none() {
+            diags.push(Diag::error(
+                Code::InvalidDate,
+                format!(
+                    "{}: `as_of: {}` is not a date (YYYY-MM-DD)",
+                    file.path, raw.as_of
+                ),
+            ));
+        }
+        let before = diags.0.len();
+        let book = PriceBook::checked(raw, file, diags, &file.path);
+        (diags.0.len() == before).then_some(book)
+    }
+
+    /// The book of a catalogue, every problem pushed to `diags`.
+    fn checked(
+        raw: RawCatalogue,
+        file: &Arc<SourceFile>,
+        diags: &mut Diags,
+        name: &str,
+    ) -> PriceBook {
+        let mut v = Validator::new(file, diags);
         let mut book = PriceBook {
             as_of: raw.as_of.clone(),
             sources: raw.sources.clone(),
             models: BTreeMap::new(),
             names: BTreeMap::new(),
             overrides_path: None,
+            catalogue: name.to_string(),
         };
         if raw.version != 1 {
             v.push(Diag::error(
@@ -91,10 +133,7 @@ impl PriceBook {
             }
         }
         book.link_successors(&mut v);
-        match diags.0.into_iter().next() {
-            Some(d) => Err(d),
-            None => Ok(book),
-        }
+        book
     }
 
     /// A successor names a model of the same kind; store its canonical id.

@@ -6,14 +6,20 @@
 //! overrides replace the fields they name in every period. An unknown model
 //! is an error that suggests the nearest ids, never a silent $0.
 //!
-//! `catalogue` is the built-in, dated list; `overrides`, `.ier/prices.yaml`;
+//! `catalogue` is the built-in, dated list (or the repository's
+//! `.ier/catalogue.yaml` in its place); `overrides`, `.ier/prices.yaml`;
 //! `call`, which price applies to one call (SPEC 3); `raw`, the price keys
-//! both files share, declared once.
+//! both files share, declared once; `genai`, pydantic genai-prices' data
+//! converted to a catalogue, which `write` writes; `diff`, what changed
+//! between two catalogues.
 
 pub mod call;
 pub mod catalogue;
+pub mod diff;
+pub mod genai;
 mod overrides;
 mod raw;
+pub mod write;
 
 use std::collections::BTreeMap;
 
@@ -132,6 +138,9 @@ pub struct PriceBook {
     names: BTreeMap<(u8, String), String>,
     /// The overrides file, when one was read.
     pub overrides_path: Option<String>,
+    /// Which catalogue the prices come from: [`catalogue::BUILTIN_NAME`] or
+    /// the path of the repository's catalogue file.
+    pub catalogue: String,
 }
 
 fn kind_key(k: Kind) -> u8 {
@@ -139,6 +148,21 @@ fn kind_key(k: Kind) -> u8 {
         Kind::Llm => 0,
         Kind::Embedding => 1,
     }
+}
+
+/// A catalogue older than this many days is stale (SPEC 4.2).
+pub const STALE_CATALOGUE_DAYS: i64 = 90;
+
+/// Days from 1970-01-01 to `d` (Howard Hinnant's `days_from_civil`).
+fn days_since_epoch(d: Date) -> i64 {
+    let (m, day) = (i64::from(d.month), i64::from(d.day));
+    let y = i64::from(d.year) - i64::from(m <= 2);
+    let era = y.div_euclid(400);
+    let yoe = y.rem_euclid(400);
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
 }
 
 /// Resolving a model name in a manifest.
@@ -194,6 +218,25 @@ impl PriceBook {
 
     pub fn models(&self) -> impl Iterator<Item = &ModelPrices> {
         self.models.values()
+    }
+
+    /// The catalogue as reports name it: "built-in catalogue" or
+    /// "catalogue .ier/catalogue.yaml".
+    pub fn catalogue_label(&self) -> String {
+        if self.catalogue == catalogue::BUILTIN_NAME {
+            self.catalogue.clone()
+        } else {
+            format!("catalogue {}", self.catalogue)
+        }
+    }
+
+    /// SPEC 4.2's `stale-catalogue`: the catalogue's `as_of` is more than
+    /// [`STALE_CATALOGUE_DAYS`] days before `today`. The age in days, when
+    /// it is stale.
+    pub fn stale_on(&self, today: Date) -> Option<i64> {
+        let as_of = Date::parse(&self.as_of)?;
+        let age = days_since_epoch(today) - days_since_epoch(as_of);
+        (age > STALE_CATALOGUE_DAYS).then_some(age)
     }
 
     /// Ids changed or added by `.ier/prices.yaml`.
@@ -329,6 +372,19 @@ mod tests {
                     assert!(p.standard.output.is_some(), "{} lacks output", m.id);
                 }
             }
+        }
+    }
+
+    #[test]
+    fn a_catalogue_is_stale_after_90_days() {
+        let b = book(); // as of 2026-11-29
+                        // 2027-02-27 is 90 days later: not yet stale; a day more is.
+        assert_eq!(b.stale_on(on("2027-02-27")), None);
+        assert_eq!(b.stale_on(on("2027-02-28")), Some(91));
+        assert_eq!(b.stale_on(on("2026-09-15")), None);
+        for d in ["1970-01-01", "2000-02-29", "2026-11-29", "2400-12-31"] {
+            let day = on(d);
+            assert_eq!(Date::checked_from_days(days_since_epoch(day)), Some(day));
         }
     }
 

@@ -141,7 +141,8 @@ pub fn listing_at(book: &PriceBook, width: usize) -> String {
         0,
         2,
         &[Seg::plain(format!(
-            "Built-in catalogue as of {} (USD per 1M tokens){}",
+            "{} as of {} (USD per 1M tokens){}",
+            capitalised(&book.catalogue_label()),
             book.as_of,
             book.overrides_path
                 .as_ref()
@@ -244,4 +245,182 @@ fn notes(m: &ModelPrices, per: &Period, day: Date) -> Vec<String> {
         notes.push("overridden".into());
     }
     notes
+}
+
+fn capitalised(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
+}
+
+/// What `prices update` wrote and what it left out.
+pub fn update_summary(
+    written: &str,
+    as_of: &str,
+    conv: &crate::prices::genai::Converted,
+) -> String {
+    let mut s = String::new();
+    let llm = conv.models.iter().filter(|m| m.kind == Kind::Llm).count();
+    let _ = writeln!(
+        s,
+        "wrote {}: {llm} models and {} embedding models from genai-prices, as of {as_of}",
+        visible(written),
+        conv.models.len() - llm
+    );
+    if !conv.ambiguous_aliases.is_empty() {
+        let _ = writeln!(
+            s,
+            "aliases left out, as two models claim them: {}",
+            visible(&conv.ambiguous_aliases.join(", "))
+        );
+    }
+    if !conv.skipped.is_empty() {
+        let _ = writeln!(
+            s,
+            "not converted, as they cannot be priced faithfully ({}):",
+            conv.skipped.len()
+        );
+        for m in &conv.skipped {
+            let _ = writeln!(
+                s,
+                "  {} ({}): {}",
+                visible(&m.id),
+                visible(&m.provider),
+                visible(&m.why)
+            );
+        }
+    }
+    s
+}
+
+/// One side of `prices diff`: a catalogue's label and date.
+pub struct Side<'a> {
+    pub name: &'a str,
+    pub as_of: &'a str,
+}
+
+/// Each feature's monthly cost and the gate value under one catalogue, or
+/// why the gate could not be evaluated under it.
+pub type Effect = Result<crate::report::Report, String>;
+
+fn models(n: usize) -> String {
+    match n {
+        0 => "none".into(),
+        1 => "1 model".into(),
+        n => format!("{n} models"),
+    }
+}
+
+fn opt(v: Option<Decimal>) -> String {
+    v.map(|d| d.normalize().to_string())
+        .unwrap_or_else(|| "none".into())
+}
+
+/// `prices diff`: the prices that changed, were added or removed, then
+/// what the change does to each manifest's monthly cost and the gate value.
+pub fn diff(
+    old: &Side,
+    new: &Side,
+    d: &crate::prices::diff::CatalogueDiff,
+    effect: Option<(&Effect, &Effect)>,
+) -> String {
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "{} (as of {}) -> {} (as of {}), USD per 1M tokens",
+        visible(old.name),
+        old.as_of,
+        visible(new.name),
+        new.as_of
+    );
+    let _ = writeln!(s, "\nchanged prices: {}", models(d.changed.len()));
+    for (id, changes) in &d.changed {
+        for c in changes {
+            let from = c.from.map(|d| format!(" from {d}")).unwrap_or_default();
+            let change = if c.old == c.new {
+                format!("{} in both", opt(c.new))
+            } else {
+                format!("{} -> {}", opt(c.old), opt(c.new))
+            };
+            let _ = writeln!(s, "  {}  {}: {change}{from}", visible(id), c.field);
+        }
+    }
+    for (label, ids) in [("added", &d.added), ("removed", &d.removed)] {
+        let _ = writeln!(s, "{label}: {}", models(ids.len()));
+        for id in ids {
+            let _ = writeln!(s, "  {}", visible(id));
+        }
+    }
+    if let Some(e) = effect {
+        effect_lines(&mut s, e);
+    }
+    s
+}
+
+/// Each feature's monthly inference cost in the last projected month, and
+/// the gate value, under the old and the new catalogue.
+fn effect_lines(s: &mut String, (old, new): (&Effect, &Effect)) {
+    use crate::num::fixed;
+    let (o, n) = match (old, new) {
+        (Ok(o), Ok(n)) => (o, n),
+        (o, n) => {
+            for (side, e) in [("old", o), ("new", n)] {
+                if let Err(m) = e {
+                    let _ = writeln!(
+                        s,
+                        "\nunder the {side} catalogue the gate cannot be evaluated: {}",
+                        visible(m)
+                    );
+                }
+            }
+            return;
+        }
+    };
+    let month = n
+        .projected
+        .months
+        .last()
+        .map(|m| m.month.to_string())
+        .unwrap_or_default();
+    let _ = writeln!(
+        s,
+        "\nmanifests, monthly inference cost in {month} ({}):",
+        n.currency
+    );
+    for f in &n.features {
+        let before = o
+            .features
+            .iter()
+            .find(|x| x.feature == f.feature)
+            .map(|x| x.delta_inference);
+        let after = f.delta_inference;
+        let change = before
+            .and_then(|b| after.checked_sub(b))
+            .map(|c| {
+                format!(
+                    "{}{}",
+                    if c > Decimal::ZERO { "+" } else { "" },
+                    fixed(c, 2)
+                )
+            })
+            .unwrap_or_default();
+        let _ = writeln!(
+            s,
+            "  {}  {} -> {}  {change}",
+            visible(&f.feature),
+            before.map(|b| fixed(b, 2)).unwrap_or_else(|| "-".into()),
+            fixed(after, 2)
+        );
+    }
+    let _ = writeln!(
+        s,
+        "gate value ({}): {} -> {} (launch floor {}, verdict {} -> {})",
+        n.projected.basis.as_str(),
+        o.projected.gate_value.display_dp(4),
+        n.projected.gate_value.display_dp(4),
+        n.launch_floor.normalize(),
+        o.verdict.as_str(),
+        n.verdict.as_str()
+    );
 }

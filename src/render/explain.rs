@@ -20,7 +20,7 @@ fn share(r: Ratio) -> String {
 
 /// Which prices the breakdown used: the catalogue's date and the models
 /// of this feature priced by the overrides file (`esc` makes names inert).
-fn prices_note(e: &Explanation, esc: fn(&str) -> String) -> String {
+fn prices_note(e: &Explanation, catalogue: &str, esc: fn(&str) -> String) -> String {
     let used: Vec<&str> = e
         .overridden
         .iter()
@@ -36,16 +36,16 @@ fn prices_note(e: &Explanation, esc: fn(&str) -> String) -> String {
     } else {
         format!("; from {from}: {}", esc(&used.join(", ")))
     };
-    format!("prices: built-in catalogue as of {}{overrides}", e.as_of)
+    format!("prices: {} as of {}{overrides}", esc(catalogue), e.as_of)
 }
 
 /// The breakdown as a terminal table, at the terminal's width.
-pub fn text(e: &Explanation) -> String {
-    text_at(e, super::layout::terminal_width())
+pub fn text(e: &Explanation, catalogue: &str) -> String {
+    text_at(e, catalogue, super::layout::terminal_width())
 }
 
 /// The breakdown as a table `width` columns wide.
-pub fn text_at(e: &Explanation, width: usize) -> String {
+pub fn text_at(e: &Explanation, catalogue: &str, width: usize) -> String {
     use super::layout::{Align::*, Page, Seg, Table};
     let mut p = Page::new(width, false);
     p.prose(
@@ -110,12 +110,12 @@ pub fn text_at(e: &Explanation, width: usize) -> String {
             Ratio::of(e.revenue, e.cost).display()
         ))],
     );
-    p.prose(2, 4, &[Seg::plain(prices_note(e, term_escape))]);
+    p.prose(2, 4, &[Seg::plain(prices_note(e, catalogue, term_escape))]);
     p.finish()
 }
 
 /// The breakdown as a Markdown table.
-pub fn markdown(e: &Explanation) -> String {
+pub fn markdown(e: &Explanation, catalogue: &str) -> String {
     let mut s = String::new();
     let _ = writeln!(
         s,
@@ -146,13 +146,13 @@ pub fn markdown(e: &Explanation) -> String {
         money(e.revenue),
         Ratio::of(e.revenue, e.cost).display()
     );
-    let note = prices_note(e, md_escape);
+    let note = prices_note(e, catalogue, md_escape);
     let _ = writeln!(s, "\n<sub>P{}.</sub>", &note[1..]);
     s
 }
 
 /// The breakdown for machines: money as fixed-point strings.
-pub fn json(e: &Explanation) -> String {
+pub fn json(e: &Explanation, catalogue: &str) -> String {
     let v = json!({
         "feature": e.feature,
         "month": e.month.to_string(),
@@ -171,6 +171,7 @@ pub fn json(e: &Explanation) -> String {
             "share": l.share.json(),
         })).collect::<Vec<_>>(),
         "prices": {
+            "catalogue": catalogue,
             "as_of": e.as_of,
             "overrides": e.overrides_path,
             "overridden": e.overridden.iter()

@@ -146,6 +146,7 @@ pub fn to_value(r: &Report) -> Value {
             "location": x.location.as_ref().map(|(p, l, c)| json!({ "path": p, "line": l, "column": c })),
         })).collect::<Vec<_>>(),
         "prices": {
+            "catalogue": r.catalogue,
             "as_of": r.catalogue_as_of,
             "overrides": r.overrides_path,
             "overridden": r.overridden_prices,

@@ -429,5 +429,10 @@ fn footer(s: &mut String, r: &Report) {
                 .join(", ")
         )
     };
-    let _ = writeln!(s, "<sub>Prices: built-in catalogue as of {}{overridden}. IER = AI revenue ÷ inference cost.</sub>", r.catalogue_as_of);
+    let _ = writeln!(
+        s,
+        "<sub>Prices: {} as of {}{overridden}. IER = AI revenue ÷ inference cost.</sub>",
+        esc(&r.catalogue),
+        r.catalogue_as_of
+    );
 }

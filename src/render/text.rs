@@ -108,7 +108,8 @@ pub fn render_at(r: &Report, color: bool, width: usize) -> String {
 /// "prices: built-in catalogue as of D; from .ier/prices.yaml: a, b".
 fn prices_line(r: &Report) -> String {
     format!(
-        "prices: built-in catalogue as of {}{}",
+        "prices: {} as of {}{}",
+        esc(&r.catalogue),
         r.catalogue_as_of,
         if r.overridden_prices.is_empty() {
             "; no overrides".to_string()
