@@ -32,7 +32,7 @@ pub(crate) struct PricesArgs {
     /// Repository root whose .ier/catalogue.yaml and .ier/prices.yaml are applied, if present
     #[arg(short = 'C', value_name = "DIR", default_value = ".")]
     root: PathBuf,
-    /// Price overrides file
+    /// Price overrides file, applied instead of DIR's (relative to the current directory)
     #[arg(long, value_name = "FILE")]
     prices: Option<PathBuf>,
 }
@@ -138,7 +138,9 @@ fn read_file(path: &Path, name: &str, limit: u64) -> Result<Arc<SourceFile>, Fai
 
 /// The catalogue listing, or one model (by id or alias) in full.
 fn prices_text(a: &PricesArgs) -> Result<String, Failure> {
-    let book = book_for(&a.root, a.prices.as_deref())?;
+    // Typed, so relative to the current directory (`paths`).
+    let prices = a.prices.as_ref().map(|p| super::paths::under_root(&a.root, p));
+    let book = book_for(&a.root, prices.as_deref())?;
     let Some(name) = a.model.as_deref() else {
         return Ok(catalogue::listing(&book));
     };
