@@ -285,14 +285,16 @@ pub fn svg(r: &Report) -> Result<String, String> {
             .y_label_area_size(48)
             .build_cartesian_2d(-0.5f64..(n as f64 - 0.5), 0f64..topf)
             .map_err(|e| err(&e))?;
-        chart
-            .configure_mesh()
-            .x_labels(n.min(200))
+        let mut mesh = chart.configure_mesh();
+        mesh.x_labels(n.min(200))
             .x_label_formatter(&label)
             .light_line_style(WHITE)
-            .y_desc("IER (x:1)")
-            .draw()
-            .map_err(|e| err(&e))?;
+            .y_desc("IER (x:1)");
+        // A grid line per month is a smear past two years: ticks only.
+        if n > 24 {
+            mesh.disable_x_mesh();
+        }
+        mesh.draw().map_err(|e| err(&e))?;
         let across = |y: f64| [(-0.5, y), (n as f64 - 0.5, y)];
         for (y, colour) in [(floor, green), (warning, red)] {
             chart
