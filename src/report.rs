@@ -405,6 +405,16 @@ pub struct GrossMargin {
     pub current: Option<Decimal>,
     /// One per projected month, in the order of `projected.months`.
     pub months: Vec<Option<Decimal>>,
+    /// One per baseline month, in the order of `history`: that month's own
+    /// `other_cogs` and margin.
+    pub history: Vec<MonthMargin>,
+}
+
+/// A baseline month's other cost of revenue and AI gross margin.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MonthMargin {
+    pub other_cogs: Decimal,
+    pub margin: Option<Decimal>,
 }
 
 impl Report {

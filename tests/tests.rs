@@ -13,6 +13,7 @@ mod github;
 mod hostile;
 mod init;
 mod layout;
+mod render;
 mod security;
 mod speed;
 mod util;

@@ -1,5 +1,5 @@
 //! `ier-gate check`: read the files, evaluate the gate, print the report in
-//! the asked format and, with `--chart`, write the trajectory as SVG.
+//! the asked format and, with `--chart`, write the trajectory as SVG or PNG.
 
 use std::path::{Path, PathBuf};
 
@@ -82,8 +82,8 @@ pub(crate) struct CheckArgs {
     /// A pull request label (repeatable), e.g. the policy's mitigation label
     #[arg(long = "label", value_name = "NAME")]
     labels: Vec<String>,
-    /// Also write the IER trajectory (baseline months, then projected) as an SVG chart (FILE must end in .svg)
-    #[arg(long, value_name = "FILE.svg")]
+    /// Also write the IER trajectory (baseline months, then projected) as a chart: SVG if FILE ends in .svg, PNG if in .png
+    #[arg(long, value_name = "FILE")]
     chart: Option<PathBuf>,
 }
 
@@ -104,15 +104,17 @@ pub fn run(opts: &CheckOptions) -> Result<Report, Failure> {
 }
 
 pub(crate) fn check(a: CheckArgs, term: Terminal) -> Outcome {
-    if let Some(path) = &a.chart {
-        if let Err(msg) = chart_kind(path) {
+    let chart = match a.chart.as_deref().map(render::chart::ChartFile::of) {
+        Some(Err(msg)) => {
             return Outcome {
                 stderr: format!("ier-gate: {msg}\n"),
                 code: ExitStatus::Invalid,
                 ..Default::default()
-            };
+            }
         }
-    }
+        Some(Ok(kind)) => a.chart.as_deref().map(|p| (p.to_path_buf(), kind)),
+        None => None,
+    };
     if let Some(d) = a.repo.old_rule_hint(&a.manifests) {
         return failure(Failure::Input(vec![d]), term);
     }
@@ -139,8 +141,8 @@ pub(crate) fn check(a: CheckArgs, term: Terminal) -> Outcome {
             ExitStatus::Pass
         },
     };
-    if let Some(path) = a.chart {
-        if let Err(msg) = write_chart(&report, &path) {
+    if let Some((path, kind)) = chart {
+        if let Err(msg) = write_chart(&report, &path, kind) {
             out.stderr = format!("ier-gate: {msg}\n");
             out.code = ExitStatus::Environment;
         }
@@ -148,20 +150,10 @@ pub(crate) fn check(a: CheckArgs, term: Terminal) -> Outcome {
     out
 }
 
-/// The chart's format from the file's extension; any other is refused
-/// before anything is read or written (exit 2).
-fn chart_kind(path: &Path) -> Result<(), String> {
-    match path.extension().and_then(|e| e.to_str()) {
-        Some(e) if e.eq_ignore_ascii_case("svg") => Ok(()),
-        _ => Err(format!(
-            "--chart {}: the chart is written as SVG, so the file must end in .svg",
-            path.display()
-        )),
-    }
-}
-
-fn write_chart(report: &Report, path: &Path) -> Result<(), String> {
-    let svg = render::chart::svg(report)?;
-    std::fs::write(path, svg)
+/// Writes the chart; its format was taken from the extension (any other
+/// refused, exit 2) before anything was read.
+fn write_chart(report: &Report, path: &Path, kind: render::chart::ChartFile) -> Result<(), String> {
+    let bytes = render::chart::file(report, kind)?;
+    std::fs::write(path, bytes)
         .map_err(|e| format!("cannot write the chart to {}: {e}", path.display()))
 }

@@ -11,7 +11,7 @@
 use rust_decimal::Decimal;
 
 use crate::baseline::Baseline;
-use crate::report::{GrossMargin, ProjectedMonth};
+use crate::report::{GrossMargin, MonthMargin, ProjectedMonth};
 
 /// `(revenue - inference - other_cogs) / revenue`; `None` without revenue
 /// (or on overflow, which only absurd amounts reach).
@@ -25,8 +25,9 @@ pub fn margin(revenue: Decimal, inference: Decimal, other_cogs: Decimal) -> Opti
         .checked_div(revenue)
 }
 
-/// The margin now and in each projected month, when the baseline has
-/// `other_cogs` in every month.
+/// The margin in each baseline month (with its own `other_cogs`), now and
+/// in each projected month, when the baseline has `other_cogs` in every
+/// month.
 pub fn gross_margin(baseline: &Baseline, months: &[ProjectedMonth]) -> Option<GrossMargin> {
     let other_cogs = baseline.other_cogs()?;
     let latest = baseline.latest();
@@ -36,6 +37,17 @@ pub fn gross_margin(baseline: &Baseline, months: &[ProjectedMonth]) -> Option<Gr
         months: months
             .iter()
             .map(|m| margin(m.revenue, m.inference, other_cogs))
+            .collect(),
+        history: baseline
+            .months
+            .iter()
+            .map(|m| {
+                let oc = m.other_cogs.unwrap_or(other_cogs);
+                MonthMargin {
+                    other_cogs: oc,
+                    margin: margin(m.revenue, m.inference, oc),
+                }
+            })
             .collect(),
     })
 }

@@ -1,7 +1,7 @@
 //! Pictures of the trajectory: projected IER month by month against the
 //! launch floor and the warning line. A Mermaid chart for the pull request
 //! comment (GitHub renders it), a sparkline for the terminal, an SVG file
-//! for slides and wikis.
+//! for slides and wikis (and a PNG of it, `super::png`).
 //!
 //! Plotting needs screen coordinates, so values are turned into `f64` here
 //! (SVG) or rounded decimals (Mermaid) for drawing only; no figure in the
@@ -45,10 +45,12 @@ fn all_months(r: &Report) -> Vec<&ProjectedMonth> {
     r.history.iter().chain(&r.projected.months).collect()
 }
 
-/// Every `k`-th label of `n`, so that about 12 show, and the last.
+/// Every `k`-th label of `n`, so that about 12 show, and the last (the
+/// horizon's end); a `k`-th one closer than `k` to the last is left out, so
+/// the two never print over each other.
 fn shown(i: usize, n: usize) -> bool {
     let k = n.div_ceil(12).max(1);
-    i % k == 0 || i + 1 == n
+    i + 1 == n || (i % k == 0 && n - 1 - i >= k)
 }
 
 /// A value on the chart: infinite ratios sit at the top, undefined at 0.
@@ -283,14 +285,16 @@ pub fn svg(r: &Report) -> Result<String, String> {
             .y_label_area_size(48)
             .build_cartesian_2d(-0.5f64..(n as f64 - 0.5), 0f64..topf)
             .map_err(|e| err(&e))?;
-        chart
-            .configure_mesh()
-            .x_labels(n.min(200))
+        let mut mesh = chart.configure_mesh();
+        mesh.x_labels(n.min(200))
             .x_label_formatter(&label)
             .light_line_style(WHITE)
-            .y_desc("IER (x:1)")
-            .draw()
-            .map_err(|e| err(&e))?;
+            .y_desc("IER (x:1)");
+        // A grid line per month is a smear past two years: ticks only.
+        if n > 24 {
+            mesh.disable_x_mesh();
+        }
+        mesh.draw().map_err(|e| err(&e))?;
         let across = |y: f64| [(-0.5, y), (n as f64 - 0.5, y)];
         for (y, colour) in [(floor, green), (warning, red)] {
             chart
@@ -322,16 +326,24 @@ pub fn svg(r: &Report) -> Result<String, String> {
                 format!("warning line {}:1", r.zones.warning.normalize()),
             ),
         ];
+        // Two columns of two: the longest entry ("actual T3M IER
+        // (baseline)") has room at any font's width, which four in a row
+        // did not (the PNG's DejaVu Sans ran it into the next swatch).
         for (k, (colour, text)) in legend.iter().enumerate() {
-            let x = 64 + 185 * k as i32;
+            let x = 64 + 340 * (k % 2) as i32;
+            let y = 18 * (k / 2) as i32;
             lower
                 .draw(&PathElement::new(
-                    vec![(x, 16), (x + 20, 16)],
+                    vec![(x, y + 10), (x + 20, y + 10)],
                     colour.stroke_width(3),
                 ))
                 .map_err(|e| err(&e))?;
             lower
-                .draw(&Text::new(text.clone(), (x + 26, 9), ("sans-serif", 13)))
+                .draw(&Text::new(
+                    text.clone(),
+                    (x + 26, y + 3),
+                    ("sans-serif", 13),
+                ))
                 .map_err(|e| err(&e))?;
         }
         root.present().map_err(|e| err(&e))?;
@@ -339,8 +351,64 @@ pub fn svg(r: &Report) -> Result<String, String> {
     Ok(buf)
 }
 
+/// What `check --chart FILE` writes, from FILE's extension.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ChartFile {
+    Svg,
+    Png,
+}
+
+impl ChartFile {
+    /// `.svg` or `.png` (any case); anything else is refused, and so is
+    /// `.png` in a build without the `png` feature.
+    pub fn of(path: &std::path::Path) -> Result<ChartFile, String> {
+        let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
+        if ext.eq_ignore_ascii_case("svg") {
+            Ok(ChartFile::Svg)
+        } else if ext.eq_ignore_ascii_case("png") && cfg!(feature = "png") {
+            Ok(ChartFile::Png)
+        } else if ext.eq_ignore_ascii_case("png") {
+            Err(format!(
+                "--chart {}: this ier-gate was built without PNG charts (cargo feature `png`); the file must end in .svg",
+                path.display()
+            ))
+        } else {
+            Err(format!(
+                "--chart {}: the chart is written as SVG or PNG, so the file must end in .svg or .png",
+                path.display()
+            ))
+        }
+    }
+}
+
+/// The chart file's bytes: the SVG document, or it rasterised.
+pub fn file(r: &Report, kind: ChartFile) -> Result<Vec<u8>, String> {
+    match kind {
+        ChartFile::Svg => svg(r).map(String::into_bytes),
+        #[cfg(feature = "png")]
+        ChartFile::Png => super::png::png(r),
+        #[cfg(not(feature = "png"))]
+        ChartFile::Png => Err("this ier-gate was built without PNG charts".into()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    /// About twelve labels for any horizon, the first and the last among
+    /// them, and no two shown labels closer than the step.
+    #[test]
+    fn shown_labels_are_spread_and_keep_both_ends() {
+        for n in 1..=200 {
+            let on: Vec<usize> = (0..n).filter(|&i| super::shown(i, n)).collect();
+            assert_eq!(on.first(), Some(&0), "{n}");
+            assert_eq!(on.last(), Some(&(n - 1)), "{n}");
+            assert!(on.len() <= 13, "{n}: {on:?}");
+            assert!(on.len() >= n.min(7), "{n}: {on:?}");
+            let k = n.div_ceil(12).max(1);
+            assert!(on.windows(2).all(|w| w[1] - w[0] >= k), "{n}: {on:?}");
+        }
+    }
+
     #[test]
     fn hidden_labels_are_distinct_and_invisible() {
         let labels: Vec<String> = (0..130).map(super::hidden_label).collect();

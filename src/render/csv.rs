@@ -2,6 +2,10 @@
 //! (SPEC 6). One row per month, the baseline's actuals first, then the
 //! projected months; the company's revenue, inference, IER and T3M IER,
 //! then each changed feature's revenue and inference change that month.
+//! When every baseline month gives `other_cogs` (SPEC 2.2), `other_cogs` and
+//! `gross_margin` follow `t3m_ier`: each actual month's own, and for the
+//! projected months the latest month's `other_cogs` held flat, as in the
+//! other formats.
 //!
 //! Decimals are plain numbers (money to 2 places, ratios to 4, as in JSON),
 //! an unbounded ratio is `inf`, an undefined one an empty cell. Text cells
@@ -14,6 +18,7 @@ use std::fmt::Write;
 
 use crate::num::{fixed, round, Ratio};
 use crate::report::Report;
+use rust_decimal::Decimal;
 
 /// A text cell, made inert and quoted as needed.
 pub fn text_cell(s: &str) -> String {
@@ -48,6 +53,11 @@ pub fn render(r: &Report) -> String {
         "ier".into(),
         "t3m_ier".into(),
     ];
+    let gm = r.gross_margin.as_ref();
+    if gm.is_some() {
+        header.push("other_cogs".into());
+        header.push("gross_margin".into());
+    }
     for f in &r.features {
         header.push(format!("{} revenue", f.feature));
         header.push(format!("{} inference", f.feature));
@@ -55,10 +65,19 @@ pub fn render(r: &Report) -> String {
     let header: Vec<String> = header.iter().map(|h| text_cell(h)).collect();
     let _ = writeln!(s, "{}", header.join(","));
     let blanks = ",".repeat(r.features.len() * 2);
-    for m in &r.history {
+    // `,other_cogs,gross_margin` when there is a margin.
+    let margin_cells = |oc: Decimal, gm: Option<Decimal>| {
+        let gm = gm.map(|x| fixed(x, 4)).unwrap_or_default();
+        format!(",{},{gm}", fixed(oc, 2))
+    };
+    for (i, m) in r.history.iter().enumerate() {
+        let margin = gm
+            .and_then(|g| g.history.get(i))
+            .map(|h| margin_cells(h.other_cogs, h.margin))
+            .unwrap_or_default();
         let _ = writeln!(
             s,
-            "{},actual,{},{},{},{}{blanks}",
+            "{},actual,{},{},{},{}{margin}{blanks}",
             m.month,
             fixed(m.revenue, 2),
             fixed(m.inference, 2),
@@ -75,6 +94,12 @@ pub fn render(r: &Report) -> String {
             ratio(m.ier),
             ratio(m.t3m_ier)
         );
+        if let Some(g) = gm {
+            row.push_str(&margin_cells(
+                g.other_cogs,
+                g.months.get(i).copied().flatten(),
+            ));
+        }
         for k in 0..r.features.len() {
             let (dr, dc) = r
                 .sides

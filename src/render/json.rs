@@ -49,6 +49,17 @@ fn user(u: &Option<UserFigures>) -> Value {
     }
 }
 
+/// A month of the trajectory, actual (`history`) or projected.
+fn month(m: &ProjectedMonth) -> Value {
+    json!({
+        "month": m.month.to_string(),
+        "revenue": money(m.revenue),
+        "inference": money(m.inference),
+        "ier": ratio(m.ier),
+        "t3m_ier": ratio(m.t3m_ier),
+    })
+}
+
 pub fn to_value(r: &Report) -> Value {
     json!({
         "version": 1,
@@ -59,6 +70,7 @@ pub fn to_value(r: &Report) -> Value {
             "in_month": figures(&r.current_in_month),
             "t3m": figures(&r.current_t3m),
         },
+        "history": r.history.iter().map(month).collect::<Vec<_>>(),
         "projected": {
             "basis": r.projected.basis.as_str(),
             "horizon_months": r.horizon_months,
@@ -66,13 +78,7 @@ pub fn to_value(r: &Report) -> Value {
             "gate_month": r.projected.gate_month.map(|m| m.to_string()),
             "launch_floor": r.launch_floor.normalize().to_string(),
             "zone": zone(r.projected.zone),
-            "months": r.projected.months.iter().map(|m| json!({
-                "month": m.month.to_string(),
-                "revenue": money(m.revenue),
-                "inference": money(m.inference),
-                "ier": ratio(m.ier),
-                "t3m_ier": ratio(m.t3m_ier),
-            })).collect::<Vec<_>>(),
+            "months": r.projected.months.iter().map(month).collect::<Vec<_>>(),
         },
         "features": r.features.iter().map(|f| json!({
             "feature": f.feature,

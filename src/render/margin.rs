@@ -60,8 +60,9 @@ pub fn markdown(r: &Report) -> String {
     }
 }
 
-/// `v` with `current.in_month.{gross_margin,other_cogs}` and
-/// `projected.months[].gross_margin` added when there is a margin.
+/// `v` with `current.in_month.{gross_margin,other_cogs}`,
+/// `history[].{other_cogs,gross_margin}` and `projected.months[].gross_margin`
+/// added when there is a margin.
 pub fn json(r: &Report, mut v: Value) -> Value {
     let Some(g) = &r.gross_margin else {
         return v;
@@ -76,6 +77,14 @@ pub fn json(r: &Report, mut v: Value) -> Value {
     {
         cur.insert("gross_margin".into(), share(g.current));
         cur.insert("other_cogs".into(), Value::String(fixed(g.other_cogs, 2)));
+    }
+    if let Some(months) = v.pointer_mut("/history").and_then(Value::as_array_mut) {
+        for (m, h) in months.iter_mut().zip(&g.history) {
+            if let Some(o) = m.as_object_mut() {
+                o.insert("other_cogs".into(), Value::String(fixed(h.other_cogs, 2)));
+                o.insert("gross_margin".into(), share(h.margin));
+            }
+        }
     }
     if let Some(months) = v
         .pointer_mut("/projected/months")

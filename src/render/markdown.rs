@@ -187,8 +187,13 @@ fn feature(s: &mut String, r: &Report, f: &FeatureReport, sides: Option<&Feature
     let _ = writeln!(s);
     let _ = writeln!(
         s,
-        "Month {} at steady state: revenue {} a month, inference {} a month, marginal IER **{}**; {} active users.",
+        "Month {} at steady state{}: revenue {} a month, inference {} a month, marginal IER **{}**; {} active users.",
         r.horizon_months,
+        if f.change == ChangeKind::Modified {
+            ", change (head − base)"
+        } else {
+            ""
+        },
         signed_money(f.delta_revenue),
         signed_money(f.delta_inference),
         ratio(f.marginal_ier),
@@ -199,7 +204,12 @@ fn feature(s: &mut String, r: &Report, f: &FeatureReport, sides: Option<&Feature
         .line(r.projected.months.first().map(|m| m.month))
         .map(|t| writeln!(s, "{t}.\n"));
     if let Some((base, head)) = sides.and_then(|x| x.base.zip(x.head)) {
-        let _ = writeln!(s, "| | base | head | change |\n|---|---:|---:|---:|");
+        let _ = writeln!(
+            s,
+            "| month {}, {} | base | head | change |\n|---|---:|---:|---:|",
+            r.horizon_months,
+            esc(&r.currency)
+        );
         let _ = writeln!(
             s,
             "| revenue a month | {} | {} | {} |",
@@ -284,9 +294,14 @@ fn cost_lines(s: &mut String, r: &Report, f: &FeatureReport) {
         .chain([f.embeddings_cost, f.infrastructure_cost])
         .try_fold(Decimal::ZERO, |a, b| a.checked_add(b));
     if let Some(t) = total {
+        let label = match f.change {
+            ChangeKind::Removed => "total (base)",
+            ChangeKind::Modified => "total (head)",
+            _ => "total",
+        };
         let _ = writeln!(
             s,
-            "| **total** | | | **{} {}** | |",
+            "| **{label}** | | | **{} {}** | |",
             money(t),
             esc(&r.currency)
         );

@@ -13,6 +13,8 @@ pub mod json;
 pub mod layout;
 pub mod margin;
 pub mod markdown;
+#[cfg(feature = "png")]
+pub mod png;
 pub mod text;
 
 /// Output format of `check` and `explain`.

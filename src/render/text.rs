@@ -267,6 +267,15 @@ fn scenarios(p: &mut Page, r: &Report) {
 
 /// One feature: its change at the horizon, each cost line as the
 /// arithmetic it is, summing to the feature's total; its users and plan.
+/// What a feature's lead line adds up: for a modified feature, the change
+/// between its two sides (the amounts of each side are in its base/head table).
+fn change_label(c: ChangeKind) -> &'static str {
+    match c {
+        ChangeKind::Modified => ", change (head − base)",
+        _ => "",
+    }
+}
+
 fn feature(p: &mut Page, r: &Report, f: &FeatureReport, sides: Option<&FeatureSides>) {
     let cur = esc(&r.currency);
     p.prose(
@@ -275,9 +284,10 @@ fn feature(p: &mut Page, r: &Report, f: &FeatureReport, sides: Option<&FeatureSi
         &[
             Seg::styled(esc(&f.feature), BOLD),
             Seg::plain(format!(
-                " ({}), month {} at steady state: revenue {} a month, inference {} a month, marginal IER {}",
+                " ({}), month {} at steady state{}: revenue {} a month, inference {} a month, marginal IER {}",
                 f.change.as_str(),
                 r.horizon_months,
+                change_label(f.change),
                 signed(f.delta_revenue),
                 signed(f.delta_inference),
                 f.marginal_ier.display()
@@ -345,10 +355,10 @@ fn feature(p: &mut Page, r: &Report, f: &FeatureReport, sides: Option<&FeatureSi
         .chain([f.embeddings_cost, f.infrastructure_cost])
         .try_fold(Decimal::ZERO, |a, b| a.checked_add(b));
     if let Some(total) = total {
-        let label = if f.change == ChangeKind::Removed {
-            "total (base)"
-        } else {
-            "total"
+        let label = match f.change {
+            ChangeKind::Removed => "total (base)",
+            ChangeKind::Modified => "total (head)",
+            _ => "total",
         };
         t.row(vec![
             Seg::plain(format!("{label}, {cur}")),
@@ -359,19 +369,25 @@ fn feature(p: &mut Page, r: &Report, f: &FeatureReport, sides: Option<&FeatureSi
     }
     p.table(&t);
     if let Some((base, head)) = sides.and_then(|s| s.base.zip(s.head)) {
-        p.prose(
-            4,
-            6,
-            &[Seg::plain(format!(
-                "base → head: revenue {} → {} a month (change {}), inference {} → {} a month (change {})",
-                money(base.0),
-                money(head.0),
-                signed(f.delta_revenue),
-                money(base.1),
-                money(head.1),
-                signed(f.delta_inference)
-            ))],
-        );
+        let mut t = Table::new(4, &[Left, Right, Right, Right]).wrapping(0);
+        t.row(vec![
+            Seg::plain(format!("month {}, {cur}", r.horizon_months)),
+            Seg::plain("base"),
+            Seg::plain("head"),
+            Seg::plain("change"),
+        ]);
+        for (what, b, h, d) in [
+            ("revenue a month", base.0, head.0, f.delta_revenue),
+            ("inference a month", base.1, head.1, f.delta_inference),
+        ] {
+            t.row(vec![
+                Seg::plain(what),
+                Seg::plain(money(b)),
+                Seg::plain(money(h)),
+                Seg::plain(signed(d)),
+            ]);
+        }
+        p.table(&t);
     }
     for w in &f.workloads {
         if let Some(x) = w.top5_share {
