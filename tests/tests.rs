@@ -3,6 +3,7 @@
 //! live in one place (`util`).
 
 mod actuals;
+mod actuals_scale;
 mod chart;
 mod cli;
 mod engine;
