@@ -228,3 +228,45 @@ fn garbage_of_every_shape_ends_with_a_clear_error() {
     std::fs::write(&ragged, text).unwrap();
     stops(&ragged, "warehouse", &budget);
 }
+
+/// Langfuse's observation export as Parquet (tests/actuals_parquet.py
+/// writes it from the JSONL fixture, once per codec): the same summary as
+/// the JSONL, to the cent.
+#[cfg(feature = "parquet")]
+#[test]
+fn langfuse_parquet_gives_the_jsonl_summary() {
+    let jsonl = calibrate(&[
+        "--source",
+        "traces",
+        "--format",
+        "json",
+        &format!("{LOGS}/langfuse.jsonl"),
+    ]);
+    assert_eq!(jsonl.code.code(), 0, "{}", jsonl.stderr);
+    for codec in ["snappy", "zstd", "gzip"] {
+        let file = format!("{LOGS}/langfuse.{codec}.parquet");
+        let out = calibrate(&["--source", "traces", "--format", "json", &file]);
+        assert_eq!(out.code.code(), 0, "{codec}: {}", out.stderr);
+        assert_eq!(out.stdout, jsonl.stdout, "{codec}");
+    }
+    // Not Parquet after all: a clear error, exit 2.
+    let dir = tempfile::tempdir().unwrap();
+    let fake = dir.path().join("x.parquet");
+    std::fs::write(&fake, "PAR1 not really").unwrap();
+    let out = calibrate(&["--source", "traces", fake.to_str().unwrap()]);
+    assert_eq!(out.code.code(), 2, "{}", out.stderr);
+    assert!(out.stderr.contains("not a Parquet file"), "{}", out.stderr);
+}
+
+/// A build without the `parquet` feature says so for a Parquet file.
+#[cfg(not(feature = "parquet"))]
+#[test]
+fn a_build_without_parquet_says_so() {
+    let out = calibrate(&[
+        "--source",
+        "traces",
+        &format!("{LOGS}/langfuse.zstd.parquet"),
+    ]);
+    assert_eq!(out.code.code(), 2, "{}", out.stderr);
+    assert!(out.stderr.contains("--features parquet"), "{}", out.stderr);
+}

@@ -19,6 +19,7 @@ pub mod helicone;
 pub mod langfuse;
 pub mod litellm;
 pub mod otel;
+pub mod parquet;
 pub mod progress;
 pub mod read;
 pub mod sources;

@@ -149,6 +149,13 @@ pub fn file(
     tally: &mut Tally,
     sink: &mut dyn FnMut(Row),
 ) -> Result<(), String> {
+    let mut head = [0u8; 4];
+    let n = File::open(path)
+        .and_then(|mut f| f.read(&mut head))
+        .map_err(|e| format!("cannot read {path}: {e}"))?;
+    if super::parquet::is_parquet(path, &head[..n]) {
+        return parquet(path, source, tally, sink);
+    }
     let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
     let bar = progress::Bar::for_file(path, size);
     let budget = Rc::new(Budget::default());
@@ -178,6 +185,27 @@ pub fn file(
         b.finish();
     }
     done
+}
+
+/// A Parquet file, row by row: a row's position stands for its line.
+fn parquet(
+    path: &str,
+    source: &Source,
+    tally: &mut Tally,
+    sink: &mut dyn FnMut(Row),
+) -> Result<(), String> {
+    let wanted = wanted(source);
+    let budget = Budget::default();
+    let file = In {
+        path,
+        source,
+        wanted: &wanted,
+        budget: &budget,
+    };
+    let mut rows = Vec::new();
+    super::parquet::rows(path, &wanted, &mut |i, v| {
+        emit(&v, &file, i, tally, &mut rows, sink)
+    })
 }
 
 /// CSV by name (`.csv`, `.csv.gz`) or for a `csv` source; otherwise JSON,
