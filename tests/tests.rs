@@ -4,6 +4,7 @@
 
 mod actuals;
 mod catalogue;
+mod actuals_scale;
 mod chart;
 mod cli;
 mod engine;

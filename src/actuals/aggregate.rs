@@ -99,9 +99,30 @@ struct WorkloadAgg {
     cost: Decimal,
 }
 
+/// Hashes a user's hash no further: it is already a keyed SipHash, as
+/// evenly spread as a hash gets, so the map of users spends nothing more.
+#[derive(Default)]
+struct Spread(u64);
+
+impl std::hash::Hasher for Spread {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+type Users = HashMap<u64, u64, std::hash::BuildHasherDefault<Spread>>;
+
 #[derive(Default)]
 struct FeatureAgg {
-    users: HashMap<u64, u64>,
+    users: Users,
     workloads: BTreeMap<String, WorkloadAgg>,
     cost: Decimal,
     reported: Option<Decimal>,
@@ -197,28 +218,46 @@ impl<'a> Aggregator<'a> {
             return Ok(());
         };
         let model = id.unwrap_or_else(|| g.model.clone());
-        let workload = match &g.workload {
-            Some(w) => w.clone(),
+        let workload: &str = match &g.workload {
+            Some(w) => w,
             None => decl
                 .by_model
                 .get(&model)
-                .cloned()
-                .flatten()
-                .unwrap_or_else(|| model.clone()),
+                .and_then(|w| w.as_deref())
+                .unwrap_or(&model),
         };
-        let f = month.features.entry(feature.clone()).or_default();
+        // Keys are copied once, when first seen, not per row.
+        if !month.features.contains_key(feature) {
+            month
+                .features
+                .insert(feature.clone(), FeatureAgg::default());
+        }
+        let Some(f) = month.features.get_mut(feature) else {
+            return Ok(());
+        };
         *f.users.entry(user).or_default() += g.calls;
         f.cost = add(f.cost, cost)?;
         if let Some(r) = g.reported {
             f.reported = Some(add(f.reported.unwrap_or_default(), r)?);
         }
-        let w = f.workloads.entry(workload).or_default();
+        if !f.workloads.contains_key(workload) {
+            f.workloads
+                .insert(workload.to_string(), WorkloadAgg::default());
+        }
+        let Some(w) = f.workloads.get_mut(workload) else {
+            return Ok(());
+        };
         w.calls += g.calls;
         w.input += g.input;
         w.output += g.output;
         w.cache_read += g.cache_read;
         w.cache_write += g.cache_write;
-        *w.models.entry(model).or_default() += g.calls;
+        match w.models.get_mut(&model) {
+            Some(n) => *n += g.calls,
+            None => {
+                w.models.insert(model, g.calls);
+            }
+        }
         if g.batch {
             w.batch += g.calls;
         }

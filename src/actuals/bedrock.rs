@@ -16,11 +16,22 @@ use super::fields::{at, month, tokens_at};
 use super::sources::Source;
 use super::{model, required, Common, Row, Tokens};
 
-const COMMON: Common = Common {
+pub(crate) const COMMON: Common = Common {
     tags: &[],
     user: &["requestMetadata.user", "requestMetadata.user_id"],
     input_includes_cache: false,
 };
+
+/// Every path [`rows`] reads, besides [`COMMON`]'s and the source's.
+pub(crate) const PATHS: &[&str] = &[
+    "schemaType",
+    "timestamp",
+    "modelId",
+    "input.inputTokenCount",
+    "output.outputTokenCount",
+    "input.cacheReadInputTokenCount",
+    "input.cacheWriteInputTokenCount",
+];
 
 pub fn rows(v: &Value, source: &Source, out: &mut Vec<Row>) -> Result<(), String> {
     if let Some(t) = at(v, "schemaType").and_then(Value::as_str) {

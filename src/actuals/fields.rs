@@ -82,6 +82,160 @@ impl<'de: 'a, 'a> serde::Deserialize<'de> for RawMap<'a> {
     }
 }
 
+/// The parts of a record an adapter reads: a tree of keys, built from the
+/// dotted paths it looks up with [`at`]. [`parse_wanted`] keeps only these,
+/// so a record's other fields (a LiteLLM row's messages, ids, timings) are
+/// checked as JSON but never built into values.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Wanted {
+    /// The value here is read whole.
+    whole: bool,
+    keys: Vec<(String, Wanted)>,
+}
+
+impl Wanted {
+    /// The tree that lets [`at`] find each of `paths` as it would in the
+    /// whole record: a key may itself hold dots, so every split is kept.
+    pub fn of<S: AsRef<str>>(paths: impl IntoIterator<Item = S>) -> Wanted {
+        let mut w = Wanted::default();
+        for p in paths {
+            w.add(p.as_ref());
+        }
+        w
+    }
+
+    fn add(&mut self, path: &str) {
+        if path.is_empty() {
+            self.whole = true;
+            return;
+        }
+        self.child(path).whole = true;
+        for (i, _) in path.match_indices('.') {
+            self.child(&path[..i]).add(&path[i + 1..]);
+        }
+    }
+
+    fn child(&mut self, key: &str) -> &mut Wanted {
+        let i = match self.keys.iter().position(|(k, _)| k == key) {
+            Some(i) => i,
+            None => {
+                self.keys.push((key.to_string(), Wanted::default()));
+                self.keys.len() - 1
+            }
+        };
+        &mut self.keys[i].1
+    }
+
+    /// What is wanted under `key`, if anything.
+    pub fn get(&self, key: &str) -> Option<&Wanted> {
+        self.keys.iter().find(|(k, _)| k == key).map(|(_, w)| w)
+    }
+
+    /// Whether the value at `key` is read whole (a CSV cell to keep).
+    pub fn wants(&self, key: &str) -> bool {
+        self.get(key).is_some()
+    }
+}
+
+/// Parses one JSON record as [`parse`] does, keeping only what `wanted`
+/// names: every byte is still checked as JSON, but skipped fields cost no
+/// allocation. The record's values at the wanted paths are those of
+/// [`parse`] exactly.
+pub fn parse_wanted(text: &str, wanted: &Wanted) -> Result<Value, serde_json::Error> {
+    use serde::de::DeserializeSeed;
+    if wanted.whole {
+        return parse(text);
+    }
+    let mut de = serde_json::Deserializer::from_str(text);
+    let v = Pruned(wanted).deserialize(&mut de)?;
+    de.end()?;
+    Ok(v)
+}
+
+/// A value of which only `wanted`'s parts are built.
+struct Pruned<'w>(&'w Wanted);
+
+impl<'de> serde::de::DeserializeSeed<'de> for Pruned<'_> {
+    type Value = Value;
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+/// A key, borrowed from the text when it has no escapes.
+struct Key;
+
+impl<'de> serde::de::DeserializeSeed<'de> for Key {
+    type Value = std::borrow::Cow<'de, str>;
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Key {
+    type Value = std::borrow::Cow<'de, str>;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a key")
+    }
+    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+        Ok(std::borrow::Cow::Borrowed(v))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(std::borrow::Cow::Owned(v.to_string()))
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Pruned<'_> {
+    type Value = Value;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut m: A) -> Result<Value, A::Error> {
+        use serde::de::Error as _;
+        let mut out = serde_json::Map::new();
+        while let Some(k) = m.next_key_seed(Key)? {
+            match self.0.get(&k) {
+                None => {
+                    m.next_value::<serde::de::IgnoredAny>()?;
+                }
+                Some(w) if w.whole => {
+                    let raw: &serde_json::value::RawValue = m.next_value()?;
+                    out.insert(k.into_owned(), tree(raw, 1).map_err(A::Error::custom)?);
+                }
+                Some(w) => {
+                    let v = m.next_value_seed(Pruned(w))?;
+                    out.insert(k.into_owned(), v);
+                }
+            }
+        }
+        Ok(Value::Object(out))
+    }
+    // Anything but an object has no keys to look into: it is checked and
+    // dropped, as [`at`] would find nothing in it.
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut s: A) -> Result<Value, A::Error> {
+        while s.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+        Ok(Value::Null)
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_str<E>(self, _: &str) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+}
+
 /// The value at a dotted `path` (`metadata.feature`). A key that itself
 /// contains dots (`gen_ai.request.model`) is tried whole first at each level.
 /// (A CSV cell holding a JSON object is parsed when the row is read, so the
@@ -130,6 +284,11 @@ pub fn text(v: &Value) -> Option<String> {
 
 /// A decimal from a JSON number or a numeric string, exactly.
 pub fn decimal(v: &Value, what: &str) -> Result<Decimal, String> {
+    if let Value::String(s) = v {
+        if let Some(d) = plain_decimal(s) {
+            return Ok(d);
+        }
+    }
     let t = match v {
         Value::Number(n) => n.to_string(),
         Value::String(s) => s.trim().to_string(),
@@ -138,8 +297,30 @@ pub fn decimal(v: &Value, what: &str) -> Result<Decimal, String> {
     parse_decimal(&t).map_err(|e| format!("`{what}`: {e}"))
 }
 
+/// `123` or `-0.0045`: the plain decimals logs are made of, read without
+/// the general parser's copies; anything else (exponents, `+`, spaces,
+/// 29 digits) is left to [`parse_decimal`].
+fn plain_decimal(s: &str) -> Option<Decimal> {
+    let b = s.as_bytes();
+    let digits = b.strip_prefix(b"-").unwrap_or(b);
+    let ok = !digits.is_empty()
+        && digits.len() <= 20
+        && digits[0].is_ascii_digit()
+        && digits[digits.len() - 1].is_ascii_digit()
+        && digits.iter().filter(|&&c| c == b'.').count() <= 1
+        && digits.iter().all(|&c| c.is_ascii_digit() || c == b'.');
+    ok.then(|| Decimal::from_str_exact(s).ok()).flatten()
+}
+
 /// A token count: a whole number, not negative (`12`, `"12"`, `12.0`).
 pub fn tokens(v: &Value, what: &str) -> Result<u64, String> {
+    if let Value::String(s) = v {
+        if !s.is_empty() && s.len() <= 19 && s.bytes().all(|c| c.is_ascii_digit()) {
+            return s
+                .parse()
+                .map_err(|_| format!("`{what}` is too large ({s})"));
+        }
+    }
     let d = decimal(v, what)?;
     if d.is_sign_negative() && !d.is_zero() {
         return Err(format!("`{what}` is negative ({d})"));
@@ -177,6 +358,21 @@ pub fn tags(v: &Value) -> Vec<String> {
         Value::String(s) => s.split(',').map(|t| t.trim().to_string()).collect(),
         _ => Vec::new(),
     }
+}
+
+/// The first of the record's [`tags`] that starts with `prefix`, without
+/// it; a JSON array of strings is searched without copying the others.
+pub fn tag_with_prefix(v: &Value, prefix: &str) -> Option<String> {
+    if let Value::Array(a) = v {
+        if a.iter().all(Value::is_string) {
+            return a
+                .iter()
+                .find_map(|t| t.as_str()?.strip_prefix(prefix).map(str::to_string));
+        }
+    }
+    tags(v)
+        .iter()
+        .find_map(|t| t.strip_prefix(prefix).map(str::to_string))
 }
 
 /// The UTC month of a timestamp: ISO 8601 / RFC 3339 text

@@ -16,11 +16,41 @@ use super::fields::{at, month, present, tokens_at};
 use super::sources::{FeatureRule, Source};
 use super::{cost, model, required, Common, Row, Tokens};
 
-const COMMON: Common = Common {
+pub(crate) const COMMON: Common = Common {
     tags: &[],
     user: &["request_user_id", "user_id"],
     input_includes_cache: true,
 };
+
+/// Every path [`rows`] reads, besides [`COMMON`]'s, the source's and the
+/// `Helicone-Property-*` names of [`property_header`].
+pub(crate) const PATHS: &[&str] = &[
+    "request_created_at",
+    "created_at",
+    "model",
+    "request_model",
+    "response_model",
+    "prompt_tokens",
+    "completion_tokens",
+    "prompt_cache_read_tokens",
+    "prompt_cache_write_tokens",
+    "cost",
+    "costUSD",
+    "cost_usd",
+];
+
+/// The names the property of `source`'s feature field may take besides
+/// the field itself (a CSV export's `Helicone-Property-Feature` column).
+pub(crate) fn property_paths(source: &Source) -> Vec<String> {
+    let FeatureRule::Field(p) = &source.feature else {
+        return Vec::new();
+    };
+    let Some(name) = p.strip_prefix("request_properties.") else {
+        return Vec::new();
+    };
+    let header = format!("Helicone-Property-{name}");
+    vec![format!("request_properties.{header}"), header]
+}
 
 pub fn rows(v: &Value, source: &Source, out: &mut Vec<Row>) -> Result<(), String> {
     let month = month(
@@ -46,12 +76,7 @@ pub fn rows(v: &Value, source: &Source, out: &mut Vec<Row>) -> Result<(), String
 /// `request_properties.Feature` under its header's own name: a key
 /// `Helicone-Property-Feature`, inside the properties or as a column.
 fn property_header(v: &Value, source: &Source) -> Option<String> {
-    let FeatureRule::Field(p) = &source.feature else {
-        return None;
-    };
-    let name = p.strip_prefix("request_properties.")?;
-    let header = format!("Helicone-Property-{name}");
-    [format!("request_properties.{header}"), header]
+    property_paths(source)
         .iter()
         .find_map(|k| present(at(v, k)).and_then(super::fields::text))
 }

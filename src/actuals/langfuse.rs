@@ -17,11 +17,26 @@ use super::fields::{at, month, tokens_at};
 use super::sources::Source;
 use super::{cost, model, required, Common, Row, Tokens};
 
-const COMMON: Common = Common {
+pub(crate) const COMMON: Common = Common {
     tags: &["tags", "trace.tags"],
     user: &["userId", "user_id", "trace.userId"],
     input_includes_cache: false,
 };
+
+/// Every path [`rows`] reads, besides [`COMMON`]'s and the source's.
+pub(crate) const PATHS: &[&str] = &[
+    "type",
+    "startTime",
+    "model",
+    "providedModelName",
+    "usageDetails",
+    "usage",
+    "promptTokens",
+    "completionTokens",
+    "costDetails.total",
+    "calculatedTotalCost",
+    "totalCost",
+];
 
 pub fn rows(v: &Value, source: &Source, out: &mut Vec<Row>) -> Result<(), String> {
     if let Some(t) = at(v, "type").and_then(Value::as_str) {

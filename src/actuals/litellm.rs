@@ -14,11 +14,24 @@ use super::fields::{month, tokens_at};
 use super::sources::Source;
 use super::{cost, model, required, Common, Row, Tokens};
 
-const COMMON: Common = Common {
+pub(crate) const COMMON: Common = Common {
     tags: &["request_tags", "metadata.tags"],
     user: &["end_user", "user"],
     input_includes_cache: true,
 };
+
+/// Every path [`rows`] reads, besides [`COMMON`]'s and the source's.
+pub(crate) const PATHS: &[&str] = &[
+    "startTime",
+    "model",
+    "model_group",
+    "prompt_tokens",
+    "completion_tokens",
+    "metadata.usage_object.cache_read_input_tokens",
+    "metadata.usage_object.prompt_tokens_details.cached_tokens",
+    "metadata.usage_object.cache_creation_input_tokens",
+    "spend",
+];
 
 pub fn rows(v: &Value, source: &Source, out: &mut Vec<Row>) -> Result<(), String> {
     let month = month(required(v, &["startTime"])?, "startTime")?;

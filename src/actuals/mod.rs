@@ -20,6 +20,8 @@ pub mod helicone;
 pub mod langfuse;
 pub mod litellm;
 pub mod otel;
+pub mod parquet;
+pub mod progress;
 pub mod read;
 pub mod sources;
 pub mod sql;
@@ -167,11 +169,10 @@ impl Common<'_> {
 
     fn feature(&self, v: &Value, source: &Source) -> Option<String> {
         match &source.feature {
-            FeatureRule::TagPrefix(prefix) => self.tags.iter().find_map(|p| {
-                let tags = fields::present(fields::at(v, p)).map(fields::tags)?;
-                tags.iter()
-                    .find_map(|t| t.strip_prefix(prefix.as_str()).map(str::to_string))
-            }),
+            FeatureRule::TagPrefix(prefix) => self
+                .tags
+                .iter()
+                .find_map(|p| fields::tag_with_prefix(fields::present(fields::at(v, p))?, prefix)),
             FeatureRule::Field(p) => fields::present(fields::at(v, p)).and_then(fields::text),
         }
         .filter(|f| !f.is_empty())

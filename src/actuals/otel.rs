@@ -18,7 +18,7 @@ use super::fields::{at, month, tokens_at};
 use super::sources::Source;
 use super::{model, required, Common, Row, Tokens};
 
-const COMMON: Common = Common {
+pub(crate) const COMMON: Common = Common {
     tags: &[],
     user: &["user.id", "enduser.id"],
     input_includes_cache: true,

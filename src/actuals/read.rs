@@ -10,10 +10,13 @@
 
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
+use std::rc::Rc;
 
 use serde_json::{Map, Value};
 
-use super::sources::{Format, Source};
+use super::fields::{self, Wanted};
+use super::progress;
+use super::sources::{FeatureRule, Format, Source};
 use super::Row;
 
 /// Longest line (JSONL record, CSV record) read.
@@ -22,8 +25,6 @@ pub const MAX_LINE_BYTES: usize = 8 * 1024 * 1024;
 pub const MAX_BAD_ROWS: usize = 100;
 /// How many malformed rows are shown.
 pub const SHOWN_BAD_ROWS: usize = 5;
-/// Largest file that is one JSON array (read whole; JSONL streams).
-pub const MAX_JSON_ARRAY_BYTES: u64 = 256 * 1024 * 1024;
 
 /// A row that could not be read: where and why.
 #[derive(Clone, Debug, PartialEq)]
@@ -64,35 +65,66 @@ impl Tally {
     }
 }
 
-/// Counts bytes, and fails once a line runs past [`MAX_LINE_BYTES`].
+/// What the reader of a file shares with the loop over its records: the
+/// bytes read so far, and where the current record began. A CSV record
+/// (quoted cells hold newlines) or a JSON array's element may span lines,
+/// so each is bounded by its own length, not a line's.
+#[derive(Default)]
+struct Budget {
+    total: std::cell::Cell<u64>,
+    mark: std::cell::Cell<u64>,
+    /// Records end where the loop says, not at newlines.
+    records: std::cell::Cell<bool>,
+}
+
+impl Budget {
+    /// The current record ends here (it may have been read ahead of).
+    fn next_record(&self) {
+        self.mark.set(self.total.get());
+    }
+}
+
+/// Counts bytes, and fails once a line (or a record) runs past
+/// [`MAX_LINE_BYTES`].
 struct Guard<R> {
     inner: R,
     since_newline: usize,
+    budget: Rc<Budget>,
 }
 
 impl<R: Read> Read for Guard<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
-        for &b in &buf[..n] {
-            if b == b'\n' {
-                self.since_newline = 0;
-            } else {
-                self.since_newline += 1;
+        let b = &self.budget;
+        b.total.set(b.total.get() + n as u64);
+        let long = if b.records.get() {
+            // Read-ahead counts too: the buffers are far below the limit.
+            b.total.get() - b.mark.get() > MAX_LINE_BYTES as u64
+        } else {
+            match buf[..n].iter().rposition(|&c| c == b'\n') {
+                Some(i) => self.since_newline = n - i - 1,
+                None => self.since_newline += n,
             }
-        }
-        if self.since_newline > MAX_LINE_BYTES {
+            self.since_newline > MAX_LINE_BYTES
+        };
+        if long {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidData,
-                format!("a line is longer than {MAX_LINE_BYTES} bytes"),
+                format!(
+                    "a {} is longer than {MAX_LINE_BYTES} bytes",
+                    if b.records.get() { "record" } else { "line" }
+                ),
             ));
         }
         Ok(n)
     }
 }
 
-/// Opens `path`, decoding gzip when its first bytes say so.
-fn open(path: &str) -> io::Result<Box<dyn Read>> {
-    let mut f = BufReader::new(File::open(path)?);
+/// Opens `path`, decoding gzip when its first bytes say so; the bytes of
+/// the file (not the decoded ones) move `bar`.
+fn open(path: &str, bar: Option<progress::Bar>) -> io::Result<Box<dyn Read>> {
+    let f = File::open(path)?;
+    let mut f = BufReader::with_capacity(256 * 1024, progress::Counted { inner: f, bar });
     let gz = f.fill_buf()?.starts_with(&[0x1f, 0x8b]);
     Ok(if gz {
         Box::new(flate2::bufread::MultiGzDecoder::new(f))
@@ -117,19 +149,63 @@ pub fn file(
     tally: &mut Tally,
     sink: &mut dyn FnMut(Row),
 ) -> Result<(), String> {
+    let mut head = [0u8; 4];
+    let n = File::open(path)
+        .and_then(|mut f| f.read(&mut head))
+        .map_err(|e| format!("cannot read {path}: {e}"))?;
+    if super::parquet::is_parquet(path, &head[..n]) {
+        return parquet(path, source, tally, sink);
+    }
+    let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+    let bar = progress::Bar::for_file(path, size);
+    let budget = Rc::new(Budget::default());
     let mut r = BufReader::with_capacity(
         256 * 1024,
         Guard {
-            inner: open(path).map_err(|e| format!("cannot read {path}: {e}"))?,
+            inner: open(path, bar.clone()).map_err(|e| format!("cannot read {path}: {e}"))?,
             since_newline: 0,
+            budget: budget.clone(),
         },
     );
     let layout = layout(path, source, &mut r).map_err(|e| format!("cannot read {path}: {e}"))?;
-    match layout {
-        Layout::Csv => csv(path, source, r, tally, sink),
-        Layout::Jsonl => jsonl(path, source, &mut r, tally, sink),
-        Layout::JsonArray => array(path, source, r, tally, sink),
+    budget.records.set(layout != Layout::Jsonl);
+    let wanted = wanted(source);
+    let file = In {
+        path,
+        source,
+        wanted: &wanted,
+        budget: &budget,
+    };
+    let done = match layout {
+        Layout::Csv => csv(&file, r, tally, sink),
+        Layout::Jsonl => jsonl(&file, &mut r, tally, sink),
+        Layout::JsonArray => array(&file, r, tally, sink),
+    };
+    if let Some(b) = bar {
+        b.finish();
     }
+    done
+}
+
+/// A Parquet file, row by row: a row's position stands for its line.
+fn parquet(
+    path: &str,
+    source: &Source,
+    tally: &mut Tally,
+    sink: &mut dyn FnMut(Row),
+) -> Result<(), String> {
+    let wanted = wanted(source);
+    let budget = Budget::default();
+    let file = In {
+        path,
+        source,
+        wanted: &wanted,
+        budget: &budget,
+    };
+    let mut rows = Vec::new();
+    super::parquet::rows(path, &wanted, &mut |i, v| {
+        emit(&v, &file, i, tally, &mut rows, sink)
+    })
 }
 
 /// CSV by name (`.csv`, `.csv.gz`) or for a `csv` source; otherwise JSON,
@@ -149,17 +225,82 @@ fn layout(path: &str, source: &Source, r: &mut impl BufRead) -> io::Result<Layou
     })
 }
 
+/// One file being read: its name, source, the fields its adapter reads.
+struct In<'a> {
+    path: &'a str,
+    source: &'a Source,
+    wanted: &'a Wanted,
+    budget: &'a Budget,
+}
+
+/// The fields the source's adapter reads: its own, where its format keeps
+/// tags and users, and the source's feature, user and workload paths.
+/// OpenTelemetry reads attribute lists whole.
+pub fn wanted(source: &Source) -> Wanted {
+    let (own, common): (Vec<String>, Option<&super::Common>) = match source.format {
+        Format::Litellm => (
+            strings(super::litellm::PATHS),
+            Some(&super::litellm::COMMON),
+        ),
+        Format::Langfuse => (
+            strings(super::langfuse::PATHS),
+            Some(&super::langfuse::COMMON),
+        ),
+        Format::Helicone => {
+            let mut own = strings(super::helicone::PATHS);
+            own.extend(super::helicone::property_paths(source));
+            (own, Some(&super::helicone::COMMON))
+        }
+        Format::Bedrock => (
+            strings(super::bedrock::PATHS),
+            Some(&super::bedrock::COMMON),
+        ),
+        Format::Otel => return Wanted::of([""]),
+        Format::Csv => {
+            let c = &source.columns;
+            let own = [
+                &c.time,
+                &c.model,
+                &c.input,
+                &c.output,
+                &c.cache_read,
+                &c.cache_write,
+                &c.batch,
+                &c.cost,
+            ];
+            (own.into_iter().flatten().cloned().collect(), None)
+        }
+    };
+    let mut paths = own;
+    if let Some(c) = common {
+        paths.extend(strings(c.tags));
+        if source.user.is_none() {
+            paths.extend(strings(c.user));
+        }
+    }
+    paths.extend(source.user.iter().cloned());
+    paths.extend(source.workload.iter().cloned());
+    if let FeatureRule::Field(f) = &source.feature {
+        paths.push(f.clone());
+    }
+    paths.push("metadata.batch".to_string());
+    Wanted::of(paths)
+}
+
+fn strings(s: &[&str]) -> Vec<String> {
+    s.iter().map(|x| x.to_string()).collect()
+}
+
 fn emit(
     v: &Value,
-    source: &Source,
-    file: &str,
+    file: &In,
     line: u64,
     tally: &mut Tally,
     rows: &mut Vec<Row>,
     sink: &mut dyn FnMut(Row),
 ) -> bool {
     rows.clear();
-    match super::rows(v, source, rows) {
+    match super::rows(v, file.source, rows) {
         Ok(()) => {
             for row in rows.drain(..) {
                 tally.rows += 1;
@@ -167,95 +308,272 @@ fn emit(
             }
             true
         }
-        Err(why) => tally.bad(file, line, why),
+        Err(why) => tally.bad(file.path, line, why),
     }
 }
 
+/// Bytes of whole lines handed to a worker at a time.
+const CHUNK_BYTES: usize = 1 << 20;
+
+/// What a worker made of one chunk of lines, in their order.
+enum Event {
+    Row(Row),
+    /// A malformed line: its number within the chunk, from 1, and why.
+    Bad(u64, String),
+}
+
+struct Done {
+    events: Vec<Event>,
+    /// Lines in the chunk (numbers of the next chunk start after them).
+    lines: u64,
+}
+
+/// JSONL in parallel: this thread reads (and un-gzips) whole lines in
+/// chunks of [`CHUNK_BYTES`] and hands them round-robin to one worker per
+/// core, which parse them and run the adapter; the rows come back and are
+/// folded here in the file's order, so sums, line numbers and the first
+/// malformed rows are exactly those of one thread reading line by line.
+/// Memory is a few chunks in flight per worker, whatever the file's size.
 fn jsonl(
-    path: &str,
-    source: &Source,
+    file: &In,
     r: &mut impl BufRead,
     tally: &mut Tally,
     sink: &mut dyn FnMut(Row),
 ) -> Result<(), String> {
-    let mut buf = Vec::new();
-    let mut rows = Vec::new();
-    let mut line = 0u64;
-    loop {
-        buf.clear();
-        match r.read_until(b'\n', &mut buf) {
-            Ok(0) => return Ok(()),
-            Ok(_) => {}
-            Err(e) => {
-                tally.stopped = Some(format!("{path}:{}: {e}; stopped reading", line + 1));
-                return Ok(());
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
+    std::thread::scope(|scope| {
+        let mut lanes = Vec::new();
+        for _ in 0..workers {
+            let (job_tx, job_rx) = std::sync::mpsc::sync_channel::<Vec<u8>>(2);
+            let (done_tx, done_rx) = std::sync::mpsc::channel::<Done>();
+            let (source, wanted) = (file.source, file.wanted);
+            scope.spawn(move || {
+                for chunk in job_rx {
+                    if done_tx.send(lines(&chunk, source, wanted)).is_err() {
+                        return;
+                    }
+                }
+            });
+            lanes.push((job_tx, done_rx));
+        }
+        let mut fold = Fold {
+            file,
+            tally,
+            sink,
+            line: 0,
+            stop: false,
+        };
+        let (mut sent, mut folded) = (0usize, 0usize);
+        loop {
+            let (chunk, failed) = read_chunk(r);
+            let last = failed.is_some() || chunk.is_empty();
+            if !chunk.is_empty() {
+                // Keep at most two chunks per worker in flight.
+                while sent - folded >= 2 * workers && !fold.stop {
+                    fold.take(&lanes[folded % workers].1);
+                    folded += 1;
+                }
+                if fold.stop || lanes[sent % workers].0.send(chunk).is_err() {
+                    break;
+                }
+                sent += 1;
+            }
+            if last {
+                while folded < sent && !fold.stop {
+                    fold.take(&lanes[folded % workers].1);
+                    folded += 1;
+                }
+                if let (Some(e), false) = (failed, fold.stop) {
+                    fold.tally.stopped = Some(format!(
+                        "{}:{}: {e}; stopped reading",
+                        file.path,
+                        fold.line + 1
+                    ));
+                }
+                break;
             }
         }
-        line += 1;
-        let text = buf.trim_ascii();
+        // Dropping the senders ends the workers; the scope joins them.
+        drop(lanes);
+    });
+    Ok(())
+}
+
+/// Up to [`CHUNK_BYTES`] of whole lines; on a read error, the whole lines
+/// read before it and the error.
+fn read_chunk(r: &mut impl BufRead) -> (Vec<u8>, Option<io::Error>) {
+    let mut chunk = Vec::with_capacity(CHUNK_BYTES + 4096);
+    while chunk.len() < CHUNK_BYTES {
+        match r.fill_buf() {
+            Ok([]) => return (chunk, None),
+            Ok(buf) => {
+                let n = buf.len().min(CHUNK_BYTES - chunk.len());
+                chunk.extend_from_slice(&buf[..n]);
+                r.consume(n);
+            }
+            Err(e) => return (whole_lines(chunk), Some(e)),
+        }
+    }
+    match r.read_until(b'\n', &mut chunk) {
+        Ok(_) => (chunk, None),
+        Err(e) => (whole_lines(chunk), Some(e)),
+    }
+}
+
+/// `chunk` up to its last newline: the line after it was cut by an error.
+fn whole_lines(mut chunk: Vec<u8>) -> Vec<u8> {
+    let keep = chunk.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+    chunk.truncate(keep);
+    chunk
+}
+
+/// A worker's pass over one chunk.
+fn lines(chunk: &[u8], source: &Source, wanted: &Wanted) -> Done {
+    let mut events = Vec::new();
+    let mut rows = Vec::new();
+    let mut n = 0u64;
+    let body = chunk.strip_suffix(b"\n").unwrap_or(chunk);
+    for line in body.split(|&b| b == b'\n') {
+        n += 1;
+        let text = line.trim_ascii();
         if text.is_empty() {
             continue;
         }
         let parsed = std::str::from_utf8(text)
             .map_err(|e| format!("not UTF-8 text: {e}"))
-            .and_then(|t| super::fields::parse(t).map_err(|e| format!("not a JSON record: {e}")));
-        let keep_going = match parsed {
-            Ok(v) => emit(&v, source, path, line, tally, &mut rows, sink),
-            Err(why) => tally.bad(path, line, why),
-        };
-        if !keep_going {
-            return Ok(());
+            .and_then(|t| {
+                fields::parse_wanted(t, wanted).map_err(|e| format!("not a JSON record: {e}"))
+            })
+            .and_then(|v| {
+                rows.clear();
+                super::rows(&v, source, &mut rows)
+            });
+        match parsed {
+            Ok(()) => events.extend(rows.drain(..).map(Event::Row)),
+            Err(why) => events.push(Event::Bad(n, why)),
         }
+    }
+    if chunk.is_empty() {
+        n = 0;
+    }
+    Done { events, lines: n }
+}
+
+/// The fold of workers' results, in the file's order.
+struct Fold<'a, 'b> {
+    file: &'a In<'a>,
+    tally: &'b mut Tally,
+    sink: &'b mut dyn FnMut(Row),
+    /// Lines folded so far.
+    line: u64,
+    /// The error budget ran out.
+    stop: bool,
+}
+
+impl Fold<'_, '_> {
+    fn take(&mut self, from: &std::sync::mpsc::Receiver<Done>) {
+        let Ok(done) = from.recv() else {
+            self.stop = true;
+            return;
+        };
+        for e in done.events {
+            match e {
+                Event::Row(row) => {
+                    self.tally.rows += 1;
+                    (self.sink)(row);
+                }
+                Event::Bad(n, why) => {
+                    if !self.tally.bad(self.file.path, self.line + n, why) {
+                        self.stop = true;
+                        return;
+                    }
+                }
+            }
+        }
+        self.line += done.lines;
     }
 }
 
+/// A file that is one JSON array of records, read element by element:
+/// memory holds one element, as a line of JSONL.
 fn array(
-    path: &str,
-    source: &Source,
+    file: &In,
     r: impl Read,
     tally: &mut Tally,
     sink: &mut dyn FnMut(Row),
 ) -> Result<(), String> {
-    let mut text = Vec::new();
-    r.take(MAX_JSON_ARRAY_BYTES + 1)
-        .read_to_end(&mut text)
-        .map_err(|e| format!("cannot read {path}: {e}"))?;
-    if text.len() as u64 > MAX_JSON_ARRAY_BYTES {
-        tally.stopped = Some(format!(
-            "{path} is one JSON array over {MAX_JSON_ARRAY_BYTES} bytes; export it as JSONL (one record a line) instead"
-        ));
-        return Ok(());
-    }
-    let parsed = String::from_utf8(text)
-        .map_err(|e| format!("not UTF-8 text: {e}"))
-        .and_then(|t| {
-            super::fields::parse(&t).map_err(|e| format!("not a JSON array of records: {e}"))
-        });
-    let items: Vec<Value> = match parsed {
-        Ok(Value::Array(v)) => v,
-        Ok(_) => Vec::new(),
-        Err(why) => {
-            tally.bad(path, 1, why);
-            return Ok(());
-        }
+    use serde::de::Deserializer as _;
+    let mut de = serde_json::Deserializer::from_reader(r);
+    let mut each = Elements {
+        file,
+        tally,
+        sink,
+        index: 0,
+        stop: false,
     };
-    let mut rows = Vec::new();
-    for (i, v) in items.iter().enumerate() {
-        // A record's position: its index, counted from 1 like a line.
-        if !emit(v, source, path, i as u64 + 1, tally, &mut rows, sink) {
-            return Ok(());
+    let read = de.deserialize_seq(&mut each).and_then(|()| de.end());
+    let (index, stop) = (each.index, each.stop);
+    if let Err(e) = read {
+        if !stop {
+            // The element being read when the text stopped being JSON.
+            let why = format!("not a JSON array of records: {e}");
+            if e.is_io() {
+                tally.stopped = Some(format!("{}: {why}; stopped reading", file.path));
+            } else {
+                tally.bad(file.path, index + 1, why);
+            }
         }
     }
     Ok(())
 }
 
+/// The visitor of [`array`]: each element is emitted as it is read.
+struct Elements<'a> {
+    file: &'a In<'a>,
+    tally: &'a mut Tally,
+    sink: &'a mut dyn FnMut(Row),
+    /// Elements read so far; an element's position is its index from 1.
+    index: u64,
+    /// The error budget ran out: the rest is not read.
+    stop: bool,
+}
+
+impl<'de> serde::de::Visitor<'de> for &mut Elements<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON array of records")
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        use serde::de::Error as _;
+        let mut rows = Vec::new();
+        self.file.budget.next_record();
+        while let Some(raw) = seq.next_element::<Box<serde_json::value::RawValue>>()? {
+            self.index += 1;
+            self.file.budget.next_record();
+            let keep_going = match fields::parse_wanted(raw.get(), self.file.wanted) {
+                Ok(v) => emit(&v, self.file, self.index, self.tally, &mut rows, self.sink),
+                Err(e) => self.tally.bad(
+                    self.file.path,
+                    self.index,
+                    format!("not a JSON record: {e}"),
+                ),
+            };
+            if !keep_going {
+                self.stop = true;
+                return Err(A::Error::custom("stopped"));
+            }
+        }
+        Ok(())
+    }
+}
+
 fn csv(
-    path: &str,
-    source: &Source,
+    file: &In,
     r: impl Read,
     tally: &mut Tally,
     sink: &mut dyn FnMut(Row),
 ) -> Result<(), String> {
+    let path = file.path;
     let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(r);
     let headers = match reader.headers() {
         Ok(h) => h.clone(),
@@ -264,16 +582,19 @@ fn csv(
             return Ok(());
         }
     };
+    // Which columns the adapter reads: the others are never copied.
+    let keep: Vec<bool> = headers.iter().map(|h| file.wanted.wants(h)).collect();
     let mut record = csv::StringRecord::new();
     let mut rows = Vec::new();
     loop {
+        file.budget.next_record();
         let line = reader.position().line();
         match reader.read_record(&mut record) {
             Ok(false) => return Ok(()),
             Ok(true) => {
                 let line = record.position().map_or(line, |p| p.line());
-                let v = cells(&headers, &record);
-                if !emit(&v, source, path, line, tally, &mut rows, sink) {
+                let v = cells(&headers, &keep, &record);
+                if !emit(&v, file, line, tally, &mut rows, sink) {
                     return Ok(());
                 }
             }
@@ -291,12 +612,17 @@ fn csv(
     }
 }
 
-/// A CSV record as a JSON object of its cells; a cell holding a JSON
-/// object or array (LiteLLM's `metadata`, `request_tags`) is parsed, so
-/// adapters read a CSV export and a JSONL export the same way.
-fn cells(headers: &csv::StringRecord, record: &csv::StringRecord) -> Value {
+/// A CSV record as a JSON object of the cells the adapter reads; a cell
+/// holding a JSON object or array (LiteLLM's `metadata`, `request_tags`)
+/// is parsed, so adapters read a CSV export and a JSONL export the same way.
+fn cells(headers: &csv::StringRecord, keep: &[bool], record: &csv::StringRecord) -> Value {
     let mut m = Map::new();
-    for (h, c) in headers.iter().zip(record.iter()) {
+    for ((h, c), _) in headers
+        .iter()
+        .zip(record.iter())
+        .zip(keep)
+        .filter(|(_, &k)| k)
+    {
         let t = c.trim_start();
         let v = if t.starts_with('{') || t.starts_with('[') {
             super::fields::parse(t).unwrap_or_else(|_| Value::String(c.to_string()))
