@@ -6,8 +6,10 @@
 #   (c) one manifest with 1,500 workloads (bench/gen_wide.py, block style)
 #                                          target: mean < 1000 ms
 #   (d) one manifest with WIDE workloads, one flow mapping a line, as wide
-#       as the YAML reader's node limit allows (8,000: ~800 KB; 10,000 would
-#       pass 1 MiB's byte limit but not the 100,000-node limit)
+#       as the YAML reader's node limit allows: a compact workload is 11
+#       nodes (a mapping, five keys, five values), so 9,000 (~910 KB, 99,000
+#       nodes and the header's) is the widest round number that fits;
+#       10,000 would pass 1 MiB's byte limit but not the 100,000-node limit
 #                                          target: mean < 1000 ms
 #   (e) check --base on a git repository of 200 manifests, one changed
 #   (f) the same, all 200 changed (base sides read by one `git ls-tree` and
@@ -15,7 +17,7 @@
 # Uses hyperfine when installed (apt-get install -y hyperfine), else a bash
 # loop over `date +%s%N` averaging RUNS runs after WARMUP warm-up runs.
 #
-#   bench/run.sh                 # env: COUNT=1000 HORIZON=120 RUNS=20 WARMUP=3 WIDE=8000
+#   bench/run.sh                 # env: COUNT=1000 HORIZON=120 RUNS=20 WARMUP=3 WIDE=9000
 #   NO_HYPERFINE=1 bench/run.sh  # force the bash loop
 set -euo pipefail
 
@@ -29,7 +31,7 @@ WARMUP="${WARMUP:-3}"
 TARGET_ACME_MS=5
 TARGET_BULK_MS=250
 TARGET_WIDE_MS=1000
-WIDE="${WIDE:-8000}"
+WIDE="${WIDE:-9000}"
 HYPERFINE=""
 if [ -z "${NO_HYPERFINE:-}" ] && command -v hyperfine >/dev/null 2>&1; then
     HYPERFINE=hyperfine

@@ -50,6 +50,25 @@ fn same_both_ways(
         .map(Change::added)
         .collect();
     assert!(d.0.is_empty(), "{:#?}", d.0);
+    // A manifest whose path ends in `.mod.yaml` is a modification of the
+    // same feature with its first workload left out (a base side priced
+    // month by month beside the head).
+    let changes: Vec<Change> = changes
+        .into_iter()
+        .map(|c| {
+            let head = c.head.as_ref().expect("added");
+            if !c.path.ends_with(".mod.yaml") || head.workloads.len() < 2 {
+                return c;
+            }
+            let mut base = head.clone();
+            base.workloads.remove(0);
+            Change {
+                kind: ier_gate::report::ChangeKind::Modified,
+                base: Some(base),
+                ..c
+            }
+        })
+        .collect();
     let inp = Inputs {
         policy: &policy,
         baseline: &baseline,
@@ -166,6 +185,32 @@ fn manifest(rng: &mut Rng, i: usize, workloads: usize) -> String {
     m += "embeddings:\n  - model: text-embedding-3-small\n    tokens_per_user_month: 20000\n    tokens_per_month: 3000000\n";
     m += "infrastructure:\n  - name: db\n    monthly: 120.5\n    per_user_month: 0.013\n";
     m
+}
+
+/// In-month windows, modified features (a base side), launches in and
+/// before the first projected month, and a price change in the horizon
+/// (gemini-3.6-flash from 2027-01): where a what-if computes only the
+/// months that can move.
+#[test]
+fn what_ifs_equal_the_whole_reprojection_in_month_with_base_sides() {
+    let policy = "version: 1\nbusiness_model: ai-infused\ngate:\n  basis: in-month\n  horizon_months: 24\n  launch_floor: 9\n  feature_floor: 3\n";
+    let baseline = "version: 1\ncurrency: USD\nmonths:\n  - { month: 2026-10, revenue: 90000, inference: { llm: 9000 } }\n  - { month: 2026-11, revenue: 100000, inference: { llm: 9500 } }\n";
+    let mut rng = Rng(0x0bad_5eed_1234_5678);
+    let mut rows = 0;
+    for round in 0..5 {
+        let manifests: Vec<(String, String)> = (0..3)
+            .map(|i| {
+                let n = 2 + rng.below(10) as usize + round * 3;
+                let ext = if i % 2 == 0 { "mod.yaml" } else { "yaml" };
+                (
+                    format!("ai-features/gen-{i}.{ext}"),
+                    manifest(&mut rng, i, n),
+                )
+            })
+            .collect();
+        rows += same_both_ways(policy, baseline, None, &manifests);
+    }
+    assert!(rows > 0);
 }
 
 #[test]

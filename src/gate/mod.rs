@@ -19,6 +19,7 @@ pub mod margin;
 pub mod projection;
 pub mod scenarios;
 pub mod sensitivity;
+pub mod sum;
 pub mod trajectory;
 pub mod verdict;
 pub mod whatif;

@@ -8,6 +8,7 @@
 
 use rust_decimal::Decimal;
 
+use crate::gate::sum;
 use crate::manifest::{CacheTtl, Calls, Embedding, Infra, Manifest, Revenue, Workload};
 use crate::month::Month;
 use crate::num::{from_shape_factor, Checked, Overflow};
@@ -128,6 +129,31 @@ pub struct LegCost {
     pub no_cache_discount: bool,
 }
 
+/// One routing leg's cost per call in `month`, and the prices it used.
+fn leg_cost(
+    w: &Workload,
+    leg: &crate::manifest::Leg,
+    book: &PriceBook,
+    month: Month,
+    factor: Decimal,
+) -> Result<(Decimal, CallPrices), ProjectionError> {
+    let no_price = |field| ProjectionError::NoPrice {
+        model: leg.model.clone(),
+        month,
+        field,
+    };
+    let period = book
+        .get(&leg.model)
+        .and_then(|m| m.period_on(month.first_day()))
+        .ok_or_else(|| no_price("input"))?;
+    let prices = period
+        .call_prices(w.input_tokens, w.batch)
+        .map_err(|e| match e {
+            PriceError::Missing(f) => no_price(f),
+        })?;
+    Ok((call_cost(w, &prices, factor)?, prices))
+}
+
 /// A workload's cost per call in `month`: `sum(share_k * cost_k)`.
 pub fn workload_call_cost(
     w: &Workload,
@@ -138,21 +164,7 @@ pub fn workload_call_cost(
     let mut total = Decimal::ZERO;
     let mut legs = Vec::with_capacity(w.legs.len());
     for leg in &w.legs {
-        let model = book.get(&leg.model);
-        let no_price = |field| ProjectionError::NoPrice {
-            model: leg.model.clone(),
-            month,
-            field,
-        };
-        let period = model
-            .and_then(|m| m.period_on(month.first_day()))
-            .ok_or_else(|| no_price("input"))?;
-        let prices = period
-            .call_prices(w.input_tokens, w.batch)
-            .map_err(|e| match e {
-                PriceError::Missing(f) => no_price(f),
-            })?;
-        let cost = call_cost(w, &prices, factor)?;
+        let (cost, prices) = leg_cost(w, leg, book, month, factor)?;
         total = total.add_c(leg.share.mul_c(cost)?)?;
         legs.push(LegCost {
             model: leg.model.clone(),
@@ -163,6 +175,24 @@ pub fn workload_call_cost(
         });
     }
     Ok((total, legs))
+}
+
+/// [`workload_month`]'s monthly cost alone, the same decimal, without the
+/// per-leg detail a report shows (what a what-if prices many times).
+pub fn workload_cost(
+    w: &Workload,
+    book: &PriceBook,
+    month: Month,
+    factor: Decimal,
+    users: Decimal,
+) -> Result<Decimal, ProjectionError> {
+    let mean = mean_calls(&w.calls)?;
+    let mut cpc = Decimal::ZERO;
+    for leg in &w.legs {
+        let (cost, _) = leg_cost(w, leg, book, month, factor)?;
+        cpc = cpc.add_c(leg.share.mul_c(cost)?)?;
+    }
+    Ok(users.mul_c(mean)?.mul_c(cpc)?)
 }
 
 /// An embedding model's price per 1M tokens in `month`.
@@ -304,18 +334,10 @@ pub fn timeline(m: &Manifest, adoption: Adoption, months: &[Month]) -> Timeline 
     }
 }
 
-/// Whether a new launch goes live after the first projected month.
-pub fn launches_late(m: &Manifest, adoption: Adoption, months: &[Month]) -> bool {
-    adoption == Adoption::Ramp
-        && months
-            .first()
-            .is_some_and(|&f| live_month(m, 1, f) != Some(1))
-}
-
 /// Cost and revenue of `m` in launch month `k` (1-based), calendar `month`.
-/// The cost is the workloads' costs summed in manifest order, then the
-/// embeddings' sum, then the infrastructure's: the order a what-if that
-/// swaps one term (`gate::whatif`) reproduces exactly.
+/// The cost is the workloads' exact sum (`gate::sum`), plus the
+/// embeddings', plus the infrastructure's: sums a what-if that swaps one
+/// term (`gate::whatif`) reproduces exactly.
 pub fn feature_month(
     m: &Manifest,
     book: &PriceBook,
@@ -328,22 +350,24 @@ pub fn feature_month(
         return not_live(m, book, month, factor);
     };
     let users = m.users.mul_c(a)?;
-    let mut cost = Decimal::ZERO;
     let mut workloads = Vec::with_capacity(m.workloads.len());
     for w in &m.workloads {
-        let wm = workload_month(w, book, month, factor, users)?;
-        cost = cost.add_c(wm.monthly_cost)?;
-        workloads.push(wm);
+        workloads.push(workload_month(w, book, month, factor, users)?);
     }
-    let mut embeddings_cost = Decimal::ZERO;
+    let costs: Vec<Decimal> = workloads.iter().map(|w| w.monthly_cost).collect();
+    let mut terms = Vec::with_capacity(m.embeddings.len().max(m.infrastructure.len()));
     for e in &m.embeddings {
-        embeddings_cost = embeddings_cost.add_c(embedding_cost(e, book, month, factor, users)?)?;
+        terms.push(embedding_cost(e, book, month, factor, users)?);
     }
-    let mut infrastructure_cost = Decimal::ZERO;
+    let embeddings_cost = sum::total(&terms)?;
+    terms.clear();
     for i in &m.infrastructure {
-        infrastructure_cost = infrastructure_cost.add_c(infra_cost(i, users)?)?;
+        terms.push(infra_cost(i, users)?);
     }
-    cost = cost.add_c(embeddings_cost)?.add_c(infrastructure_cost)?;
+    let infrastructure_cost = sum::total(&terms)?;
+    let cost = sum::total(&costs)?
+        .add_c(embeddings_cost)?
+        .add_c(infrastructure_cost)?;
     let revenue = revenue_at(&m.revenue, users, a)?;
     Ok(FeatureMonth {
         active_users: users,

@@ -253,7 +253,7 @@ fn totals(deltas: &[&[Pair]], months: usize) -> Result<Vec<Pair>, Overflow> {
 }
 
 /// T3M over a window of (revenue, inference) pairs: sum over sum.
-fn window_sums(window: &[Pair]) -> Result<Pair, Overflow> {
+pub fn window_sums(window: &[Pair]) -> Result<Pair, Overflow> {
     Ok((
         sum(window.iter().map(|w| w.0))?,
         sum(window.iter().map(|w| w.1))?,
@@ -279,6 +279,21 @@ impl Series {
     }
 }
 
+/// The baseline's months, oldest first, inference scaled by the scenario.
+fn actuals(baseline: &Baseline, inference_factor: Decimal) -> Result<Vec<Pair>, Overflow> {
+    let mut actuals = Vec::with_capacity(baseline.months.len());
+    for a in &baseline.months {
+        actuals.push((a.revenue, a.inference.mul_c(inference_factor)?));
+    }
+    Ok(actuals)
+}
+
+/// A projected month of the company: the latest actual month plus the
+/// pull request's effect in it.
+pub fn company_row(latest: Pair, effect: Pair) -> Result<Pair, Overflow> {
+    Ok((latest.0.add_c(effect.0)?, latest.1.add_c(effect.1)?))
+}
+
 fn series(
     baseline: &Baseline,
     months: &[Month],
@@ -286,11 +301,7 @@ fn series(
     basis: Basis,
     inference_factor: Decimal,
 ) -> Result<Series, Overflow> {
-    // actuals, oldest first, inference scaled by the scenario
-    let mut actuals = Vec::with_capacity(baseline.months.len());
-    for a in &baseline.months {
-        actuals.push((a.revenue, a.inference.mul_c(inference_factor)?));
-    }
+    let actuals = actuals(baseline, inference_factor)?;
     let (r0, c0) = actuals[actuals.len() - 1];
     let tail = &actuals[actuals.len().saturating_sub(3)..];
     let current_in_month = Ratio::of(r0, c0);
@@ -300,8 +311,8 @@ fn series(
     let mut rows: Vec<Pair> = tail.to_vec();
     let mut out = Vec::with_capacity(months.len());
     let mut windows = Vec::with_capacity(months.len());
-    for (&month, &(dr, dc)) in months.iter().zip(totals) {
-        let (r, c) = (r0.add_c(dr)?, c0.add_c(dc)?);
+    for (&month, &total) in months.iter().zip(totals) {
+        let (r, c) = company_row((r0, c0), total)?;
         rows.push((r, c));
         let t3m = window_sums(&rows[rows.len().saturating_sub(3)..])?;
         windows.push(basis.pick((r, c), t3m));
@@ -325,6 +336,15 @@ fn series(
         gate,
         gate_month,
     })
+}
+
+/// The company without one change: see [`GateModel::rest_of`].
+pub struct Rest {
+    /// Per projected month, the totals less the change's deltas.
+    pub totals: Vec<Pair>,
+    /// The last (up to) three actual months, oldest first.
+    pub tail: Vec<Pair>,
+    pub basis: Basis,
 }
 
 /// Why the company's projection could not be made.
@@ -558,6 +578,24 @@ impl<'a> GateModel<'a> {
     /// month, with change `i` replaced by `c`.
     pub fn windows_with(&self, i: usize, c: &Change) -> Result<Vec<Pair>, ProjectionError> {
         self.windows_of(i, &self.project(c)?.deltas)
+    }
+
+    /// What [`GateModel::windows_of`] reads besides the new deltas of
+    /// change `i`, for a what-if that computes only the windows it needs:
+    /// the same decimals, from the same operations.
+    pub fn rest_of(&self, i: usize) -> Result<Rest, Overflow> {
+        let mut totals = Vec::with_capacity(self.totals.len());
+        for (t, old) in self.totals.iter().zip(&self.deltas[i]) {
+            totals.push((t.0.sub_c(old.0)?, t.1.sub_c(old.1)?));
+        }
+        let actuals = actuals(self.baseline, self.price_factor())?;
+        let tail = actuals[actuals.len().saturating_sub(3)..].to_vec();
+        window_sums(&tail)?; // the current T3M, which `series` takes first
+        Ok(Rest {
+            totals,
+            tail,
+            basis: self.policy.basis,
+        })
     }
 
     /// The windows the gate reads with change `i`'s deltas replaced by
