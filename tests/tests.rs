@@ -3,8 +3,8 @@
 //! live in one place (`util`).
 
 mod actuals;
-mod catalogue;
 mod actuals_scale;
+mod catalogue;
 mod chart;
 mod cli;
 mod engine;

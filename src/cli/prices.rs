@@ -139,7 +139,10 @@ fn read_file(path: &Path, name: &str, limit: u64) -> Result<Arc<SourceFile>, Fai
 /// The catalogue listing, or one model (by id or alias) in full.
 fn prices_text(a: &PricesArgs) -> Result<String, Failure> {
     // Typed, so relative to the current directory (`paths`).
-    let prices = a.prices.as_ref().map(|p| super::paths::under_root(&a.root, p));
+    let prices = a
+        .prices
+        .as_ref()
+        .map(|p| super::paths::under_root(&a.root, p));
     let book = book_for(&a.root, prices.as_deref())?;
     let Some(name) = a.model.as_deref() else {
         return Ok(catalogue::listing(&book));
