@@ -386,7 +386,7 @@ pub fn file(r: &Report, kind: ChartFile) -> Result<Vec<u8>, String> {
     match kind {
         ChartFile::Svg => svg(r).map(String::into_bytes),
         #[cfg(feature = "png")]
-        ChartFile::Png => super::png::png(r),
+        ChartFile::Png => super::png::rasterise(&svg(r)?),
         #[cfg(not(feature = "png"))]
         ChartFile::Png => Err("this ier-gate was built without PNG charts".into()),
     }

@@ -1,4 +1,4 @@
-//! `check --chart FILE.png`: the SVG chart of [`super::chart::svg`]
+//! `check --chart FILE.png`: the SVG chart (`chart::svg`)
 //! rasterised by resvg at twice its size (1600 × 920 pixels, sharp on a
 //! slide or a high-density screen).
 //!
@@ -9,20 +9,12 @@
 //! the same bytes, as a laptop. Every label the chart draws is text
 //! ier-gate writes itself (months, ratios, the legend), so ASCII covers it.
 
-use crate::report::Report;
-
 /// DejaVu Sans, printable ASCII and a few signs (`×`, `→`, `−`, `±`).
 const FONT: &[u8] = include_bytes!("font/chart-sans.ttf");
 /// The family name inside [`FONT`].
 const FAMILY: &str = "DejaVu Sans";
 /// Pixels per SVG unit.
 const SCALE: f32 = 2.0;
-
-/// The chart as PNG bytes.
-pub fn png(r: &Report) -> Result<Vec<u8>, String> {
-    let svg = super::chart::svg(r)?;
-    rasterise(&svg)
-}
 
 /// Any SVG of ours as PNG bytes, its text in the built-in font.
 pub fn rasterise(svg: &str) -> Result<Vec<u8>, String> {
