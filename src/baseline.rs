@@ -107,32 +107,16 @@ impl Baseline {
 /// Parses and validates a baseline. Returns `None` when it has errors,
 /// which are pushed to `diags`.
 pub fn load(file: &Arc<SourceFile>, diags: &mut Diags) -> Option<Baseline> {
-    let (schema, repaired) = match crate::yaml::parse_collecting::<RawBaseline>(file) {
-        crate::yaml::Parsed::Clean(raw) => return validated(raw, file, diags),
-        crate::yaml::Parsed::Problems { diags, repaired } => (diags, repaired),
-    };
-    diags.0.extend(schema);
-    // The rules' problems in the months no repair touched (a bad month
-    // next to a mistyped amount is reported in the same run); rules over
-    // the whole list would judge the repair, so they stay quiet.
-    if let Some((raw, touched)) = repaired {
-        let mut rules = Diags::default();
-        let _ = validated(raw, file, &mut rules);
-        let whole = [
-            Code::MonthGap,
-            Code::MonthOutOfOrder,
-            Code::DuplicateMonth,
-            Code::EmptyBaseline,
-            Code::ArithmeticOverflow,
-        ];
-        diags.0.extend(
-            rules
-                .0
-                .into_iter()
-                .filter(|d| !whole.contains(&d.code) && crate::yaml::untouched(d, file, &touched)),
-        );
-    }
-    None
+    // A bad month next to a mistyped amount is reported in the same run;
+    // the rules over the whole list would judge the repair.
+    let whole = [
+        Code::MonthGap,
+        Code::MonthOutOfOrder,
+        Code::DuplicateMonth,
+        Code::EmptyBaseline,
+        Code::ArithmeticOverflow,
+    ];
+    crate::yaml::parse_and_validate(file, diags, &whole, |raw, d| validated(raw, file, d))
 }
 
 fn validated(raw: RawBaseline, file: &Arc<SourceFile>, diags: &mut Diags) -> Option<Baseline> {

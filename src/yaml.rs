@@ -14,7 +14,7 @@ use crate::diagnostic::Code;
 use crate::diagnostic::{did_you_mean, Diag, Site, SourceFile};
 
 mod collect;
-pub use collect::Parsed;
+use collect::Parsed;
 mod fixit;
 mod syntax;
 
@@ -127,17 +127,39 @@ pub fn parse_or_report<T: DeserializeOwned>(
     }
 }
 
-/// [`parse_or_report`], and with schema problems the repaired copy's value
-/// and the lines the repairs touched ([`Parsed`]), for a caller whose rules
-/// can still speak about the rest of the file.
-pub fn parse_collecting<T: DeserializeOwned>(file: &Arc<SourceFile>) -> Parsed<T> {
-    collect::parse_all(file)
+/// Parses and validates: `validate` on the file's value when it reads as
+/// written; otherwise its schema problems, and `validate`'s problems on the
+/// repaired copy where no repair touched ([`untouched`]) and not of a rule in
+/// `whole_file` (a rule over the whole file would judge the repair). The
+/// repaired value itself never stands for the file.
+pub fn parse_and_validate<T: DeserializeOwned, V>(
+    file: &Arc<SourceFile>,
+    diags: &mut crate::diagnostic::Diags,
+    whole_file: &[Code],
+    validate: impl Fn(T, &mut crate::diagnostic::Diags) -> Option<V>,
+) -> Option<V> {
+    let (schema, repaired) = match collect::parse_all::<T>(file) {
+        Parsed::Clean(raw) => return validate(raw, diags),
+        Parsed::Problems { diags, repaired } => (diags, repaired),
+    };
+    diags.0.extend(schema);
+    if let Some((raw, touched)) = repaired {
+        let mut rules = crate::diagnostic::Diags::default();
+        let _ = validate(raw, &mut rules);
+        diags.0.extend(
+            rules
+                .0
+                .into_iter()
+                .filter(|d| !whole_file.contains(&d.code) && untouched(d, file, &touched)),
+        );
+    }
+    None
 }
 
 /// Whether a rule's problem `d` lies outside every list item (workload,
 /// route leg, embedding, month…) and top-level section a repair touched
 /// ([`Parsed::Problems`]): there, the rule judged a placeholder.
-pub fn untouched(d: &Diag, file: &SourceFile, touched: &[u64]) -> bool {
+fn untouched(d: &Diag, file: &SourceFile, touched: &[u64]) -> bool {
     let Some(site) = d.site.as_ref() else {
         return false;
     };

@@ -118,21 +118,9 @@ impl Manifest {
 /// Parses and validates one manifest. Returns `None` when it has errors,
 /// which are pushed to `diags`.
 pub fn load(file: &Arc<SourceFile>, book: &PriceBook, diags: &mut Diags) -> Option<Manifest> {
-    let (schema, repaired) = match crate::yaml::parse_collecting::<raw::RawManifest>(file) {
-        crate::yaml::Parsed::Clean(raw) => return validate::validate(raw, file, book, diags),
-        crate::yaml::Parsed::Problems { diags, repaired } => (diags, repaired),
-    };
-    diags.0.extend(schema);
-    // The rules' problems in the parts of the file no repair touched, so
-    // one run reports them too; the repaired value is then dropped.
-    if let Some((raw, touched)) = repaired {
-        let mut rules = Diags::default();
-        let _ = validate::validate(raw, file, book, &mut rules);
-        diags.0.extend(rules.0.into_iter().filter(|d| {
-            !WHOLE_FILE_RULES.contains(&d.code) && crate::yaml::untouched(d, file, &touched)
-        }));
-    }
-    None
+    crate::yaml::parse_and_validate(file, diags, &WHOLE_FILE_RULES, |raw, d| {
+        validate::validate(raw, file, book, d)
+    })
 }
 
 /// Rules that weigh a whole section or the whole file: with any part of
