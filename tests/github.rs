@@ -806,7 +806,33 @@ async fn a_manifest_invalid_at_base_warns_and_does_not_block_its_fix() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_new_manifest_reusing_an_unchanged_feature_id_is_a_duplicate() {
+    assert_eq!(reusing_an_unchanged_feature_id(false).await, 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_unchanged_manifests_query_is_retried_as_a_read() {
+    // A 500 on the read of the unchanged manifests is transient, as on any
+    // read: one more request, and the same duplicate-feature verdict.
+    assert_eq!(reusing_an_unchanged_feature_id(true).await, 2);
+}
+
+/// A PR adding a manifest whose feature id an unchanged manifest has; with
+/// `flaky`, the first GraphQL read of the unchanged manifests answers 500.
+/// Returns how many such reads were sent.
+async fn reusing_an_unchanged_feature_id(flaky: bool) -> usize {
     let fx = Fixture::new().await;
+    if flaky {
+        Mock::given(method("POST"))
+            .and(path("/graphql"))
+            .and(body_string_contains("object(oid: $o"))
+            .respond_with(
+                ResponseTemplate::new(500).set_body_json(json!({ "message": "Server Error" })),
+            )
+            .up_to_n_times(1)
+            .with_priority(1)
+            .mount(&fx.server)
+            .await;
+    }
     fx.pr_event(&[]);
     fx.config(BASE).await;
     fx.contents("ai-features/copy.yaml", HEAD, PASSING).await;
@@ -873,11 +899,6 @@ async fn a_new_manifest_reusing_an_unchanged_feature_id_is_a_duplicate() {
         .into_iter()
         .filter(|r| text(&r.body).contains("object(oid: $o"))
         .collect();
-    assert_eq!(
-        gql.len(),
-        1,
-        "one GraphQL request for the unchanged manifests"
-    );
     let asked: Value = serde_json::from_slice(&gql[0].body).expect("JSON");
     // only the unchanged manifest under the globs, by object id, as a variable
     assert_eq!(asked["variables"]["o0"], old_sha);
@@ -886,6 +907,7 @@ async fn a_new_manifest_reusing_an_unchanged_feature_id_is_a_duplicate() {
         .as_str()
         .unwrap_or_default()
         .contains(old_sha));
+    gql.len()
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -444,7 +444,7 @@ async fn still_shown<'a>(api: &Api, hide: &'a [Ours], notes: &mut Vec<String>) -
         return vec![newest];
     }
     let ids: Vec<&str> = older.iter().map(|o| o.node_id.as_str()).collect();
-    let minimized: Vec<String> = match api.graphql(MINIMIZED, json!({ "ids": ids })).await {
+    let minimized: Vec<String> = match api.query(MINIMIZED, json!({ "ids": ids })).await {
         Ok(v) => v
             .pointer("/data/nodes")
             .and_then(serde_json::Value::as_array)

@@ -131,7 +131,7 @@ async fn blobs(
     }
     let query =
         format!("query({params}) {{ repository(owner: $owner, name: $name) {{{fields} }} }}");
-    let reply = api.graphql(&query, Value::Object(vars)).await?;
+    let reply = api.query(&query, Value::Object(vars)).await?;
     let repo = reply.pointer("/data/repository");
     let mut out = Vec::with_capacity(entries.len());
     for (i, e) in entries.iter().enumerate() {
