@@ -380,6 +380,8 @@ struct Event {
 /// What a worker made of one chunk of lines (its rows are folded into the
 /// worker's own aggregator already).
 struct Done {
+    /// The chunk's buffer, back for the next chunk.
+    buffer: Vec<u8>,
     events: Vec<Event>,
     rows: u64,
     /// Lines in the chunk (numbers of the next chunk start after them).
@@ -417,7 +419,8 @@ fn jsonl(
             handles.push(scope.spawn(move || {
                 let mut broken = false;
                 for chunk in job_rx {
-                    let done = lines(&chunk, source, wanted, fast, &mut own, &mut broken);
+                    let mut done = lines(&chunk, source, wanted, fast, &mut own, &mut broken);
+                    done.buffer = chunk;
                     if done_tx.send(done).is_err() {
                         break;
                     }
@@ -431,10 +434,12 @@ fn jsonl(
             tally: &mut *tally,
             line: 0,
             stop: false,
+            buffers: Vec::new(),
         };
         let (mut sent, mut folded) = (0usize, 0usize);
         loop {
-            let (chunk, failed) = read_chunk(r, par.chunk);
+            let buffer = fold.buffers.pop().unwrap_or_default();
+            let (chunk, failed) = read_chunk(r, par.chunk, buffer);
             let last = failed.is_some() || chunk.is_empty();
             if !chunk.is_empty() {
                 // Keep at most two chunks per worker in flight.
@@ -479,8 +484,13 @@ fn jsonl(
 
 /// Up to `size` bytes of whole lines; on a read error, the whole lines
 /// read before it and the error.
-fn read_chunk(r: &mut impl BufRead, size: usize) -> (Vec<u8>, Option<io::Error>) {
-    let mut chunk = Vec::with_capacity(size + 4096);
+fn read_chunk(
+    r: &mut impl BufRead,
+    size: usize,
+    mut chunk: Vec<u8>,
+) -> (Vec<u8>, Option<io::Error>) {
+    chunk.clear();
+    chunk.reserve(size + 4096);
     while chunk.len() < size {
         match r.fill_buf() {
             Ok([]) => return (chunk, None),
@@ -591,6 +601,7 @@ fn lines(
         n = 0;
     }
     Done {
+        buffer: Vec::new(),
         events,
         rows: count,
         lines: n,
@@ -605,14 +616,17 @@ struct Fold<'a, 'b> {
     line: u64,
     /// The error budget ran out.
     stop: bool,
+    /// Chunk buffers the workers are done with.
+    buffers: Vec<Vec<u8>>,
 }
 
 impl Fold<'_, '_> {
     fn take(&mut self, from: &std::sync::mpsc::Receiver<Done>) {
-        let Ok(done) = from.recv() else {
+        let Ok(mut done) = from.recv() else {
             self.stop = true;
             return;
         };
+        self.buffers.push(std::mem::take(&mut done.buffer));
         for e in done.events {
             match e.what {
                 What::Bad(why) => {
