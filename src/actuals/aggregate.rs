@@ -172,6 +172,9 @@ impl std::hash::Hasher for Fx {
 
 type FxMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<Fx>>;
 
+/// A catalogue model's index, the month, batch or not, the tier's index.
+type PriceKey = (u32, Month, bool, Option<usize>);
+
 /// One call or group of calls as the fold reads it: strings borrowed from
 /// the record (or the [`Group`]) it came from, so folding copies none.
 #[derive(Clone, Copy, Debug)]
@@ -237,7 +240,7 @@ pub struct Aggregator<'a> {
     /// (model, month) -> the period in force; (model, month, batch, tier)
     /// -> the prices of a call: each resolved once, not per row.
     periods: FxMap<(u32, Month), Option<&'a Period>>,
-    prices: FxMap<(u32, Month, bool, Option<usize>), Result<CallPrices, String>>,
+    prices: FxMap<PriceKey, Result<CallPrices, String>>,
     /// Calls whose model has no catalogue price, by model as logged: their
     /// tokens count, their cost is unknown (and said so).
     pub unpriced: BTreeMap<String, u64>,
