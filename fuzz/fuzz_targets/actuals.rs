@@ -82,6 +82,7 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
     if std::fs::write(&path, rest).is_ok() {
         let mut tally = Tally::default();
         let _ = read::file(&path.to_string_lossy(), &source, &mut tally, &mut agg);
+        let _ = std::fs::remove_file(&path);
     }
     let _ = agg.finish(&[]);
 });
