@@ -270,3 +270,92 @@ fn a_build_without_parquet_says_so() {
     assert_eq!(out.code.code(), 2, "{}", out.stderr);
     assert!(out.stderr.contains("--features parquet"), "{}", out.stderr);
 }
+
+/// The LiteLLM shortcut (a record's fields borrowed from its line, no
+/// tree built) gives the adapter's row wherever it answers: on every
+/// fixture record, and on records made to hit each rule it mirrors (first
+/// present of two fields, `""` and null as absent, numbers as text, tags
+/// from `metadata` when `request_tags` has none, batch spelled as text).
+/// Records it cannot mirror (escapes, a key twice, dotted keys, fractions
+/// of tokens) it leaves to the general path.
+#[test]
+fn the_litellm_shortcut_gives_the_adapters_rows() {
+    use ier_gate::actuals::litellm_fast::Fast;
+    let base = r#""startTime": "2026-11-03T10:00:00Z", "model": "claude-sonnet-4-5", "prompt_tokens": 100, "completion_tokens": 7"#;
+    let answered = [
+        r#""request_tags": null, "metadata": {"tags": ["feature:x"], "batch": "yes"}"#,
+        r#""request_tags": ["env:prod"], "metadata": {"tags": ["a", "feature:y"], "batch": 1}"#,
+        r#""request_tags": ["feature:"], "metadata": {"tags": ["feature:z"]}, "end_user": "", "user": "k""#,
+        r#""request_tags": "", "end_user": null, "user": 42, "spend": "0.5""#,
+        r#""request_tags": ["feature:x", "feature:w"], "spend": 1e-3, "metadata": null"#,
+        r#""metadata": {"usage_object": {"prompt_tokens_details": {"cached_tokens": 40}, "cache_creation_input_tokens": "10"}, "batch": true}"#,
+        r#""metadata": {"usage_object": {"cache_read_input_tokens": 0, "prompt_tokens_details": {"cached_tokens": 40}}, "batch": "0"}"#,
+        r#""metadata": {"usage_object": {"cache_read_input_tokens": null, "prompt_tokens_details": null}, "batch": false}"#,
+        r#""model_group": "g", "spend": -0.25, "messages": [{"a": [1, {"b": "feature:q"}]}], "end_user": "u-1""#,
+    ];
+    let left = [
+        r#""end_user": "a\"b""#,
+        r#""user": "a", "user": "b""#,
+        r#""metadata.tags": ["feature:x"]"#,
+        r#""metadata": {"usage_object.cache_read_input_tokens": 5}"#,
+        r#""request_tags": ["feature:x", 3]"#,
+        r#""spend": "abc""#,
+        r#""metadata": "text""#,
+        r#""end_user": true"#,
+    ];
+    let mut lines: Vec<(String, bool)> = Vec::new();
+    for (extra, fast) in answered
+        .iter()
+        .map(|e| (e, true))
+        .chain(left.iter().map(|e| (e, false)))
+    {
+        lines.push((format!("{{{base}, {extra}}}"), fast));
+    }
+    lines.push((
+        r#"{"startTime": 1793664000, "model": "", "model_group": "m", "prompt_tokens": "12"}"#
+            .into(),
+        true,
+    ));
+    lines.push((
+        r#"{"startTime": "2026-11-03", "model": "m", "prompt_tokens": 1.5}"#.into(),
+        false,
+    ));
+    let text = std::fs::read_to_string(format!("{LOGS}/litellm.jsonl")).unwrap();
+    lines.extend(text.lines().map(|l| (l.to_string(), true)));
+    let exclusive = Source {
+        input_includes_cache: Some(false),
+        feature: FeatureRule::TagPrefix("env:".into()),
+        ..Source::defaults("gateway", Format::Litellm)
+    };
+    let mut answers = 0;
+    for source in [Source::defaults("gateway", Format::Litellm), exclusive] {
+        let fast = Fast::of(&source).expect("a LiteLLM source with a tag prefix");
+        let wanted = read::wanted(&source);
+        for (line, should) in &lines {
+            let mut rows_of = Vec::new();
+            let general = fields::parse_wanted(line, &wanted)
+                .map_err(|e| e.to_string())
+                .and_then(|v| rows(&v, &source, &mut rows_of));
+            match fast.read(line) {
+                Some(c) => {
+                    assert_eq!(general, Ok(()), "{line}");
+                    assert_eq!(rows_of, vec![c.row()], "{line}");
+                    answers += 1;
+                }
+                // Left to the general path: on purpose, or a row error.
+                None => assert!(!should || general.is_err(), "not answered: {line}"),
+            }
+            if !should {
+                assert!(fast.read(line).is_none(), "answered: {line}");
+            }
+        }
+    }
+    assert!(answers > 2 * 290, "{answers} rows answered");
+    // Another format, or a source's own paths, never take the shortcut.
+    assert!(Fast::of(&Source::defaults("t", Format::Langfuse)).is_none());
+    let own_user = Source {
+        user: Some("metadata.user".into()),
+        ..Source::defaults("gateway", Format::Litellm)
+    };
+    assert!(Fast::of(&own_user).is_none());
+}

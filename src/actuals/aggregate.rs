@@ -26,7 +26,8 @@ use super::Row;
 use crate::manifest::Manifest;
 use crate::month::Month;
 use crate::num::fixed;
-use crate::prices::{Kind, Lookup, PriceBook};
+use crate::prices::call::CallPrices;
+use crate::prices::{Kind, Lookup, Period, PriceBook};
 
 /// What the manifests declare: which features exist, their workloads, and
 /// which workload a model's calls belong to when only one uses it.
@@ -62,6 +63,17 @@ impl Declared {
             }
         }
         Declared { features }
+    }
+
+    /// Features declared with no workloads (tests).
+    #[cfg(test)]
+    pub(crate) fn of(features: &[&str]) -> Declared {
+        Declared {
+            features: features
+                .iter()
+                .map(|f| (f.to_string(), DeclaredFeature::default()))
+                .collect(),
+        }
     }
 
     pub fn has(&self, feature: &str) -> bool {
@@ -120,6 +132,87 @@ impl std::hash::Hasher for Spread {
 
 type Users = HashMap<u64, u64, std::hash::BuildHasherDefault<Spread>>;
 
+/// A multiply-rotate hash (FxHash's) for the price caches' small keys: a
+/// model's index, a month, a flag. Their number is bounded by the models
+/// and months a log names, so no key is worth an attacker's choosing.
+#[derive(Default)]
+struct Fx(u64);
+
+impl Fx {
+    fn mix(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+impl std::hash::Hasher for Fx {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.mix(u64::from(b));
+        }
+    }
+    fn write_u8(&mut self, n: u8) {
+        self.mix(n.into());
+    }
+    fn write_u32(&mut self, n: u32) {
+        self.mix(n.into());
+    }
+    fn write_i32(&mut self, n: i32) {
+        self.mix(n as u64);
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.mix(n);
+    }
+    fn write_usize(&mut self, n: usize) {
+        self.mix(n as u64);
+    }
+}
+
+type FxMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<Fx>>;
+
+/// A catalogue model's index, the month, batch or not, the tier's index.
+type PriceKey = (u32, Month, bool, Option<usize>);
+
+/// One call or group of calls as the fold reads it: strings borrowed from
+/// the record (or the [`Group`]) it came from, so folding copies none.
+#[derive(Clone, Copy, Debug)]
+pub struct Call<'r> {
+    pub month: Month,
+    pub feature: Option<&'r str>,
+    /// The user's hash ([`Aggregator::user_hash`]).
+    pub user: Option<u64>,
+    pub workload: Option<&'r str>,
+    pub model: &'r str,
+    pub batch: bool,
+    pub calls: u64,
+    pub input: u128,
+    pub output: u128,
+    pub cache_read: u128,
+    pub cache_write: u128,
+    pub reported: Option<Decimal>,
+}
+
+impl Group {
+    fn call(&self) -> Call<'_> {
+        Call {
+            month: self.month,
+            feature: self.feature.as_deref(),
+            user: self.user,
+            workload: self.workload.as_deref(),
+            model: &self.model,
+            batch: self.batch,
+            calls: self.calls,
+            input: self.input,
+            output: self.output,
+            cache_read: self.cache_read,
+            cache_write: self.cache_write,
+            reported: self.reported,
+        }
+    }
+}
+
 #[derive(Default)]
 struct FeatureAgg {
     users: Users,
@@ -141,7 +234,13 @@ pub struct Aggregator<'a> {
     declared: &'a Declared,
     hasher: RandomState,
     months: BTreeMap<Month, MonthAgg>,
-    resolved: HashMap<String, Option<String>>,
+    /// Logged model name -> its catalogue id's index in `ids`.
+    resolved: HashMap<String, Option<u32>>,
+    ids: Vec<String>,
+    /// (model, month) -> the period in force; (model, month, batch, tier)
+    /// -> the prices of a call: each resolved once, not per row.
+    periods: FxMap<(u32, Month), Option<&'a Period>>,
+    prices: FxMap<PriceKey, Result<CallPrices, String>>,
     /// Calls whose model has no catalogue price, by model as logged: their
     /// tokens count, their cost is unknown (and said so).
     pub unpriced: BTreeMap<String, u64>,
@@ -160,10 +259,49 @@ impl<'a> Aggregator<'a> {
             hasher: RandomState::new(),
             months: BTreeMap::new(),
             resolved: HashMap::new(),
+            ids: Vec::new(),
+            periods: FxMap::default(),
+            prices: FxMap::default(),
             unpriced: BTreeMap::new(),
             without_user: 0,
             undeclared: BTreeMap::new(),
         }
+    }
+
+    /// An empty aggregator of the same run: same prices, same
+    /// declarations, same key for user ids, so its sums can be
+    /// [`merge`](Self::merge)d back (one per worker thread).
+    pub fn fork(&self) -> Aggregator<'a> {
+        let mut a = Aggregator::new(self.book, self.declared);
+        a.hasher = self.hasher.clone();
+        a
+    }
+
+    /// Adds `other`'s sums to these: every sum is exact (integers, and
+    /// decimals far below their 28 digits), and a user's calls add up,
+    /// so the result is that of one aggregator folding both inputs.
+    pub fn merge(&mut self, other: Aggregator<'a>) -> Result<(), String> {
+        for (month, m) in other.months {
+            let into = self.months.entry(month).or_default();
+            into.unattributed_calls += m.unattributed_calls;
+            into.unattributed_cost = add(into.unattributed_cost, m.unattributed_cost)?;
+            for (name, f) in m.features {
+                match into.features.get_mut(&name) {
+                    Some(t) => t.merge(f)?,
+                    None => {
+                        into.features.insert(name, f);
+                    }
+                }
+            }
+        }
+        for (model, n) in other.unpriced {
+            *self.unpriced.entry(model).or_default() += n;
+        }
+        for (feature, n) in other.undeclared {
+            *self.undeclared.entry(feature).or_default() += n;
+        }
+        self.without_user += other.without_user;
+        Ok(())
     }
 
     /// The run's hash of a user id.
@@ -174,12 +312,12 @@ impl<'a> Aggregator<'a> {
     /// Folds one row in; its user id is hashed and dropped here.
     pub fn row(&mut self, r: Row) -> Result<(), String> {
         let user = r.user.as_deref().map(|u| self.user_hash(u));
-        self.add(Group {
+        self.call(Call {
             month: r.month,
-            feature: r.feature,
+            feature: r.feature.as_deref(),
             user,
-            workload: r.workload,
-            model: r.model,
+            workload: r.workload.as_deref(),
+            model: &r.model,
             batch: r.batch,
             calls: 1,
             input: r.input.into(),
@@ -192,23 +330,26 @@ impl<'a> Aggregator<'a> {
 
     /// Folds a group of calls in.
     pub fn add(&mut self, g: Group) -> Result<(), String> {
-        let id = self.resolve(&g.model);
-        let cost = match &id {
-            Some(id) => self.price(id, &g)?,
+        self.call(g.call())
+    }
+
+    /// Folds a call (or a group of calls) in; strings are copied only
+    /// when first seen.
+    pub fn call(&mut self, g: Call) -> Result<(), String> {
+        let id = self.resolve(g.model);
+        let cost = match id {
+            Some(i) => self.price(i, &g)?,
             None => {
-                *self.unpriced.entry(g.model.clone()).or_default() += g.calls;
+                count(&mut self.unpriced, g.model, g.calls);
                 Decimal::ZERO
             }
         };
         let month = self.months.entry(g.month).or_default();
-        let declared = g
-            .feature
-            .as_deref()
-            .and_then(|f| self.declared.features.get(f));
-        let (Some(feature), Some(decl), Some(user)) = (&g.feature, declared, g.user) else {
-            if let Some(f) = &g.feature {
+        let declared = g.feature.and_then(|f| self.declared.features.get(f));
+        let (Some(feature), Some(decl), Some(user)) = (g.feature, declared, g.user) else {
+            if let Some(f) = g.feature {
                 if declared.is_none() {
-                    *self.undeclared.entry(f.clone()).or_default() += g.calls;
+                    count(&mut self.undeclared, f, g.calls);
                 } else {
                     self.without_user += g.calls;
                 }
@@ -217,20 +358,23 @@ impl<'a> Aggregator<'a> {
             month.unattributed_cost = add(month.unattributed_cost, cost)?;
             return Ok(());
         };
-        let model = id.unwrap_or_else(|| g.model.clone());
-        let workload: &str = match &g.workload {
+        let model: &str = match id {
+            Some(i) => &self.ids[i as usize],
+            None => g.model,
+        };
+        let workload: &str = match g.workload {
             Some(w) => w,
             None => decl
                 .by_model
-                .get(&model)
+                .get(model)
                 .and_then(|w| w.as_deref())
-                .unwrap_or(&model),
+                .unwrap_or(model),
         };
         // Keys are copied once, when first seen, not per row.
         if !month.features.contains_key(feature) {
             month
                 .features
-                .insert(feature.clone(), FeatureAgg::default());
+                .insert(feature.to_string(), FeatureAgg::default());
         }
         let Some(f) = month.features.get_mut(feature) else {
             return Ok(());
@@ -252,12 +396,7 @@ impl<'a> Aggregator<'a> {
         w.output += g.output;
         w.cache_read += g.cache_read;
         w.cache_write += g.cache_write;
-        match w.models.get_mut(&model) {
-            Some(n) => *n += g.calls,
-            None => {
-                w.models.insert(model, g.calls);
-            }
-        }
+        count(&mut w.models, model, g.calls);
         if g.batch {
             w.batch += g.calls;
         }
@@ -268,19 +407,26 @@ impl<'a> Aggregator<'a> {
     /// The catalogue id a logged model name stands for, if any: the name,
     /// its last path part (`anthropic/claude-…`, an ARN), and the name
     /// without a Bedrock region or vendor prefix, version or date suffix.
-    fn resolve(&mut self, logged: &str) -> Option<String> {
-        if let Some(r) = self.resolved.get(logged) {
-            return r.clone();
+    fn resolve(&mut self, logged: &str) -> Option<u32> {
+        if let Some(&r) = self.resolved.get(logged) {
+            return r;
         }
         let found =
             candidates(logged)
                 .into_iter()
                 .find_map(|c| match self.book.lookup(Kind::Llm, &c) {
-                    Lookup::Found(m) => Some(m.id.clone()),
+                    Lookup::Found(m) => Some(m.id.as_str()),
                     Lookup::Unknown { .. } => None,
                 });
+        let found = found.map(|id| match self.ids.iter().position(|x| x == id) {
+            Some(i) => i as u32,
+            None => {
+                self.ids.push(id.to_string());
+                (self.ids.len() - 1) as u32
+            }
+        });
         if self.resolved.len() < 100_000 {
-            self.resolved.insert(logged.to_string(), found.clone());
+            self.resolved.insert(logged.to_string(), found);
         }
         found
     }
@@ -288,21 +434,38 @@ impl<'a> Aggregator<'a> {
     /// The group's cost at the catalogue prices in force on the first day
     /// of its month, chosen as for a manifest's call (`prices/call.rs`):
     /// the tier its mean input exceeds, the batch set when batched.
-    fn price(&self, id: &str, g: &Group) -> Result<Decimal, String> {
+    fn price(&mut self, i: u32, g: &Call) -> Result<Decimal, String> {
         let over = || format!("the cost of {} calls of {} overflows", g.calls, g.model);
         let dec = |n: u128| Decimal::from_u128(n).ok_or_else(over);
-        let Some(period) = self
-            .book
-            .get(id)
-            .and_then(|m| m.period_on(g.month.first_day()))
-        else {
+        let (book, id) = (self.book, &self.ids[i as usize]);
+        let period = *self
+            .periods
+            .entry((i, g.month))
+            .or_insert_with(|| book.get(id).and_then(|m| m.period_on(g.month.first_day())));
+        let Some(period) = period else {
             return Ok(Decimal::ZERO);
         };
-        let calls = Decimal::from(g.calls.max(1));
-        let mean_input = dec(g.input)?.checked_div(calls).ok_or_else(over)?;
-        let p = period
-            .call_prices(mean_input, g.batch)
-            .map_err(|e| format!("{id} has no price for a call: {e:?}"))?;
+        let mean_input = match g.calls {
+            0 | 1 => dec(g.input)?,
+            n => dec(g.input)?
+                .checked_div(Decimal::from(n))
+                .ok_or_else(over)?,
+        };
+        // The tier `call_prices` picks: the highest the mean input exceeds.
+        let tier = period
+            .tiers
+            .iter()
+            .rposition(|t| mean_input > t.above_input_tokens);
+        let p = self
+            .prices
+            .entry((i, g.month, g.batch, tier))
+            .or_insert_with(|| {
+                period
+                    .call_prices(mean_input, g.batch)
+                    .map_err(|e| format!("{id} has no price for a call: {e:?}"))
+            })
+            .as_ref()
+            .map_err(Clone::clone)?;
         let cache = g.cache_read.checked_add(g.cache_write).ok_or_else(over)?;
         let uncached = dec(g.input.saturating_sub(cache))?;
         let terms = [
@@ -342,6 +505,54 @@ impl<'a> Aggregator<'a> {
                 },
             })
             .collect()
+    }
+}
+
+/// `map[key] += n`, the key copied only when new.
+fn count(map: &mut BTreeMap<String, u64>, key: &str, n: u64) {
+    match map.get_mut(key) {
+        Some(c) => *c += n,
+        None => {
+            map.insert(key.to_string(), n);
+        }
+    }
+}
+
+impl FeatureAgg {
+    fn merge(&mut self, other: FeatureAgg) -> Result<(), String> {
+        for (user, calls) in other.users {
+            *self.users.entry(user).or_default() += calls;
+        }
+        self.cost = add(self.cost, other.cost)?;
+        self.reported = match (self.reported, other.reported) {
+            (Some(a), Some(b)) => Some(add(a, b)?),
+            (a, b) => a.or(b),
+        };
+        for (name, w) in other.workloads {
+            match self.workloads.get_mut(&name) {
+                Some(t) => t.merge(w)?,
+                None => {
+                    self.workloads.insert(name, w);
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+impl WorkloadAgg {
+    fn merge(&mut self, o: WorkloadAgg) -> Result<(), String> {
+        self.calls += o.calls;
+        self.input += o.input;
+        self.output += o.output;
+        self.cache_read += o.cache_read;
+        self.cache_write += o.cache_write;
+        for (model, n) in o.models {
+            *self.models.entry(model).or_default() += n;
+        }
+        self.batch += o.batch;
+        self.cost = add(self.cost, o.cost)?;
+        Ok(())
     }
 }
 

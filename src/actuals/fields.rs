@@ -284,17 +284,19 @@ pub fn text(v: &Value) -> Option<String> {
 
 /// A decimal from a JSON number or a numeric string, exactly.
 pub fn decimal(v: &Value, what: &str) -> Result<Decimal, String> {
-    if let Value::String(s) = v {
-        if let Some(d) = plain_decimal(s) {
-            return Ok(d);
-        }
+    match v {
+        Value::Number(n) => parse_decimal(&n.to_string()).map_err(|e| format!("`{what}`: {e}")),
+        Value::String(s) => decimal_text(s, what),
+        _ => Err(format!("`{what}` is not a number")),
     }
-    let t = match v {
-        Value::Number(n) => n.to_string(),
-        Value::String(s) => s.trim().to_string(),
-        _ => return Err(format!("`{what}` is not a number")),
-    };
-    parse_decimal(&t).map_err(|e| format!("`{what}`: {e}"))
+}
+
+/// [`decimal`] of a string value (or a number's text).
+pub fn decimal_text(s: &str, what: &str) -> Result<Decimal, String> {
+    if let Some(d) = plain_decimal(s) {
+        return Ok(d);
+    }
+    parse_decimal(s.trim()).map_err(|e| format!("`{what}`: {e}"))
 }
 
 /// `123` or `-0.0045`: the plain decimals logs are made of, read without
@@ -314,14 +316,23 @@ fn plain_decimal(s: &str) -> Option<Decimal> {
 
 /// A token count: a whole number, not negative (`12`, `"12"`, `12.0`).
 pub fn tokens(v: &Value, what: &str) -> Result<u64, String> {
-    if let Value::String(s) = v {
-        if !s.is_empty() && s.len() <= 19 && s.bytes().all(|c| c.is_ascii_digit()) {
-            return s
-                .parse()
-                .map_err(|_| format!("`{what}` is too large ({s})"));
-        }
+    match v {
+        Value::String(s) => tokens_text(s, what),
+        _ => whole_tokens(decimal(v, what)?, what),
     }
-    let d = decimal(v, what)?;
+}
+
+/// [`tokens`] of a string value (or a number's text).
+pub fn tokens_text(s: &str, what: &str) -> Result<u64, String> {
+    if !s.is_empty() && s.len() <= 19 && s.bytes().all(|c| c.is_ascii_digit()) {
+        return s
+            .parse()
+            .map_err(|_| format!("`{what}` is too large ({s})"));
+    }
+    whole_tokens(decimal_text(s, what)?, what)
+}
+
+fn whole_tokens(d: Decimal, what: &str) -> Result<u64, String> {
     if d.is_sign_negative() && !d.is_zero() {
         return Err(format!("`{what}` is negative ({d})"));
     }
@@ -344,9 +355,17 @@ pub fn boolean(v: &Value) -> bool {
     match v {
         Value::Bool(b) => *b,
         Value::Number(n) => n.to_string() != "0",
-        Value::String(s) => matches!(s.trim().to_ascii_lowercase().as_str(), "true" | "1" | "yes"),
+        Value::String(s) => boolean_text(s),
         _ => false,
     }
+}
+
+/// [`boolean`] of a string value (or a number's text).
+pub fn boolean_text(s: &str) -> bool {
+    let s = s.trim();
+    ["true", "1", "yes"]
+        .iter()
+        .any(|t| s.eq_ignore_ascii_case(t))
 }
 
 /// The tags of a record: a JSON array of strings, a JSON array kept as
@@ -382,12 +401,19 @@ pub fn month(v: &Value, what: &str) -> Result<Month, String> {
     let bad = || format!("`{what}` is not a timestamp");
     match v {
         Value::Number(n) => unix(&n.to_string()).ok_or_else(bad),
-        Value::String(s) if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) => {
-            unix(s).ok_or_else(bad)
-        }
-        Value::String(s) => iso_month(s.trim()).ok_or_else(bad),
+        Value::String(s) => month_text(s, what),
         _ => Err(bad()),
     }
+}
+
+/// [`month`] of a string value (or a number's text).
+pub fn month_text(s: &str, what: &str) -> Result<Month, String> {
+    let t = if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) {
+        unix(s)
+    } else {
+        iso_month(s.trim())
+    };
+    t.ok_or_else(|| format!("`{what}` is not a timestamp"))
 }
 
 /// Unix time in seconds, milliseconds, microseconds or nanoseconds,

@@ -19,6 +19,7 @@ pub mod generic;
 pub mod helicone;
 pub mod langfuse;
 pub mod litellm;
+pub mod litellm_fast;
 pub mod otel;
 pub mod parquet;
 pub mod progress;

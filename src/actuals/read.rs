@@ -14,7 +14,9 @@ use std::rc::Rc;
 
 use serde_json::{Map, Value};
 
+use super::aggregate::{Aggregator, Call};
 use super::fields::{self, Wanted};
+use super::litellm_fast::Fast;
 use super::progress;
 use super::sources::{FeatureRule, Format, Source};
 use super::Row;
@@ -43,6 +45,8 @@ pub struct Tally {
     pub shown: Vec<BadRow>,
     /// Why reading stopped early, if it did (the run fails).
     pub stopped: Option<String>,
+    /// The first sum that overflowed while folding the rows (the run fails).
+    pub fold_error: Option<String>,
 }
 
 impl Tally {
@@ -141,20 +145,20 @@ enum Layout {
     Csv,
 }
 
-/// Reads every row of `path` into `sink`; problems go to `tally`. `Err` is
+/// Reads every row of `path` into `agg`; problems go to `tally`. `Err` is
 /// a file that cannot be opened.
 pub fn file(
     path: &str,
     source: &Source,
     tally: &mut Tally,
-    sink: &mut dyn FnMut(Row),
+    agg: &mut Aggregator,
 ) -> Result<(), String> {
     let mut head = [0u8; 4];
     let n = File::open(path)
         .and_then(|mut f| f.read(&mut head))
         .map_err(|e| format!("cannot read {path}: {e}"))?;
     if super::parquet::is_parquet(path, &head[..n]) {
-        return parquet(path, source, tally, sink);
+        return sequential(tally, agg, |tally, sink| parquet(path, source, tally, sink));
     }
     let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
     let bar = progress::Bar::for_file(path, size);
@@ -177,12 +181,37 @@ pub fn file(
         budget: &budget,
     };
     let done = match layout {
-        Layout::Csv => csv(&file, r, tally, sink),
-        Layout::Jsonl => jsonl(&file, &mut r, tally, sink),
-        Layout::JsonArray => array(&file, r, tally, sink),
+        Layout::Csv => sequential(tally, agg, |tally, sink| csv(&file, r, tally, sink)),
+        Layout::Jsonl => jsonl(&file, &mut r, tally, agg, Par::machine()),
+        Layout::JsonArray => sequential(tally, agg, |tally, sink| array(&file, r, tally, sink)),
     };
     if let Some(b) = bar {
         b.finish();
+    }
+    done
+}
+
+/// Reads rows one at a time on this thread, each folded into `agg` as it
+/// comes; the first fold error is kept and the rows after it are counted
+/// but not folded (the run fails).
+fn sequential(
+    tally: &mut Tally,
+    agg: &mut Aggregator,
+    read: impl FnOnce(&mut Tally, &mut dyn FnMut(Row)) -> Result<(), String>,
+) -> Result<(), String> {
+    let mut failed = tally.fold_error.is_some();
+    let mut error = None;
+    let mut sink = |row| {
+        if !failed {
+            if let Err(e) = agg.row(row) {
+                error = Some(e);
+                failed = true;
+            }
+        }
+    };
+    let done = read(tally, &mut sink);
+    if tally.fold_error.is_none() {
+        tally.fold_error = error;
     }
     done
 }
@@ -315,57 +344,102 @@ fn emit(
 /// Bytes of whole lines handed to a worker at a time.
 const CHUNK_BYTES: usize = 1 << 20;
 
-/// What a worker made of one chunk of lines, in their order.
-enum Event {
-    Row(Row),
-    /// A malformed line: its number within the chunk, from 1, and why.
-    Bad(u64, String),
+/// How [`jsonl`] splits its work.
+#[derive(Clone, Copy, Debug)]
+struct Par {
+    workers: usize,
+    chunk: usize,
 }
 
+impl Par {
+    /// One worker per core (at most 4), chunks of [`CHUNK_BYTES`].
+    fn machine() -> Par {
+        Par {
+            workers: std::thread::available_parallelism().map_or(1, |n| n.get().min(4)),
+            chunk: CHUNK_BYTES,
+        }
+    }
+}
+
+/// Something a worker met in a chunk that the file's order decides on.
+enum What {
+    /// A malformed line, and why.
+    Bad(String),
+    /// The worker's sums overflowed here.
+    Fold(String),
+}
+
+struct Event {
+    /// The line's number within the chunk, from 1.
+    line: u64,
+    /// Rows of the chunk before this line.
+    rows: u64,
+    what: What,
+}
+
+/// What a worker made of one chunk of lines (its rows are folded into the
+/// worker's own aggregator already).
 struct Done {
+    /// The chunk's buffer, back for the next chunk.
+    buffer: Vec<u8>,
     events: Vec<Event>,
+    rows: u64,
     /// Lines in the chunk (numbers of the next chunk start after them).
     lines: u64,
 }
 
 /// JSONL in parallel: this thread reads (and un-gzips) whole lines in
 /// chunks of [`CHUNK_BYTES`] and hands them round-robin to one worker per
-/// core, which parse them and run the adapter; the rows come back and are
-/// folded here in the file's order, so sums, line numbers and the first
-/// malformed rows are exactly those of one thread reading line by line.
-/// Memory is a few chunks in flight per worker, whatever the file's size.
+/// core; each worker parses its lines, runs the adapter and folds the rows
+/// into an aggregator of its own, and the workers' aggregators are merged
+/// into `agg` at the end. Every sum is exact and a user's calls add up, so
+/// the merged figures are those of one thread; what depends on the order
+/// (line numbers, the first malformed rows, the stop after
+/// [`MAX_BAD_ROWS`], the first overflow) comes back per chunk and is taken
+/// here in the file's order, exactly as one thread reading line by line.
+/// (After a stop the run fails: the chunks folded past it are never used.)
+/// Memory is a few chunks in flight per worker and one aggregator each.
 fn jsonl(
     file: &In,
     r: &mut impl BufRead,
     tally: &mut Tally,
-    sink: &mut dyn FnMut(Row),
+    agg: &mut Aggregator,
+    par: Par,
 ) -> Result<(), String> {
-    let workers = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
-    std::thread::scope(|scope| {
+    let workers = par.workers.max(1);
+    let fast = Fast::of(file.source);
+    let forks = std::thread::scope(|scope| {
         let mut lanes = Vec::new();
+        let mut handles = Vec::new();
         for _ in 0..workers {
             let (job_tx, job_rx) = std::sync::mpsc::sync_channel::<Vec<u8>>(2);
             let (done_tx, done_rx) = std::sync::mpsc::channel::<Done>();
-            let (source, wanted) = (file.source, file.wanted);
-            scope.spawn(move || {
+            let (source, wanted, fast) = (file.source, file.wanted, fast.as_ref());
+            let mut own = agg.fork();
+            handles.push(scope.spawn(move || {
+                let mut broken = false;
                 for chunk in job_rx {
-                    if done_tx.send(lines(&chunk, source, wanted)).is_err() {
-                        return;
+                    let mut done = lines(&chunk, source, wanted, fast, &mut own, &mut broken);
+                    done.buffer = chunk;
+                    if done_tx.send(done).is_err() {
+                        break;
                     }
                 }
-            });
+                own
+            }));
             lanes.push((job_tx, done_rx));
         }
         let mut fold = Fold {
             file,
-            tally,
-            sink,
+            tally: &mut *tally,
             line: 0,
             stop: false,
+            buffers: Vec::new(),
         };
         let (mut sent, mut folded) = (0usize, 0usize);
         loop {
-            let (chunk, failed) = read_chunk(r);
+            let buffer = fold.buffers.pop().unwrap_or_default();
+            let (chunk, failed) = read_chunk(r, par.chunk, buffer);
             let last = failed.is_some() || chunk.is_empty();
             if !chunk.is_empty() {
                 // Keep at most two chunks per worker in flight.
@@ -393,21 +467,35 @@ fn jsonl(
                 break;
             }
         }
-        // Dropping the senders ends the workers; the scope joins them.
+        // Dropping the senders ends the workers.
         drop(lanes);
-    });
+        handles
+            .into_iter()
+            .map(|h| h.join().map_err(|_| "a reading thread failed".to_string()))
+            .collect::<Result<Vec<_>, _>>()
+    })?;
+    for f in forks {
+        if let Err(e) = agg.merge(f) {
+            tally.fold_error.get_or_insert(e);
+        }
+    }
     Ok(())
 }
 
-/// Up to [`CHUNK_BYTES`] of whole lines; on a read error, the whole lines
+/// Up to `size` bytes of whole lines; on a read error, the whole lines
 /// read before it and the error.
-fn read_chunk(r: &mut impl BufRead) -> (Vec<u8>, Option<io::Error>) {
-    let mut chunk = Vec::with_capacity(CHUNK_BYTES + 4096);
-    while chunk.len() < CHUNK_BYTES {
+fn read_chunk(
+    r: &mut impl BufRead,
+    size: usize,
+    mut chunk: Vec<u8>,
+) -> (Vec<u8>, Option<io::Error>) {
+    chunk.clear();
+    chunk.reserve(size + 4096);
+    while chunk.len() < size {
         match r.fill_buf() {
             Ok([]) => return (chunk, None),
             Ok(buf) => {
-                let n = buf.len().min(CHUNK_BYTES - chunk.len());
+                let n = buf.len().min(size - chunk.len());
                 chunk.extend_from_slice(&buf[..n]);
                 r.consume(n);
             }
@@ -427,11 +515,20 @@ fn whole_lines(mut chunk: Vec<u8>) -> Vec<u8> {
     chunk
 }
 
-/// A worker's pass over one chunk.
-fn lines(chunk: &[u8], source: &Source, wanted: &Wanted) -> Done {
+/// A worker's pass over one chunk: each line's rows folded into `agg`
+/// (the LiteLLM shortcut first, where it applies), until a fold fails;
+/// then `broken`, and the rest is only read.
+fn lines(
+    chunk: &[u8],
+    source: &Source,
+    wanted: &Wanted,
+    fast: Option<&Fast>,
+    agg: &mut Aggregator,
+    broken: &mut bool,
+) -> Done {
     let mut events = Vec::new();
     let mut rows = Vec::new();
-    let mut n = 0u64;
+    let (mut n, mut count) = (0u64, 0u64);
     let body = chunk.strip_suffix(b"\n").unwrap_or(chunk);
     for line in body.split(|&b| b == b'\n') {
         n += 1;
@@ -439,57 +536,113 @@ fn lines(chunk: &[u8], source: &Source, wanted: &Wanted) -> Done {
         if text.is_empty() {
             continue;
         }
-        let parsed = std::str::from_utf8(text)
-            .map_err(|e| format!("not UTF-8 text: {e}"))
-            .and_then(|t| {
-                fields::parse_wanted(t, wanted).map_err(|e| format!("not a JSON record: {e}"))
-            })
-            .and_then(|v| {
-                rows.clear();
-                super::rows(&v, source, &mut rows)
+        let t = match std::str::from_utf8(text) {
+            Ok(t) => t,
+            Err(e) => {
+                let what = What::Bad(format!("not UTF-8 text: {e}"));
+                events.push(Event {
+                    line: n,
+                    rows: count,
+                    what,
+                });
+                continue;
+            }
+        };
+        let mut folded = Ok(());
+        if let Some(c) = fast.and_then(|f| f.read(t)) {
+            count += 1;
+            if !*broken {
+                let user = c.user.map(|u| agg.user_hash(u));
+                folded = agg.call(Call {
+                    month: c.month,
+                    feature: c.feature,
+                    user,
+                    workload: None,
+                    model: c.model,
+                    batch: c.batch,
+                    calls: 1,
+                    input: c.input.into(),
+                    output: c.output.into(),
+                    cache_read: c.cache_read.into(),
+                    cache_write: c.cache_write.into(),
+                    reported: c.cost,
+                });
+            }
+        } else {
+            rows.clear();
+            let parsed = fields::parse_wanted(t, wanted)
+                .map_err(|e| format!("not a JSON record: {e}"))
+                .and_then(|v| super::rows(&v, source, &mut rows));
+            if let Err(why) = parsed {
+                events.push(Event {
+                    line: n,
+                    rows: count,
+                    what: What::Bad(why),
+                });
+                continue;
+            }
+            for row in rows.drain(..) {
+                count += 1;
+                if !*broken && folded.is_ok() {
+                    folded = agg.row(row);
+                }
+            }
+        }
+        if let (Err(e), false) = (folded, *broken) {
+            *broken = true;
+            events.push(Event {
+                line: n,
+                rows: count,
+                what: What::Fold(e),
             });
-        match parsed {
-            Ok(()) => events.extend(rows.drain(..).map(Event::Row)),
-            Err(why) => events.push(Event::Bad(n, why)),
         }
     }
     if chunk.is_empty() {
         n = 0;
     }
-    Done { events, lines: n }
+    Done {
+        buffer: Vec::new(),
+        events,
+        rows: count,
+        lines: n,
+    }
 }
 
 /// The fold of workers' results, in the file's order.
 struct Fold<'a, 'b> {
     file: &'a In<'a>,
     tally: &'b mut Tally,
-    sink: &'b mut dyn FnMut(Row),
     /// Lines folded so far.
     line: u64,
     /// The error budget ran out.
     stop: bool,
+    /// Chunk buffers the workers are done with.
+    buffers: Vec<Vec<u8>>,
 }
 
 impl Fold<'_, '_> {
     fn take(&mut self, from: &std::sync::mpsc::Receiver<Done>) {
-        let Ok(done) = from.recv() else {
+        let Ok(mut done) = from.recv() else {
             self.stop = true;
             return;
         };
+        self.buffers.push(std::mem::take(&mut done.buffer));
         for e in done.events {
-            match e {
-                Event::Row(row) => {
-                    self.tally.rows += 1;
-                    (self.sink)(row);
-                }
-                Event::Bad(n, why) => {
-                    if !self.tally.bad(self.file.path, self.line + n, why) {
+            match e.what {
+                What::Bad(why) => {
+                    if !self.tally.bad(self.file.path, self.line + e.line, why) {
+                        // One thread would have stopped right here.
+                        self.tally.rows += e.rows;
                         self.stop = true;
                         return;
                     }
                 }
+                What::Fold(why) => {
+                    self.tally.fold_error.get_or_insert(why);
+                }
             }
         }
+        self.tally.rows += done.rows;
         self.line += done.lines;
     }
 }
@@ -632,4 +785,118 @@ fn cells(headers: &csv::StringRecord, keep: &[bool], record: &csv::StringRecord)
         m.insert(h.to_string(), v);
     }
     Value::Object(m)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::actuals::aggregate::Declared;
+    use crate::actuals::sources::Format;
+    use crate::prices::PriceBook;
+
+    /// The LiteLLM fixture with malformed lines, blank lines and records
+    /// the shortcut leaves to the general path, at known places.
+    fn fixture(bad_every: usize) -> String {
+        let text = std::fs::read_to_string("tests/fixtures/actuals/logs/litellm.jsonl").unwrap();
+        let mut out = String::new();
+        for (i, line) in text.lines().enumerate() {
+            out.push_str(line);
+            out.push('\n');
+            if i % bad_every == 1 {
+                out.push_str(r#"{"startTime": "2026-11-02", "model": "m", "prompt_tokens": -1}"#);
+                out.push('\n');
+            }
+            match i % 37 {
+                11 => out.push_str("not json\n"),
+                17 => out.push_str("\n  \n"),
+                23 => out.push_str(&line.replace("\"end_user\"", r#""end_\u0075ser""#)),
+                29 => out.push_str(&line.replace("\"spend\": ", r#""spend": "1e-3", "x": "#)),
+                _ => {}
+            }
+            out.push('\n');
+        }
+        out
+    }
+
+    /// One thread, line by line, the general path only: the reference.
+    fn one_thread(text: &str, source: &Source, agg: &mut Aggregator, tally: &mut Tally) {
+        let wanted = wanted(source);
+        for (i, line) in text.split('\n').enumerate() {
+            let t = line.trim();
+            if t.is_empty() {
+                continue;
+            }
+            let mut rows = Vec::new();
+            let read = fields::parse_wanted(t, &wanted)
+                .map_err(|e| format!("not a JSON record: {e}"))
+                .and_then(|v| super::super::rows(&v, source, &mut rows));
+            match read {
+                Ok(()) => {
+                    for r in rows {
+                        tally.rows += 1;
+                        agg.row(r).unwrap();
+                    }
+                }
+                Err(why) => {
+                    if !tally.bad("logs.jsonl", i as u64 + 1, why) {
+                        return;
+                    }
+                }
+            }
+        }
+    }
+
+    type Outcome = (Tally, Vec<super::super::summary::MonthSummary>, String);
+
+    fn outcome(tally: Tally, agg: Aggregator) -> Outcome {
+        let notes = format!(
+            "{:?} {} {:?}",
+            agg.unpriced, agg.without_user, agg.undeclared
+        );
+        (tally, agg.finish(&["gateway".to_string()]), notes)
+    }
+
+    #[test]
+    fn workers_folding_apart_give_the_one_thread_result() {
+        let book = PriceBook::builtin().unwrap();
+        let declared = Declared::of(&["meeting-summaries", "support-answers"]);
+        let source = Source::defaults("gateway", Format::Litellm);
+        // Few malformed rows (all shown and counted), then enough to stop.
+        for bad_every in [97, 2] {
+            let text = fixture(bad_every);
+            let (mut agg, mut tally) = (Aggregator::new(&book, &declared), Tally::default());
+            one_thread(&text, &source, &mut agg, &mut tally);
+            let want = outcome(tally, agg);
+            assert!(want.0.bad > 5 && want.0.rows > 150, "{:?}", want.0);
+            assert_eq!(want.0.stopped.is_some(), bad_every == 2);
+            assert!(!want.1.is_empty() && !want.1[0].features.is_empty());
+            for (workers, chunk) in [(1, CHUNK_BYTES), (2, 700), (3, 4096), (4, 1)] {
+                let wanted = wanted(&source);
+                let budget = Budget::default();
+                let file = In {
+                    path: "logs.jsonl",
+                    source: &source,
+                    wanted: &wanted,
+                    budget: &budget,
+                };
+                let (mut agg, mut tally) = (Aggregator::new(&book, &declared), Tally::default());
+                let par = Par { workers, chunk };
+                jsonl(&file, &mut text.as_bytes(), &mut tally, &mut agg, par).unwrap();
+                let got = outcome(tally, agg);
+                let (w, g) = (&want.0, &got.0);
+                let what = format!("{workers} workers, chunks of {chunk}");
+                assert_eq!(
+                    (g.rows, g.bad, &g.shown),
+                    (w.rows, w.bad, &w.shown),
+                    "{what}"
+                );
+                assert_eq!((&g.stopped, &g.fold_error), (&w.stopped, &None), "{what}");
+                // After a stop the run fails and no figure is used (the
+                // workers may have folded a few chunks more).
+                if w.stopped.is_none() {
+                    assert_eq!((&got.1, &got.2), (&want.1, &want.2), "{what}");
+                }
+            }
+        }
+    }
 }

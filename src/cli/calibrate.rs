@@ -213,20 +213,13 @@ fn run(a: &CalibrateArgs, src: &Source, agg: &mut Aggregator) -> Result<(), Vec<
     }
     for f in &a.files {
         let shown = f.to_string_lossy().replace('\\', "/");
-        let mut sink = |row| {
-            if fold_error.is_none() {
-                if let Err(e) = agg.row(row) {
-                    fold_error = Some(e);
-                }
-            }
-        };
-        read::file(&shown, src, &mut tally, &mut sink)
+        read::file(&shown, src, &mut tally, agg)
             .map_err(|m| vec![Diag::error(Code::Unreadable, m)])?;
         if tally.stopped.is_some() {
             break;
         }
     }
-    if let Some(e) = fold_error {
+    if let Some(e) = fold_error.or(tally.fold_error.take()) {
         return Err(vec![Diag::error(Code::ArithmeticOverflow, e)]);
     }
     if tally.bad == 0 && tally.stopped.is_none() {
