@@ -8,7 +8,7 @@
 #   (d) one manifest with WIDE workloads, one flow mapping a line, at the
 #       size limit: 10,000 compact workloads are 1,013 KB of the 1 MiB a
 #       file may have, and 110,000 YAML nodes (a mapping, five keys, five
-#       values each) of the reader's 262,144
+#       values each) of the reader's 150,000
 #                                          target: mean < 1000 ms
 #   (e) check --base on a git repository of 200 manifests, one changed
 #   (f) the same, all 200 changed (base sides read by one `git ls-tree` and

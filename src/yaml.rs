@@ -23,13 +23,12 @@ pub use crate::diagnostic::MAX_FILE_BYTES;
 /// Deepest nesting of sequences and mappings.
 pub const MAX_DEPTH: usize = 24;
 /// Most nodes in a document, counting a node again each time an alias
-/// repeats it: one per 4 bytes of the largest file (262,144). A file
-/// without aliases rarely comes close: a workload written as one flow
-/// mapping a line is 11 nodes in about 100 bytes (10,000 of them and the
-/// header are some 110,100 nodes in 1 MiB), a block-style one 11 in about
-/// 175; only a long flat list of one-digit numbers has more than one node
-/// in 4 bytes. An alias bomb still stops after 262,144 nodes.
-pub const MAX_NODES: usize = MAX_FILE_BYTES / 4;
+/// repeats it. The densest manifest that fits in 1 MiB, workloads written
+/// as one flow mapping a line (11 nodes in about 100 bytes), has some
+/// 115,000 nodes: 10,000 such workloads and the header are about 110,100.
+/// The budget leaves room above that, and no more: it bounds the work an
+/// alias bomb makes the reader do before it is refused.
+pub const MAX_NODES: usize = 150_000;
 /// Most aliases, and most anchors, in a document.
 pub const MAX_ALIASES: usize = 1_000;
 

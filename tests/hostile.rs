@@ -219,7 +219,7 @@ fn limit_billion_laughs_is_rejected_wherever_it_sits() {
 /// The reader's messages for a breached node and alias budget: seen only
 /// when the budget stopped the expansion, which bounds the work done
 /// (at most `MAX_NODES` nodes), whatever the machine's load.
-const NODES: &str = "the file has more than 262144 YAML nodes";
+const NODES: &str = "the file has more than 150000 YAML nodes";
 const ALIASES: &str = "the file has more than 1000 aliases";
 /// A hang guard only: the work is bounded by the message above, not by the
 /// clock, so a loaded runner does not fail it; a reader without a budget

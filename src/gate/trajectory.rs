@@ -194,7 +194,11 @@ impl<'m> Side<'m> {
     /// The feature's month in full (each workload's cost, the legs'
     /// prices) where its figures were last priced: the month the report
     /// shows, computed once rather than at each change of key.
-    fn detail(&self, book: &PriceBook, factor: Decimal) -> Result<Option<FeatureMonth>, ProjectionError> {
+    fn detail(
+        &self,
+        book: &PriceBook,
+        factor: Decimal,
+    ) -> Result<Option<FeatureMonth>, ProjectionError> {
         let Some((k, month)) = self.priced_at else {
             return Ok(None);
         };
@@ -308,8 +312,9 @@ pub fn effects(
 ) -> Result<Vec<Effect>, Vec<TrajectoryError>> {
     let mut out = Vec::with_capacity(changes.len());
     let mut errors = Vec::new();
-    for (i, c) in changes.iter().enumerate() {
-        match effect(c, book, months, Decimal::ONE) {
+    let all = crate::gate::par::map(changes, |c| effect(c, book, months, Decimal::ONE));
+    for (i, e) in all.into_iter().enumerate() {
+        match e {
             Ok(e) => out.push(e),
             Err(e) => errors.push(TrajectoryError::Change(i, e)),
         }
@@ -563,10 +568,11 @@ impl<'a> GateModel<'a> {
         changes: &[Change],
     ) -> Result<Self, TrajectoryError> {
         let mut deltas = Vec::with_capacity(changes.len());
-        for (i, c) in changes.iter().enumerate() {
-            let e = project(c, plain.book, &plain.months, Some(scenario), false)
-                .map_err(|e| TrajectoryError::Change(i, e))?;
-            deltas.push(e.deltas);
+        let all = crate::gate::par::map(changes, |c| {
+            project(c, plain.book, &plain.months, Some(scenario), false)
+        });
+        for (i, e) in all.into_iter().enumerate() {
+            deltas.push(e.map_err(|e| TrajectoryError::Change(i, e))?.deltas);
         }
         Self::from_deltas(
             plain.policy,

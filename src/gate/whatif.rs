@@ -244,7 +244,11 @@ impl Head {
             };
             let key = (r, periods);
             if last.as_ref() != Some(&key) {
-                segments.push(Segment { run: r, month, prices: p });
+                segments.push(Segment {
+                    run: r,
+                    month,
+                    prices: p,
+                });
                 last = Some(key);
             }
             seg_of.push(segments.len() - 1);
