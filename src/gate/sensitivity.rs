@@ -185,6 +185,10 @@ fn workload_inputs(i: usize, w: &Workload, out: &mut Vec<(Label, Decimal, Edit)>
     }
 }
 
+/// A row before its names are written out: the feature, the input, its
+/// value, the gate values below and above, the swing.
+type Row<'m> = (&'m Manifest, Label, Decimal, Ratio, Ratio, Option<Decimal>);
+
 /// The tornado for the changed features, largest swing first.
 pub fn sensitivity(
     model: &GateModel,
@@ -202,7 +206,7 @@ pub fn sensitivity(
     order.truncate(MAX_FEATURES);
     // Each row's feature, input, value, and gate values below and above;
     // the names are written out for the rows kept.
-    let mut rows: Vec<(&Manifest, Label, Decimal, Ratio, Ratio, Option<Decimal>)> = Vec::new();
+    let mut rows: Vec<Row> = Vec::new();
     for i in order {
         let Some(what) = WhatIf::new(model, changes, i) else {
             continue;
