@@ -18,6 +18,7 @@
 #
 #   bench/run.sh                 # env: COUNT=1000 HORIZON=120 RUNS=20 WARMUP=3 WIDE=10000
 #   CARGO_TARGET_DIR=/work/reltarget bench/run.sh   # builds and runs the binary there
+#   BIN=/tmp/ier-gate bench/run.sh                    # no build: times that binary
 #   NO_HYPERFINE=1 bench/run.sh  # force the bash loop
 set -euo pipefail
 
@@ -37,10 +38,15 @@ if [ -z "${NO_HYPERFINE:-}" ] && command -v hyperfine >/dev/null 2>&1; then
     HYPERFINE=hyperfine
 fi
 
-echo "== build"
-cargo build --release --locked
-BIN="${CARGO_TARGET_DIR:-$ROOT/target}/release/ier-gate"
-case "$BIN" in /*) ;; *) BIN="$ROOT/$BIN" ;; esac
+if [ -n "${BIN:-}" ]; then
+    # A binary built (and copied out of a shared target dir) before.
+    echo "== using $BIN"
+else
+    echo "== build"
+    cargo build --release --locked
+    BIN="${CARGO_TARGET_DIR:-$ROOT/target}/release/ier-gate"
+    case "$BIN" in /*) ;; *) BIN="$ROOT/$BIN" ;; esac
+fi
 
 TMP="$(mktemp -d)"
 trap 'rm -rf "$TMP"' EXIT
