@@ -365,18 +365,29 @@ pub fn assemble_with(
     let mut warnings = Vec::new();
     let mut seen: BTreeMap<String, String> = BTreeMap::new();
     let mut paths = BTreeSet::new();
-    let mut changes = Vec::with_capacity(fetched.len());
-    for c in fetched {
-        // A path listed twice (a file list that repeats an entry) is one
-        // change: a removal is credited once, an addition charged once.
-        if !paths.insert(c.path.clone()) {
-            continue;
-        }
+    // A path listed twice (a file list that repeats an entry) is one
+    // change: a removal is credited once, an addition charged once.
+    let fetched: Vec<ManifestChange> = fetched
+        .into_iter()
+        .filter(|c| paths.insert(c.path.clone()))
+        .collect();
+    // Each change's two sides parsed and validated on the machine's
+    // cores; their problems are taken in the order of the changes, as one
+    // thread would have met them.
+    let sides = crate::gate::par::map(&fetched, |c| {
+        let mut problems = Diags::default();
         let head = c
             .head
             .as_ref()
-            .and_then(|f| manifest::load(f, &book, &mut diags));
-        let base = base_side(&c, &book, &mut warnings);
+            .and_then(|f| manifest::load(f, &book, &mut problems));
+        let mut notes = Vec::new();
+        let base = base_side(c, &book, &mut notes);
+        (head, problems, base, notes)
+    });
+    let mut changes = Vec::with_capacity(fetched.len());
+    for (c, (head, problems, base, notes)) in fetched.into_iter().zip(sides) {
+        diags.0.extend(problems.0);
+        warnings.extend(notes);
         if let Some(m) = &head {
             if let Some(first) = seen.insert(m.feature.clone(), m.file.path.clone()) {
                 diags.push(

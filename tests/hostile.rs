@@ -191,9 +191,12 @@ fn limit_billion_laughs_is_rejected_wherever_it_sits() {
             ),
         ),
     ];
-    for (place, doc) in cases {
+    for (k, (place, doc)) in cases.into_iter().enumerate() {
         let dir = repo(&[("ai-features/laughs.yaml", &doc)]);
-        let took = rejected(dir.path(), &["check"], "yaml-limit");
+        // The first four expand past the node budget, the last past the
+        // alias budget.
+        let why = if k < 4 { NODES } else { ALIASES };
+        let took = refused_by_budget(dir.path(), why);
         report(&format!("billion laughs in {place}"), took);
     }
 
@@ -209,8 +212,31 @@ fn limit_billion_laughs_is_rejected_wherever_it_sits() {
         ));
     }
     let dir = repo(&[("ai-features/routes.yaml", &doc)]);
-    let took = rejected(dir.path(), &["check"], "yaml-limit");
+    let took = refused_by_budget(dir.path(), NODES);
     report("alias bomb the schema accepts (3M legs)", took);
+}
+
+/// The reader's messages for a breached node and alias budget: seen only
+/// when the budget stopped the expansion, which bounds the work done
+/// (at most `MAX_NODES` nodes), whatever the machine's load.
+const NODES: &str = "the file has more than 150000 YAML nodes";
+const ALIASES: &str = "the file has more than 1000 aliases";
+/// A hang guard only: the work is bounded by the message above, not by the
+/// clock, so a loaded runner does not fail it; a reader without a budget
+/// would expand a billion laughs' 10^10 nodes, hours of work.
+const HANG: Duration = Duration::from_secs(120);
+
+/// `check` in `dir` is refused with `yaml-limit`, the budget's message
+/// `why`, and no panic; returns the time taken.
+fn refused_by_budget(dir: &Path, why: &str) -> Duration {
+    let (out, took) = timed(dir, &["check"]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("yaml-limit"), "{stderr}");
+    assert!(stderr.contains(why), "want {why:?}: {stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(took < HANG, "took {took:?}");
+    took
 }
 
 #[test]

@@ -233,3 +233,51 @@ fn what_ifs_equal_the_whole_reprojection_on_generated_manifests() {
     }
     assert!(rows > 0);
 }
+
+/// `check` on one thread and on several gives the same stdout, stderr and
+/// exit code: the manifests are parsed and projected in parallel
+/// (`gate::par`), their results and problems taken in the changes' order.
+/// A repository of 60 generated manifests (enough to be split among
+/// threads), with and without invalid ones among them.
+#[test]
+fn check_on_several_threads_equals_check_on_one() {
+    use ier_gate::cli::{self, Terminal};
+    let policy = "version: 1\nbusiness_model: ai-infused\ngate:\n  basis: t3m\n  horizon_months: 18\n  launch_floor: 8\n  feature_floor: 2\nscenarios:\n  price_shock: 0.5\n";
+    let baseline = "version: 1\ncurrency: USD\nmonths:\n  - { month: 2026-07, revenue: 9000000, inference: { llm: 900000 } }\n  - { month: 2026-08, revenue: 10000000, inference: { llm: 950000 } }\n";
+    let mut rng = Rng(0x1234_5678_9abc_def1);
+    for broken in [false, true] {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path();
+        fs::create_dir_all(root.join(".ier")).expect("mkdir");
+        fs::create_dir_all(root.join("ai-features")).expect("mkdir");
+        fs::write(root.join(".ier/policy.yaml"), policy).expect("write");
+        fs::write(root.join(".ier/baseline.yaml"), baseline).expect("write");
+        for i in 0..60 {
+            let n = 1 + rng.below(6) as usize;
+            let mut m = manifest(&mut rng, i, n);
+            if broken && i % 7 == 3 {
+                m = m.replace("input_tokens:", "input_tokenz:");
+            }
+            fs::write(root.join(format!("ai-features/gen-{i:02}.yaml")), m).expect("write");
+        }
+        let run = |threads: usize| {
+            gate::par::set_threads(threads);
+            let root = root.to_string_lossy();
+            let out = cli::run(
+                ["ier-gate", "check", "-C", &root, "--format", "json"],
+                Terminal::default(),
+            );
+            gate::par::set_threads(0);
+            (out.stdout, out.stderr, format!("{:?}", out.code))
+        };
+        let one = run(1);
+        assert!(
+            one.0.len() + one.1.len() > 1000,
+            "a report or its problems: {one:?}"
+        );
+        assert_eq!(one.1.contains("input_tokenz"), broken, "{}", one.1);
+        for threads in [2, 3, 8] {
+            assert_eq!(run(threads), one, "{threads} threads");
+        }
+    }
+}

@@ -15,10 +15,13 @@ use rust_decimal::{Decimal, RoundingStrategy};
 
 use crate::gate::change::Change;
 use crate::gate::features::marginal_ier;
-use crate::gate::projection::{mean_calls, scale_calls, workload_call_cost, ProjectionError};
+use crate::gate::projection::{
+    call_cost, mean_calls, scale_calls, workload_call_cost, ProjectionError,
+};
 use crate::gate::trajectory::GateModel;
 use crate::gate::whatif::{Swap, What, WhatIf};
 use crate::manifest::{Leg, Manifest, Revenue, Workload};
+use crate::month::Month;
 use crate::num::Ratio;
 use crate::prices::{Kind, PriceBook};
 use crate::report::{ChangeKind, FeatureReport, Lever, LeverKind, LeverTarget, Verdict};
@@ -35,6 +38,9 @@ enum Want {
     Min,
 }
 
+/// [`cheapest_of`] per call shape, found once for the whole check.
+type Cheapest = std::sync::Mutex<std::collections::HashMap<CallShape, Option<(Decimal, String)>>>;
+
 /// What must hold: every window's ratio at least `floor`.
 struct Target<'a> {
     model: &'a GateModel<'a>,
@@ -44,6 +50,8 @@ struct Target<'a> {
     /// feature's (dR, dC) in the last month.
     feature_floor: bool,
     aim: Aim,
+    /// [`cheapest_of`] per call shape, shared by every target and feature.
+    cheapest: &'a Cheapest,
 }
 
 impl Target<'_> {
@@ -155,6 +163,7 @@ pub fn levers(
             .cmp(&features[a].delta_inference)
     });
     let mut served = 0;
+    let cheapest = Default::default();
     for i in order {
         let (c, f) = (&changes[i], &features[i]);
         let Some(head) = &c.head else { continue };
@@ -187,6 +196,7 @@ pub fn levers(
                 floor,
                 feature_floor: aim == Aim::FeatureFloor,
                 aim,
+                cheapest: &cheapest,
             };
             let before = out.len();
             feature_levers(&t, head, book, &mut out);
@@ -271,15 +281,24 @@ fn next_better(model: &GateModel) -> Vec<(Decimal, Aim)> {
 }
 
 fn feature_levers(t: &Target, head: &Manifest, book: &PriceBook, out: &mut Vec<Lever>) {
-    let mut found = Found { t, head, out };
-    all_calls(&mut found);
-    for wi in 0..head.workloads.len() {
+    all_calls(&mut Found { t, head, out });
+    // Each workload's levers on the machine's cores, in workload order.
+    let workloads: Vec<usize> = (0..head.workloads.len()).collect();
+    let each = crate::gate::par::map(&workloads, |&wi| {
+        let mut mine = Vec::new();
+        let mut found = Found {
+            t,
+            head,
+            out: &mut mine,
+        };
         workload_calls(&mut found, wi);
         output_tokens(&mut found, wi);
         cache_hit_rate(&mut found, wi);
         cheaper_model(&mut found, wi, book);
-    }
-    revenue_per_user(&mut found);
+        mine
+    });
+    out.extend(each.into_iter().flatten());
+    revenue_per_user(&mut Found { t, head, out });
 }
 
 /// The levers found for one feature against one target.
@@ -550,25 +569,64 @@ fn current_models(w: &Workload) -> String {
 fn cheapest_model(t: &Target, w: &Workload, book: &PriceBook) -> Option<String> {
     let month = t.model.last_month()?;
     let (today, _) = workload_call_cost(w, book, month, Decimal::ONE).ok()?;
+    let shape = CallShape::of(w);
+    let known = t.cheapest.lock().ok()?.get(&shape).cloned();
+    let best = match known {
+        Some(best) => best,
+        None => {
+            let best = cheapest_of(w, book, month);
+            t.cheapest.lock().ok()?.insert(shape, best.clone());
+            best
+        }
+    };
+    best.filter(|(cost, _)| *cost < today).map(|(_, id)| id)
+}
+
+/// What a call's price on one model depends on besides the model: its
+/// tokens, cache and batch (each decimal bit for bit, scale included).
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct CallShape([[u8; 16]; 4], bool, bool);
+
+impl CallShape {
+    fn of(w: &Workload) -> Self {
+        let d = [
+            w.input_tokens,
+            w.output_tokens,
+            w.cached_input_tokens,
+            w.cache_hit_rate,
+        ]
+        .map(|x| x.serialize());
+        let one_hour = matches!(w.cache_ttl, crate::manifest::CacheTtl::OneHour);
+        CallShape(d, one_hour, w.batch)
+    }
+}
+
+/// The LLM with the lowest cost per call for a call of `w`'s shape in
+/// `month`, the first by id among equals, and that cost: the workload
+/// moved whole to it (one leg, share 1, its batch set if it has one).
+/// Whether it beats the workload's own cost is for the caller to say: the
+/// cheapest model below today's cost is this one, or none.
+fn cheapest_of(w: &Workload, book: &PriceBook, month: Month) -> Option<(Decimal, String)> {
     let mut best: Option<(Decimal, String)> = None;
+    let day = month.first_day();
     for m in book.models().filter(|m| m.kind == Kind::Llm) {
-        let mut probe = w.clone();
-        probe.legs = vec![Leg {
-            model: m.id.clone(),
-            share: Decimal::ONE,
-            site: w.site.clone(),
-        }];
-        probe.batch = w.batch && m.has_batch();
-        let Ok((cost, _)) = workload_call_cost(&probe, book, month, Decimal::ONE) else {
+        // `workload_call_cost` of the workload moved to `m`: one leg of
+        // share 1, priced as `leg_cost` prices it; 0 + 1 × cost is cost.
+        let Some(period) = m.period_on(day) else {
             continue;
         };
-        if cost < today
-            && best
-                .as_ref()
-                .is_none_or(|(b, id)| cost < *b || (cost == *b && m.id < *id))
+        let Ok(prices) = period.call_prices(w.input_tokens, w.batch && m.has_batch()) else {
+            continue;
+        };
+        let Ok(cost) = call_cost(w, &prices, Decimal::ONE) else {
+            continue;
+        };
+        if best
+            .as_ref()
+            .is_none_or(|(b, id)| cost < *b || (cost == *b && m.id < *id))
         {
             best = Some((cost, m.id.clone()));
         }
     }
-    best.map(|(_, id)| id)
+    best
 }

@@ -45,26 +45,29 @@ struct Use {
 
 fn uses(m: &Manifest) -> Vec<Use> {
     let mut out: Vec<Use> = Vec::new();
-    let mut add =
-        |model: &str, part: &str, site: &Site| match out.iter_mut().find(|u| u.model == model) {
-            Some(u) => {
-                if !u.parts.iter().any(|p| p == part) {
-                    u.parts.push(part.to_string());
-                }
-            }
+    // (model, part) pairs already listed: a model many workloads use is
+    // looked up once per leg, not compared with every part before it.
+    let mut listed: std::collections::HashSet<(String, String)> = Default::default();
+    let mut add = |model: &str, part: String, site: &Site| {
+        if !listed.insert((model.to_string(), part.clone())) {
+            return;
+        }
+        match out.iter_mut().find(|u| u.model == model) {
+            Some(u) => u.parts.push(part),
             None => out.push(Use {
                 model: model.to_string(),
-                parts: vec![part.to_string()],
+                parts: vec![part],
                 site: site.clone(),
             }),
-        };
+        }
+    };
     for w in &m.workloads {
         for leg in &w.legs {
-            add(&leg.model, &crate::text::span(&w.name), &leg.site);
+            add(&leg.model, crate::text::span(&w.name), &leg.site);
         }
     }
     for e in &m.embeddings {
-        add(&e.model, "the embeddings", &e.site);
+        add(&e.model, "the embeddings".to_string(), &e.site);
     }
     out
 }
@@ -129,9 +132,9 @@ fn with_successor(
     let mut stressed = Vec::with_capacity(ev.stressed.len());
     for (model, sc) in ev.stressed.iter().zip(&policy.scenarios) {
         let se = model
-            .project(c)
+            .deltas_of(c)
             .map_err(|e| TrajectoryError::Change(i, e))?;
-        let s = model.series_swapped(i, &se.deltas)?;
+        let s = model.series_swapped(i, &se)?;
         stressed.push(scenarios::report(sc, policy, s.current(), s.gate));
     }
     let priced =

@@ -16,6 +16,7 @@ pub mod features;
 pub mod levers;
 pub mod lifecycle;
 pub mod margin;
+pub mod par;
 pub mod projection;
 pub mod scenarios;
 pub mod sensitivity;

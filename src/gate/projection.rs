@@ -186,13 +186,74 @@ pub fn workload_cost(
     factor: Decimal,
     users: Decimal,
 ) -> Result<Decimal, ProjectionError> {
+    Ok(unit_cost(users, workload_unit(w, book, month, factor)?)?)
+}
+
+/// A workload's mean calls per user and cost per call in `month`: all of
+/// its monthly cost but the users, and the same in every month with the
+/// same price periods.
+pub fn workload_unit(
+    w: &Workload,
+    book: &PriceBook,
+    month: Month,
+    factor: Decimal,
+) -> Result<(Decimal, Decimal), ProjectionError> {
     let mean = mean_calls(&w.calls)?;
     let mut cpc = Decimal::ZERO;
     for leg in &w.legs {
         let (cost, _) = leg_cost(w, leg, book, month, factor)?;
         cpc = cpc.add_c(leg.share.mul_c(cost)?)?;
     }
-    Ok(users.mul_c(mean)?.mul_c(cpc)?)
+    Ok((mean, cpc))
+}
+
+/// The monthly cost of `users` users at a workload's `(mean, cost per
+/// call)`: `users * mean * cost per call`, as [`workload_month`] has it.
+pub fn unit_cost(users: Decimal, (mean, cpc): (Decimal, Decimal)) -> Result<Decimal, Overflow> {
+    users.mul_c(mean)?.mul_c(cpc)
+}
+
+/// Each workload's [`workload_unit`], kept while the price periods the
+/// caller keys it by stay the same: along a ramp only the users move, so
+/// a feature is priced per call once per price period, not once a month.
+#[derive(Default)]
+pub struct Units {
+    periods: Option<Vec<Option<usize>>>,
+    units: Vec<(Decimal, Decimal)>,
+}
+
+impl Units {
+    /// Every workload's [`workload_cost`] for `users` in `month`, whose
+    /// price periods are `periods`: the same decimals, and the same first
+    /// error, as calling it workload by workload.
+    pub fn terms(
+        &mut self,
+        m: &Manifest,
+        book: &PriceBook,
+        periods: &[Option<usize>],
+        month: Month,
+        factor: Decimal,
+        users: Decimal,
+    ) -> Result<Vec<Decimal>, ProjectionError> {
+        if self.periods.as_deref() != Some(periods) {
+            self.periods = None;
+            self.units.clear();
+        }
+        let mut out = Vec::with_capacity(m.workloads.len());
+        for (j, w) in m.workloads.iter().enumerate() {
+            let u = match self.units.get(j) {
+                Some(&u) => u,
+                None => {
+                    let u = workload_unit(w, book, month, factor)?;
+                    self.units.push(u);
+                    u
+                }
+            };
+            out.push(unit_cost(users, u)?);
+        }
+        self.periods = Some(periods.to_vec());
+        Ok(out)
+    }
 }
 
 /// An embedding model's price per 1M tokens in `month`.

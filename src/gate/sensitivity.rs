@@ -29,8 +29,8 @@ enum Edit {
     Swap(SwapEdit),
 }
 
-type WholeEdit = Box<dyn Fn(&mut Manifest, Decimal)>;
-type SwapEdit = Box<dyn Fn(&Manifest, Decimal) -> Swap>;
+type WholeEdit = Box<dyn Fn(&mut Manifest, Decimal) + Send + Sync>;
+type SwapEdit = Box<dyn Fn(&Manifest, Decimal) -> Swap + Send + Sync>;
 
 impl Edit {
     fn apply(&self, m: &Manifest, f: Decimal) -> What {
@@ -45,7 +45,7 @@ impl Edit {
     }
 }
 
-fn workload(i: usize, e: impl Fn(&mut Workload, Decimal) + 'static) -> Edit {
+fn workload(i: usize, e: impl Fn(&mut Workload, Decimal) + Send + Sync + 'static) -> Edit {
     Edit::Swap(Box::new(move |m, f| {
         let mut w = m.workloads[i].clone();
         e(&mut w, f);
@@ -53,7 +53,7 @@ fn workload(i: usize, e: impl Fn(&mut Workload, Decimal) + 'static) -> Edit {
     }))
 }
 
-fn embedding(i: usize, e: impl Fn(&mut Embedding, Decimal) + 'static) -> Edit {
+fn embedding(i: usize, e: impl Fn(&mut Embedding, Decimal) + Send + Sync + 'static) -> Edit {
     Edit::Swap(Box::new(move |m, f| {
         let mut x = m.embeddings[i].clone();
         e(&mut x, f);
@@ -61,7 +61,7 @@ fn embedding(i: usize, e: impl Fn(&mut Embedding, Decimal) + 'static) -> Edit {
     }))
 }
 
-fn infra(i: usize, e: impl Fn(&mut Infra, Decimal) + 'static) -> Edit {
+fn infra(i: usize, e: impl Fn(&mut Infra, Decimal) + Send + Sync + 'static) -> Edit {
     Edit::Swap(Box::new(move |m, f| {
         let mut x = m.infrastructure[i].clone();
         e(&mut x, f);
@@ -69,11 +69,32 @@ fn infra(i: usize, e: impl Fn(&mut Infra, Decimal) + 'static) -> Edit {
     }))
 }
 
+/// An input's name as the report shows it (`summarize.output_tokens`),
+/// written out only for the rows the tornado keeps.
+#[derive(Clone, Copy)]
+enum Label {
+    Top(&'static str),
+    Workload(usize, &'static str),
+    Embedding(usize, &'static str),
+    Infra(usize, &'static str),
+}
+
+impl Label {
+    fn text(self, m: &Manifest) -> String {
+        match self {
+            Label::Top(s) => s.to_string(),
+            Label::Workload(i, f) => format!("{}.{f}", m.workloads[i].name),
+            Label::Embedding(i, f) => format!("{}.{f}", m.embeddings[i].model),
+            Label::Infra(i, f) => format!("{}.{f}", m.infrastructure[i].name),
+        }
+    }
+}
+
 /// Every numeric input of a manifest with a setter that multiplies it.
-fn inputs(m: &Manifest) -> Vec<(String, Decimal, Edit)> {
-    let mut out: Vec<(String, Decimal, Edit)> = Vec::new();
+fn inputs(m: &Manifest) -> Vec<(Label, Decimal, Edit)> {
+    let mut out: Vec<(Label, Decimal, Edit)> = Vec::new();
     out.push((
-        "adoption.users".into(),
+        Label::Top("adoption.users"),
         m.users,
         Edit::Whole(Box::new(|m, f| m.users = m.users.saturating_mul(f))),
     ));
@@ -82,7 +103,7 @@ fn inputs(m: &Manifest) -> Vec<(String, Decimal, Edit)> {
         Revenue::Monthly(v) => ("revenue.monthly", v),
     };
     out.push((
-        name.into(),
+        Label::Top(name),
         value,
         Edit::Swap(Box::new(|m, f| {
             Swap::Revenue(match m.revenue {
@@ -96,14 +117,14 @@ fn inputs(m: &Manifest) -> Vec<(String, Decimal, Edit)> {
     }
     for (i, e) in m.embeddings.iter().enumerate() {
         out.push((
-            format!("{}.tokens_per_user_month", e.model),
+            Label::Embedding(i, "tokens_per_user_month"),
             e.tokens_per_user_month,
             embedding(i, |e, f| {
                 e.tokens_per_user_month = e.tokens_per_user_month.saturating_mul(f)
             }),
         ));
         out.push((
-            format!("{}.tokens_per_month", e.model),
+            Label::Embedding(i, "tokens_per_month"),
             e.tokens_per_month,
             embedding(i, |e, f| {
                 e.tokens_per_month = e.tokens_per_month.saturating_mul(f)
@@ -112,12 +133,12 @@ fn inputs(m: &Manifest) -> Vec<(String, Decimal, Edit)> {
     }
     for (i, x) in m.infrastructure.iter().enumerate() {
         out.push((
-            format!("{}.monthly", x.name),
+            Label::Infra(i, "monthly"),
             x.monthly,
             infra(i, |x, f| x.monthly = x.monthly.saturating_mul(f)),
         ));
         out.push((
-            format!("{}.per_user_month", x.name),
+            Label::Infra(i, "per_user_month"),
             x.per_user_month,
             infra(i, |x, f| {
                 x.per_user_month = x.per_user_month.saturating_mul(f)
@@ -128,18 +149,18 @@ fn inputs(m: &Manifest) -> Vec<(String, Decimal, Edit)> {
     out
 }
 
-fn workload_inputs(i: usize, w: &Workload, out: &mut Vec<(String, Decimal, Edit)>) {
+fn workload_inputs(i: usize, w: &Workload, out: &mut Vec<(Label, Decimal, Edit)>) {
     let mean = match w.calls {
         Calls::Mean(x) => x,
         Calls::Dist { p50, .. } => p50,
     };
     out.push((
-        format!("{}.calls_per_user_month", w.name),
+        Label::Workload(i, "calls_per_user_month"),
         mean,
         workload(i, |w, f| w.calls = scale_calls(&w.calls, f)),
     ));
     out.push((
-        format!("{}.input_tokens", w.name),
+        Label::Workload(i, "input_tokens"),
         w.input_tokens,
         workload(i, |w, f| {
             w.input_tokens = w.input_tokens.saturating_mul(f);
@@ -147,7 +168,7 @@ fn workload_inputs(i: usize, w: &Workload, out: &mut Vec<(String, Decimal, Edit)
         }),
     ));
     out.push((
-        format!("{}.output_tokens", w.name),
+        Label::Workload(i, "output_tokens"),
         w.output_tokens,
         workload(i, |w, f| {
             w.output_tokens = w.output_tokens.saturating_mul(f)
@@ -155,7 +176,7 @@ fn workload_inputs(i: usize, w: &Workload, out: &mut Vec<(String, Decimal, Edit)
     ));
     if w.cached_input_tokens > Decimal::ZERO {
         out.push((
-            format!("{}.cache_hit_rate", w.name),
+            Label::Workload(i, "cache_hit_rate"),
             w.cache_hit_rate,
             workload(i, |w, f| {
                 w.cache_hit_rate = w.cache_hit_rate.saturating_mul(f).min(Decimal::ONE)
@@ -163,6 +184,10 @@ fn workload_inputs(i: usize, w: &Workload, out: &mut Vec<(String, Decimal, Edit)
         ));
     }
 }
+
+/// A row before its names are written out: the feature, the input, its
+/// value, the gate values below and above, the swing.
+type Row<'m> = (&'m Manifest, Label, Decimal, Ratio, Ratio, Option<Decimal>);
 
 /// The tornado for the changed features, largest swing first.
 pub fn sensitivity(
@@ -179,13 +204,16 @@ pub fn sensitivity(
             .cmp(&features[a].delta_inference)
     });
     order.truncate(MAX_FEATURES);
-    let mut rows = Vec::new();
+    // Each row's feature, input, value, and gate values below and above;
+    // the names are written out for the rows kept.
+    let mut rows: Vec<Row> = Vec::new();
     for i in order {
         let Some(what) = WhatIf::new(model, changes, i) else {
             continue;
         };
         let head = what.head();
-        for (input, value, edit) in inputs(head) {
+        // The inputs on the machine's cores, in manifest order.
+        let each = crate::gate::par::map(&inputs(head), |(input, value, edit)| {
             let gate = |factor: Decimal| {
                 what.gate(&edit.apply(head, factor))
                     .unwrap_or(Ratio::Undefined)
@@ -196,23 +224,26 @@ pub fn sensitivity(
                 (Ratio::Finite(a), Ratio::Finite(b)) => b.checked_sub(a).map(|d| d.abs()),
                 _ => None,
             };
-            rows.push(Sensitivity {
-                feature: head.feature.clone(),
-                input,
-                value,
-                low,
-                high,
-                swing,
-            });
-        }
+            (head, *input, *value, low, high, swing)
+        });
+        rows.extend(each);
     }
     // unbounded swings first, then by size; ties keep manifest order
-    rows.sort_by(|a, b| match (a.swing, b.swing) {
+    rows.sort_by(|a, b| match (a.5, b.5) {
         (None, None) => std::cmp::Ordering::Equal,
         (None, Some(_)) => std::cmp::Ordering::Less,
         (Some(_), None) => std::cmp::Ordering::Greater,
         (Some(x), Some(y)) => y.cmp(&x),
     });
     rows.truncate(MAX_ROWS);
-    rows
+    rows.into_iter()
+        .map(|(head, input, value, low, high, swing)| Sensitivity {
+            feature: head.feature.clone(),
+            input: input.text(head),
+            value,
+            low,
+            high,
+            swing,
+        })
+        .collect()
 }

@@ -26,8 +26,30 @@ const UNIT: i128 = 10_000_000_000_000_000_000_000_000_000;
 /// 2^96: the first mantissa a decimal cannot hold.
 const LIMIT: i128 = 1 << 96;
 
+/// 10^0 ..= 10^28.
+const POW10: [i128; MAX_SCALE + 1] = {
+    let mut t = [1i128; MAX_SCALE + 1];
+    let mut i = 1;
+    while i <= MAX_SCALE {
+        t[i] = t[i - 1] * 10;
+        i += 1;
+    }
+    t
+};
+
 fn pow10(n: u32) -> i128 {
-    10i128.pow(n)
+    POW10[n as usize]
+}
+
+/// `(n.div_euclid(d), n.rem_euclid(d))` for `d > 0`, with one division
+/// when `n` is not negative (a term's mantissa, nearly always).
+fn div_rem(n: i128, d: i128) -> (i128, i128) {
+    if n >= 0 {
+        let q = n / d;
+        (q, n - q * d)
+    } else {
+        (n.div_euclid(d), n.rem_euclid(d))
+    }
 }
 
 /// A sum of decimals kept exactly: `int + frac / 10^28`, `0 <= frac < 10^28`,
@@ -52,12 +74,8 @@ impl Sum {
     }
 
     fn parts(d: Decimal) -> (i128, i128) {
-        let p = pow10(d.scale());
-        let m = d.mantissa();
-        (
-            m.div_euclid(p),
-            m.rem_euclid(p) * pow10(MAX_SCALE as u32 - d.scale()),
-        )
+        let (q, r) = div_rem(d.mantissa(), pow10(d.scale()));
+        (q, r * pow10(MAX_SCALE as u32 - d.scale()))
     }
 
     fn count(&mut self, d: Decimal, by: i32) {
@@ -72,7 +90,11 @@ impl Sum {
 
     /// Adds a term. Exact: the integer parts of 2^31 terms fit an i128.
     pub fn add(&mut self, d: Decimal) {
-        let (i, f) = Sum::parts(d);
+        self.add_parts(d, Sum::parts(d));
+    }
+
+    /// [`Sum::add`] of `d`, whose [`Sum::parts`] are `(i, f)`.
+    fn add_parts(&mut self, d: Decimal, (i, f): (i128, i128)) {
         self.int += i;
         self.frac += f;
         if self.frac >= UNIT {
@@ -84,7 +106,11 @@ impl Sum {
 
     /// Takes back a term added before.
     pub fn remove(&mut self, d: Decimal) {
-        let (i, f) = Sum::parts(d);
+        self.remove_parts(d, Sum::parts(d));
+    }
+
+    /// [`Sum::remove`] of `d`, whose [`Sum::parts`] are `(i, f)`.
+    fn remove_parts(&mut self, d: Decimal, (i, f): (i128, i128)) {
         self.int -= i;
         self.frac -= f;
         if self.frac < 0 {
@@ -113,7 +139,7 @@ impl Sum {
     fn at_most(&self, scale: u32) -> Result<Decimal, Overflow> {
         for s in (0..=scale).rev() {
             let unit = pow10(MAX_SCALE as u32 - s);
-            let (q, r) = (self.frac / unit, self.frac % unit);
+            let (q, r) = div_rem(self.frac, unit);
             let half = unit / 2;
             let up = r > half || (r == half && r != 0 && q % 2 == 1);
             let Some(m) = self
@@ -149,6 +175,8 @@ pub fn total(terms: &[Decimal]) -> Result<Decimal, Overflow> {
 /// addition.
 pub struct Terms {
     terms: Vec<Decimal>,
+    /// Each term's [`Sum::parts`], so that taking one back divides nothing.
+    parts: Vec<(i128, i128)>,
     sum: Sum,
     total: Decimal,
 }
@@ -156,8 +184,17 @@ pub struct Terms {
 impl Terms {
     pub fn new(terms: Vec<Decimal>) -> Result<Terms, Overflow> {
         let total = total(&terms)?;
-        let sum = Sum::of(&terms);
-        Ok(Terms { terms, sum, total })
+        let parts: Vec<(i128, i128)> = terms.iter().map(|&t| Sum::parts(t)).collect();
+        let mut sum = Sum::default();
+        for (&t, &p) in terms.iter().zip(&parts) {
+            sum.add_parts(t, p);
+        }
+        Ok(Terms {
+            terms,
+            parts,
+            sum,
+            total,
+        })
     }
 
     /// [`total`] of the terms.
@@ -168,7 +205,7 @@ impl Terms {
     /// [`total`] of the terms with `terms[j]` replaced by `t`.
     pub fn swapped(&self, j: usize, t: Decimal) -> Result<Decimal, Overflow> {
         let mut s = self.sum.clone();
-        s.remove(self.terms[j]);
+        s.remove_parts(self.terms[j], self.parts[j]);
         s.add(t);
         let n = self.terms.len();
         let last = if j + 1 == n { t } else { self.terms[n - 1] };

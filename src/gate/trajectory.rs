@@ -13,7 +13,8 @@ use crate::baseline::Baseline;
 use crate::diagnostic::{Code, Diag};
 use crate::gate::change::Change;
 use crate::gate::projection::{
-    feature_month, share_at, timeline, Adoption, FeatureMonth, ProjectionError,
+    embedding_cost, feature_month, infra_cost, revenue_at, share_at, timeline, Adoption,
+    FeatureMonth, ProjectionError, Units,
 };
 use crate::gate::scenarios::stress;
 use crate::manifest::Manifest;
@@ -106,33 +107,67 @@ pub fn month_key(
     a: Decimal,
     month: Month,
 ) -> (Decimal, Vec<Option<usize>>) {
-    let day = month.first_day();
-    let models = m
-        .workloads
-        .iter()
-        .flat_map(|w| w.legs.iter().map(|l| l.model.as_str()))
-        .chain(m.embeddings.iter().map(|e| e.model.as_str()));
-    let periods = models
-        .map(|name| book.get(name).and_then(|mp| mp.period_index_on(day)))
-        .collect();
-    (a, periods)
+    KeyModels::of(m, book).key(a, month)
 }
 
-/// One side of a change, priced again only when its month key changes.
+/// The models a manifest's month key reads, each once, in order of first
+/// use: a model used by many workloads is in force in the same period for
+/// all of them, so two months have equal keys over the distinct models
+/// exactly when they have over every leg, and a key costs the models a
+/// feature uses, not its workloads.
+pub struct KeyModels<'b> {
+    models: Vec<Option<&'b crate::prices::ModelPrices>>,
+}
+
+impl<'b> KeyModels<'b> {
+    pub fn of(m: &Manifest, book: &'b PriceBook) -> Self {
+        let mut seen = std::collections::HashSet::new();
+        let models = m
+            .workloads
+            .iter()
+            .flat_map(|w| w.legs.iter().map(|l| l.model.as_str()))
+            .chain(m.embeddings.iter().map(|e| e.model.as_str()))
+            .filter(|name| seen.insert(*name))
+            .map(|name| book.get(name))
+            .collect();
+        KeyModels { models }
+    }
+
+    /// The month key at adoption share `a` in `month`.
+    pub fn key(&self, a: Decimal, month: Month) -> (Decimal, Vec<Option<usize>>) {
+        let day = month.first_day();
+        let periods = self
+            .models
+            .iter()
+            .map(|mp| mp.and_then(|mp| mp.period_index_on(day)))
+            .collect();
+        (a, periods)
+    }
+}
+
+/// One side of a change, priced again only when its month key changes:
+/// its (revenue, cost) then, and the month (1-based `k`, calendar) the
+/// figures were last priced in, whose detail [`Side::detail`] gives.
 struct Side<'m> {
     manifest: &'m Manifest,
     adoption: Adoption,
+    models: KeyModels<'m>,
     key: Option<(Decimal, Vec<Option<usize>>)>,
-    last: Option<FeatureMonth>,
+    units: Units,
+    figures: Option<Pair>,
+    priced_at: Option<(u32, Month)>,
 }
 
 impl<'m> Side<'m> {
-    fn of(manifest: Option<&'m Manifest>, adoption: Adoption) -> Option<Self> {
+    fn of(manifest: Option<&'m Manifest>, adoption: Adoption, book: &'m PriceBook) -> Option<Self> {
         manifest.map(|manifest| Side {
             manifest,
             adoption,
+            models: KeyModels::of(manifest, book),
             key: None,
-            last: None,
+            units: Units::default(),
+            figures: None,
+            priced_at: None,
         })
     }
 
@@ -145,21 +180,69 @@ impl<'m> Side<'m> {
     ) -> Result<(), ProjectionError> {
         let m = self.manifest;
         // Zero before launch: no share a live month can have.
-        let a = share_at(m, self.adoption, k, month).unwrap_or_default();
-        let key = month_key(m, book, a, month);
+        let share = share_at(m, self.adoption, k, month);
+        let key = self.models.key(share.unwrap_or_default(), month);
         if self.key.as_ref() != Some(&key) {
-            self.last = Some(feature_month(m, book, self.adoption, k, month, factor)?);
+            let at = (key.1.as_slice(), month, factor);
+            self.figures = Some(month_figures(m, book, &mut self.units, share, at)?);
+            self.priced_at = Some((k, month));
             self.key = Some(key);
         }
         Ok(())
     }
+
+    /// The feature's month in full (each workload's cost, the legs'
+    /// prices) where its figures were last priced: the month the report
+    /// shows, computed once rather than at each change of key.
+    fn detail(
+        &self,
+        book: &PriceBook,
+        factor: Decimal,
+    ) -> Result<Option<FeatureMonth>, ProjectionError> {
+        let Some((k, month)) = self.priced_at else {
+            return Ok(None);
+        };
+        feature_month(self.manifest, book, self.adoption, k, month, factor).map(Some)
+    }
+}
+
+/// [`feature_month`]'s (revenue, cost), the same decimals from the same
+/// operations in the same order (so the same first error), without the
+/// per-workload detail: `share` is `None` before a late launch goes live;
+/// `at` is the month's price periods (its key's), the month and the price
+/// factor.
+fn month_figures(
+    m: &Manifest,
+    book: &PriceBook,
+    units: &mut Units,
+    share: Option<Decimal>,
+    (periods, month, factor): (&[Option<usize>], Month, Decimal),
+) -> Result<Pair, ProjectionError> {
+    let Some(a) = share else {
+        // Each workload still priced per call, as `feature_month` does.
+        units.terms(m, book, periods, month, factor, Decimal::ZERO)?;
+        return Ok((Decimal::ZERO, Decimal::ZERO));
+    };
+    let users = m.users.mul_c(a)?;
+    let costs = units.terms(m, book, periods, month, factor, users)?;
+    let mut terms = Vec::with_capacity(m.embeddings.len().max(m.infrastructure.len()));
+    for e in &m.embeddings {
+        terms.push(embedding_cost(e, book, month, factor, users)?);
+    }
+    let embeddings_cost = crate::gate::sum::total(&terms)?;
+    terms.clear();
+    for i in &m.infrastructure {
+        terms.push(infra_cost(i, users)?);
+    }
+    let infrastructure_cost = crate::gate::sum::total(&terms)?;
+    let cost = crate::gate::sum::total(&costs)?
+        .add_c(embeddings_cost)?
+        .add_c(infrastructure_cost)?;
+    Ok((revenue_at(&m.revenue, users, a)?, cost))
 }
 
 fn figures(side: &Option<Side>) -> Pair {
-    side.as_ref()
-        .and_then(|s| s.last.as_ref())
-        .map(|f| (f.revenue, f.cost))
-        .unwrap_or_default()
+    side.as_ref().and_then(|s| s.figures).unwrap_or_default()
 }
 
 /// One side's (revenue, cost) per projected month, at plain prices.
@@ -169,7 +252,7 @@ pub fn side_figures(
     book: &PriceBook,
     months: &[Month],
 ) -> Result<Vec<Pair>, ProjectionError> {
-    let mut side = Side::of(m, adoption);
+    let mut side = Side::of(m, adoption, book);
     let mut out = Vec::with_capacity(months.len());
     for (i, &month) in months.iter().enumerate() {
         if let Some(s) = &mut side {
@@ -187,8 +270,20 @@ pub fn effect(
     months: &[Month],
     factor: Decimal,
 ) -> Result<Effect, ProjectionError> {
-    let mut head = Side::of(c.head.as_ref(), c.head_adoption());
-    let mut base = Side::of(c.base.as_ref(), Adoption::Steady);
+    effect_with(c, book, months, factor, true)
+}
+
+/// [`effect`], with each side's last month in full only when `detail`
+/// (a what-if reads the deltas alone).
+fn effect_with(
+    c: &Change,
+    book: &PriceBook,
+    months: &[Month],
+    factor: Decimal,
+    detail: bool,
+) -> Result<Effect, ProjectionError> {
+    let mut head = Side::of(c.head.as_ref(), c.head_adoption(), book);
+    let mut base = Side::of(c.base.as_ref(), Adoption::Steady, book);
     let mut deltas = Vec::with_capacity(months.len());
     for (i, &month) in months.iter().enumerate() {
         let k = i as u32 + 1;
@@ -198,10 +293,14 @@ pub fn effect(
         let ((hr, hc), (br, bc)) = (figures(&head), figures(&base));
         deltas.push((hr.sub_c(br)?, hc.sub_c(bc)?));
     }
+    let detail = |s: &Option<Side>| match s {
+        Some(s) if detail => s.detail(book, factor),
+        _ => Ok(None),
+    };
     Ok(Effect {
         deltas,
-        head_last: head.and_then(|s| s.last),
-        base_last: base.and_then(|s| s.last),
+        head_last: detail(&head)?,
+        base_last: detail(&base)?,
     })
 }
 
@@ -213,8 +312,9 @@ pub fn effects(
 ) -> Result<Vec<Effect>, Vec<TrajectoryError>> {
     let mut out = Vec::with_capacity(changes.len());
     let mut errors = Vec::new();
-    for (i, c) in changes.iter().enumerate() {
-        match effect(c, book, months, Decimal::ONE) {
+    let all = crate::gate::par::map(changes, |c| effect(c, book, months, Decimal::ONE));
+    for (i, e) in all.into_iter().enumerate() {
+        match e {
             Ok(e) => out.push(e),
             Err(e) => errors.push(TrajectoryError::Change(i, e)),
         }
@@ -233,10 +333,11 @@ fn project(
     book: &PriceBook,
     months: &[Month],
     scenario: Option<&Scenario>,
+    detail: bool,
 ) -> Result<Effect, ProjectionError> {
     match scenario {
-        None => effect(c, book, months, Decimal::ONE),
-        Some(sc) => effect(&stress(c, sc), book, months, sc.token_prices),
+        None => effect_with(c, book, months, Decimal::ONE, detail),
+        Some(sc) => effect_with(&stress(c, sc), book, months, sc.token_prices, detail),
     }
 }
 
@@ -467,10 +568,11 @@ impl<'a> GateModel<'a> {
         changes: &[Change],
     ) -> Result<Self, TrajectoryError> {
         let mut deltas = Vec::with_capacity(changes.len());
-        for (i, c) in changes.iter().enumerate() {
-            let e = project(c, plain.book, &plain.months, Some(scenario))
-                .map_err(|e| TrajectoryError::Change(i, e))?;
-            deltas.push(e.deltas);
+        let all = crate::gate::par::map(changes, |c| {
+            project(c, plain.book, &plain.months, Some(scenario), false)
+        });
+        for (i, e) in all.into_iter().enumerate() {
+            deltas.push(e.map_err(|e| TrajectoryError::Change(i, e))?.deltas);
         }
         Self::from_deltas(
             plain.policy,
@@ -543,7 +645,12 @@ impl<'a> GateModel<'a> {
 
     /// One change over the horizon, under this model's scenario.
     pub fn project(&self, c: &Change) -> Result<Effect, ProjectionError> {
-        project(c, self.book, &self.months, self.scenario)
+        project(c, self.book, &self.months, self.scenario, true)
+    }
+
+    /// [`GateModel::project`]'s deltas alone.
+    pub fn deltas_of(&self, c: &Change) -> Result<Vec<Pair>, ProjectionError> {
+        Ok(project(c, self.book, &self.months, self.scenario, false)?.deltas)
     }
 
     fn series_of(&self, totals: &[Pair]) -> Result<Series, Overflow> {
@@ -577,7 +684,7 @@ impl<'a> GateModel<'a> {
     /// The (revenue, inference) windows the gate reads, one per projected
     /// month, with change `i` replaced by `c`.
     pub fn windows_with(&self, i: usize, c: &Change) -> Result<Vec<Pair>, ProjectionError> {
-        self.windows_of(i, &self.project(c)?.deltas)
+        self.windows_of(i, &self.deltas_of(c)?)
     }
 
     /// What [`GateModel::windows_of`] reads besides the new deltas of
@@ -619,6 +726,6 @@ impl<'a> GateModel<'a> {
 
     /// A change's (dR, dC) in the last month of the horizon.
     pub fn delta_at_horizon(&self, c: &Change) -> Result<Pair, ProjectionError> {
-        Ok(self.project(c)?.deltas.last().copied().unwrap_or_default())
+        Ok(self.deltas_of(c)?.last().copied().unwrap_or_default())
     }
 }

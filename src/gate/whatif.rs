@@ -20,11 +20,12 @@ use rust_decimal::Decimal;
 use crate::gate::change::Change;
 use crate::gate::projection;
 use crate::gate::projection::{
-    embedding_cost, infra_cost, revenue_at, workload_cost, Adoption, ProjectionError,
+    embedding_cost, infra_cost, revenue_at, unit_cost, workload_cost, workload_unit, Adoption,
+    ProjectionError, Units,
 };
 use crate::gate::sum::Terms;
 use crate::gate::trajectory::{
-    company_row, month_key, side_figures, window_sums, GateModel, Pair, Rest,
+    company_row, side_figures, window_sums, GateModel, KeyModels, Pair, Rest,
 };
 use crate::manifest::{Embedding, Infra, Manifest, Revenue, Workload};
 use crate::month::Month;
@@ -73,18 +74,19 @@ struct Run {
 }
 
 impl Run {
+    /// The run of months whose key is `periods` (with share `a`), priced
+    /// in `month`; `units` keeps the workloads' prices per call between
+    /// runs with the same periods.
     fn new(
         m: &Manifest,
         book: &PriceBook,
-        a: Decimal,
+        (a, periods): (Decimal, &[Option<usize>]),
         month: Month,
+        units: &mut Units,
     ) -> Result<Run, ProjectionError> {
         let users = m.users.mul_c(a)?;
         let factor = Decimal::ONE;
-        let mut w = Vec::with_capacity(m.workloads.len());
-        for x in &m.workloads {
-            w.push(workload_cost(x, book, month, factor, users)?);
-        }
+        let w = units.terms(m, book, periods, month, factor, users)?;
         let mut e = Vec::with_capacity(m.embeddings.len());
         for x in &m.embeddings {
             e.push(embedding_cost(x, book, month, factor, users)?);
@@ -106,6 +108,18 @@ impl Run {
         })
     }
 
+    /// (revenue, cost) of this run's month with workload `j` edited to
+    /// one whose (mean calls, cost per call) is `unit`.
+    fn with_workload(&self, j: usize, unit: (Decimal, Decimal)) -> Result<Pair, ProjectionError> {
+        let t = unit_cost(self.users, unit)?;
+        let cost = cost_of(
+            self.workloads.swapped(j, t)?,
+            self.embeddings.total(),
+            self.infra.total(),
+        )?;
+        Ok((self.revenue, cost))
+    }
+
     /// (revenue, cost) of this run's month with `swap` applied.
     fn with(&self, swap: &Swap, book: &PriceBook, month: Month) -> Result<Pair, ProjectionError> {
         let (w, e, i) = (
@@ -116,8 +130,7 @@ impl Run {
         let one = Decimal::ONE;
         let cost = match swap {
             Swap::Workload(j, x) => {
-                let t = workload_cost(x, book, month, one, self.users)?;
-                cost_of(self.workloads.swapped(*j, t)?, e, i)?
+                return self.with_workload(*j, workload_unit(x, book, month, one)?);
             }
             Swap::Embedding(j, x) => {
                 let t = embedding_cost(x, book, month, one, self.users)?;
@@ -154,6 +167,17 @@ fn same(a: Pair, b: Pair) -> bool {
     a.0.serialize() == b.0.serialize() && a.1.serialize() == b.1.serialize()
 }
 
+/// Months with one run and one set of price periods: the head side is the
+/// same in all of them, whatever the what-if.
+struct Segment {
+    /// `None` before a late launch goes live.
+    run: Option<usize>,
+    /// The first of the months.
+    month: Month,
+    /// Which of the head's distinct sets of price periods is in force.
+    prices: usize,
+}
+
 /// One changed feature of the plain gate, ready for what-ifs.
 ///
 /// A projected month's window is a function of the head's run and the
@@ -168,8 +192,9 @@ struct Head {
     /// share a run (`None` before a late launch goes live: no users, no
     /// cost, no revenue, SPEC 4.1) and every model's price period.
     seg_of: Vec<usize>,
-    /// Each segment's run and first month.
-    segments: Vec<(Option<usize>, Month)>,
+    segments: Vec<Segment>,
+    /// How many distinct sets of price periods the segments have.
+    prices: usize,
     /// The base side's (revenue, cost) per projected month.
     base: Vec<Pair>,
     rest: Rest,
@@ -191,26 +216,39 @@ impl Head {
         let base = side_figures(c.base.as_ref(), Adoption::Steady, book, months)?;
         let adoption = c.head_adoption();
         let (mut runs, mut run_of, mut key) = (Vec::new(), Vec::with_capacity(months.len()), None);
+        let (models, mut units) = (KeyModels::of(head, book), Units::default());
         for (k, &month) in months.iter().enumerate() {
             let Some(a) = projection::share_at(head, adoption, k as u32 + 1, month) else {
                 run_of.push(None);
                 continue;
             };
-            let next = month_key(head, book, a, month);
+            let next = models.key(a, month);
             if key.as_ref() != Some(&next) {
-                runs.push(Run::new(head, book, a, month)?);
+                runs.push(Run::new(head, book, (a, &next.1), month, &mut units)?);
                 key = Some(next);
             }
             run_of.push(Some(runs.len() - 1));
         }
         let (mut seg_of, mut segments, mut last) = (Vec::new(), Vec::new(), None);
+        let mut prices: Vec<Vec<Option<usize>>> = Vec::new();
         for (&month, &r) in months.iter().zip(&run_of) {
             let day = month.first_day();
             let periods: Vec<Option<usize>> =
                 book.models().map(|m| m.period_index_on(day)).collect();
+            let p = match prices.iter().position(|q| *q == periods) {
+                Some(p) => p,
+                None => {
+                    prices.push(periods.clone());
+                    prices.len() - 1
+                }
+            };
             let key = (r, periods);
             if last.as_ref() != Some(&key) {
-                segments.push((r, month));
+                segments.push(Segment {
+                    run: r,
+                    month,
+                    prices: p,
+                });
                 last = Some(key);
             }
             seg_of.push(segments.len() - 1);
@@ -233,6 +271,7 @@ impl Head {
             runs,
             seg_of,
             segments,
+            prices: prices.len(),
             base,
             rest,
             starts,
@@ -241,14 +280,37 @@ impl Head {
     }
 
     /// The head side's (revenue, cost) in each segment with `swap` applied.
+    /// An edited workload is priced per call once per set of price periods
+    /// (in the first segment that has it, so a missing price is met in the
+    /// same month as segment by segment), then scaled by each run's users.
     fn figures(&self, swap: &Swap, book: &PriceBook) -> Result<Vec<Pair>, ProjectionError> {
-        self.segments
-            .iter()
-            .map(|&(r, month)| match r {
-                Some(r) => self.runs[r].with(swap, book, month),
-                None => not_live(swap, book, month),
-            })
-            .collect()
+        let Swap::Workload(j, x) = swap else {
+            return self
+                .segments
+                .iter()
+                .map(|s| match s.run {
+                    Some(r) => self.runs[r].with(swap, book, s.month),
+                    None => not_live(swap, book, s.month),
+                })
+                .collect();
+        };
+        let mut units: Vec<Option<(Decimal, Decimal)>> = vec![None; self.prices];
+        let mut out = Vec::with_capacity(self.segments.len());
+        for s in &self.segments {
+            let unit = match units[s.prices] {
+                Some(u) => u,
+                None => {
+                    let u = workload_unit(x, book, s.month, Decimal::ONE)?;
+                    units[s.prices] = Some(u);
+                    u
+                }
+            };
+            out.push(match s.run {
+                Some(r) => self.runs[r].with_workload(*j, unit)?,
+                None => (Decimal::ZERO, Decimal::ZERO),
+            });
+        }
+        Ok(out)
     }
 
     /// The change's (dR, dC) in month `m`, the head's figures per segment
@@ -290,13 +352,15 @@ impl Head {
             // `series`' window: the last three of the actuals' tail and
             // the rows up to this month.
             let end = tail.len() + m + 1;
-            let window: Vec<Pair> = (end.saturating_sub(3)..end)
-                .map(|j| match j.checked_sub(tail.len()) {
+            let start = end.saturating_sub(3);
+            let mut window = [Pair::default(); 3];
+            for (slot, j) in window.iter_mut().zip(start..end) {
+                *slot = match j.checked_sub(tail.len()) {
                     Some(p) => rows[p],
                     None => tail[j],
-                })
-                .collect();
-            let t3m = window_sums(&window)?;
+                };
+            }
+            let t3m = window_sums(&window[..end - start])?;
             out.push(self.rest.basis.pick(rows[m], t3m));
         }
         Ok(out)
@@ -340,7 +404,7 @@ impl<'a> WhatIf<'a> {
             head: Some(m),
             ..self.change.clone()
         };
-        Ok(self.model.project(&c)?.deltas)
+        self.model.deltas_of(&c)
     }
 
     /// The change's (dR, dC) per projected month under `what`.
