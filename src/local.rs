@@ -166,13 +166,22 @@ fn required(root: &Path, rel: &Path, what: &str, confined: bool) -> Result<Arc<S
     })
 }
 
+/// A file the repository's policy names (its catalogue, say), read as
+/// `check` reads it: under the root, no link followed, within the size
+/// limit; `None` when there is nothing at `rel`.
+pub(crate) fn repo_file(root: &Path, rel: &Path) -> Result<Option<Arc<SourceFile>>, Diag> {
+    read(root, rel, true)
+}
+
 /// The price overrides `ier-gate prices` applies: the named file, which
-/// must be readable, or `.ier/prices.yaml` when it is a file.
+/// must be readable, or the policy's (`paths.prices`, `default`) when it is
+/// a file.
 pub fn listing_overrides(
     root: &Path,
     explicit: Option<&Path>,
+    default: &str,
 ) -> Result<Option<Arc<SourceFile>>, Diag> {
-    let rel = explicit.unwrap_or(Path::new(policy::DEFAULT_PRICES));
+    let rel = explicit.unwrap_or(Path::new(default));
     if explicit.is_none() {
         if let Some(d) = outside(root, rel) {
             return Err(d);

@@ -374,6 +374,70 @@ fn the_repository_catalogue_prices_the_check_and_is_named() {
     assert_eq!(v["features"][0]["delta_inference"], "200.00");
 }
 
+/// `ier-gate prices` and `prices update` use the policy's
+/// `paths.catalogue` and `paths.prices`, as `check` does: the listing is the
+/// catalogue the check prices with, and the update writes where the check
+/// reads. A path out of the repository is refused for writing.
+#[test]
+fn prices_follows_the_policys_paths() {
+    let dir = repo_with(None);
+    let root = dir.path().to_str().unwrap();
+    let policy = dir.path().join(".ier/policy.yaml");
+    let text = std::fs::read_to_string(&policy).unwrap();
+    std::fs::write(
+        &policy,
+        format!("{text}paths:\n  catalogue: finance/prices-catalogue.yaml\n  prices: finance/overrides.yaml\n"),
+    )
+    .unwrap();
+    std::fs::create_dir_all(dir.path().join("finance")).unwrap();
+    std::fs::copy(CHANGED, dir.path().join("finance/prices-catalogue.yaml")).unwrap();
+    // at the default path, a catalogue the policy does not name: not read
+    std::fs::create_dir_all(dir.path().join(".ier")).unwrap();
+    std::fs::write(dir.path().join(".ier/catalogue.yaml"), "not: a catalogue\n").unwrap();
+    let (code, listing, err) = run(&["prices", "-C", root], "2026-12-02");
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        listing.starts_with("Catalogue finance/prices-catalogue.yaml as of 2026-12-01"),
+        "{listing}"
+    );
+    let (_, json, _) = run(&["check", "-C", root, "--format", "json"], "2026-12-02");
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(
+        v["prices"]["catalogue"],
+        "catalogue finance/prices-catalogue.yaml"
+    );
+    // the policy's overrides file, broken on purpose: the listing says so
+    std::fs::write(dir.path().join("finance/overrides.yaml"), "version: [\n").unwrap();
+    let (code, _, err) = run(&["prices", "-C", root], "2026-12-02");
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("finance/overrides.yaml"), "{err}");
+    std::fs::remove_file(dir.path().join("finance/overrides.yaml")).unwrap();
+    // the update writes to paths.catalogue
+    let (code, _, err) = run(&["prices", "update", DATA, "-C", root], "2026-12-02");
+    assert_eq!(code, 0, "{err}");
+    let written =
+        std::fs::read_to_string(dir.path().join("finance/prices-catalogue.yaml")).unwrap();
+    assert!(
+        written.contains("as_of: 2026-12-02"),
+        "{}",
+        &written[..200.min(written.len())]
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join(".ier/catalogue.yaml")).unwrap(),
+        "not: a catalogue\n"
+    );
+    // a policy naming a path out of the repository: refused, nothing written
+    std::fs::write(
+        &policy,
+        format!("{text}paths:\n  catalogue: ../outside.yaml\n"),
+    )
+    .unwrap();
+    let (code, _, err) = run(&["prices", "update", DATA, "-C", root], "2026-12-02");
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("not inside the repository"), "{err}");
+    assert!(!dir.path().parent().unwrap().join("outside.yaml").exists());
+}
+
 /// A broken `.ier/catalogue.yaml` is an input error at its line, exit 2.
 #[test]
 fn a_broken_repository_catalogue_is_located() {

@@ -16,6 +16,7 @@ use crate::exit::Outcome;
 use crate::load::Failure;
 use crate::local;
 use crate::month::Date;
+use crate::policy::{Paths, DEFAULT_POLICY};
 use crate::prices::genai::{self, Selection};
 use crate::prices::write::{catalogue_yaml, Stamp};
 use crate::prices::{Kind, Lookup, PriceBook};
@@ -29,7 +30,7 @@ pub(crate) struct PricesArgs {
     /// Show one model (id or alias) in full
     #[arg(value_name = "MODEL")]
     model: Option<String>,
-    /// Repository root whose .ier/catalogue.yaml and .ier/prices.yaml are applied, if present
+    /// Repository root whose catalogue and price overrides are applied, if present (its policy's paths.catalogue and paths.prices, by default .ier/catalogue.yaml and .ier/prices.yaml)
     #[arg(short = 'C', value_name = "DIR", default_value = ".")]
     root: PathBuf,
     /// Price overrides file, applied instead of DIR's (relative to the current directory)
@@ -56,7 +57,7 @@ struct UpdateArgs {
     /// The catalogue's date [default: today; IER_GATE_TODAY stands in for the clock]
     #[arg(long, value_name = "YYYY-MM-DD")]
     as_of: Option<String>,
-    /// Where to write the catalogue [default: DIR/.ier/catalogue.yaml]; `-` prints it
+    /// Where to write the catalogue [default: DIR's paths.catalogue, .ier/catalogue.yaml]; `-` prints it
     #[arg(long, value_name = "PATH")]
     output: Option<PathBuf>,
     /// Only this provider's models (a genai-prices provider id; repeatable)
@@ -90,17 +91,44 @@ fn input(d: Diag) -> Failure {
     Failure::Input(vec![d])
 }
 
-/// The catalogue of `root` (its `.ier/catalogue.yaml`, else the built-in)
-/// with the overrides file, if any, applied.
-fn book_for(root: &Path, prices: Option<&Path>) -> Result<PriceBook, Failure> {
-    let rel = Path::new(crate::policy::DEFAULT_CATALOGUE);
-    let mut book = if root.join(rel).is_file() {
-        let file = read_file(&root.join(rel), &rel.to_string_lossy(), MAX_SOURCE_BYTES)?;
-        catalogue_file(&file)?
-    } else {
-        PriceBook::builtin().map_err(input)?
+/// The paths `check` uses in `root`: its policy's (`.ier/policy.yaml`),
+/// else the defaults. An invalid policy is the input error `check` gives.
+fn repo_paths(root: &Path) -> Result<Paths, Failure> {
+    let Some(file) = local::repo_file(root, Path::new(DEFAULT_POLICY)).map_err(input)? else {
+        return Ok(Paths::default());
     };
-    if let Some(file) = local::listing_overrides(root, prices).map_err(input)? {
+    let mut diags = Diags::default();
+    match crate::policy::load(&file, &mut diags) {
+        Some(p) if !diags.has_errors() => Ok(p.paths),
+        _ => Err(Failure::Input(diags.0)),
+    }
+}
+
+/// A path the policy names, to write to: relative and inside the root.
+fn inside(rel: String) -> Result<String, Failure> {
+    let p = Path::new(&rel);
+    if p.is_absolute() || p.components().any(|c| c == std::path::Component::ParentDir) {
+        return Err(input(
+            Diag::error(
+                Code::NotAFile,
+                format!("paths.catalogue `{}` is not inside the repository", rel.escape_debug()),
+            )
+            .help("name the catalogue relative to the repository root, e.g. .ier/catalogue.yaml, or pass --output"),
+        ));
+    }
+    Ok(rel)
+}
+
+/// The catalogue of `root` (the policy's `paths.catalogue`, else the
+/// built-in) with the overrides file, if any, applied: what `check` prices
+/// with.
+fn book_for(root: &Path, prices: Option<&Path>) -> Result<PriceBook, Failure> {
+    let paths = repo_paths(root)?;
+    let mut book = match local::repo_file(root, Path::new(&paths.catalogue)).map_err(input)? {
+        Some(file) => catalogue_file(&file)?,
+        None => PriceBook::builtin().map_err(input)?,
+    };
+    if let Some(file) = local::listing_overrides(root, prices, &paths.prices).map_err(input)? {
         let mut diags = Diags::default();
         book.apply_overrides(&file, &mut diags);
         if diags.has_errors() {
@@ -197,7 +225,7 @@ fn update(a: &UpdateArgs) -> Result<Outcome, Failure> {
     let text = catalogue_yaml(&conv.models, &stamp);
     let out = match &a.output {
         Some(p) => p.clone(),
-        None => a.root.join(crate::policy::DEFAULT_CATALOGUE),
+        None => a.root.join(inside(repo_paths(&a.root)?.catalogue)?),
     };
     let shown = out.to_string_lossy().replace('\\', "/");
     let written = SourceFile::new(shown.clone(), text);
@@ -251,7 +279,8 @@ fn effect_under(
     root: &Path,
 ) -> Result<catalogue::Effect, Failure> {
     let mut b = book.clone();
-    if let Some(file) = local::listing_overrides(root, None).map_err(input)? {
+    let paths = repo_paths(root)?;
+    if let Some(file) = local::listing_overrides(root, None, &paths.prices).map_err(input)? {
         let mut diags = Diags::default();
         b.apply_overrides(&file, &mut diags);
         if diags.has_errors() {
