@@ -128,14 +128,26 @@ fn book_for(root: &Path, prices: Option<&Path>) -> Result<PriceBook, Failure> {
         Some(file) => catalogue_file(&file)?,
         None => PriceBook::builtin().map_err(input)?,
     };
-    if let Some(file) = local::listing_overrides(root, prices, &paths.prices).map_err(input)? {
+    overridden(&mut book, root, prices, &paths.prices)?;
+    Ok(book)
+}
+
+/// `book` with the overrides applied: the named file, else the policy's
+/// `paths.prices` (`default`) when it is a file.
+fn overridden(
+    book: &mut PriceBook,
+    root: &Path,
+    explicit: Option<&Path>,
+    default: &str,
+) -> Result<(), Failure> {
+    if let Some(file) = local::listing_overrides(root, explicit, default).map_err(input)? {
         let mut diags = Diags::default();
         book.apply_overrides(&file, &mut diags);
         if diags.has_errors() {
             return Err(Failure::Input(diags.0));
         }
     }
-    Ok(book)
+    Ok(())
 }
 
 fn catalogue_file(file: &Arc<SourceFile>) -> Result<PriceBook, Failure> {
@@ -279,14 +291,9 @@ fn effect_under(
     root: &Path,
 ) -> Result<catalogue::Effect, Failure> {
     let mut b = book.clone();
-    let paths = repo_paths(root)?;
-    if let Some(file) = local::listing_overrides(root, None, &paths.prices).map_err(input)? {
-        let mut diags = Diags::default();
-        b.apply_overrides(&file, &mut diags);
-        if diags.has_errors() {
-            return Err(Failure::Input(diags.0));
-        }
-    }
+    // The policy `check` read names the overrides file.
+    let prices = loaded.policy.paths.prices.clone();
+    overridden(&mut b, root, None, &prices)?;
     loaded.book = b;
     Ok(crate::gate::evaluate(&loaded.inputs(&[])).map_err(|d| {
         d.first()
