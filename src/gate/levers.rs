@@ -52,6 +52,10 @@ struct Target<'a> {
     aim: Aim,
     /// [`cheapest_of`] per call shape, shared by every target and feature.
     cheapest: &'a Cheapest,
+    /// The windows of the head as it is, which every lever that starts
+    /// from today's value of its input would otherwise project again:
+    /// computed once, by the first workload's lever that asks.
+    today: std::sync::OnceLock<Option<Vec<(Decimal, Decimal)>>>,
 }
 
 impl Target<'_> {
@@ -74,6 +78,19 @@ impl Target<'_> {
         })))
     }
 
+    /// The windows of the head unchanged: a swap of workload `wi` for
+    /// itself, which is what `apply(x0)` gives when `x0` is the input's
+    /// value today (the swapped term is the same decimal, so the exact
+    /// sums and every window are too).
+    fn today(&self, head: &Manifest, wi: usize) -> Option<Vec<(Decimal, Decimal)>> {
+        self.today
+            .get_or_init(|| {
+                let same = What::Swap(Swap::Workload(wi, head.workloads[wi].clone()));
+                self.windows(&same).ok()
+            })
+            .clone()
+    }
+
     /// The bound on `x` such that every window clears the floor, given the
     /// manifest as a function of `x`; `None` when no `x` in `[lo, hi]` does.
     fn solve(
@@ -86,6 +103,21 @@ impl Target<'_> {
         hi: Option<Decimal>,
     ) -> Option<Decimal> {
         let w0 = self.windows(&apply(x0)).ok()?;
+        self.solve_from(w0, apply, x0, x1, want, lo, hi)
+    }
+
+    /// [`solve`](Self::solve) given the windows at `x0`.
+    #[allow(clippy::too_many_arguments)]
+    fn solve_from(
+        &self,
+        w0: Vec<(Decimal, Decimal)>,
+        apply: &dyn Fn(Decimal) -> What,
+        x0: Decimal,
+        x1: Decimal,
+        want: Want,
+        lo: Decimal,
+        hi: Option<Decimal>,
+    ) -> Option<Decimal> {
         let w1 = self.windows(&apply(x1)).ok()?;
         let dx = x1.checked_sub(x0)?;
         let (mut lower, mut upper) = (lo, hi);
@@ -197,6 +229,7 @@ pub fn levers(
                 feature_floor: aim == Aim::FeatureFloor,
                 aim,
                 cheapest: &cheapest,
+                today: Default::default(),
             };
             let before = out.len();
             feature_levers(&t, head, book, &mut out);
@@ -387,8 +420,11 @@ fn workload_calls(f: &mut Found, wi: usize) {
             w.calls = scale_calls(&w.calls, x.checked_div(mean).unwrap_or(Decimal::MAX))
         })
     };
+    let Some(today) = f.t.today(f.head, wi) else {
+        return;
+    };
     if let Some(x) =
-        f.t.solve(&apply, mean, zero, Want::Max, zero, None)
+        f.t.solve_from(today, &apply, mean, zero, Want::Max, zero, None)
             .filter(|x| *x < mean)
     {
         let applied = apply(x);
@@ -412,8 +448,11 @@ fn output_tokens(f: &mut Found, wi: usize) {
         return;
     }
     let apply = |x: Decimal| f.with(wi, &|w: &mut Workload| w.output_tokens = x);
+    let Some(today) = f.t.today(f.head, wi) else {
+        return;
+    };
     if let Some(x) =
-        f.t.solve(&apply, w.output_tokens, zero, Want::Max, zero, None)
+        f.t.solve_from(today, &apply, w.output_tokens, zero, Want::Max, zero, None)
             .filter(|x| *x < w.output_tokens)
     {
         let applied = apply(x);
@@ -436,9 +475,20 @@ fn cache_hit_rate(f: &mut Found, wi: usize) {
         return;
     }
     let apply = |x: Decimal| f.with(wi, &|w: &mut Workload| w.cache_hit_rate = x);
+    let Some(today) = f.t.today(f.head, wi) else {
+        return;
+    };
     if let Some(x) =
-        f.t.solve(&apply, w.cache_hit_rate, one, Want::Min, zero, Some(one))
-            .filter(|x| *x > w.cache_hit_rate)
+        f.t.solve_from(
+            today,
+            &apply,
+            w.cache_hit_rate,
+            one,
+            Want::Min,
+            zero,
+            Some(one),
+        )
+        .filter(|x| *x > w.cache_hit_rate)
     {
         let applied = apply(x);
         let message = format!(
