@@ -401,12 +401,22 @@ pub fn assemble_with(
             }
         }
         if head.is_some() || base.is_some() {
+            // SPEC 8.3: an added manifest for a feature the actuals
+            // already show is live.
+            let observed = head.as_ref().is_some_and(|m| {
+                policy
+                    .actuals
+                    .observed
+                    .as_deref()
+                    .is_some_and(|s| s.features.iter().any(|f| f.feature == m.feature))
+            });
             changes.push(Change {
                 kind: c.kind,
                 head,
                 base,
                 path: c.path,
                 previous_path: c.previous_path,
+                observed,
             });
         }
     }

@@ -752,3 +752,49 @@ fn a_suggestion_keeps_crlf_and_notes_what_it_cannot_write() {
         )
     );
 }
+
+/// SPEC 8.3 with 4.1: an added manifest for a feature the actuals already
+/// show is live, so it ignores `launch` and its ramp and sits at steady
+/// state from the first projected month, like a modified one; the same
+/// manifest for a feature the actuals do not show launches and ramps.
+#[test]
+fn an_added_manifest_of_an_observed_feature_does_not_ramp_from_launch() {
+    let manifest = |feature: &str| {
+        format!(
+            "version: 1
+feature: {feature}
+launch: 2027-01
+adoption:
+  users: 10
+  ramp: [0.5, 1.0]
+revenue:
+  per_user_month: 5
+workloads:
+  - name: hint
+    model: claude-haiku-4-5
+    calls_per_user_month: 10
+    input_tokens: 1000
+    output_tokens: 100
+"
+        )
+    };
+    let observed = observed_feature("hints", "hint", "claude-haiku-4-5: \"1.0000\"", "0.30");
+    let month = |s: &str| ier_gate::month::Month::parse(s);
+    // Projected months run from 2026-09 (the baseline ends 2026-08).
+    let (live, _) = observed_repo(&[("hints", &manifest("hints"))], &observed);
+    let r = check_at(live.path());
+    let t = &r.features[0].timeline;
+    assert_eq!(r.features[0].change, ier_gate::report::ChangeKind::Added);
+    assert_eq!(
+        (t.live_from, t.steady_from),
+        (month("2026-09"), month("2026-09"))
+    );
+    assert_eq!(r.features[0].active_users, dec!(10));
+    let (new, _) = observed_repo(&[("fresh", &manifest("fresh"))], &observed);
+    let r = check_at(new.path());
+    let t = &r.features[0].timeline;
+    assert_eq!(
+        (t.live_from, t.steady_from),
+        (month("2027-01"), month("2027-02"))
+    );
+}

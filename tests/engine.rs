@@ -1253,6 +1253,7 @@ fn change(kind: ChangeKind, head: Option<Manifest>, base: Option<Manifest>) -> C
         previous_path: None,
         head,
         base,
+        observed: false,
     }
 }
 

@@ -2085,7 +2085,8 @@ async fn a_policy_with_other_paths_costs_one_more_batch() {
 }
 
 /// Measures `ier-gate github` against the fake for a pull request with 20
-/// changed manifests: `cargo test --release --test github -- --ignored --nocapture`.
+/// changed manifests:
+/// `cargo test --release --test tests github::bench_twenty_manifests -- --ignored --nocapture`.
 #[tokio::test(flavor = "multi_thread")]
 #[ignore]
 async fn bench_twenty_manifests() {

@@ -17,6 +17,10 @@ pub struct Change {
     pub base: Option<Manifest>,
     pub path: String,
     pub previous_path: Option<String>,
+    /// The feature has observed usage in the committed actuals (SPEC
+    /// 8.3): an added manifest for it declares a live feature, which sits
+    /// at steady state like a modified one instead of ramping from launch.
+    pub observed: bool,
 }
 
 impl Change {
@@ -28,6 +32,7 @@ impl Change {
             previous_path: None,
             head: Some(m),
             base: None,
+            observed: false,
         }
     }
 
@@ -39,10 +44,11 @@ impl Change {
             .expect("a change has at least one side")
     }
 
-    /// A new launch follows its ramp; a live feature sits at steady state.
+    /// A new launch follows its ramp; a live feature sits at steady state,
+    /// an added manifest of a feature with observed usage included.
     pub(crate) fn head_adoption(&self) -> Adoption {
         match self.kind {
-            ChangeKind::Added => Adoption::Ramp,
+            ChangeKind::Added if !self.observed => Adoption::Ramp,
             _ => Adoption::Steady,
         }
     }
