@@ -359,3 +359,60 @@ fn the_litellm_shortcut_gives_the_adapters_rows() {
     };
     assert!(Fast::of(&own_user).is_none());
 }
+
+/// The shortcut's own JSON reader never accepts what serde_json rejects,
+/// and where it answers the row is the adapter's: every fixture record,
+/// and 60 mutations of each (a byte inserted, removed or replaced by one
+/// that matters to JSON: brackets, quotes, escapes, digits, signs,
+/// whitespace JSON does not allow, control bytes).
+#[test]
+fn the_shortcut_accepts_no_line_serde_json_rejects() {
+    use ier_gate::actuals::litellm_fast::Fast;
+    let source = Source::defaults("gateway", Format::Litellm);
+    let fast = Fast::of(&source).expect("a LiteLLM source with a tag prefix");
+    let wanted = read::wanted(&source);
+    let text = std::fs::read_to_string(format!("{LOGS}/litellm.jsonl")).unwrap();
+    let bytes: &[u8] = b"{}[]\",:\\/0123456789eE.-+tfnulrsau \t\r\n\x0c\x01\x7f";
+    let mut rng = fastrand::Rng::with_seed(11);
+    let (mut answered, mut refused) = (0, 0);
+    for line in text.lines() {
+        for _ in 0..60 {
+            let mut m = line.as_bytes().to_vec();
+            let at = rng.usize(..=m.len());
+            let b = bytes[rng.usize(..bytes.len())];
+            match rng.u8(..3) {
+                0 => m.insert(at, b),
+                1 if at < m.len() && m[at].is_ascii() => {
+                    m.remove(at);
+                }
+                _ if at < m.len() && m[at].is_ascii() => m[at] = b,
+                _ => m.insert(at, b),
+            }
+            let Ok(m) = String::from_utf8(m) else {
+                continue;
+            };
+            let m = m.trim_ascii();
+            let Some(c) = fast.read(m) else {
+                refused += 1;
+                continue;
+            };
+            answered += 1;
+            assert!(
+                serde_json::from_str::<serde::de::IgnoredAny>(m).is_ok(),
+                "accepted what serde_json rejects: {m}"
+            );
+            let mut rows_of = Vec::new();
+            let general = fields::parse_wanted(m, &wanted)
+                .map_err(|e| e.to_string())
+                .and_then(|v| rows(&v, &source, &mut rows_of));
+            assert_eq!(general, Ok(()), "{m}");
+            assert_eq!(rows_of, vec![c.row()], "{m}");
+        }
+    }
+    // Both sides are exercised: many mutations stay valid (a digit in a
+    // number, a letter in a string), many do not.
+    assert!(
+        answered > 2000 && refused > 2000,
+        "{answered} answered, {refused} refused"
+    );
+}

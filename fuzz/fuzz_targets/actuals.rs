@@ -7,10 +7,12 @@
 //! and Helicone CSV exports. The rest is written to a file and read as
 //! `calibrate` reads it (`read::file`: gzip, JSON arrays, CSV records,
 //! Parquet by its magic bytes, the parallel JSONL workers); the JSON
-//! formats' lines also go through the whole-record parse.
+//! formats' lines also go through the whole-record parse, and LiteLLM's
+//! through the shortcut, whose rows must be the general path's.
 use std::sync::OnceLock;
 
 use ier_gate::actuals::aggregate::{Aggregator, Declared};
+use ier_gate::actuals::litellm_fast::Fast;
 use ier_gate::actuals::read::{self, Tally};
 use ier_gate::actuals::sources::{Columns, Format, Source};
 use ier_gate::actuals::{fields, rows};
@@ -66,7 +68,19 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
     if ext == "jsonl" {
         if let Ok(text) = std::str::from_utf8(rest) {
             let mut out = Vec::new();
+            let fast = Fast::of(&source);
+            let wanted = read::wanted(&source);
             for line in text.lines() {
+                // The LiteLLM shortcut's reader answers only where the
+                // general path gives the same row (and serde_json accepts).
+                if let Some(c) = fast.as_ref().and_then(|f| f.read(line.trim_ascii())) {
+                    let mut general = Vec::new();
+                    let parsed = fields::parse_wanted(line.trim_ascii(), &wanted)
+                        .map_err(|e| e.to_string())
+                        .and_then(|v| rows(&v, &source, &mut general));
+                    assert_eq!(parsed, Ok(()), "the shortcut accepted {line:?}");
+                    assert_eq!(general, vec![c.row()], "the shortcut's row of {line:?}");
+                }
                 if let Ok(v) = fields::parse(line) {
                     out.clear();
                     if rows(&v, &source, &mut out).is_ok() {

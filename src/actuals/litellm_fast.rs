@@ -12,9 +12,6 @@
 //! the two on every fixture record and on records built to differ).
 //! Numbers stay their text and become `Decimal`s or integers from it.
 
-use serde::de::{DeserializeSeed, Deserializer as _, IgnoredAny, MapAccess, SeqAccess, Visitor};
-use serde_json::value::RawValue;
-
 use super::fields;
 use super::sources::{FeatureRule, Format, Source};
 use super::Row;
@@ -82,9 +79,17 @@ impl Fast {
     /// The row of one JSONL line, or `None`: not the plain shape (or not a
     /// valid row), for the general path to read.
     pub fn read<'t>(&self, line: &'t str) -> Option<Call<'t>> {
-        let mut de = serde_json::Deserializer::from_str(line);
-        let rec = de.deserialize_map(Top(&self.prefix)).ok()??;
-        de.end().ok()?;
+        let mut scan = Scan {
+            text: line,
+            at: 0,
+            depth: 0,
+        };
+        let mut rec = Rec::default();
+        scan.object(Level::Top, &mut rec, &self.prefix)?;
+        // Only whitespace may follow the record, as serde_json requires.
+        if scan.peek().is_some() {
+            return None;
+        }
         self.call(&rec)
     }
 
@@ -176,30 +181,6 @@ impl<'t> S<'t> {
             _ => None,
         }
     }
-
-    /// A raw JSON value as a scalar; `None` for an object, an array or a
-    /// string with escapes (those go the general way).
-    fn of(raw: &'t RawValue) -> Option<S<'t>> {
-        let t = raw.get();
-        Some(match t.as_bytes().first()? {
-            b'"' => {
-                let inner = &t[1..t.len() - 1];
-                if inner.contains('\\') {
-                    return None;
-                }
-                if inner.is_empty() {
-                    S::Absent
-                } else {
-                    S::Text(inner)
-                }
-            }
-            b'-' | b'0'..=b'9' => S::Text(t),
-            b't' => S::Bool(true),
-            b'f' => S::Bool(false),
-            b'n' => S::Absent,
-            _ => return None,
-        })
-    }
 }
 
 /// A tag list: absent (also null and `""`), or an array of plain strings
@@ -283,163 +264,257 @@ impl Level {
     }
 }
 
-/// The record: an object, or the general path's.
-struct Top<'p>(&'p str);
-
-impl<'de> Visitor<'de> for Top<'_> {
-    type Value = Option<Rec<'de>>;
-    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        f.write_str("a LiteLLM record")
-    }
-    fn visit_map<A: MapAccess<'de>>(self, m: A) -> Result<Self::Value, A::Error> {
-        let mut rec = Rec::default();
-        Ok(object(m, Level::Top, &mut rec, self.0)?.then_some(rec))
-    }
+/// A strict reader of one JSON line, as far as the shortcut needs it.
+///
+/// It accepts only what serde_json accepts (RFC 8259: the four whitespace
+/// bytes, strings without control bytes and with valid escapes, numbers
+/// without leading zeros, `true`, `false`, `null`, nesting below
+/// serde_json's limit) and answers `None` for anything else, which then
+/// goes the general way and gets its diagnostic there. Values the record
+/// does not read are checked and skipped byte by byte, with no visitor
+/// per value: what took most of a row's time through serde's machinery.
+struct Scan<'t> {
+    text: &'t str,
+    at: usize,
+    depth: u32,
 }
 
-/// Reads one object's keys into `rec`; `Ok(false)` to give up.
-fn object<'de, A: MapAccess<'de>>(
-    mut m: A,
-    level: Level,
-    rec: &mut Rec<'de>,
-    prefix: &str,
-) -> Result<bool, A::Error> {
-    // A key that must be borrowed fails on escapes: the general path's.
-    while let Some(key) = m.next_key::<&'de str>()? {
-        let Some((bit, slot)) = level.slot(key) else {
-            // A dotted key may be a path the adapter reads (`metadata.tags`).
-            if key.contains('.') {
-                return Ok(false);
+/// Below serde_json's recursion limit (128): a record nested deeper goes
+/// the general way, which reports it.
+const MAX_DEPTH: u32 = 100;
+
+impl<'t> Scan<'t> {
+    fn bytes(&self) -> &'t [u8] {
+        self.text.as_bytes()
+    }
+
+    /// The next byte after whitespace, not consumed.
+    fn peek(&mut self) -> Option<u8> {
+        let b = self.bytes();
+        while let Some(&c) = b.get(self.at) {
+            if !matches!(c, b' ' | b'\n' | b'\t' | b'\r') {
+                return Some(c);
             }
-            m.next_value::<IgnoredAny>()?;
-            continue;
-        };
-        if !rec.first(bit) {
-            return Ok(false);
+            self.at += 1;
         }
-        let ok = match slot {
-            Slot::Scalar(at) => match S::of(m.next_value::<&'de RawValue>()?) {
-                Some(s) => {
-                    *at(rec) = s;
-                    true
+        None
+    }
+
+    /// Consumes `c` (after whitespace).
+    fn eat(&mut self, c: u8) -> Option<()> {
+        (self.peek()? == c).then(|| self.at += 1)
+    }
+
+    /// A string at the cursor: its text between the quotes and whether it
+    /// holds an escape (the text is then not the string's value).
+    fn string(&mut self) -> Option<(&'t str, bool)> {
+        self.eat(b'"')?;
+        let (b, start) = (self.bytes(), self.at);
+        let mut i = start;
+        let mut escaped = false;
+        loop {
+            match *b.get(i)? {
+                b'"' => {
+                    self.at = i + 1;
+                    // Both ends are ASCII quotes: char boundaries.
+                    return Some((self.text.get(start..i)?, escaped));
                 }
-                None => false,
-            },
-            Slot::Tags(at) => match m.next_value_seed(TagSeed(prefix))? {
-                Some(t) => {
-                    *at(rec) = t;
-                    true
+                b'\\' => {
+                    escaped = true;
+                    match *b.get(i + 1)? {
+                        b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => i += 2,
+                        b'u' => {
+                            let hex = b.get(i + 2..i + 6)?;
+                            if !hex.iter().all(u8::is_ascii_hexdigit) {
+                                return None;
+                            }
+                            i += 6;
+                        }
+                        _ => return None,
+                    }
                 }
-                None => false,
-            },
-            Slot::Nested(inner) => m.next_value_seed(Nested {
-                level: inner,
-                rec,
-                prefix,
-            })?,
+                0..=0x1f => return None,
+                _ => i += 1,
+            }
+        }
+    }
+
+    /// A number at the cursor, as its text (JSON's grammar).
+    fn number(&mut self) -> Option<&'t str> {
+        self.peek()?;
+        let (b, start) = (self.bytes(), self.at);
+        let mut i = start;
+        let digits = |i: &mut usize| {
+            let from = *i;
+            while b.get(*i).is_some_and(u8::is_ascii_digit) {
+                *i += 1;
+            }
+            *i > from
         };
-        if !ok {
-            return Ok(false);
+        if b.get(i) == Some(&b'-') {
+            i += 1;
         }
-    }
-    Ok(true)
-}
-
-/// An object below the record (`metadata`, its `usage_object`), or null.
-struct Nested<'r, 'de> {
-    level: Level,
-    rec: &'r mut Rec<'de>,
-    prefix: &'r str,
-}
-
-impl<'de> DeserializeSeed<'de> for Nested<'_, 'de> {
-    type Value = bool;
-    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<bool, D::Error> {
-        d.deserialize_any(self)
-    }
-}
-
-impl<'de> Visitor<'de> for Nested<'_, 'de> {
-    type Value = bool;
-    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        f.write_str("an object")
-    }
-    fn visit_map<A: MapAccess<'de>>(self, m: A) -> Result<bool, A::Error> {
-        object(m, self.level, self.rec, self.prefix)
-    }
-    fn visit_unit<E>(self) -> Result<bool, E> {
-        Ok(true)
-    }
-    // Anything else is the general path's (which reads nothing in it).
-    fn visit_bool<E>(self, _: bool) -> Result<bool, E> {
-        Ok(false)
-    }
-    fn visit_i64<E>(self, _: i64) -> Result<bool, E> {
-        Ok(false)
-    }
-    fn visit_u64<E>(self, _: u64) -> Result<bool, E> {
-        Ok(false)
-    }
-    fn visit_f64<E>(self, _: f64) -> Result<bool, E> {
-        Ok(false)
-    }
-    fn visit_str<E>(self, _: &str) -> Result<bool, E> {
-        Ok(false)
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, _: A) -> Result<bool, A::Error> {
-        Ok(false)
-    }
-}
-
-/// A tag list: an array of plain strings, searched for the first with
-/// the prefix (all are checked to be strings, as the adapter checks).
-struct TagSeed<'p>(&'p str);
-
-impl<'de> DeserializeSeed<'de> for TagSeed<'_> {
-    type Value = Option<Tags<'de>>;
-    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        d.deserialize_any(self)
-    }
-}
-
-impl<'de> Visitor<'de> for TagSeed<'_> {
-    type Value = Option<Tags<'de>>;
-    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        f.write_str("a list of tags")
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut s: A) -> Result<Self::Value, A::Error> {
-        let mut found = None;
-        while let Some(raw) = s.next_element::<&'de RawValue>()? {
-            let t = raw.get();
-            if !t.starts_with('"') || t.contains('\\') {
-                return Ok(None);
+        match b.get(i)? {
+            b'0' => i += 1,
+            b'1'..=b'9' => {
+                digits(&mut i);
             }
-            let t = &t[1..t.len() - 1];
-            if found.is_none() {
-                found = t.strip_prefix(self.0);
+            _ => return None,
+        }
+        if b.get(i) == Some(&b'.') {
+            i += 1;
+            if !digits(&mut i) {
+                return None;
             }
         }
-        Ok(Some(Tags::Found(found)))
+        if matches!(b.get(i), Some(b'e' | b'E')) {
+            i += 1;
+            if matches!(b.get(i), Some(b'+' | b'-')) {
+                i += 1;
+            }
+            if !digits(&mut i) {
+                return None;
+            }
+        }
+        self.at = i;
+        self.text.get(start..i)
     }
-    fn visit_unit<E>(self) -> Result<Self::Value, E> {
-        Ok(Some(Tags::Absent))
+
+    fn literal(&mut self, word: &[u8]) -> Option<()> {
+        self.peek()?;
+        let end = self.at + word.len();
+        (self.bytes().get(self.at..end)? == word).then(|| self.at = end)
     }
-    fn visit_str<E>(self, s: &str) -> Result<Self::Value, E> {
-        Ok(s.is_empty().then_some(Tags::Absent))
+
+    /// Checks and skips any value.
+    fn skip(&mut self) -> Option<()> {
+        match self.peek()? {
+            b'"' => self.string().map(|_| ()),
+            b'{' => self.items(b'{', b'}', |s| {
+                s.string()?;
+                s.eat(b':')?;
+                s.skip()
+            }),
+            b'[' => self.items(b'[', b']', Scan::skip),
+            b't' => self.literal(b"true"),
+            b'f' => self.literal(b"false"),
+            b'n' => self.literal(b"null"),
+            _ => self.number().map(|_| ()),
+        }
     }
-    fn visit_map<A: MapAccess<'de>>(self, _: A) -> Result<Self::Value, A::Error> {
-        Ok(None)
+
+    /// `open item (, item)* close`, or `open close`, one level deeper.
+    fn items(
+        &mut self,
+        open: u8,
+        close: u8,
+        mut item: impl FnMut(&mut Self) -> Option<()>,
+    ) -> Option<()> {
+        self.eat(open)?;
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return None;
+        }
+        if self.peek()? == close {
+            self.at += 1;
+            self.depth -= 1;
+            return Some(());
+        }
+        loop {
+            item(self)?;
+            match self.peek()? {
+                b',' => self.at += 1,
+                c if c == close => {
+                    self.at += 1;
+                    self.depth -= 1;
+                    return Some(());
+                }
+                _ => return None,
+            }
+        }
     }
-    fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
-        Ok(None)
+
+    /// A scalar the record reads (`None`: an object, an array, or a string
+    /// with escapes, which go the general way).
+    fn scalar(&mut self) -> Option<S<'t>> {
+        Some(match self.peek()? {
+            b'"' => match self.string()? {
+                (_, true) => return None,
+                ("", false) => S::Absent,
+                (t, false) => S::Text(t),
+            },
+            b't' => self.literal(b"true").map(|_| S::Bool(true))?,
+            b'f' => self.literal(b"false").map(|_| S::Bool(false))?,
+            b'n' => self.literal(b"null").map(|_| S::Absent)?,
+            b'-' | b'0'..=b'9' => S::Text(self.number()?),
+            _ => return None,
+        })
     }
-    fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
-        Ok(None)
+
+    /// A tag list: null or `""` (absent), or an array of plain strings and
+    /// the first of them with the prefix, without it.
+    fn tags(&mut self, prefix: &str) -> Option<Tags<'t>> {
+        match self.peek()? {
+            b'n' => self.literal(b"null").map(|_| Tags::Absent),
+            b'"' => match self.string()? {
+                ("", false) => Some(Tags::Absent),
+                _ => None,
+            },
+            b'[' => {
+                let mut found = None;
+                self.items(b'[', b']', |s| {
+                    if s.peek()? != b'"' {
+                        return None;
+                    }
+                    let (t, escaped) = s.string()?;
+                    if escaped {
+                        return None;
+                    }
+                    if found.is_none() {
+                        found = t.strip_prefix(prefix);
+                    }
+                    Some(())
+                })?;
+                Some(Tags::Found(found))
+            }
+            _ => None,
+        }
     }
-    fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-    fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
-        Ok(None)
+
+    /// One object's keys into `rec` (or null, below the top level).
+    fn object(&mut self, level: Level, rec: &mut Rec<'t>, prefix: &str) -> Option<()> {
+        if !matches!(level, Level::Top) && self.peek()? == b'n' {
+            return self.literal(b"null");
+        }
+        if self.peek()? != b'{' {
+            return None;
+        }
+        self.items(b'{', b'}', |s| {
+            if s.peek()? != b'"' {
+                return None;
+            }
+            // A key that must be borrowed fails on escapes: the general path's.
+            let (key, escaped) = s.string()?;
+            if escaped {
+                return None;
+            }
+            s.eat(b':')?;
+            let Some((bit, slot)) = level.slot(key) else {
+                // A dotted key may be a path the adapter reads (`metadata.tags`).
+                if key.contains('.') {
+                    return None;
+                }
+                return s.skip();
+            };
+            if !rec.first(bit) {
+                return None;
+            }
+            match slot {
+                Slot::Scalar(at) => *at(rec) = s.scalar()?,
+                Slot::Tags(at) => *at(rec) = s.tags(prefix)?,
+                Slot::Nested(inner) => s.object(inner, rec, prefix)?,
+            }
+            Some(())
+        })
     }
 }
