@@ -437,9 +437,10 @@ fn jsonl(
             buffers: Vec::new(),
         };
         let (mut sent, mut folded) = (0usize, 0usize);
+        let mut carry = Vec::new();
         loop {
             let buffer = fold.buffers.pop().unwrap_or_default();
-            let (chunk, failed) = read_chunk(r, par.chunk, buffer);
+            let (chunk, failed) = read_chunk(r, par.chunk, buffer, &mut carry);
             let last = failed.is_some() || chunk.is_empty();
             if !chunk.is_empty() {
                 // Keep at most two chunks per worker in flight.
@@ -482,29 +483,52 @@ fn jsonl(
     Ok(())
 }
 
-/// Up to `size` bytes of whole lines; on a read error, the whole lines
-/// read before it and the error.
+/// About `size` bytes of whole lines: `carry` (the part line the chunk
+/// before ended with) and what follows it, read straight into `chunk`'s
+/// own memory (a read that large passes the buffered readers by, so the
+/// bytes are copied once, by the kernel), up to the last newline; the part
+/// line after it becomes the next `carry`. At the end of the input the
+/// last line is whole without its newline. On a read error, the whole
+/// lines read before it and the error.
 fn read_chunk(
     r: &mut impl BufRead,
     size: usize,
     mut chunk: Vec<u8>,
+    carry: &mut Vec<u8>,
 ) -> (Vec<u8>, Option<io::Error>) {
-    chunk.clear();
-    chunk.reserve(size + 4096);
-    while chunk.len() < size {
-        match r.fill_buf() {
-            Ok([]) => return (chunk, None),
-            Ok(buf) => {
-                let n = buf.len().min(size - chunk.len());
-                chunk.extend_from_slice(&buf[..n]);
-                r.consume(n);
-            }
-            Err(e) => return (whole_lines(chunk), Some(e)),
-        }
+    // A recycled buffer keeps its length: only new memory is zeroed.
+    let mut filled = carry.len();
+    if chunk.len() < filled {
+        chunk.resize(filled, 0);
     }
-    match r.read_until(b'\n', &mut chunk) {
-        Ok(_) => (chunk, None),
-        Err(e) => (whole_lines(chunk), Some(e)),
+    chunk[..filled].copy_from_slice(carry);
+    carry.clear();
+    let mut want = size.max(filled + 1);
+    loop {
+        if filled >= want {
+            if let Some(i) = memchr::memrchr(b'\n', &chunk[..filled]) {
+                carry.extend_from_slice(&chunk[i + 1..filled]);
+                chunk.truncate(i + 1);
+                return (chunk, None);
+            }
+            // One line longer than the chunk (the reader's guard bounds it).
+            want = filled + size;
+        }
+        if chunk.len() < want {
+            chunk.resize(want, 0);
+        }
+        match r.read(&mut chunk[filled..want]) {
+            Ok(0) => {
+                chunk.truncate(filled);
+                return (chunk, None);
+            }
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => {
+                chunk.truncate(filled);
+                return (whole_lines(chunk), Some(e));
+            }
+        }
     }
 }
 
@@ -530,7 +554,11 @@ fn lines(
     let mut rows = Vec::new();
     let (mut n, mut count) = (0u64, 0u64);
     let body = chunk.strip_suffix(b"\n").unwrap_or(chunk);
-    for line in body.split(|&b| b == b'\n') {
+    let mut from = 0;
+    let mut next = memchr::memchr_iter(b'\n', body).chain(std::iter::once(body.len()));
+    while let Some(end) = next.next() {
+        let line = &body[from..end];
+        from = end + 1;
         n += 1;
         let text = line.trim_ascii();
         if text.is_empty() {
@@ -862,8 +890,10 @@ mod tests {
         let declared = Declared::of(&["meeting-summaries", "support-answers"]);
         let source = Source::defaults("gateway", Format::Litellm);
         // Few malformed rows (all shown and counted), then enough to stop.
-        for bad_every in [97, 2] {
+        // The last line with and without its newline.
+        for (bad_every, end) in [(97, "\n"), (2, "\n"), (97, "")] {
             let text = fixture(bad_every);
+            let text = format!("{}{end}", text.trim_end_matches('\n'));
             let (mut agg, mut tally) = (Aggregator::new(&book, &declared), Tally::default());
             one_thread(&text, &source, &mut agg, &mut tally);
             let want = outcome(tally, agg);
