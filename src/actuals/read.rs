@@ -555,8 +555,8 @@ fn lines(
     let (mut n, mut count) = (0u64, 0u64);
     let body = chunk.strip_suffix(b"\n").unwrap_or(chunk);
     let mut from = 0;
-    let mut next = memchr::memchr_iter(b'\n', body).chain(std::iter::once(body.len()));
-    while let Some(end) = next.next() {
+    let ends = memchr::memchr_iter(b'\n', body).chain(std::iter::once(body.len()));
+    for end in ends {
         let line = &body[from..end];
         from = end + 1;
         n += 1;
