@@ -370,6 +370,17 @@ impl<'t> Scan<'t> {
         }
     }
 
+    /// A string without escapes at the cursor (`None` for anything else).
+    fn plain_string(&mut self) -> Option<&'t str> {
+        if self.peek()? != b'"' {
+            return None;
+        }
+        match self.string()? {
+            (t, false) => Some(t),
+            (_, true) => None,
+        }
+    }
+
     /// A number at the cursor, as its text (JSON's grammar).
     fn number(&mut self) -> Option<&'t str> {
         self.peek()?;
@@ -494,13 +505,7 @@ impl<'t> Scan<'t> {
             b'[' => {
                 let mut found = None;
                 self.items(b'[', b']', |s| {
-                    if s.peek()? != b'"' {
-                        return None;
-                    }
-                    let (t, escaped) = s.string()?;
-                    if escaped {
-                        return None;
-                    }
+                    let t = s.plain_string()?;
                     if found.is_none() {
                         found = t.strip_prefix(prefix);
                     }
@@ -521,14 +526,8 @@ impl<'t> Scan<'t> {
             return None;
         }
         self.items(b'{', b'}', |s| {
-            if s.peek()? != b'"' {
-                return None;
-            }
             // A key that must be borrowed fails on escapes: the general path's.
-            let (key, escaped) = s.string()?;
-            if escaped {
-                return None;
-            }
+            let key = s.plain_string()?;
             s.eat(b':')?;
             let Some((bit, slot)) = level.slot(key) else {
                 // A dotted key may be a path the adapter reads (`metadata.tags`).

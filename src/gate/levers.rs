@@ -93,8 +93,11 @@ impl Target<'_> {
 
     /// The bound on `x` such that every window clears the floor, given the
     /// manifest as a function of `x`; `None` when no `x` in `[lo, hi]` does.
+    /// The windows at `x0` are `w0` when known (today's), else projected.
+    #[allow(clippy::too_many_arguments)]
     fn solve(
         &self,
+        w0: Option<Vec<(Decimal, Decimal)>>,
         apply: &dyn Fn(Decimal) -> What,
         x0: Decimal,
         x1: Decimal,
@@ -102,22 +105,10 @@ impl Target<'_> {
         lo: Decimal,
         hi: Option<Decimal>,
     ) -> Option<Decimal> {
-        let w0 = self.windows(&apply(x0)).ok()?;
-        self.solve_from(w0, apply, x0, x1, want, lo, hi)
-    }
-
-    /// [`solve`](Self::solve) given the windows at `x0`.
-    #[allow(clippy::too_many_arguments)]
-    fn solve_from(
-        &self,
-        w0: Vec<(Decimal, Decimal)>,
-        apply: &dyn Fn(Decimal) -> What,
-        x0: Decimal,
-        x1: Decimal,
-        want: Want,
-        lo: Decimal,
-        hi: Option<Decimal>,
-    ) -> Option<Decimal> {
+        let w0 = match w0 {
+            Some(w) => w,
+            None => self.windows(&apply(x0)).ok()?,
+        };
         let w1 = self.windows(&apply(x1)).ok()?;
         let dx = x1.checked_sub(x0)?;
         let (mut lower, mut upper) = (lo, hi);
@@ -387,7 +378,7 @@ fn all_calls(f: &mut Found) {
         What::Whole(m)
     };
     if let Some(s) =
-        f.t.solve(&apply, one, zero, Want::Max, zero, None)
+        f.t.solve(None, &apply, one, zero, Want::Max, zero, None)
             .filter(|s| *s < one)
     {
         let message = format!(
@@ -424,7 +415,7 @@ fn workload_calls(f: &mut Found, wi: usize) {
         return;
     };
     if let Some(x) =
-        f.t.solve_from(today, &apply, mean, zero, Want::Max, zero, None)
+        f.t.solve(Some(today), &apply, mean, zero, Want::Max, zero, None)
             .filter(|x| *x < mean)
     {
         let applied = apply(x);
@@ -452,8 +443,16 @@ fn output_tokens(f: &mut Found, wi: usize) {
         return;
     };
     if let Some(x) =
-        f.t.solve_from(today, &apply, w.output_tokens, zero, Want::Max, zero, None)
-            .filter(|x| *x < w.output_tokens)
+        f.t.solve(
+            Some(today),
+            &apply,
+            w.output_tokens,
+            zero,
+            Want::Max,
+            zero,
+            None,
+        )
+        .filter(|x| *x < w.output_tokens)
     {
         let applied = apply(x);
         let message = format!(
@@ -479,8 +478,8 @@ fn cache_hit_rate(f: &mut Found, wi: usize) {
         return;
     };
     if let Some(x) =
-        f.t.solve_from(
-            today,
+        f.t.solve(
+            Some(today),
             &apply,
             w.cache_hit_rate,
             one,
@@ -511,7 +510,9 @@ fn cheaper_model(f: &mut Found, wi: usize, book: &PriceBook) {
         return;
     };
     let to_model = |r: Decimal| f.with(wi, &|w: &mut Workload| route(w, &model, r, book));
-    let Some(r) = f.t.solve(&to_model, zero, one, Want::Min, zero, Some(one)) else {
+    let Some(r) =
+        f.t.solve(None, &to_model, zero, one, Want::Min, zero, Some(one))
+    else {
         return;
     };
     if r >= one {
@@ -577,7 +578,7 @@ fn revenue_per_user(f: &mut Found) {
     };
     let hi = per_user.max(one).saturating_mul(Decimal::ONE_HUNDRED);
     if let Some(x) =
-        f.t.solve(&*apply_rev, per_user, hi, Want::Min, zero, None)
+        f.t.solve(None, &*apply_rev, per_user, hi, Want::Min, zero, None)
             .filter(|x| *x > per_user)
     {
         let times = x
