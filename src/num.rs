@@ -27,7 +27,13 @@ impl Dec {
 /// Parses a YAML number's text exactly. Accepts plain and scientific notation
 /// and `_` digit separators; rejects anything a decimal cannot hold.
 pub fn parse_decimal(text: &str) -> Result<Decimal, String> {
-    let t = text.trim().replace('_', "");
+    let trimmed = text.trim();
+    // Copied only when there are separators to take out.
+    let t: std::borrow::Cow<str> = if trimmed.contains('_') {
+        trimmed.replace('_', "").into()
+    } else {
+        trimmed.into()
+    };
     if t.is_empty() {
         return Err("expected a number, found an empty value".into());
     }
