@@ -78,15 +78,17 @@ impl Target<'_> {
         })))
     }
 
-    /// The windows of the head unchanged: a swap of workload `wi` for
-    /// itself, which is what `apply(x0)` gives when `x0` is the input's
-    /// value today (the swapped term is the same decimal, so the exact
-    /// sums and every window are too).
-    fn today(&self, head: &Manifest, wi: usize) -> Option<Vec<(Decimal, Decimal)>> {
+    /// The windows of the head unchanged: a swap of its first workload for
+    /// itself, which is what `apply(x0)` of any workload lever gives when
+    /// `x0` is the input's value today (the swapped term is the same
+    /// decimal, so the exact sums and every window are too). Computed once
+    /// per target; `None` (no workloads, or it does not project) leaves
+    /// [`solve`](Self::solve) to project `apply(x0)` itself.
+    fn today(&self) -> Option<Vec<(Decimal, Decimal)>> {
         self.today
             .get_or_init(|| {
-                let same = What::Swap(Swap::Workload(wi, head.workloads[wi].clone()));
-                self.windows(&same).ok()
+                let first = self.what.head().workloads.first()?.clone();
+                self.windows(&What::Swap(Swap::Workload(0, first))).ok()
             })
             .clone()
     }
@@ -411,11 +413,8 @@ fn workload_calls(f: &mut Found, wi: usize) {
             w.calls = scale_calls(&w.calls, x.checked_div(mean).unwrap_or(Decimal::MAX))
         })
     };
-    let Some(today) = f.t.today(f.head, wi) else {
-        return;
-    };
     if let Some(x) =
-        f.t.solve(Some(today), &apply, mean, zero, Want::Max, zero, None)
+        f.t.solve(f.t.today(), &apply, mean, zero, Want::Max, zero, None)
             .filter(|x| *x < mean)
     {
         let applied = apply(x);
@@ -439,12 +438,9 @@ fn output_tokens(f: &mut Found, wi: usize) {
         return;
     }
     let apply = |x: Decimal| f.with(wi, &|w: &mut Workload| w.output_tokens = x);
-    let Some(today) = f.t.today(f.head, wi) else {
-        return;
-    };
     if let Some(x) =
         f.t.solve(
-            Some(today),
+            f.t.today(),
             &apply,
             w.output_tokens,
             zero,
@@ -474,12 +470,9 @@ fn cache_hit_rate(f: &mut Found, wi: usize) {
         return;
     }
     let apply = |x: Decimal| f.with(wi, &|w: &mut Workload| w.cache_hit_rate = x);
-    let Some(today) = f.t.today(f.head, wi) else {
-        return;
-    };
     if let Some(x) =
         f.t.solve(
-            Some(today),
+            f.t.today(),
             &apply,
             w.cache_hit_rate,
             one,
