@@ -175,6 +175,48 @@ type FxMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<Fx>>;
 /// A catalogue model's index, the month, batch or not, the tier's index.
 type PriceKey = (u32, Month, bool, Option<usize>);
 
+/// Groups a chunk stages at most (a log naming more keys in one chunk
+/// folds the rest call by call): bounds what a chunk holds and how long a
+/// lookup among crafted keys can take.
+pub const MAX_STAGED: usize = 256;
+
+/// A chunk's staged calls ([`Aggregator::stage`]), strings borrowed from
+/// the chunk's lines.
+#[derive(Default)]
+pub struct Stage<'t> {
+    index: HashMap<StageKey<'t>, usize, foldhash::fast::RandomState>,
+    groups: Vec<Staged<'t>>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+struct StageKey<'t> {
+    month: Month,
+    feature: Option<&'t str>,
+    model: &'t str,
+    batch: bool,
+    has_user: bool,
+}
+
+struct Staged<'t> {
+    key: StageKey<'t>,
+    /// [`Aggregator::tier_floors`] of the key's model and month.
+    tiers: Vec<i128>,
+    /// The sums of the calls below every tier (0), above tier `t` (t + 1).
+    sums: Vec<Sums>,
+    /// The users' hashes, one per call that names a user.
+    users: Vec<u64>,
+}
+
+#[derive(Default)]
+struct Sums {
+    calls: u64,
+    input: u128,
+    output: u128,
+    cache_read: u128,
+    cache_write: u128,
+    reported: Option<Decimal>,
+}
+
 /// One call or group of calls as the fold reads it: strings borrowed from
 /// the record (or the [`Group`]) it came from, so folding copies none.
 #[derive(Clone, Copy, Debug)]
@@ -336,9 +378,19 @@ impl<'a> Aggregator<'a> {
     /// Folds a call (or a group of calls) in; strings are copied only
     /// when first seen.
     pub fn call(&mut self, g: Call) -> Result<(), String> {
+        if let (Some(f), Some(user)) = (self.sums(&g, g.user.is_some())?, g.user) {
+            *f.users.entry(user).or_default() += g.calls;
+        }
+        Ok(())
+    }
+
+    /// Folds every sum of `g` in but its user's calls, as calls of a user
+    /// when `has_user`: the feature's figures if the calls are attributed
+    /// (for the caller to count the user's calls there), else `None`.
+    fn sums(&mut self, g: &Call, has_user: bool) -> Result<Option<&mut FeatureAgg>, String> {
         let id = self.resolve(g.model);
         let cost = match id {
-            Some(i) => self.price(i, &g)?,
+            Some(i) => self.price(i, g)?,
             None => {
                 count(&mut self.unpriced, g.model, g.calls);
                 Decimal::ZERO
@@ -346,7 +398,7 @@ impl<'a> Aggregator<'a> {
         };
         let month = self.months.entry(g.month).or_default();
         let declared = g.feature.and_then(|f| self.declared.features.get(f));
-        let (Some(feature), Some(decl), Some(user)) = (g.feature, declared, g.user) else {
+        let (Some(feature), Some(decl), true) = (g.feature, declared, has_user) else {
             if let Some(f) = g.feature {
                 if declared.is_none() {
                     count(&mut self.undeclared, f, g.calls);
@@ -356,7 +408,7 @@ impl<'a> Aggregator<'a> {
             }
             month.unattributed_calls += g.calls;
             month.unattributed_cost = add(month.unattributed_cost, cost)?;
-            return Ok(());
+            return Ok(None);
         };
         let model: &str = match id {
             Some(i) => &self.ids[i as usize],
@@ -377,9 +429,8 @@ impl<'a> Aggregator<'a> {
                 .insert(feature.to_string(), FeatureAgg::default());
         }
         let Some(f) = month.features.get_mut(feature) else {
-            return Ok(());
+            return Ok(None);
         };
-        *f.users.entry(user).or_default() += g.calls;
         f.cost = add(f.cost, cost)?;
         if let Some(r) = g.reported {
             f.reported = Some(add(f.reported.unwrap_or_default(), r)?);
@@ -389,7 +440,7 @@ impl<'a> Aggregator<'a> {
                 .insert(workload.to_string(), WorkloadAgg::default());
         }
         let Some(w) = f.workloads.get_mut(workload) else {
-            return Ok(());
+            return Ok(None);
         };
         w.calls += g.calls;
         w.input += g.input;
@@ -401,7 +452,145 @@ impl<'a> Aggregator<'a> {
             w.batch += g.calls;
         }
         w.cost = add(w.cost, cost)?;
+        Ok(Some(f))
+    }
+
+    /// Stages one call of a chunk's lines (the LiteLLM shortcut's): its
+    /// sums are added to those of the calls that share its month, feature,
+    /// model as logged, batch flag, price tier and whether it names a user,
+    /// and its user's hash is noted; [`flush`](Self::flush) folds each such
+    /// group in as one. The figures are those of folding each call: every
+    /// sum adds up, and a group's cost at its tier's prices is the sum of
+    /// its calls' costs (each call's uncached input is its input less its
+    /// cache tokens, never below; the tier a group's mean input falls in
+    /// is the one each of its calls' inputs does). A chunk naming more
+    /// groups than [`MAX_STAGED`] folds the rest call by call.
+    pub fn stage<'t>(
+        &mut self,
+        stage: &mut Stage<'t>,
+        c: &super::litellm_fast::Call<'t>,
+        user: Option<u64>,
+    ) -> Result<(), String> {
+        let key = StageKey {
+            month: c.month,
+            feature: c.feature,
+            model: c.model,
+            batch: c.batch,
+            has_user: user.is_some(),
+        };
+        // A call's input is at least its cache tokens (the shortcut's rule,
+        // checked here again): a group's uncached input is then exactly
+        // the sum of its calls'. Any other call is folded by itself.
+        let plain = c
+            .cache_read
+            .checked_add(c.cache_write)
+            .is_some_and(|n| n <= c.input);
+        let at = match stage.index.get(&key) {
+            Some(&at) if plain => Some(at),
+            None if plain && stage.groups.len() < MAX_STAGED => {
+                let tiers = self.tier_floors(c.model, c.month);
+                stage.groups.push(Staged {
+                    key,
+                    tiers,
+                    sums: Vec::new(),
+                    users: Vec::new(),
+                });
+                stage.index.insert(key, stage.groups.len() - 1);
+                Some(stage.groups.len() - 1)
+            }
+            _ => None,
+        };
+        let Some(group) = at.and_then(|at| stage.groups.get_mut(at)) else {
+            return self.call(Call {
+                month: c.month,
+                feature: c.feature,
+                user,
+                workload: None,
+                model: c.model,
+                batch: c.batch,
+                calls: 1,
+                input: c.input.into(),
+                output: c.output.into(),
+                cache_read: c.cache_read.into(),
+                cache_write: c.cache_write.into(),
+                reported: c.cost,
+            });
+        };
+        let tier = group.tiers.iter().rposition(|&t| i128::from(c.input) > t);
+        let slot = tier.map_or(0, |t| t + 1);
+        if group.sums.len() <= slot {
+            group.sums.resize_with(slot + 1, Sums::default);
+        }
+        let s = &mut group.sums[slot];
+        s.calls += 1;
+        s.input += u128::from(c.input);
+        s.output += u128::from(c.output);
+        s.cache_read += u128::from(c.cache_read);
+        s.cache_write += u128::from(c.cache_write);
+        if let Some(r) = c.cost {
+            s.reported = Some(add(s.reported.unwrap_or_default(), r)?);
+        }
+        if let Some(u) = user {
+            group.users.push(u);
+        }
         Ok(())
+    }
+
+    /// Folds a chunk's staged groups in (see [`stage`](Self::stage)).
+    pub fn flush(&mut self, stage: Stage) -> Result<(), String> {
+        for group in stage.groups {
+            let k = group.key;
+            let mut attributed = false;
+            for s in group.sums.iter().filter(|s| s.calls > 0) {
+                let g = Call {
+                    month: k.month,
+                    feature: k.feature,
+                    user: None,
+                    workload: None,
+                    model: k.model,
+                    batch: k.batch,
+                    calls: s.calls,
+                    input: s.input,
+                    output: s.output,
+                    cache_read: s.cache_read,
+                    cache_write: s.cache_write,
+                    reported: s.reported,
+                };
+                attributed = self.sums(&g, k.has_user)?.is_some();
+            }
+            let month = self.months.get_mut(&k.month);
+            let f = month.and_then(|m| m.features.get_mut(k.feature?));
+            if let (true, Some(f)) = (attributed, f) {
+                for u in group.users {
+                    *f.users.entry(u).or_default() += 1;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The thresholds of a model's price tiers in force on the first day of
+    /// `month`, as whole tokens: a call's whole number of input tokens is
+    /// above a threshold exactly when it is above the threshold's floor.
+    /// Empty for a model without a catalogue price (or without tiers).
+    fn tier_floors(&mut self, model: &str, month: Month) -> Vec<i128> {
+        let Some(i) = self.resolve(model) else {
+            return Vec::new();
+        };
+        let (book, id) = (self.book, &self.ids[i as usize]);
+        let period = *self
+            .periods
+            .entry((i, month))
+            .or_insert_with(|| book.get(id).and_then(|m| m.period_on(month.first_day())));
+        period.map_or_else(Vec::new, |p| {
+            p.tiers
+                .iter()
+                .map(|t| {
+                    // A decimal's floor always fits (28 digits).
+                    i128::try_from(t.above_input_tokens.floor()).unwrap_or(i128::MAX)
+                })
+                .collect()
+        })
     }
 
     /// The catalogue id a logged model name stands for, if any: the name,
@@ -690,6 +879,94 @@ mod tests {
         // n = 20: p95 is rank 19.
         let d = BTreeMap::from([(1, 18), (5, 1), (9, 1)]);
         assert_eq!(nearest_rank(&d, 20, 95), 5);
+    }
+
+    /// Staging a chunk's calls and folding each group once gives the
+    /// figures of folding every call by itself: across price tiers (inputs
+    /// either side of 200,000 tokens, a tier that ends on a date), batch,
+    /// unpriced models, undeclared features, calls without a user, calls
+    /// with more cache than input, and more keys than a chunk stages.
+    #[test]
+    fn staged_groups_fold_as_their_calls() {
+        use crate::actuals::litellm_fast::Call as Fast;
+        let book = PriceBook::builtin().unwrap();
+        let declared = Declared::of(&["a", "b", "c"]);
+        let months: Vec<Month> = ["2026-02", "2026-03", "2026-04"]
+            .iter()
+            .map(|m| Month::parse(m).unwrap())
+            .collect();
+        let models = [
+            "claude-sonnet-4-5",
+            "anthropic/claude-opus-4-6",
+            "gpt-5",
+            "no-such-model",
+        ];
+        let features: Vec<String> = (0..400).map(|i| format!("f{i}")).collect();
+        let inputs = [0, 1, 199_999, 200_000, 200_001, 350_000, 5_000];
+        let mut rng = fastrand::Rng::with_seed(3);
+        for round in 0..6 {
+            let calls: Vec<Fast> = (0..3_000)
+                .map(|_| {
+                    let input = inputs[rng.usize(..inputs.len())];
+                    let cache_read = rng.u64(..3_000).min(input + rng.u64(..2));
+                    Fast {
+                        month: months[rng.usize(..months.len())],
+                        feature: match rng.u8(..10) {
+                            0 => None,
+                            1 if round % 2 == 1 => Some(features[rng.usize(..400)].as_str()),
+                            n => Some(["a", "b", "c", "x"][usize::from(n % 4)]),
+                        },
+                        user: None,
+                        model: models[rng.usize(..models.len())],
+                        input,
+                        output: rng.u64(..2_000),
+                        cache_read,
+                        cache_write: rng.u64(..3),
+                        batch: rng.bool(),
+                        cost: (rng.u8(..3) > 0).then(|| Decimal::new(rng.i64(..100_000), 6)),
+                    }
+                })
+                .collect();
+            let users: Vec<Option<u64>> = calls
+                .iter()
+                .map(|_| (rng.u8(..8) > 0).then(|| rng.u64(..300)))
+                .collect();
+            let (mut one, mut staged) = (
+                Aggregator::new(&book, &declared),
+                Aggregator::new(&book, &declared),
+            );
+            for (c, &user) in calls.iter().zip(&users) {
+                one.call(Call {
+                    month: c.month,
+                    feature: c.feature,
+                    user,
+                    workload: None,
+                    model: c.model,
+                    batch: c.batch,
+                    calls: 1,
+                    input: c.input.into(),
+                    output: c.output.into(),
+                    cache_read: c.cache_read.into(),
+                    cache_write: c.cache_write.into(),
+                    reported: c.cost,
+                })
+                .unwrap();
+            }
+            let mut at = 0;
+            while at < calls.len() {
+                let end = (at + 1 + rng.usize(..1_500)).min(calls.len());
+                let mut stage = Stage::default();
+                for i in at..end {
+                    staged.stage(&mut stage, &calls[i], users[i]).unwrap();
+                }
+                staged.flush(stage).unwrap();
+                at = end;
+            }
+            let notes =
+                |a: &Aggregator| format!("{:?} {} {:?}", a.unpriced, a.without_user, a.undeclared);
+            assert_eq!(notes(&one), notes(&staged), "round {round}");
+            assert_eq!(one.finish(&[]), staged.finish(&[]), "round {round}");
+        }
     }
 
     #[test]

@@ -14,7 +14,7 @@ use std::rc::Rc;
 
 use serde_json::{Map, Value};
 
-use super::aggregate::{Aggregator, Call};
+use super::aggregate::{Aggregator, Stage};
 use super::fields::{self, Wanted};
 use super::litellm_fast::Fast;
 use super::progress;
@@ -552,6 +552,7 @@ fn lines(
 ) -> Done {
     let mut events = Vec::new();
     let mut rows = Vec::new();
+    let mut stage = Stage::default();
     let (mut n, mut count) = (0u64, 0u64);
     let body = chunk.strip_suffix(b"\n").unwrap_or(chunk);
     let mut from = 0;
@@ -581,20 +582,7 @@ fn lines(
             count += 1;
             if !*broken {
                 let user = c.user.map(|u| agg.user_hash(u));
-                folded = agg.call(Call {
-                    month: c.month,
-                    feature: c.feature,
-                    user,
-                    workload: None,
-                    model: c.model,
-                    batch: c.batch,
-                    calls: 1,
-                    input: c.input.into(),
-                    output: c.output.into(),
-                    cache_read: c.cache_read.into(),
-                    cache_write: c.cache_write.into(),
-                    reported: c.cost,
-                });
+                folded = agg.stage(&mut stage, &c, user);
             }
         } else {
             rows.clear();
@@ -624,6 +612,16 @@ fn lines(
                 what: What::Fold(e),
             });
         }
+    }
+    // The staged calls are folded at the chunk's end: a sum that overflows
+    // there is the chunk's (a fold error names no line).
+    if let (Err(e), false) = (agg.flush(stage), *broken) {
+        *broken = true;
+        events.push(Event {
+            line: n,
+            rows: count,
+            what: What::Fold(e),
+        });
     }
     if chunk.is_empty() {
         n = 0;
