@@ -408,12 +408,38 @@ pub fn month(v: &Value, what: &str) -> Result<Month, String> {
 
 /// [`month`] of a string value (or a number's text).
 pub fn month_text(s: &str, what: &str) -> Result<Month, String> {
+    if let Some(m) = utc_month(s.as_bytes()) {
+        return Ok(m);
+    }
     let t = if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) {
         unix(s)
     } else {
         iso_month(s.trim())
     };
     t.ok_or_else(|| format!("`{what}` is not a timestamp"))
+}
+
+/// `YYYY-MM-DDTHH:MM:SSZ` on one of the month's first 28 days, a clock
+/// within the day: its month as written, which is what [`iso_month`] makes
+/// of it (the shape logs write most, read without the general parser).
+fn utc_month(b: &[u8]) -> Option<Month> {
+    let [y0, y1, y2, y3, b'-', m0, m1, b'-', d0, d1, b'T', h0, h1, b':', n0, n1, b':', s0, s1, b'Z'] =
+        *b
+    else {
+        return None;
+    };
+    let all = [y0, y1, y2, y3, m0, m1, d0, d1, h0, h1, n0, n1, s0, s1];
+    if !all.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let two = |a: u8, b: u8| u32::from(a - b'0') * 10 + u32::from(b - b'0');
+    let (month, day) = (two(m0, m1), two(d0, d1));
+    let in_month = (1..=12).contains(&month) && (1..=28).contains(&day);
+    if !in_month || two(h0, h1) > 23 || two(n0, n1) > 59 {
+        return None;
+    }
+    let year = (two(y0, y1) * 100 + two(y2, y3)) as i32;
+    Some(Month { year, month })
 }
 
 /// Unix time in seconds, milliseconds, microseconds or nanoseconds,
@@ -533,6 +559,19 @@ mod tests {
         // 2026-11-03T00:00:00Z in seconds, milliseconds and nanoseconds.
         for t in ["1793664000", "1793664000000", "1793664000000000000"] {
             assert_eq!(month(&json!(t), "t"), Ok(m("2026-11")), "{t}");
+        }
+        // The shortcut's shape agrees with the general parser on every
+        // day, hour and minute either side of its bounds.
+        for d in [1, 27, 28, 29, 31] {
+            for (h, mi) in [(0, 0), (23, 59), (24, 0), (23, 60), (99, 99)] {
+                let t = format!("2026-02-{d:02}T{h:02}:{mi:02}:05Z");
+                let short = utc_month(t.as_bytes());
+                assert_eq!(short.is_some(), d <= 28 && h < 24 && mi < 60, "{t}");
+                if short.is_some() {
+                    assert_eq!(short, iso_month(&t), "{t}");
+                }
+                assert_eq!(month(&json!(t), "t").ok(), iso_month(&t), "{t}");
+            }
         }
         assert!(month(&json!("yesterday"), "t").is_err());
         assert!(month(&json!("2026-13-01"), "t").is_err());
