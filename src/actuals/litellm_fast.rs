@@ -94,13 +94,13 @@ impl Fast {
     }
 
     fn call<'t>(&self, r: &Rec<'t>) -> Option<Call<'t>> {
-        let month = fields::month_text(r.start.text()?, "startTime").ok()?;
-        let model = r.model.or(r.model_group).text()?;
-        let input = tokens(r.prompt)?;
-        let output = tokens(r.completion)?;
-        let cache_read = tokens(r.cache_read.or(r.cached_tokens))?;
-        let cache_write = tokens(r.cache_write)?;
-        let cost = match r.spend {
+        let month = fields::month_text(r.vals[START].text()?, "startTime").ok()?;
+        let model = r.vals[MODEL].or(r.vals[MODEL_GROUP]).text()?;
+        let input = tokens(r.vals[PROMPT])?;
+        let output = tokens(r.vals[COMPLETION])?;
+        let cache_read = tokens(r.vals[CACHE_READ].or(r.vals[CACHED_TOKENS]))?;
+        let cache_write = tokens(r.vals[CACHE_WRITE])?;
+        let cost = match r.vals[SPEND] {
             S::Absent => None,
             s => Some(fields::decimal_text(s.text()?, "spend").ok()?),
         };
@@ -111,14 +111,14 @@ impl Fast {
         } else {
             input.checked_add(cache)?
         };
-        let feature = tag(r.request_tags)
-            .or(tag(r.meta_tags))
+        let feature = tag(r.tags[REQUEST_TAGS])
+            .or(tag(r.tags[META_TAGS]))
             .filter(|f| !f.is_empty());
-        let user = match r.end_user.or(r.user) {
+        let user = match r.vals[END_USER].or(r.vals[USER]) {
             S::Absent => None,
             s => Some(s.text()?),
         };
-        let batch = match r.batch {
+        let batch = match r.vals[BATCH] {
             S::Absent => false,
             S::Bool(b) => b,
             S::Text(t) => fields::boolean_text(t),
@@ -192,26 +192,30 @@ enum Tags<'t> {
     Found(Option<&'t str>),
 }
 
-/// What [`Fast::read`] took from a record.
+/// What [`Fast::read`] took from a record: scalars and tag lists by
+/// their index ([`START`] and on, [`REQUEST_TAGS`], [`META_TAGS`]).
 #[derive(Default)]
 struct Rec<'t> {
-    start: S<'t>,
-    model: S<'t>,
-    model_group: S<'t>,
-    prompt: S<'t>,
-    completion: S<'t>,
-    spend: S<'t>,
-    end_user: S<'t>,
-    user: S<'t>,
-    request_tags: Tags<'t>,
-    meta_tags: Tags<'t>,
-    batch: S<'t>,
-    cache_read: S<'t>,
-    cached_tokens: S<'t>,
-    cache_write: S<'t>,
+    vals: [S<'t>; 12],
+    tags: [Tags<'t>; 2],
     /// Keys seen, one bit each: a key twice is for the general path.
     seen: u32,
 }
+
+const START: usize = 0;
+const MODEL: usize = 1;
+const MODEL_GROUP: usize = 2;
+const PROMPT: usize = 3;
+const COMPLETION: usize = 4;
+const SPEND: usize = 5;
+const END_USER: usize = 6;
+const USER: usize = 7;
+const BATCH: usize = 8;
+const CACHE_READ: usize = 9;
+const CACHED_TOKENS: usize = 10;
+const CACHE_WRITE: usize = 11;
+const REQUEST_TAGS: usize = 0;
+const META_TAGS: usize = 1;
 
 impl Rec<'_> {
     /// Marks key `bit` seen; `false` when it was already.
@@ -222,10 +226,11 @@ impl Rec<'_> {
     }
 }
 
-/// Where a key goes.
+/// Where a key goes: a scalar's or a tag list's index in [`Rec`], or an
+/// object one level down.
 enum Slot {
-    Scalar(for<'r, 't> fn(&'r mut Rec<'t>) -> &'r mut S<'t>),
-    Tags(for<'r, 't> fn(&'r mut Rec<'t>) -> &'r mut Tags<'t>),
+    Scalar(usize),
+    Tags(usize),
     Nested(Level),
 }
 
@@ -242,23 +247,23 @@ impl Level {
     fn slot(self, key: &str) -> Option<(u32, Slot)> {
         use Slot::{Nested, Scalar, Tags};
         Some(match (self, key) {
-            (Level::Top, "startTime") => (0, Scalar(|r| &mut r.start)),
-            (Level::Top, "model") => (1, Scalar(|r| &mut r.model)),
-            (Level::Top, "model_group") => (2, Scalar(|r| &mut r.model_group)),
-            (Level::Top, "prompt_tokens") => (3, Scalar(|r| &mut r.prompt)),
-            (Level::Top, "completion_tokens") => (4, Scalar(|r| &mut r.completion)),
-            (Level::Top, "spend") => (5, Scalar(|r| &mut r.spend)),
-            (Level::Top, "end_user") => (6, Scalar(|r| &mut r.end_user)),
-            (Level::Top, "user") => (7, Scalar(|r| &mut r.user)),
-            (Level::Top, "request_tags") => (8, Tags(|r| &mut r.request_tags)),
+            (Level::Top, "startTime") => (0, Scalar(START)),
+            (Level::Top, "model") => (1, Scalar(MODEL)),
+            (Level::Top, "model_group") => (2, Scalar(MODEL_GROUP)),
+            (Level::Top, "prompt_tokens") => (3, Scalar(PROMPT)),
+            (Level::Top, "completion_tokens") => (4, Scalar(COMPLETION)),
+            (Level::Top, "spend") => (5, Scalar(SPEND)),
+            (Level::Top, "end_user") => (6, Scalar(END_USER)),
+            (Level::Top, "user") => (7, Scalar(USER)),
+            (Level::Top, "request_tags") => (8, Tags(REQUEST_TAGS)),
             (Level::Top, "metadata") => (9, Nested(Level::Metadata)),
-            (Level::Metadata, "tags") => (10, Tags(|r| &mut r.meta_tags)),
-            (Level::Metadata, "batch") => (11, Scalar(|r| &mut r.batch)),
+            (Level::Metadata, "tags") => (10, Tags(META_TAGS)),
+            (Level::Metadata, "batch") => (11, Scalar(BATCH)),
             (Level::Metadata, "usage_object") => (12, Nested(Level::Usage)),
-            (Level::Usage, "cache_read_input_tokens") => (13, Scalar(|r| &mut r.cache_read)),
-            (Level::Usage, "cache_creation_input_tokens") => (14, Scalar(|r| &mut r.cache_write)),
+            (Level::Usage, "cache_read_input_tokens") => (13, Scalar(CACHE_READ)),
+            (Level::Usage, "cache_creation_input_tokens") => (14, Scalar(CACHE_WRITE)),
             (Level::Usage, "prompt_tokens_details") => (15, Nested(Level::Details)),
-            (Level::Details, "cached_tokens") => (16, Scalar(|r| &mut r.cached_tokens)),
+            (Level::Details, "cached_tokens") => (16, Scalar(CACHED_TOKENS)),
             _ => return None,
         })
     }
@@ -477,7 +482,10 @@ impl<'t> Scan<'t> {
     }
 
     /// A scalar the record reads (`None`: an object, an array, or a string
-    /// with escapes, which go the general way).
+    /// with escapes, which go the general way). Inlined into its one
+    /// caller: a value returned through memory and copied at once stalls
+    /// on the partial stores that wrote it.
+    #[inline(always)]
     fn scalar(&mut self) -> Option<S<'t>> {
         Some(match self.peek()? {
             b'"' => match self.string()? {
@@ -540,8 +548,8 @@ impl<'t> Scan<'t> {
                 return None;
             }
             match slot {
-                Slot::Scalar(at) => *at(rec) = s.scalar()?,
-                Slot::Tags(at) => *at(rec) = s.tags(prefix)?,
+                Slot::Scalar(i) => *rec.vals.get_mut(i)? = s.scalar()?,
+                Slot::Tags(i) => *rec.tags.get_mut(i)? = s.tags(prefix)?,
                 Slot::Nested(inner) => s.object(inner, rec, prefix)?,
             }
             Some(())
