@@ -1,7 +1,9 @@
 //! One streaming pass from rows to per-feature, per-month figures (SPEC
 //! 8.2).
 //!
-//! No row is kept: each is folded into sums the moment it is read. The
+//! No row is kept: each is folded into sums the moment it is read (the
+//! LiteLLM shortcut's rows into their chunk's groups, which hold a user
+//! hash per row until the chunk's end, [`Aggregator::stage`]). The
 //! only state that grows is one counter per distinct (month, feature,
 //! user), and the user is a 64-bit SipHash of the id under a key drawn at
 //! random for this run (std's `RandomState`): distinct users are counted
@@ -234,6 +236,26 @@ pub struct Call<'r> {
     pub cache_read: u128,
     pub cache_write: u128,
     pub reported: Option<Decimal>,
+}
+
+impl<'t> Call<'t> {
+    /// The LiteLLM shortcut's call, its user hashed.
+    pub fn one(c: &super::litellm_fast::Call<'t>, user: Option<u64>) -> Call<'t> {
+        Call {
+            month: c.month,
+            feature: c.feature,
+            user,
+            workload: None,
+            model: c.model,
+            batch: c.batch,
+            calls: 1,
+            input: c.input.into(),
+            output: c.output.into(),
+            cache_read: c.cache_read.into(),
+            cache_write: c.cache_write.into(),
+            reported: c.cost,
+        }
+    }
 }
 
 impl Group {
@@ -501,20 +523,7 @@ impl<'a> Aggregator<'a> {
             _ => None,
         };
         let Some(group) = at.and_then(|at| stage.groups.get_mut(at)) else {
-            return self.call(Call {
-                month: c.month,
-                feature: c.feature,
-                user,
-                workload: None,
-                model: c.model,
-                batch: c.batch,
-                calls: 1,
-                input: c.input.into(),
-                output: c.output.into(),
-                cache_read: c.cache_read.into(),
-                cache_write: c.cache_write.into(),
-                reported: c.cost,
-            });
+            return self.call(Call::one(c, user));
         };
         let tier = group.tiers.iter().rposition(|&t| i128::from(c.input) > t);
         let slot = tier.map_or(0, |t| t + 1);
@@ -936,21 +945,7 @@ mod tests {
                 Aggregator::new(&book, &declared),
             );
             for (c, &user) in calls.iter().zip(&users) {
-                one.call(Call {
-                    month: c.month,
-                    feature: c.feature,
-                    user,
-                    workload: None,
-                    model: c.model,
-                    batch: c.batch,
-                    calls: 1,
-                    input: c.input.into(),
-                    output: c.output.into(),
-                    cache_read: c.cache_read.into(),
-                    cache_write: c.cache_write.into(),
-                    reported: c.cost,
-                })
-                .unwrap();
+                one.call(Call::one(c, user)).unwrap();
             }
             let mut at = 0;
             while at < calls.len() {
