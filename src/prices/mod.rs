@@ -60,23 +60,6 @@ impl PriceSet {
     fn is_empty(&self) -> bool {
         *self == PriceSet::default()
     }
-
-    /// Every price multiplied by `factor` (the price-shock scenario).
-    pub fn scaled(&self, factor: Decimal) -> Option<PriceSet> {
-        let s = |v: Option<Decimal>| -> Option<Option<Decimal>> {
-            match v {
-                Some(x) => x.checked_mul(factor).map(Some),
-                None => Some(None),
-            }
-        };
-        Some(PriceSet {
-            input: s(self.input)?,
-            output: s(self.output)?,
-            cache_write: s(self.cache_write)?,
-            cache_write_1h: s(self.cache_write_1h)?,
-            cache_read: s(self.cache_read)?,
-        })
-    }
 }
 
 #[derive(Clone, Debug, PartialEq)]
