@@ -455,6 +455,23 @@ fn a_broken_repository_catalogue_is_located() {
     );
 }
 
+/// A price of zero is a price (a free tier, a cache read a provider does
+/// not charge), not a negative one: the catalogue reads without a
+/// diagnostic.
+#[test]
+fn a_zero_price_is_not_negative() {
+    let dir = repo_with(None);
+    std::fs::write(
+        dir.path().join(".ier/catalogue.yaml"),
+        "version: 1\nas_of: 2026-12-01\nsources: []\nmodels:\n  - id: free-model\n    provider: p\n    source: s\n    checked: 2026-12-01\n    periods:\n      - { input: 0, output: 2, cache_read: 0 }\nembeddings: []\n",
+    )
+    .unwrap();
+    let (code, out, err) = run(&["prices", "-C", dir.path().to_str().unwrap()], "2026-12-02");
+    assert_eq!(code, 0, "{err}");
+    assert!(!err.contains("negative-price"), "{err}");
+    assert!(out.contains("free-model"), "{out}");
+}
+
 /// SPEC 4.2: a catalogue whose `as_of` is more than 90 days old is a note
 /// (`stale-catalogue`), which never changes the verdict. 2026-12-01 + 90
 /// days is 2027-03-01.
