@@ -466,10 +466,82 @@ fn a_zero_price_is_not_negative() {
         "version: 1\nas_of: 2026-12-01\nsources: []\nmodels:\n  - id: free-model\n    provider: p\n    source: s\n    checked: 2026-12-01\n    periods:\n      - { input: 0, output: 2, cache_read: 0 }\nembeddings: []\n",
     )
     .unwrap();
-    let (code, out, err) = run(&["prices", "-C", dir.path().to_str().unwrap()], "2026-12-02");
+    let (code, out, err) = run(
+        &["prices", "-C", dir.path().to_str().unwrap()],
+        "2026-12-02",
+    );
     assert_eq!(code, 0, "{err}");
     assert!(!err.contains("negative-price"), "{err}");
     assert!(out.contains("free-model"), "{out}");
+}
+
+/// `.ier/prices.yaml` as `ier-gate prices` reads it: the exit code, the
+/// listing of `model` (or of all), the diagnostics.
+fn prices_with(overrides: &str, model: Option<&str>) -> (i32, String, String) {
+    let dir = repo_with(None);
+    std::fs::write(dir.path().join(".ier/prices.yaml"), overrides).unwrap();
+    let root = dir.path().to_str().unwrap();
+    let mut args = vec!["prices", "-C", root];
+    args.extend(model);
+    run(&args, "2026-12-02")
+}
+
+/// SPEC 2.2's overrides, entry by entry: an override of one price is an
+/// override (listed `[overridden]`) and keeps the model's long-context
+/// tier; an embedding takes `input` only, so a `batch` set is refused; a
+/// model the catalogue lacks needs `input` and `output` (an embedding
+/// `input` alone).
+#[test]
+fn overrides_change_what_they_name_and_refuse_what_cannot_apply() {
+    let (code, out, err) = prices_with(
+        "version: 1\nmodels:\n  claude-sonnet-4-5: { input: 4 }\n",
+        Some("claude-sonnet-4-5"),
+    );
+    assert_eq!(code, 0, "{err}");
+    let flat = out.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(flat.contains("[overridden]"), "{out}");
+    assert!(flat.contains("standard input 4 output 15"), "{out}");
+    assert!(
+        flat.contains("above 200000 input input 6 output 22.5"),
+        "{out}"
+    );
+
+    let (code, _, err) = prices_with(
+        "version: 1\nembeddings:\n  text-embedding-3-small:\n    batch: { input: 0.01 }\n",
+        None,
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("embedding-price-shape"), "{err}");
+
+    let (code, _, err) = prices_with("version: 1\nmodels:\n  own-llm: { input: 1 }\n", None);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("override-incomplete"), "{err}");
+    let (code, out, err) = prices_with(
+        "version: 1\nmodels:\n  own-llm: { input: 1, output: 2 }\nembeddings:\n  own-embed: { input: 0.01 }\n",
+        None,
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("own-llm") && out.contains("own-embed"),
+        "{out}"
+    );
+}
+
+/// A repository catalogue's successor must name a model it lists.
+#[test]
+fn a_catalogue_successor_must_be_listed() {
+    let dir = repo_with(None);
+    std::fs::write(
+        dir.path().join(".ier/catalogue.yaml"),
+        "version: 1\nas_of: 2026-12-01\nsources: []\nmodels:\n  - id: old-model\n    provider: p\n    source: s\n    checked: 2026-12-01\n    successor: no-such-model\n    periods:\n      - { input: 1, output: 2 }\nembeddings: []\n",
+    )
+    .unwrap();
+    let (code, _, err) = run(
+        &["prices", "-C", dir.path().to_str().unwrap()],
+        "2026-12-02",
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("unknown-successor"), "{err}");
 }
 
 /// SPEC 4.2: a catalogue whose `as_of` is more than 90 days old is a note
