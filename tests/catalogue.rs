@@ -505,6 +505,21 @@ fn overrides_change_what_they_name_and_refuse_what_cannot_apply() {
         flat.contains("above 200000 input input 6 output 22.5"),
         "{out}"
     );
+    // Any one of the five prices alone is an override.
+    for key in [
+        "input",
+        "output",
+        "cache_write",
+        "cache_write_1h",
+        "cache_read",
+    ] {
+        let (code, out, err) = prices_with(
+            &format!("version: 1\nmodels:\n  claude-sonnet-4-5: {{ {key}: 4 }}\n"),
+            Some("claude-sonnet-4-5"),
+        );
+        assert_eq!(code, 0, "{err}");
+        assert!(out.contains("[overridden]"), "{key}: {out}");
+    }
 
     let (code, _, err) = prices_with(
         "version: 1\nembeddings:\n  text-embedding-3-small:\n    batch: { input: 0.01 }\n",
