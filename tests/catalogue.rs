@@ -505,6 +505,13 @@ fn overrides_change_what_they_name_and_refuse_what_cannot_apply() {
         flat.contains("above 200000 input input 6 output 22.5"),
         "{out}"
     );
+    // A tier's threshold is required: null is no threshold.
+    let (code, _, err) = prices_with(
+        "version: 1\nmodels:\n  claude-sonnet-4-5:\n    tiers:\n      - { above_input_tokens: null, input: 9 }\n",
+        None,
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("prices.yaml:5:31"), "{err}");
     // Any one of the five prices alone is an override.
     for key in [
         "input",
