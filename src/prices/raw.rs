@@ -139,21 +139,16 @@ impl Keys for OverrideKeys {
 
 impl RawEntry {
     /// Reads the value of `key`, one of the accepted keys. Optional keys
-    /// take `null` as absent, as serde's derive does.
-    fn read<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        required: bool,
-        from: &mut A,
-    ) -> Result<(), A::Error> {
+    /// take `null` as absent, as serde's derive does; a tier's threshold,
+    /// the one required key (and only a tier's), does not.
+    fn read<'de, A: MapAccess<'de>>(&mut self, key: &str, from: &mut A) -> Result<(), A::Error> {
         fn opt<'de, T: Deserialize<'de>, A: MapAccess<'de>>(
             from: &mut A,
         ) -> Result<Option<T>, A::Error> {
             from.next_value::<Option<T>>()
         }
         match key {
-            "above_input_tokens" if required => self.above_input_tokens = Some(from.next_value()?),
-            "above_input_tokens" => self.above_input_tokens = opt(from)?,
+            "above_input_tokens" => self.above_input_tokens = Some(from.next_value()?),
             "effective_from" => self.effective_from = opt(from)?,
             "input" => self.prices.input = opt(from)?,
             "output" => self.prices.output = opt(from)?,
@@ -196,7 +191,7 @@ impl<'de, K: Keys> Visitor<'de> for EntryVisitor<K> {
                 return Err(de::Error::duplicate_field(key));
             }
             seen[i] = true;
-            entry.read(key, K::REQUIRED == Some(key), &mut map)?;
+            entry.read(key, &mut map)?;
         }
         if let Some(key) = K::REQUIRED {
             if K::FIELDS.iter().zip(&seen).any(|(k, s)| *k == key && !s) {
