@@ -633,3 +633,23 @@ mod launch_tests {
         assert_eq!(past.projected.months[0].revenue, dec!(105000));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::sigma;
+    use rust_decimal::Decimal;
+
+    /// A pair with no spread to read (p95 at or below p50, or p50 not
+    /// above zero) has sigma 0, the mean is then p50; validation refuses
+    /// such pairs in manifests, this holds for any other caller.
+    #[test]
+    fn sigma_is_zero_without_a_spread() {
+        let d = Decimal::from;
+        assert_eq!(sigma(d(40), d(40)), 0.0);
+        assert_eq!(sigma(d(40), d(30)), 0.0);
+        assert_eq!(sigma(d(0), d(30)), 0.0);
+        assert_eq!(sigma(d(-5), d(30)), 0.0);
+        // ln(2) / 1.6448536… for p95 twice p50.
+        assert!((sigma(d(10), d(20)) - 0.421_404).abs() < 1e-6);
+    }
+}
