@@ -309,6 +309,43 @@ fn caching_with_a_hit_rate_uses_the_5m_write_price() {
     assert!(!has(&r, "no-cache-discount"));
 }
 
+/// A model with no cache-read price bills cached tokens as input, and says
+/// so (`no-cache-discount`), but only for a workload that caches.
+#[test]
+fn cached_tokens_without_a_cache_read_price_are_billed_as_input_and_said() {
+    for (cached, warned) in [(8000, true), (0, false)] {
+        let repo = Repo::new(&policy_yaml(""), &ier10());
+        repo.write(
+            ".ier/prices.yaml",
+            "version: 1\nmodels:\n  own-llm: { input: 1, output: 2 }\n",
+        );
+        repo.manifest(
+            "cached",
+            &format!(
+                "
+        version: 1
+        feature: cached
+        owner: a@example.com
+        adoption: {{ users: 1000 }}
+        revenue: {{ per_user_month: 0 }}
+        workloads:
+          - name: chat
+            model: own-llm
+            calls_per_user_month: 10
+            input_tokens: 10000
+            cached_input_tokens: {cached}
+            cache_hit_rate: 1
+            output_tokens: 1000
+        "
+            ),
+        );
+        let r = repo.run();
+        // (10000 * 1 + 1000 * 2) / 1e6 whether cached or not
+        assert_eq!(r.features[0].workloads[0].cost_per_call, dec!(0.012));
+        assert_eq!(has(&r, "no-cache-discount"), warned, "cached {cached}");
+    }
+}
+
 #[test]
 fn one_hour_cache_write_uses_cache_write_1h() {
     let repo = Repo::new(&policy_yaml(""), &ier10());
