@@ -177,18 +177,6 @@ pub fn workload_call_cost(
     Ok((total, legs))
 }
 
-/// [`workload_month`]'s monthly cost alone, the same decimal, without the
-/// per-leg detail a report shows (what a what-if prices many times).
-pub fn workload_cost(
-    w: &Workload,
-    book: &PriceBook,
-    month: Month,
-    factor: Decimal,
-    users: Decimal,
-) -> Result<Decimal, ProjectionError> {
-    Ok(unit_cost(users, workload_unit(w, book, month, factor)?)?)
-}
-
 /// A workload's mean calls per user and cost per call in `month`: all of
 /// its monthly cost but the users, and the same in every month with the
 /// same price periods.
@@ -223,7 +211,7 @@ pub struct Units {
 }
 
 impl Units {
-    /// Every workload's [`workload_cost`] for `users` in `month`, whose
+    /// Every workload's monthly cost (`unit_cost` of [`workload_unit`]) for `users` in `month`, whose
     /// price periods are `periods`: the same decimals, and the same first
     /// error, as calling it workload by workload.
     pub fn terms(

@@ -20,8 +20,8 @@ use rust_decimal::Decimal;
 use crate::gate::change::Change;
 use crate::gate::projection;
 use crate::gate::projection::{
-    embedding_cost, infra_cost, revenue_at, unit_cost, workload_cost, workload_unit, Adoption,
-    ProjectionError, Units,
+    embedding_cost, infra_cost, revenue_at, unit_cost, workload_unit, Adoption, ProjectionError,
+    Units,
 };
 use crate::gate::sum::Terms;
 use crate::gate::trajectory::{
@@ -153,7 +153,7 @@ impl Run {
 /// workload on a model with no price then fails there too).
 fn not_live(swap: &Swap, book: &PriceBook, month: Month) -> Result<Pair, ProjectionError> {
     if let Swap::Workload(_, x) = swap {
-        workload_cost(x, book, month, Decimal::ONE, Decimal::ZERO)?;
+        workload_unit(x, book, month, Decimal::ONE)?;
     }
     Ok((Decimal::ZERO, Decimal::ZERO))
 }
