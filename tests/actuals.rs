@@ -759,11 +759,11 @@ fn a_suggestion_keeps_crlf_and_notes_what_it_cannot_write() {
 /// manifest for a feature the actuals do not show launches and ramps.
 #[test]
 fn an_added_manifest_of_an_observed_feature_does_not_ramp_from_launch() {
-    let manifest = |feature: &str| {
+    let manifest_at = |feature: &str, launch: &str| {
         format!(
             "version: 1
 feature: {feature}
-launch: 2027-01
+launch: {launch}
 adoption:
   users: 10
   ramp: [0.5, 1.0]
@@ -778,6 +778,7 @@ workloads:
 "
         )
     };
+    let manifest = |feature: &str| manifest_at(feature, "2027-01");
     let observed = observed_feature("hints", "hint", "claude-haiku-4-5: \"1.0000\"", "0.30");
     let month = |s: &str| ier_gate::month::Month::parse(s);
     // Projected months run from 2026-09 (the baseline ends 2026-08).
@@ -796,5 +797,14 @@ workloads:
     assert_eq!(
         (t.live_from, t.steady_from),
         (month("2027-01"), month("2027-02"))
+    );
+    // Launched the month before the first projected one: its ramp starts
+    // with the projection (SPEC 4.1), not one month into it.
+    let (early, _) = observed_repo(&[("fresh", &manifest_at("fresh", "2026-08"))], &observed);
+    let r = check_at(early.path());
+    let t = &r.features[0].timeline;
+    assert_eq!(
+        (t.live_from, t.steady_from),
+        (month("2026-09"), month("2026-10"))
     );
 }
