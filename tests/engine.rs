@@ -978,6 +978,15 @@ fn rule_3_not_lowering_a_baseline_below_the_floor_warns_unless_strict() {
     assert!(!has(&r, "baseline-below-floor"));
     assert_eq!(reason(&r, "below-floor").level, Level::Error);
     assert!(reason(&r, "below-floor").message.contains("strict"));
+    // strict and lowering it: the reason is the lowering, not strictness
+    repo.write("ai-features/a.yaml", &flat("a", "600", "100", None));
+    let r = repo.run();
+    assert_eq!(r.verdict, Verdict::Fail);
+    let why = &reason(&r, "below-floor").message;
+    assert!(
+        why.contains("it lowers the current") && !why.contains("strict"),
+        "{why}"
+    );
 }
 
 const PLAN: &str = "Route to Haiku after March";
