@@ -460,19 +460,25 @@ fn a_broken_repository_catalogue_is_located() {
 /// diagnostic.
 #[test]
 fn a_zero_price_is_not_negative() {
-    let dir = repo_with(None);
-    std::fs::write(
-        dir.path().join(".ier/catalogue.yaml"),
-        "version: 1\nas_of: 2026-12-01\nsources: []\nmodels:\n  - id: free-model\n    provider: p\n    source: s\n    checked: 2026-12-01\n    periods:\n      - { input: 0, output: 2, cache_read: 0 }\nembeddings: []\n",
-    )
-    .unwrap();
-    let (code, out, err) = run(
-        &["prices", "-C", dir.path().to_str().unwrap()],
-        "2026-12-02",
-    );
+    let (code, out, err) = prices_of_catalogue("free-model\n    provider: p\n    source: s\n    checked: 2026-12-01\n    periods:\n      - { input: 0, output: 2, cache_read: 0 }");
     assert_eq!(code, 0, "{err}");
     assert!(!err.contains("negative-price"), "{err}");
     assert!(out.contains("free-model"), "{out}");
+}
+
+/// A repository catalogue of one model (its YAML from `id:` on) as
+/// `ier-gate prices` reads it: the exit code, the listing, the diagnostics.
+fn prices_of_catalogue(model: &str) -> (i32, String, String) {
+    let dir = repo_with(None);
+    std::fs::write(
+        dir.path().join(".ier/catalogue.yaml"),
+        format!("version: 1\nas_of: 2026-12-01\nsources: []\nmodels:\n  - id: {model}\nembeddings: []\n"),
+    )
+    .unwrap();
+    run(
+        &["prices", "-C", dir.path().to_str().unwrap()],
+        "2026-12-02",
+    )
 }
 
 /// `.ier/prices.yaml` as `ier-gate prices` reads it: the exit code, the
@@ -552,16 +558,7 @@ fn overrides_change_what_they_name_and_refuse_what_cannot_apply() {
 /// A repository catalogue's successor must name a model it lists.
 #[test]
 fn a_catalogue_successor_must_be_listed() {
-    let dir = repo_with(None);
-    std::fs::write(
-        dir.path().join(".ier/catalogue.yaml"),
-        "version: 1\nas_of: 2026-12-01\nsources: []\nmodels:\n  - id: old-model\n    provider: p\n    source: s\n    checked: 2026-12-01\n    successor: no-such-model\n    periods:\n      - { input: 1, output: 2 }\nembeddings: []\n",
-    )
-    .unwrap();
-    let (code, _, err) = run(
-        &["prices", "-C", dir.path().to_str().unwrap()],
-        "2026-12-02",
-    );
+    let (code, _, err) = prices_of_catalogue("old-model\n    provider: p\n    source: s\n    checked: 2026-12-01\n    successor: no-such-model\n    periods:\n      - { input: 1, output: 2 }");
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("unknown-successor"), "{err}");
 }
