@@ -1034,6 +1034,25 @@ fn rule_4_needs_a_plan_on_every_manifest_that_adds_cost() {
     }
 }
 
+/// The below-floor error points at the first changed manifest that adds
+/// inference, not at one listed before it that adds none (cargo-mutants:
+/// `delta_inference > 0` as `>= 0` survived).
+#[test]
+fn below_floor_points_at_the_manifest_that_adds_inference() {
+    let repo = Repo::new(&policy_yaml(""), &ier10());
+    // `a` sorts first and adds revenue only (dC = 0); `b` adds 5,000 of cost
+    repo.write("ai-features/a.yaml", &flat("a", "100", "0", None));
+    repo.write("ai-features/b.yaml", &flat("b", "0", "5000", None));
+    let r = repo.run();
+    assert_eq!(r.verdict, Verdict::Fail);
+    assert_eq!(feature(&r, "a").delta_inference, dec!(0));
+    let (file, line, _) = reason(&r, "below-floor")
+        .location
+        .clone()
+        .expect("below-floor has a location");
+    assert_eq!((file.as_str(), line), ("ai-features/b.yaml", 2));
+}
+
 #[test]
 fn rule_4_label_required_absent_fails_present_warns() {
     let repo = rule4_repo(
