@@ -247,6 +247,7 @@ fn to_diag(err: &Error, file: &Arc<SourceFile>) -> Diag {
         return d;
     }
     if msg.starts_with("invalid type")
+        || msg.starts_with("cannot deserialize null")
         || msg.starts_with("expected ")
         || msg.contains("enum expected scalar")
     {

@@ -29,6 +29,52 @@ fn key_on(file: &SourceFile, line: u64) -> Option<String> {
     .then(|| key.to_string())
 }
 
+/// How a message names the value on `line`, and what a fix writes before
+/// it: `` `users` `` and `users: ` for a key; for a list item with no key
+/// of its own (`- 5` under `tiers:`) `` each item of `tiers` `` and `- `.
+struct Subject {
+    named: String,
+    lead: String,
+}
+
+fn subject(file: &SourceFile, line: u64, key: Option<&str>) -> Subject {
+    if let Some(k) = key {
+        return Subject {
+            named: format!("`{k}`"),
+            lead: format!("{k}: "),
+        };
+    }
+    let named =
+        list_owner(file, line).map_or("this value".to_string(), |k| format!("each item of `{k}`"));
+    let item = line_of(&file.text, line).is_some_and(|l| l.trim_start().starts_with('-'));
+    Subject {
+        named,
+        lead: if item { "- " } else { "" }.to_string(),
+    }
+}
+
+/// The key whose list holds the item on `line` (`tiers` for `- 5` below
+/// `tiers:`), when the line is a list item.
+fn list_owner(file: &SourceFile, line: u64) -> Option<String> {
+    let l = line_of(&file.text, line)?;
+    let dash = l.len() - l.trim_start().len();
+    if !l.trim_start().starts_with('-') {
+        return None;
+    }
+    for n in (1..line).rev() {
+        let p = line_of(&file.text, n)?;
+        let t = p.trim_start();
+        if t.is_empty() || t.starts_with('#') {
+            continue;
+        }
+        let ind = p.len() - t.len();
+        if ind < dash || (ind == dash && !t.starts_with('-')) {
+            return key_on(file, n);
+        }
+    }
+    None
+}
+
 /// `$8.00`, `12,000`, `1500 USD`, `12k`, `8:1`, `60%` as the plain number
 /// they mean, when they surely mean one.
 pub(crate) fn plain_number(text: &str) -> Option<String> {
@@ -85,6 +131,7 @@ fn exact(t: &str) -> Option<Decimal> {
 pub(super) fn typed(file: &Arc<SourceFile>, site: &Site, msg: &str) -> Option<Diag> {
     let key = key_on(file, site.line);
     let key_s = key.clone().unwrap_or_else(|| "value".to_string());
+    let Subject { named, lead } = subject(file, site.line, key.as_deref());
     let raw = value_text(file, site).unwrap_or("");
     if raw.trim_start().starts_with(['[', '{']) {
         if let Some((l, c, open)) = unclosed_flow(&file.text, site.line) {
@@ -98,15 +145,15 @@ pub(super) fn typed(file: &Arc<SourceFile>, site: &Site, msg: &str) -> Option<Di
         let found = found.trim_end_matches('`');
         let d = Diag::error(
             Code::InvalidType,
-            format!("`{key_s}` must be a plain number, not `{found}`"),
+            format!("{named} must be a plain number, not `{found}`"),
         )
         .at(site, "not a number");
         return Some(match plain_number(raw) {
             Some(n) if raw.contains(':') => d.help(format!(
-                "a ratio is written as its first number, `N:1` as `N`: `{key_s}: {n}`"
+                "a ratio is written as its first number, `N:1` as `N`: `{lead}{n}`"
             )),
             Some(n) => d.help(format!(
-                "write the number alone, without currency, separators or units: `{key_s}: {n}`"
+                "write the number alone, without currency, separators or units: `{lead}{n}`"
             )),
             None => d.help("write a plain decimal number such as `1500` or `0.25`"),
         });
@@ -115,25 +162,25 @@ pub(super) fn typed(file: &Arc<SourceFile>, site: &Site, msg: &str) -> Option<Di
         let shown = raw.trim();
         let d = Diag::error(
             Code::InvalidType,
-            format!("`{key_s}` must be true or false, not `{shown}`"),
+            format!("{named} must be true or false, not `{shown}`"),
         )
         .at(site, "not true or false");
         let yes = ["yes", "y", "on", "1"].contains(&shown.to_ascii_lowercase().as_str());
         let no = ["no", "n", "off", "0"].contains(&shown.to_ascii_lowercase().as_str());
         return Some(if yes || no {
             d.help(format!(
-                "YAML here reads only `true` and `false`: `{key_s}: {}`",
+                "YAML here reads only `true` and `false`: `{lead}{}`",
                 if yes { "true" } else { "false" }
             ))
         } else {
-            d.help(format!("write `{key_s}: true` or `{key_s}: false`"))
+            d.help(format!("write `{lead}true` or `{lead}false`"))
         });
     }
     if let Some(ty) = msg.strip_prefix("invalid ") {
         if ty.starts_with('u') || ty.starts_with('i') {
             let d = Diag::error(
                 Code::InvalidType,
-                format!("`{key_s}` must be a whole number, not `{raw}`"),
+                format!("{named} must be a whole number, not `{raw}`"),
             )
             .at(site, "not a whole number");
             let whole = raw
@@ -143,7 +190,7 @@ pub(super) fn typed(file: &Arc<SourceFile>, site: &Site, msg: &str) -> Option<Di
             return Some(if key.as_deref() == Some("version") {
                 d.help("write `version: 1` (a whole number, unquoted)")
             } else if whole.chars().all(|c| c.is_ascii_digit()) && !whole.is_empty() {
-                d.help(format!("write `{key_s}: {whole}`"))
+                d.help(format!("write `{lead}{whole}`"))
             } else {
                 d.help("write a whole number such as `1`")
             });
@@ -155,24 +202,28 @@ pub(super) fn typed(file: &Arc<SourceFile>, site: &Site, msg: &str) -> Option<Di
     let (what, fix) = match expected {
         "sequence start" if scalar => (
             "a list",
-            format!("write a list in brackets: `{key_s}: [{shown}]`"),
+            format!("write a list in brackets: `{lead}[{shown}]`"),
         ),
         "sequence start" => (
             "a list",
-            format!("write its values in brackets, `{key_s}: [a, b]`, or as `- ` lines below it"),
+            format!("write its values in brackets, `{lead}[a, b]`, or as `- ` lines below it"),
+        ),
+        "mapping start" if key.is_none() => (
+            "a section of keys",
+            "write the item as keys, `- name: value`, with its other keys on the lines below aligned with the first".to_string(),
         ),
         "mapping start" => (
             "a section of keys",
             format!("put its keys on the lines below `{key_s}:`, indented two more spaces"),
         ),
-        "string scalar" | "a string" => ("one value", one_value(&key_s)),
+        "string scalar" | "a string" => ("one value", one_value(&lead)),
         _ => return None,
     };
     let found = found_words(&shown);
     Some(
         Diag::error(
             Code::InvalidType,
-            format!("`{key_s}` must be {what}, found {found}"),
+            format!("{named} must be {what}, found {found}"),
         )
         .at(site, format!("expected {what}"))
         .help(fix),
@@ -200,16 +251,19 @@ fn found_words(shown: &str) -> String {
     }
 }
 
-fn one_value(key: &str) -> String {
+/// The help for one value after `lead` (`name: ` or `- `).
+fn one_value(lead: &str) -> String {
     format!(
-        "write one value after `{key}: `; quote text that starts with `[` or `{{` or contains `: `"
+        "write one value after `{lead}`; quote text that starts with `[` or `{{` or contains `: `"
     )
 }
 
 /// Any other value of the wrong type (serde's `invalid type: U, expected
 /// E`), in the product's words.
 pub(super) fn wrong_type(file: &Arc<SourceFile>, site: &Site, msg: &str) -> Diag {
-    let key = key_on(file, site.line).unwrap_or_else(|| "value".to_string());
+    let key = key_on(file, site.line);
+    let Subject { named, lead } = subject(file, site.line, key.as_deref());
+    let after = lead.trim_end();
     let shown = line_value(file, site).unwrap_or_default();
     let expected = msg
         .split_once(", expected ")
@@ -228,20 +282,25 @@ pub(super) fn wrong_type(file: &Arc<SourceFile>, site: &Site, msg: &str) -> Diag
         e if e.contains("bool") => "true or false".to_string(),
         e => e.to_string(),
     };
-    if msg.contains("unit value") || shown.is_empty() || shown == "~" || shown == "null" {
-        return Diag::error(Code::InvalidType, format!("`{key}` has no value"))
+    if msg.contains("unit value")
+        || msg.starts_with("cannot deserialize null")
+        || shown.is_empty()
+        || shown == "~"
+        || shown == "null"
+    {
+        return Diag::error(Code::InvalidType, format!("{named} has no value"))
             .at(site, "no value")
-            .help(format!("write {wanted} after `{key}:`"));
+            .help(format!("write {wanted} after `{after}`"));
     }
     Diag::error(
         Code::InvalidType,
-        format!("`{key}` must be {wanted}, found {}", found_words(&shown)),
+        format!("{named} must be {wanted}, found {}", found_words(&shown)),
     )
     .at(site, format!("expected {wanted}"))
     .help(if wanted == "one value" || wanted == "text" {
-        one_value(&key)
+        one_value(&lead)
     } else {
-        format!("write {wanted} after `{key}:`")
+        format!("write {wanted} after `{after}`")
     })
 }
 
