@@ -343,6 +343,14 @@ mod tests {
             total(&[ten, tiny(16)]).unwrap().to_string(),
             "11.000000000000000000000000002"
         );
+        // 9e27 has 28 digits, so 9e27 + 0.4 has no room for its tenth: a
+        // fold rounds it away twice and gives 9e27; the exact sum is
+        // 9e27 + 0.8, which rounds once, up, to 9e27 + 1 (cargo-mutants:
+        // taking the fold for every sum survived).
+        let big = Decimal::from_i128_with_scale(9 * 10_i128.pow(27), 0);
+        let sum = total(&[big, dec!(0.4), dec!(0.4)]).unwrap();
+        assert_eq!(sum.to_string(), "9000000000000000000000000001");
+        assert_eq!(fold([big, dec!(0.4), dec!(0.4)].into_iter()), Ok(big));
         // Past 7.9e28 nothing fits.
         assert_eq!(total(&[Decimal::MAX, Decimal::ONE]), Err(Overflow));
         assert_eq!(
