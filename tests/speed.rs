@@ -174,10 +174,26 @@ fn workload(rng: &mut Rng, j: usize) -> String {
 }
 
 fn manifest(rng: &mut Rng, i: usize, workloads: usize) -> String {
+    // Launches and ramps of different lengths, and features with no
+    // revenue, so the rest of the company moves in months where the
+    // edited feature does not, and its cost can move while its revenue
+    // stays (cargo-mutants: comparing a month's cost with `!=` survived
+    // when every feature ramped in step).
     let mut m = format!(
-        "version: 1\nfeature: gen-{i}\nlaunch: 2026-12\nadoption:\n  users: {}\n  ramp: [0.1, 0.35, 0.7, 1.0]\nrevenue:\n  {}\nworkloads:\n",
+        "version: 1\nfeature: gen-{i}\nlaunch: {}\nadoption:\n  users: {}\n  ramp: {}\nrevenue:\n  {}\nworkloads:\n",
+        rng.pick(&["2026-12", "2026-12", "2027-02", "2027-05"]),
         [300, 4000, 25000][rng.below(3) as usize],
-        rng.pick(&["per_user_month: 2.50", "per_user_month: 0.40", "monthly: 1234.56"]),
+        rng.pick(&[
+            "[0.1, 0.35, 0.7, 1.0]",
+            "[0.2, 0.5, 1.0]",
+            "[0.05, 0.1, 0.2, 0.4, 0.6, 0.8, 1.0]",
+        ]),
+        rng.pick(&[
+            "per_user_month: 2.50",
+            "per_user_month: 0.40",
+            "monthly: 1234.56",
+            "monthly: 0",
+        ]),
     );
     for j in 0..workloads {
         m += &workload(rng, j);
@@ -211,6 +227,27 @@ fn what_ifs_equal_the_whole_reprojection_in_month_with_base_sides() {
         rows += same_both_ways(policy, baseline, None, &manifests);
     }
     assert!(rows > 0);
+}
+
+/// The rest of the company's cost moving while its revenue stands still
+/// (an internal feature with no revenue ramping up after the edited one
+/// has settled): the months where it moves must be recomputed by every
+/// what-if, or the gate misses its lowest month (cargo-mutants: comparing
+/// a month's cost with `!=` survived).
+#[test]
+fn what_ifs_follow_a_cost_that_moves_without_revenue() {
+    let policy = "version: 1\nbusiness_model: ai-infused\ngate:\n  basis: in-month\n  horizon_months: 12\n  launch_floor: 9\n";
+    let baseline = "version: 1\ncurrency: USD\nmonths:\n  - { month: 2026-11, revenue: 100000, inference: { llm: 9000 } }\n";
+    let sold = "version: 1\nfeature: sold\nadoption: { users: 2000 }\nrevenue: { per_user_month: 3 }\nworkloads:\n  - { name: draft, model: claude-sonnet-4-5, calls_per_user_month: 30, input_tokens: 2000, output_tokens: 400 }\n";
+    let internal = "version: 1\nfeature: internal\nlaunch: 2027-02\nadoption: { users: 5000, ramp: [0.1, 0.3, 0.6, 1.0] }\nrevenue: { monthly: 0 }\nworkloads:\n  - { name: triage, model: claude-sonnet-4-5, calls_per_user_month: 40, input_tokens: 3000, output_tokens: 500 }\n";
+    let manifests = [
+        (
+            "ai-features/internal.yaml".to_string(),
+            internal.to_string(),
+        ),
+        ("ai-features/sold.yaml".to_string(), sold.to_string()),
+    ];
+    assert!(same_both_ways(policy, baseline, None, &manifests) > 0);
 }
 
 #[test]
