@@ -235,6 +235,40 @@ mod tests {
         PriceBook::from_file(&SourceFile::new("c.yaml", text), &mut diags).expect("valid")
     }
 
+    /// Every field [`period_pairs`] names is read back by [`field_value`]
+    /// (a difference that ends reports the price both agree on by it).
+    #[test]
+    fn every_named_field_reads_back_its_price() {
+        let set = |b: u32| {
+            format!(
+                "input: {}, output: {}, cache_write: {}, cache_write_1h: {}, cache_read: {}",
+                b + 1,
+                b + 2,
+                b + 3,
+                b + 4,
+                b + 5
+            )
+        };
+        let text = format!(
+            "version: 1\nas_of: 2026-12-01\nsources: []\nmodels:\n  - id: m\n    provider: p\n    source: s\n    checked: 2026-12-01\n    periods:\n      - {{ {}, batch: {{ {} }}, tiers: [{{ above_input_tokens: 200000, {}, batch: {{ {} }} }}] }}\nembeddings: []\n",
+            set(0),
+            set(10),
+            set(20),
+            set(30)
+        );
+        let mut diags = Diags::default();
+        let book = PriceBook::from_file(&SourceFile::new("c.yaml", text), &mut diags)
+            .unwrap_or_else(|| panic!("{:#?}", diags.0));
+        let period = &book.get("m").unwrap().periods[0];
+        let pairs = period_pairs(Some(period), None);
+        assert_eq!(pairs.len(), 20, "{pairs:?}");
+        for (field, price, none) in pairs {
+            assert_eq!(none, None);
+            assert!(price.is_some(), "{field}");
+            assert_eq!(field_value(period, &field), price, "{field}");
+        }
+    }
+
     #[test]
     fn a_difference_that_ends_says_so() {
         let d = diff(&catalogue("1"), &catalogue("1.5"));
