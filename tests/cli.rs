@@ -280,6 +280,77 @@ fn applied(lever: &serde_json::Value) -> String {
     }
 }
 
+/// An output-heavy feature on Acme: the output-tokens lever, worked by
+/// hand. 5,000 users × 50 calls = 250,000 calls a month on
+/// claude-sonnet-4-5 (input 3, output 15 per 1M): 500 input tokens cost
+/// 375.00 a month, each output token per call 3.75. Revenue +10,000 a
+/// month. Not lowering today's IER, 416,666.67 / 95,000, allows
+/// ΔC ≤ 95,000 × 10,000 / 416,666.67 = 2,279.99998...; so
+/// 375 + 3.75 x ≤ 2,279.99998..., x ≤ 507.999995..., which the lever
+/// rounds down to 4 places (cargo-mutants: dropping the lever survived).
+#[test]
+fn an_output_heavy_feature_gets_the_output_tokens_lever_worked_by_hand() {
+    let tmp = tempfile::tempdir().unwrap();
+    copy_dir(std::path::Path::new(&examples("acme")), tmp.path());
+    let features = tmp.path().join("ai-features");
+    std::fs::remove_file(features.join("meeting-summaries.yaml")).unwrap();
+    let manifest = features.join("heavy-output.yaml");
+    let text = HEAVY_CHAT
+        .replace("input_tokens: 4000", "input_tokens: 500")
+        .replace("output_tokens: 600", "output_tokens: 2000");
+    std::fs::write(&manifest, &text).unwrap();
+    let (verdict, levers) = verdict_and_levers(tmp.path());
+    assert_eq!(verdict, "fail");
+    let lever = levers
+        .iter()
+        .find(|l| l["target"] == "current-ier" && l["lever"] == "output-tokens")
+        .unwrap_or_else(|| panic!("no output-tokens lever in {levers:?}"));
+    assert_eq!(lever["to"], "507.9999");
+    assert_eq!(
+        lever["message"],
+        "at most 507 output tokens per call for `chat` (today 2000)"
+    );
+    for (tokens, want) in [("507", "warn"), ("509", "fail")] {
+        let edited = text.replace("output_tokens: 2000", &format!("output_tokens: {tokens}"));
+        std::fs::write(&manifest, edited).unwrap();
+        assert_eq!(
+            verdict_and_levers(tmp.path()).0,
+            want,
+            "{tokens} output tokens"
+        );
+    }
+}
+
+/// Under a strict policy a feature on Acme (4.4:1 today) cannot reach the
+/// floor, so the levers aim at the warning line (5:1, rule 4) as well,
+/// but only when that line is below the floor: at the floor it is the
+/// same target again (cargo-mutants: `<` as `<=` survived).
+#[test]
+fn the_warning_line_is_a_second_target_only_below_the_floor() {
+    let tmp = tempfile::tempdir().unwrap();
+    copy_dir(std::path::Path::new(&examples("acme")), tmp.path());
+    let features = tmp.path().join("ai-features");
+    std::fs::remove_file(features.join("meeting-summaries.yaml")).unwrap();
+    std::fs::write(features.join("heavy-chat.yaml"), HEAVY_CHAT).unwrap();
+    let policy = tmp.path().join(".ier/policy.yaml");
+    let text = std::fs::read_to_string(&policy)
+        .unwrap()
+        .replace("strict: false", "strict: true");
+    let targets = |floor: &str| {
+        std::fs::write(&policy, text.replace("launch_floor: 8", floor)).unwrap();
+        let (verdict, levers) = verdict_and_levers(tmp.path());
+        assert_eq!(verdict, "fail");
+        let mut t: Vec<String> = levers
+            .iter()
+            .filter_map(|l| l["target"].as_str().map(String::from))
+            .collect();
+        t.dedup();
+        t
+    };
+    assert_eq!(targets("launch_floor: 6"), ["launch-floor", "warning-line"]);
+    assert_eq!(targets("launch_floor: 5"), ["launch-floor"]);
+}
+
 /// Issue 10: Acme already sits below the launch floor, so a feature that
 /// lowers its IER cannot reach the floor by its costs; the levers offered
 /// for the next better verdict (not lowering the company's IER) each reach
