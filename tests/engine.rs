@@ -22,7 +22,7 @@ use ier_gate::month::Month;
 use ier_gate::num::{round, Ratio};
 use ier_gate::policy::{self, Policy};
 use ier_gate::prices::PriceBook;
-use ier_gate::report::{ChangeKind, Level, MitigationStatus, Report, Verdict, Zone};
+use ier_gate::report::{ChangeKind, Level, LeverTarget, MitigationStatus, Report, Verdict, Zone};
 use proptest::prelude::*;
 use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
@@ -1051,6 +1051,52 @@ fn below_floor_points_at_the_manifest_that_adds_inference() {
         .clone()
         .expect("below-floor has a location");
     assert_eq!((file.as_str(), line), ("ai-features/b.yaml", 2));
+}
+
+/// Levers aim at the next better verdicts once the floor is out of reach:
+/// today's IER (rule 3), and the warning line (rule 4) only when it is
+/// below today's IER (cargo-mutants: `<` as `==` survived). The company
+/// runs at 60,000 / 10,000 = 6:1, between the warning line 5 and the
+/// floor 8; 5,000 more inference makes 60,000 / 15,000 = 4:1.
+#[test]
+fn levers_aim_at_the_warning_line_only_below_todays_ier() {
+    let targets = |revenue: &str| {
+        let repo = Repo::new(
+            &policy_yaml("mitigation: { accepted: true }\n"),
+            &baseline_yaml(&[("2026-08", revenue, "10000")]),
+        );
+        repo.write("ai-features/a.yaml", &flat("a", "0", "5000", None));
+        let r = repo.run();
+        assert_eq!(r.verdict, Verdict::Fail);
+        let mut t: Vec<LeverTarget> = r.levers.iter().map(|l| l.target).collect();
+        t.dedup();
+        t
+    };
+    use LeverTarget::*;
+    assert_eq!(targets("60000"), [LaunchFloor, CurrentIer, WarningLine]);
+    // at 4.5:1 today the warning line is above it: not a target
+    assert_eq!(targets("45000"), [LaunchFloor, CurrentIer]);
+}
+
+/// A failing PR of twelve features gets levers for the ten that add the
+/// most inference, not for all (cargo-mutants: a counter that never
+/// counted survived).
+#[test]
+fn levers_cover_the_ten_features_that_add_the_most_inference() {
+    let repo = Repo::new(&policy_yaml(""), &ier10());
+    for i in 1..=12 {
+        repo.write(
+            &format!("ai-features/f{i:02}.yaml"),
+            &flat(&format!("f{i:02}"), "0", &(i * 100).to_string(), None),
+        );
+    }
+    let r = repo.run();
+    assert_eq!(r.verdict, Verdict::Fail);
+    let mut served: Vec<&str> = r.levers.iter().map(|l| l.feature.as_str()).collect();
+    served.sort();
+    served.dedup();
+    let want: Vec<String> = (3..=12).map(|i| format!("f{i:02}")).collect();
+    assert_eq!(served, want);
 }
 
 #[test]

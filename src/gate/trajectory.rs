@@ -681,12 +681,6 @@ impl<'a> GateModel<'a> {
         Ok(self.series_of(&totals(&rows, self.months.len())?)?)
     }
 
-    /// The (revenue, inference) windows the gate reads, one per projected
-    /// month, with change `i` replaced by `c`.
-    pub fn windows_with(&self, i: usize, c: &Change) -> Result<Vec<Pair>, ProjectionError> {
-        self.windows_of(i, &self.deltas_of(c)?)
-    }
-
     /// What [`GateModel::windows_of`] reads besides the new deltas of
     /// change `i`, for a what-if that computes only the windows it needs:
     /// the same decimals, from the same operations.
@@ -713,19 +707,5 @@ impl<'a> GateModel<'a> {
             totals.push((t.0.sub_c(old.0)?.add_c(n.0)?, t.1.sub_c(old.1)?.add_c(n.1)?));
         }
         Ok(self.series_of(&totals)?.windows)
-    }
-
-    /// The gate value with change `i` replaced by `c`.
-    pub fn gate_with(&self, i: usize, c: &Change) -> Result<Ratio, ProjectionError> {
-        Ok(min_ratio(
-            self.windows_with(i, c)?
-                .into_iter()
-                .map(|(r, c)| Ratio::of(r, c)),
-        ))
-    }
-
-    /// A change's (dR, dC) in the last month of the horizon.
-    pub fn delta_at_horizon(&self, c: &Change) -> Result<Pair, ProjectionError> {
-        Ok(self.deltas_of(c)?.last().copied().unwrap_or_default())
     }
 }
