@@ -864,6 +864,27 @@ mod tests {
         );
     }
 
+    /// A dated price equal to the one before it starts no period; one that
+    /// differs in its standard prices alone does (cargo-mutants: `==` as
+    /// `!=` in same_prices survived).
+    #[test]
+    fn equal_neighbours_merge_and_a_standard_change_starts_a_period() {
+        let c = conv(
+            r#"[{"id":"p","model_match":{"starts_with":"m"},"models":[
+            {"id":"m-1","match":{"equals":"m-1"},"prices":[{"prices":{"input_mtok":1,"output_mtok":2}},
+                                  {"constraint":{"start_date":"2026-03-01"},"prices":{"input_mtok":1,"output_mtok":2}},
+                                  {"constraint":{"start_date":"2026-06-01"},"prices":{"input_mtok":0.5,"output_mtok":2}}]}]}]"#,
+        );
+        let m = &c.models[0];
+        let days: Vec<Option<String>> = m
+            .periods
+            .iter()
+            .map(|p| p.effective_from.map(|d| d.to_string()))
+            .collect();
+        assert_eq!(days, vec![None, Some("2026-06-01".into())]);
+        assert_eq!(m.periods[1].standard.input, Some(dec!(0.5)));
+    }
+
     #[test]
     fn what_cannot_be_mapped_is_listed() {
         let c = conv(
