@@ -286,11 +286,59 @@ fn global_excludes_possible() -> bool {
     configs.iter().flatten().any(names_it) || xdg.is_some_and(|x| x.join("git/ignore").exists())
 }
 
-/// Files under `root` matching the globs, sorted. Git-ignored files are
-/// not manifests (inside a git repository, as git sees them); hidden
-/// directories are walked, symbolic links are not followed, and
-/// [`NEVER_WALKED`] directories are skipped.
-pub(crate) fn walk(root: &Path, set: &GlobSet) -> Vec<PathBuf> {
+/// What the check reads from the tree: one walk for both the manifests in
+/// the globs and the YAML outside them (`manifest-outside-globs`), taken
+/// the first time either is asked for.
+struct Tree<'a> {
+    root: &'a Path,
+    set: &'a GlobSet,
+    files: std::cell::OnceCell<Vec<PathBuf>>,
+}
+
+impl<'a> Tree<'a> {
+    fn new(root: &'a Path, set: &'a GlobSet) -> Tree<'a> {
+        Tree {
+            root,
+            set,
+            files: Default::default(),
+        }
+    }
+
+    fn all(&self) -> &[PathBuf] {
+        self.files
+            .get_or_init(|| walk_by(self.root, &|rel| self.set.is_match(rel) || is_yaml(rel)))
+    }
+
+    /// The files the globs match, sorted.
+    fn manifests(&self) -> Vec<PathBuf> {
+        let set = self.set;
+        self.all()
+            .iter()
+            .filter(|p| set.is_match(display(p)))
+            .cloned()
+            .collect()
+    }
+
+    /// YAML files the globs do not match.
+    fn yaml_outside(&self) -> impl Iterator<Item = &PathBuf> {
+        let set = self.set;
+        self.all().iter().filter(move |p| {
+            let rel = display(p);
+            is_yaml(&rel) && !set.is_match(&rel)
+        })
+    }
+}
+
+/// What `**/*.yaml` and `**/*.yml` match: a name ending in either.
+fn is_yaml(rel: &str) -> bool {
+    rel.ends_with(".yaml") || rel.ends_with(".yml")
+}
+
+/// Files under `root` whose relative path (`/`-separated) `keep` accepts,
+/// sorted. Git-ignored files are not manifests (inside a git repository,
+/// as git sees them); hidden directories are walked, symbolic links are
+/// not followed, and [`NEVER_WALKED`] directories are skipped.
+fn walk_by(root: &Path, keep: &dyn Fn(&str) -> bool) -> Vec<PathBuf> {
     let walker = ignore::WalkBuilder::new(root)
         .standard_filters(false)
         .git_ignore(true)
@@ -312,7 +360,7 @@ pub(crate) fn walk(root: &Path, set: &GlobSet) -> Vec<PathBuf> {
         .take(MAX_WALK)
         .filter(|e| e.file_type().is_some_and(|t| t.is_file()))
         .filter_map(|e| e.path().strip_prefix(root).ok().map(Path::to_path_buf))
-        .filter(|rel| set.is_match(display(rel)))
+        .filter(|rel| keep(&display(rel)))
         .collect();
     out.sort();
     out
@@ -321,11 +369,7 @@ pub(crate) fn walk(root: &Path, set: &GlobSet) -> Vec<PathBuf> {
 /// The manifests in the globs at head (the working tree) that `fetched`
 /// does not change, read as far as they can be: their problems are not
 /// the change's, but their feature ids are taken.
-fn unchanged(
-    opts: &CheckOptions,
-    set: &GlobSet,
-    fetched: &[ManifestChange],
-) -> Vec<Arc<SourceFile>> {
+fn unchanged(opts: &CheckOptions, tree: &Tree, fetched: &[ManifestChange]) -> Vec<Arc<SourceFile>> {
     // A plain `check` of the globs changes every manifest they match: none
     // is left over, so neither a second walk nor a second parse is needed.
     if opts.base.is_none() && opts.manifests.is_empty() {
@@ -338,7 +382,7 @@ fn unchanged(
         .iter()
         .filter_map(|c| real(Path::new(&c.path)))
         .collect();
-    walk(&opts.root, set)
+    tree.manifests()
         .into_iter()
         .filter(|p| real(p).is_none_or(|r| !changed.contains(&r)))
         .take(MAX_MANIFESTS)
@@ -349,11 +393,11 @@ fn unchanged(
 /// Without `--base`: every manifest (named, or matching the globs) is new.
 fn working_tree(
     opts: &CheckOptions,
-    set: &GlobSet,
+    tree: &Tree,
     diags: &mut Diags,
 ) -> Result<Vec<ManifestChange>, Failure> {
     let paths = if opts.manifests.is_empty() {
-        walk(&opts.root, set)
+        tree.manifests()
     } else {
         opts.manifests.clone()
     };
@@ -598,13 +642,14 @@ pub fn load(opts: &CheckOptions) -> Result<Loaded, Failure> {
         &mut diags,
     )?;
     let set = load::manifest_globs(&policy);
+    let tree = Tree::new(&opts.root, &set);
     let mut edited_config = Vec::new();
     let fetched = match &opts.base {
-        None => working_tree(opts, &set, &mut diags)?,
+        None => working_tree(opts, &tree, &mut diags)?,
         Some(base) => against_base(opts, base, &policy, &set, &mut diags, &mut edited_config)?,
     };
-    load::duplicates_of_unchanged(&fetched, &unchanged(opts, &set, &fetched), &mut diags);
-    let outside = outside_globs(&opts.root, &set);
+    load::duplicates_of_unchanged(&fetched, &unchanged(opts, &tree, &fetched), &mut diags);
+    let outside = outside_globs(&opts.root, &tree);
     let files = (
         baseline_file.as_ref(),
         prices_file.as_ref(),
@@ -623,19 +668,8 @@ pub fn load(opts: &CheckOptions) -> Result<Loaded, Failure> {
 /// ([`load::looks_like_manifest`]) but match none of the globs in `set`:
 /// `manifest-outside-globs`, so a draft saved in the wrong folder is not
 /// silently ungated.
-fn outside_globs(root: &Path, set: &GlobSet) -> Vec<String> {
-    let mut yaml = globset::GlobSetBuilder::new();
-    for g in ["**/*.yaml", "**/*.yml"] {
-        if let Ok(g) = globset::Glob::new(g) {
-            yaml.add(g);
-        }
-    }
-    let Ok(yaml) = yaml.build() else {
-        return Vec::new();
-    };
-    walk(root, &yaml)
-        .into_iter()
-        .filter(|rel| !set.is_match(display(rel)))
+fn outside_globs(root: &Path, tree: &Tree) -> Vec<String> {
+    tree.yaml_outside()
         .filter(|rel| {
             read(root, rel, true)
                 .ok()
@@ -658,7 +692,8 @@ mod tests {
 
     fn found(root: &Path) -> Vec<String> {
         let set = load::manifest_globs(&Policy::locations_only());
-        walk(root, &set).iter().map(|p| display(p)).collect()
+        let tree = Tree::new(root, &set);
+        tree.manifests().iter().map(|p| display(p)).collect()
     }
 
     fn tree(root: &Path) {
