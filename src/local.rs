@@ -676,7 +676,7 @@ fn outside_globs(root: &Path, tree: &Tree) -> Vec<String> {
                 .flatten()
                 .is_some_and(|f| load::looks_like_manifest(&f.text))
         })
-        .map(|rel| display(&rel))
+        .map(|rel| display(rel))
         .collect()
 }
 
