@@ -918,6 +918,24 @@ mod tests {
         assert_eq!(emb.kind, Kind::Embedding);
     }
 
+    /// A maker's model is never shadowed, even when another maker's rules
+    /// claim its id: the claim is the ambiguous alias, dropped
+    /// (cargo-mutants: shadowing makers too survived).
+    #[test]
+    fn a_makers_model_claimed_by_another_maker_is_kept() {
+        let c = conv(
+            r#"[{"id":"a","model_match":{"starts_with":"x"},"models":[
+              {"id":"x-1","match":{"equals":"x-1"},"prices":{"input_mtok":1,"output_mtok":2}}]},
+             {"id":"d","model_match":{"starts_with":"y"},"models":[
+              {"id":"y-1","match":{"or":[{"equals":"y-1"},{"equals":"x-1"}]},"prices":{"input_mtok":3,"output_mtok":4}}]}]"#,
+        );
+        assert!(c.skipped.is_empty(), "{:?}", c.skipped);
+        let ids: Vec<&str> = c.models.iter().map(|m| m.id.as_str()).collect();
+        assert_eq!(ids, ["x-1", "y-1"]);
+        assert_eq!(c.ambiguous_aliases, ["x-1"]);
+        assert!(c.models[1].aliases.is_empty());
+    }
+
     #[test]
     fn a_regex_rules_out_only_names_without_its_literal_start() {
         assert!(regex_excludes(
