@@ -269,6 +269,33 @@ mod tests {
         }
     }
 
+    /// The old catalogue changes a price on a day the new one does not: a
+    /// second change from that day, although the new price is the same
+    /// (cargo-mutants: `&&` as `||` in the repeat check survived).
+    #[test]
+    fn a_change_on_one_side_only_is_listed_from_its_day() {
+        let book = |periods: &str| {
+            let text = format!("version: 1\nas_of: 2026-12-01\nsources: []\nmodels:\n  - id: m\n    provider: p\n    source: s\n    checked: 2026-12-01\n    periods:\n{periods}embeddings: []\n");
+            let mut diags = Diags::default();
+            PriceBook::from_file(&SourceFile::new("c.yaml", text), &mut diags).expect("valid")
+        };
+        let old = book("      - { input: 1, output: 1 }\n      - { effective_from: 2027-01-01, input: 3, output: 1 }\n");
+        let new = book("      - { input: 2, output: 1 }\n");
+        let change = |from: Option<Date>, old: Decimal| PriceChange {
+            from,
+            field: "input".into(),
+            old: Some(old),
+            new: Some(dec!(2)),
+        };
+        assert_eq!(
+            diff(&old, &new).changed[0].1,
+            vec![
+                change(None, dec!(1)),
+                change(Date::parse("2027-01-01"), dec!(3))
+            ]
+        );
+    }
+
     #[test]
     fn a_difference_that_ends_says_so() {
         let d = diff(&catalogue("1"), &catalogue("1.5"));
