@@ -40,10 +40,10 @@ fn text(data: &[u8]) -> String {
     String::from_utf8_lossy(data).into_owned()
 }
 
-fn builtin() -> PriceBook {
+/// The built-in catalogue, read once; a harness that changes it clones it.
+fn builtin() -> &'static PriceBook {
     static BOOK: OnceLock<PriceBook> = OnceLock::new();
     BOOK.get_or_init(|| PriceBook::builtin().expect("the built-in catalogue loads"))
-        .clone()
 }
 
 /// Renders the diagnostics both ways, as the CLI and the Action would.
@@ -59,7 +59,7 @@ fn show(diags: &[diagnostic::Diag]) {
 pub fn manifest(data: &[u8]) {
     let file = SourceFile::new("ai-features/m.yaml", text(data));
     let mut diags = Diags::default();
-    let _ = manifest::load(&file, &builtin(), &mut diags);
+    let _ = manifest::load(&file, builtin(), &mut diags);
     show(&diags.0);
 }
 
@@ -85,7 +85,7 @@ pub fn policy(data: &[u8]) {
 pub fn prices(data: &[u8]) {
     let file = SourceFile::new(".ier/prices.yaml", text(data));
     let mut diags = Diags::default();
-    let mut book = builtin();
+    let mut book = builtin().clone();
     book.apply_overrides(&file, &mut diags);
     let _ = book.overridden();
     show(&diags.0);
