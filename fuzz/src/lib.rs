@@ -46,9 +46,12 @@ fn builtin() -> &'static PriceBook {
     BOOK.get_or_init(|| PriceBook::builtin().expect("the built-in catalogue loads"))
 }
 
-/// Renders the diagnostics both ways, as the CLI and the Action would.
+/// Renders the diagnostics as the CLI does on a terminal. Once, in colour:
+/// the plain rendering differs only in the theme's styles (the same spans,
+/// lines and wrapping), and rendering is most of an input's time (textwrap's
+/// line breaking alone a third), so a second pass halved the executions a
+/// campaign gets without reaching any other code.
 fn show(diags: &[diagnostic::Diag]) {
-    let _ = diagnostic::render(diags, false);
     let _ = diagnostic::render(diags, true);
     for d in diags {
         let _ = d.position();
