@@ -340,13 +340,15 @@ pub fn live_month(m: &Manifest, k: u32, month: Month) -> Option<u32> {
     let Some(launch) = m.launch else {
         return Some(k);
     };
-    // Months from launch to `month`, and from launch to the first
-    // projected month (`k - 1` before `month`).
+    // `month` is live month `since + 1` of a launch, and a launch at or
+    // before the first projected month (`k - 1` before `month`) counts
+    // from there: the lesser of the two. (Written as a comparison with
+    // `k - 1`, the launch in the first projected month took either
+    // branch for the same answer, an equivalent mutant.)
     let since = launch.months_until(month);
-    if since - (i64::from(k) - 1) >= 0 {
-        return Some(k); // launch at or before the first projected month
-    }
-    u32::try_from(since + 1).ok().filter(|&l| l >= 1)
+    u32::try_from(since.saturating_add(1).min(i64::from(k)))
+        .ok()
+        .filter(|&l| l >= 1)
 }
 
 /// The adoption share in projected month `k`: `None` before a new launch
@@ -619,6 +621,26 @@ mod launch_tests {
         // A launch in the past: ramp month 1 is projected month 1.
         let past = report("2026-01", "[0.5, 1.0]");
         assert_eq!(past.projected.months[0].revenue, dec!(105000));
+    }
+
+    /// A launch in the first projected month (2026-09), the month before
+    /// it, or years before: projected month 1 is ramp month 1 (500 users,
+    /// +5,000), month 2 ramp month 2 (1000 users, +10,000) in every case.
+    #[test]
+    fn a_launch_in_or_before_the_first_projected_month_ramps_from_it() {
+        for launch in ["2026-09", "2026-08", "2020-01"] {
+            let r = report(launch, "[0.5, 1.0]");
+            let revenue: Vec<_> = r.projected.months[..3].iter().map(|m| m.revenue).collect();
+            assert_eq!(
+                revenue,
+                [dec!(105000), dec!(110000), dec!(110000)],
+                "launch {launch}"
+            );
+        }
+        // One month later, projected month 1 is the baseline alone.
+        let r = report("2026-10", "[0.5, 1.0]");
+        let revenue: Vec<_> = r.projected.months[..3].iter().map(|m| m.revenue).collect();
+        assert_eq!(revenue, [dec!(100000), dec!(105000), dec!(110000)]);
     }
 }
 
