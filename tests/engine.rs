@@ -1202,7 +1202,12 @@ fn p95_user_below_the_minimum_warns() {
     // company: (100000 + 50) / (10000 + 1000 * 18.0995 * 0.0015) = 9.9779,
     // which clears the floor; the extra warning makes the verdict a warn
     assert_eq!(r.verdict, Verdict::Warn);
-    assert_eq!(reason(&r, "p95-user-below-min").level, Level::Warning);
+    let warning = reason(&r, "p95-user-below-min");
+    assert_eq!(warning.level, Level::Warning);
+    // It points at the feature's line (cargo-mutants: the location
+    // deleted survived).
+    let (file, line, _) = warning.location.clone().expect("a location");
+    assert_eq!((file.as_str(), line), ("ai-features/heavy.yaml", 2));
     // `min_p95_user_ier: null` disables it
     let repo = Repo::new(&policy_yaml("gate: { min_p95_user_ier: null }\n"), &ier10());
     repo.manifest("heavy", P95_HEAVY);
