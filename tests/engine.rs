@@ -1076,6 +1076,9 @@ fn levers_aim_at_the_warning_line_only_below_todays_ier() {
     assert_eq!(targets("60000"), [LaunchFloor, CurrentIer, WarningLine]);
     // at 4.5:1 today the warning line is above it: not a target
     assert_eq!(targets("45000"), [LaunchFloor, CurrentIer]);
+    // at exactly 5:1 today the warning line is today's IER: aimed at once,
+    // as today's (cargo-mutants: `<` as `<=` survived)
+    assert_eq!(targets("50000"), [LaunchFloor, CurrentIer]);
 }
 
 /// A failing PR of twelve features gets levers for the ten that add the
