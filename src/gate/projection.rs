@@ -340,11 +340,9 @@ pub fn live_month(m: &Manifest, k: u32, month: Month) -> Option<u32> {
     let Some(launch) = m.launch else {
         return Some(k);
     };
-    // `month` is live month `since + 1` of a launch, and a launch at or
+    // `month` is live month `since + 1` of the launch; a launch at or
     // before the first projected month (`k - 1` before `month`) counts
-    // from there: the lesser of the two. (Written as a comparison with
-    // `k - 1`, the launch in the first projected month took either
-    // branch for the same answer, an equivalent mutant.)
+    // from there: the lesser of the two.
     let since = launch.months_until(month);
     u32::try_from(since.saturating_add(1).min(i64::from(k)))
         .ok()
@@ -628,19 +626,17 @@ mod launch_tests {
     /// +5,000), month 2 ramp month 2 (1000 users, +10,000) in every case.
     #[test]
     fn a_launch_in_or_before_the_first_projected_month_ramps_from_it() {
-        for launch in ["2026-09", "2026-08", "2020-01"] {
+        let first_three = |launch: &str| -> Vec<_> {
             let r = report(launch, "[0.5, 1.0]");
-            let revenue: Vec<_> = r.projected.months[..3].iter().map(|m| m.revenue).collect();
-            assert_eq!(
-                revenue,
-                [dec!(105000), dec!(110000), dec!(110000)],
-                "launch {launch}"
-            );
+            r.projected.months[..3].iter().map(|m| m.revenue).collect()
+        };
+        for launch in ["2026-09", "2026-08", "2020-01"] {
+            let want = [dec!(105000), dec!(110000), dec!(110000)];
+            assert_eq!(first_three(launch), want, "launch {launch}");
         }
         // One month later, projected month 1 is the baseline alone.
-        let r = report("2026-10", "[0.5, 1.0]");
-        let revenue: Vec<_> = r.projected.months[..3].iter().map(|m| m.revenue).collect();
-        assert_eq!(revenue, [dec!(100000), dec!(105000), dec!(110000)]);
+        let want = [dec!(100000), dec!(105000), dec!(110000)];
+        assert_eq!(first_three("2026-10"), want);
     }
 }
 
