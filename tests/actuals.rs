@@ -386,6 +386,16 @@ fn usage_sources_problems_are_located() {
 /// A repository with the given manifests and one observed summary for the
 /// month before this one (the latest complete month `check` reads).
 fn observed_repo(manifests: &[(&str, &str)], features: &str) -> (tempfile::TempDir, String) {
+    observed_repo_in("2026-08", manifests, features)
+}
+
+/// [`observed_repo`] with the summary of `month` (the newest before the
+/// checks' day, 2026-09-15, is the one read).
+fn observed_repo_in(
+    month: &str,
+    manifests: &[(&str, &str)],
+    features: &str,
+) -> (tempfile::TempDir, String) {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
     std::fs::create_dir_all(root.join(".ier/actuals")).unwrap();
@@ -403,8 +413,7 @@ fn observed_repo(manifests: &[(&str, &str)], features: &str) -> (tempfile::TempD
     for (name, text) in manifests {
         std::fs::write(root.join(format!("ai-features/{name}.yaml")), text).unwrap();
     }
-    // The month before the checks' day (check_at).
-    let month = ier_gate::month::Month::parse("2026-08").expect("a month");
+    let month = ier_gate::month::Month::parse(month).expect("a month");
     let summary = format!(
         "version: 1\nmonth: \"{month}\"\nsources: [\"gateway\"]\ncatalogue_as_of: \"2026-11-29\"\nfeatures:\n{features}unattributed: {{ calls: 0, cost: \"0.00\" }}\n"
     );
@@ -807,4 +816,47 @@ workloads:
         (t.live_from, t.steady_from),
         (month("2026-09"), month("2026-10"))
     );
+}
+
+/// SPEC 8.3 with 4.1: in a month of its ramp, a launched feature is
+/// expected to have the ramp's share of its users. Launched 2025-11, the
+/// observed month 2026-01 is ramp month (2026 - 2025) x 12 + 1 - 11 + 1 = 3:
+/// 60% of 100 users, against 20% in month 1 and all of them at steady
+/// state (cargo-mutants: `<=` as `>` before the ramp, and `*` as `/` or
+/// `+` and `-` as `/` in the month count, survived).
+#[test]
+fn a_feature_in_its_ramp_is_expected_to_have_the_ramps_share_of_users() {
+    let manifest = |launch: &str| {
+        format!(
+            "version: 1
+feature: hints
+launch: {launch}
+adoption:
+  users: 100
+  ramp: [0.2, 0.4, 0.6, 0.8, 1.0]
+revenue:
+  per_user_month: 5
+workloads:
+  - name: hint
+    model: claude-haiku-4-5
+    calls_per_user_month: 10
+    input_tokens: 1000
+    output_tokens: 100
+"
+        )
+    };
+    let observed = observed_feature("hints", "hint", "claude-haiku-4-5: \"1.0000\"", "0.30");
+    let expected = |launch: &str, month: &str| {
+        let (dir, _) = observed_repo_in(month, &[("hints", &manifest(launch))], &observed);
+        let r = check_at(dir.path());
+        let users = figure(&r, "active_users");
+        assert_eq!(users.observed, dec!(10));
+        users.declared
+    };
+    assert_eq!(expected("2025-11", "2026-01"), dec!(60));
+    // the launch month itself is ramp month 1; a year on, steady state
+    assert_eq!(expected("2025-11", "2025-11"), dec!(20));
+    assert_eq!(expected("2025-11", "2026-08"), dec!(100));
+    // within one year: 2026-03 to 2026-06 is ramp month 4
+    assert_eq!(expected("2026-03", "2026-06"), dec!(80));
 }
