@@ -1081,6 +1081,61 @@ fn levers_aim_at_the_warning_line_only_below_todays_ier() {
     assert_eq!(targets("50000"), [LaunchFloor, CurrentIer]);
 }
 
+/// Levers that reach the launch floor are the only ones offered: the next
+/// better verdict's targets (here the warning line, mitigation being
+/// accepted) are tried only when the floor is out of reach (cargo-mutants:
+/// `&&` as `||` before `next_better` survived). The company runs at 10:1;
+/// 1,000 users x 100 calls x (10,000 x 3 + 1,000 x 15) / 1e6 = 4,500 more
+/// inference gives 100,000 / 14,500 = 6.9:1, and fewer calls reach 8:1.
+#[test]
+fn levers_in_reach_of_the_launch_floor_aim_at_it_alone() {
+    let repo = Repo::new(&policy_yaml("mitigation: { accepted: true }\n"), &ier10());
+    repo.manifest(
+        "chat",
+        "
+        version: 1
+        feature: chat
+        adoption: { users: 1000 }
+        revenue: { per_user_month: 0 }
+        workloads:
+          - name: chat
+            model: claude-sonnet-4-5
+            calls_per_user_month: 100
+            input_tokens: 10000
+            output_tokens: 1000
+        ",
+    );
+    let r = repo.run();
+    assert_eq!(r.verdict, Verdict::Fail);
+    assert!(
+        r.levers
+            .iter()
+            .any(|l| l.lever == ier_gate::report::LeverKind::Calls),
+        "{:#?}",
+        r.levers
+    );
+    let targets: Vec<LeverTarget> = r.levers.iter().map(|l| l.target).collect();
+    assert!(
+        targets.iter().all(|&t| t == LeverTarget::LaunchFloor),
+        "{targets:?}"
+    );
+}
+
+/// Levers are for the features that add inference: one that adds revenue
+/// and no inference gets none, although the PR fails (cargo-mutants: `||`
+/// as `&&` in the skip of removed and non-adding features survived).
+#[test]
+fn a_feature_that_adds_no_inference_gets_no_levers() {
+    let repo = Repo::new(&policy_yaml(""), &ier10());
+    repo.write("ai-features/a.yaml", &flat("a", "0", "5000", None));
+    repo.write("ai-features/z.yaml", &flat("z", "100", "0", None));
+    let r = repo.run();
+    assert_eq!(r.verdict, Verdict::Fail);
+    let mut served: Vec<&str> = r.levers.iter().map(|l| l.feature.as_str()).collect();
+    served.dedup();
+    assert_eq!(served, ["a"]);
+}
+
 /// A failing PR of twelve features gets levers for the ten that add the
 /// most inference, not for all (cargo-mutants: a counter that never
 /// counted survived).
@@ -1613,6 +1668,41 @@ fn overflow_is_an_input_error_not_a_panic() {
     }
 }
 
+/// A company sum one feature overflows points at that feature: the
+/// baseline's 5e28 and the feature's 5e28 a month are each a decimal, their
+/// sum (1e29) is not (cargo-mutants: dropping the feature's location
+/// survived).
+#[test]
+fn a_company_overflow_of_one_feature_points_at_it() {
+    let big = "50000000000000000000000000000";
+    let repo = Repo::new(
+        &policy_yaml(""),
+        &baseline_yaml(&[("2026-08", big, "10000")]),
+    );
+    repo.write("ai-features/a.yaml", &flat("a", big, "100", None));
+    match repo.try_run(repo.opts()) {
+        Err(Failure::Input(d)) => {
+            let d = d
+                .iter()
+                .find(|x| x.code.as_str() == "arithmetic-overflow")
+                .unwrap_or_else(|| panic!("{d:#?}"));
+            assert!(
+                d.message
+                    .contains("the company projection with `a` overflows"),
+                "{}",
+                d.message
+            );
+            let site = d.site.as_ref().expect("located");
+            assert_eq!(
+                (site.file.path.as_str(), site.line),
+                ("ai-features/a.yaml", 2)
+            );
+        }
+        Err(Failure::Environment(e)) => panic!("environment error: {e}"),
+        Ok(r) => panic!("expected an overflow, got a {:?} verdict", r.verdict),
+    }
+}
+
 // ------------------------------------------------------------------ properties
 
 const MODELS: [&str; 4] = [
@@ -1992,7 +2082,117 @@ fn no_lever_when_the_change_passes() {
     assert!(r.levers.is_empty());
 }
 
+// ------------------------------------------------------------------ lifecycle
+
+/// A deprecated model's successor is judged by every rule, its feature's
+/// own floor and the stress scenario included: the `model-deprecated`
+/// warning says when switching changes the verdict (cargo-mutants: the
+/// successor's feature reports and scenario reports left out of its
+/// verdict survived). The company runs at 200,000 / 10,000; the feature
+/// adds 10,000 revenue and 1,000 users x 100 calls of 1,000 input and 100
+/// output tokens: 110 a month on `old-m` (1 a million), 11,000 on `new-m`
+/// (100 a million). Its marginal IER falls from 90.9:1 to 0.91:1; under
+/// a 50% price shock the gate value falls from 210,000 / 15,165 = 13.8:1
+/// to 210,000 / 31,500 = 6.7:1, below the launch floor 8:1, while the
+/// plain gate value stays at 210,000 / 21,000 = 10:1.
+#[test]
+fn a_successor_that_breaks_a_floor_changes_the_verdict() {
+    let deprecation = |policy: &str| {
+        let repo = Repo::new(
+            &policy_yaml(policy),
+            &baseline_yaml(&[("2026-08", "200000", "10000")]),
+        );
+        repo.write(
+            ".ier/prices.yaml",
+            "version: 1\nmodels:\n  old-m: { input: 1, output: 1, deprecated: 2027-03-01, successor: new-m }\n  new-m: { input: 100, output: 100 }\n",
+        );
+        repo.manifest(
+            "hints",
+            "
+            version: 1
+            feature: hints
+            adoption: { users: 1000 }
+            revenue: { per_user_month: 10 }
+            workloads:
+              - name: hint
+                model: old-m
+                calls_per_user_month: 100
+                input_tokens: 1000
+                output_tokens: 100
+            ",
+        );
+        let r = repo.run();
+        let reason = r
+            .reasons
+            .iter()
+            .find(|x| x.code.as_str() == "model-deprecated")
+            .unwrap_or_else(|| panic!("{:#?}", r.reasons));
+        (r.verdict, reason.message.clone())
+    };
+    let (verdict, message) = deprecation("");
+    assert_eq!(verdict, Verdict::Warn, "the deprecation warns");
+    assert!(
+        message.ends_with("switching to its successor `new-m` moves the projected in-month IER from 20.8:1 to 10.0:1"),
+        "{message}"
+    );
+    for policy in [
+        "gate: { feature_floor: 20 }\n",
+        "scenarios: { price_shock: 0.5 }\n",
+    ] {
+        let (_, message) = deprecation(policy);
+        assert!(message.ends_with(" (verdict warn)"), "{policy}: {message}");
+    }
+}
+
 // ------------------------------------------------------------------ sensitivity
+
+/// A workload gets a `cache_hit_rate` row only when it caches input: a hit
+/// rate on no cached tokens (`plain` declares one) moves nothing (cargo-mutants: `>` as `>=` on
+/// the cached tokens survived).
+#[test]
+fn only_a_workload_that_caches_input_gets_a_cache_hit_rate_row() {
+    let repo = Repo::new(&policy_yaml(""), &ier10());
+    repo.manifest(
+        "two",
+        "
+        version: 1
+        feature: two
+        adoption: { users: 1000 }
+        revenue: { per_user_month: 1 }
+        workloads:
+          - name: plain
+            model: claude-sonnet-4-5
+            calls_per_user_month: 10
+            input_tokens: 10000
+            cache_hit_rate: 0.5
+            output_tokens: 1000
+          - name: cached
+            model: claude-sonnet-4-5
+            calls_per_user_month: 10
+            input_tokens: 10000
+            cached_input_tokens: 8000
+            cache_hit_rate: 0.75
+            output_tokens: 1000
+        ",
+    );
+    let r = repo.run();
+    let mut inputs: Vec<&str> = r.sensitivity.iter().map(|x| x.input.as_str()).collect();
+    inputs.sort();
+    assert_eq!(
+        inputs,
+        [
+            "adoption.users",
+            "cached.cache_hit_rate",
+            "cached.calls_per_user_month",
+            "cached.input_tokens",
+            "cached.output_tokens",
+            "plain.calls_per_user_month",
+            "plain.input_tokens",
+            "plain.output_tokens",
+            "revenue.per_user_month",
+        ]
+    );
+}
 
 /// Each tornado row is the gate value of the manifest with that one input
 /// moved 20%: re-running the check on the edited YAML gives the same value.
