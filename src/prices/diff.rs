@@ -294,6 +294,26 @@ mod tests {
                 change(Date::parse("2027-01-01"), dec!(3))
             ]
         );
+        // The same the other way round: the new catalogue changes a price
+        // the old one keeps (cargo-mutants: `==` as `!=` on the new price
+        // in the repeat check survived).
+        let (old, new) = (
+            book("      - { input: 2, output: 1 }\n"),
+            book("      - { input: 1, output: 1 }\n      - { effective_from: 2027-01-01, input: 3, output: 1 }\n"),
+        );
+        let change = |from: Option<Date>, new: Decimal| PriceChange {
+            from,
+            field: "input".into(),
+            old: Some(dec!(2)),
+            new: Some(new),
+        };
+        assert_eq!(
+            diff(&old, &new).changed[0].1,
+            vec![
+                change(None, dec!(1)),
+                change(Date::parse("2027-01-01"), dec!(3))
+            ]
+        );
     }
 
     #[test]

@@ -936,6 +936,28 @@ mod tests {
         assert!(c.models[1].aliases.is_empty());
     }
 
+    /// An alias two makers' models claim names neither: dropped and listed;
+    /// a name a model's rules list twice is its alias once (cargo-mutants:
+    /// `>` as `<` on the claim count, and `||` as `&&` in the repeat check,
+    /// survived).
+    #[test]
+    fn an_alias_two_models_claim_is_dropped_and_a_repeated_one_kept_once() {
+        let c = conv(
+            r#"[{"id":"a","model_match":{"starts_with":"a"},"models":[
+              {"id":"a-1","match":{"or":[{"equals":"a-1"},{"equals":"a.1"},{"starts_with":"a.1"},{"equals":"shared"}]},"prices":{"input_mtok":1,"output_mtok":2}}]},
+             {"id":"b","model_match":{"starts_with":"b"},"models":[
+              {"id":"b-1","match":{"or":[{"equals":"b-1"},{"equals":"shared"}]},"prices":{"input_mtok":3,"output_mtok":4}}]}]"#,
+        );
+        assert!(c.skipped.is_empty(), "{:?}", c.skipped);
+        assert_eq!(c.ambiguous_aliases, ["shared"]);
+        let aliases: Vec<(&str, Vec<String>)> = c
+            .models
+            .iter()
+            .map(|m| (m.id.as_str(), m.aliases.clone()))
+            .collect();
+        assert_eq!(aliases, [("a-1", vec!["a.1".to_string()]), ("b-1", vec![])]);
+    }
+
     #[test]
     fn a_regex_rules_out_only_names_without_its_literal_start() {
         assert!(regex_excludes(
@@ -961,6 +983,11 @@ mod tests {
         ));
         assert!(regex_excludes(r"^o[134]", "o2"));
         assert!(!regex_excludes(r"^o[1-4]", "o3"));
+        // a class of several ranges and characters is read past its first
+        // range (cargo-mutants: `+=` as `-=` in class_has survived)
+        assert!(!regex_excludes(r"^o[a-z1-4_]", "o3"));
+        assert!(!regex_excludes(r"^o[a-z1-4_]", "o_"));
+        assert!(regex_excludes(r"^o[a-z1-4_]", "o5"));
     }
 
     #[test]
