@@ -97,19 +97,6 @@ impl Effect {
     }
 }
 
-/// What decides a feature's month besides the constant inputs: the adoption
-/// share and which price period is in force for each model it uses. Months
-/// with the same key cost the same, so after the ramp a feature is priced
-/// again only when a price change takes effect.
-pub fn month_key(
-    m: &Manifest,
-    book: &PriceBook,
-    a: Decimal,
-    month: Month,
-) -> (Decimal, Vec<Option<usize>>) {
-    KeyModels::of(m, book).key(a, month)
-}
-
 /// The models a manifest's month key reads, each once, in order of first
 /// use: a model used by many workloads is in force in the same period for
 /// all of them, so two months have equal keys over the distinct models

@@ -320,14 +320,6 @@ impl Head {
         Ok((hr.sub_c(br)?, hc.sub_c(bc)?))
     }
 
-    /// The change's (dR, dC) per projected month with `swap` applied.
-    fn deltas(&self, swap: &Swap, book: &PriceBook) -> Result<Vec<Pair>, ProjectionError> {
-        let figs = self.figures(swap, book)?;
-        (0..self.seg_of.len())
-            .map(|m| self.delta(&figs, m))
-            .collect()
-    }
-
     /// The windows [`GateModel::windows_of`] gives with `swap` applied, in
     /// month order, less those equal to the month before's: the same
     /// smallest ratio, the same bounds on an input.
@@ -407,12 +399,13 @@ impl<'a> WhatIf<'a> {
         self.model.deltas_of(&c)
     }
 
-    /// The change's (dR, dC) per projected month under `what`.
-    pub fn deltas(&self, what: &What) -> Result<Vec<Pair>, ProjectionError> {
-        match (what, &self.terms) {
-            (What::Whole(m), _) => self.whole(m.clone()),
-            (What::Swap(s), None) => self.whole(s.apply(self.head)),
-            (What::Swap(s), Some(t)) => t.deltas(s, self.model.book()),
+    /// The change's (dR, dC) per projected month under `what`, by a whole
+    /// projection: what [`WhatIf::windows`] and [`WhatIf::at_horizon`]
+    /// read when the what-if cannot be kept as terms.
+    fn deltas(&self, what: &What) -> Result<Vec<Pair>, ProjectionError> {
+        match what {
+            What::Whole(m) => self.whole(m.clone()),
+            What::Swap(s) => self.whole(s.apply(self.head)),
         }
     }
 
