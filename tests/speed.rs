@@ -69,11 +69,22 @@ fn same_both_ways(
             }
         })
         .collect();
+    same_with(&policy, &baseline, &book, &changes)
+}
+
+/// Evaluates `changes` both ways and asserts equal what-ifs; returns how
+/// many lever and sensitivity rows were compared.
+fn same_with(
+    policy: &policy::Policy,
+    baseline: &baseline::Baseline,
+    book: &PriceBook,
+    changes: &[Change],
+) -> usize {
     let inp = Inputs {
-        policy: &policy,
-        baseline: &baseline,
-        book: &book,
-        changes: &changes,
+        policy,
+        baseline,
+        book,
+        changes,
         labels: &[],
         edited_config: &[],
         warnings: &[],
@@ -83,6 +94,53 @@ fn same_both_ways(
     assert_eq!(what_ifs(&fast), what_ifs(&slow));
     assert_eq!(format!("{:?}", fast.verdict), format!("{:?}", slow.verdict));
     fast.levers.len() + fast.sensitivity.len()
+}
+
+/// A base side whose cost falls while its revenue stands still (its model
+/// is cut from 10 to 1 a million tokens in 2027-01; the head moved to one
+/// at 2): the company's lowest month is after the cut, 100,000 / (9,000 +
+/// 220 - 110) = 10.98:1 against 100,000 / (9,000 + 220 - 1,100) = 12.3:1
+/// before it, so every what-if must recompute the month the base side
+/// moves in.
+#[test]
+fn what_ifs_follow_a_base_side_whose_cost_moves_alone() {
+    let catalogue = "version: 1\nas_of: 2026-12-01\nsources: []\nmodels:\n  - id: cut\n    provider: p\n    source: s\n    checked: 2026-12-01\n    periods:\n      - { input: 10, output: 10 }\n      - { effective_from: 2027-01-01, input: 1, output: 1 }\n  - id: flat\n    provider: p\n    source: s\n    checked: 2026-12-01\n    periods:\n      - { input: 2, output: 2 }\nembeddings: []\n";
+    let mut d = Diags::default();
+    let book = PriceBook::from_file(&SourceFile::new("catalogue.yaml", catalogue), &mut d)
+        .unwrap_or_else(|| panic!("{:#?}", d.0));
+    let policy = "version: 1\nbusiness_model: ai-infused\ngate:\n  basis: in-month\n  horizon_months: 12\n  launch_floor: 9\n";
+    let baseline = "version: 1\ncurrency: USD\nmonths:\n  - { month: 2026-11, revenue: 100000, inference: { llm: 9000 } }\n";
+    let side = |model: &str| {
+        format!("version: 1\nfeature: f\nadoption: {{ users: 1000 }}\nrevenue: {{ per_user_month: 3 }}\nworkloads:\n  - {{ name: w, model: {model}, calls_per_user_month: 100, input_tokens: 1000, output_tokens: 100 }}\n")
+    };
+    let mut load = |text: String| {
+        manifest::load(&SourceFile::new("ai-features/f.yaml", text), &book, &mut d)
+    };
+    let (base, head) = (load(side("cut")), load(side("flat")));
+    let policy = policy::load(&SourceFile::new(".ier/policy.yaml", policy), &mut d);
+    let baseline = baseline::load(&SourceFile::new(".ier/baseline.yaml", baseline), &mut d);
+    assert!(d.0.is_empty(), "{:#?}", d.0);
+    let change = Change {
+        kind: ier_gate::report::ChangeKind::Modified,
+        base,
+        ..Change::added(head.expect("head"))
+    };
+    let (policy, baseline) = (policy.expect("policy"), baseline.expect("baseline"));
+    let inp = Inputs {
+        policy: &policy,
+        baseline: &baseline,
+        book: &book,
+        changes: std::slice::from_ref(&change),
+        labels: &[],
+        edited_config: &[],
+        warnings: &[],
+    };
+    let r = gate::evaluate(&inp).unwrap_or_else(|d| panic!("{d:#?}"));
+    assert_eq!(
+        r.projected.gate_month,
+        ier_gate::month::Month::parse("2027-01")
+    );
+    assert!(same_with(&policy, &baseline, &book, std::slice::from_ref(&change)) > 0);
 }
 
 #[test]
