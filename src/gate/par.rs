@@ -90,4 +90,43 @@ mod tests {
             }
         }
     }
+
+    /// The threads a map ran `f` on, and whether the caller's was one.
+    fn threads_of(run: impl FnOnce(&(dyn Fn() + Sync))) -> (usize, bool) {
+        let seen = std::sync::Mutex::new(std::collections::HashSet::new());
+        run(&|| {
+            seen.lock()
+                .expect("no test thread panics")
+                .insert(std::thread::current().id());
+        });
+        let seen = seen.into_inner().expect("no test thread panics");
+        (seen.len(), seen.contains(&std::thread::current().id()))
+    }
+
+    /// The work is spread over the threads asked for, at most one per 8
+    /// items, and a job of fewer than 16 items stays on the calling thread
+    /// (cargo-mutants: the thread-count arithmetic and the small-job test
+    /// mutated, and `set_threads` or `threads` ignored, survived: the
+    /// results are the same on any number of threads).
+    #[test]
+    fn a_map_runs_on_the_threads_asked_for() {
+        let on = |t: usize, len: usize| {
+            let items = vec![(); len];
+            threads_of(|f| {
+                map_with(t, &items, |_| f());
+            })
+        };
+        assert_eq!(on(4, 15), (1, true));
+        assert_eq!(on(4, 16), (2, false));
+        assert_eq!(on(1, 1000), (1, true));
+        assert_eq!(on(3, 1000), (3, false));
+        assert_eq!(on(2, 23), (2, false));
+        let items = vec![(); 1000];
+        set_threads(3);
+        let three = threads_of(|f| {
+            map(&items, |_| f());
+        });
+        set_threads(0);
+        assert_eq!(three, (3, false));
+    }
 }
