@@ -1673,7 +1673,7 @@ fn overflow_is_an_input_error_not_a_panic() {
 /// sum (1e29) is not (cargo-mutants: dropping the feature's location
 /// survived).
 #[test]
-fn a_company_overflow_of_one_feature_points_at_it() {
+fn a_company_overflow_names_its_features_and_points_at_a_lone_one() {
     let big = "50000000000000000000000000000";
     let repo = Repo::new(
         &policy_yaml(""),
@@ -1697,6 +1697,39 @@ fn a_company_overflow_of_one_feature_points_at_it() {
                 (site.file.path.as_str(), site.line),
                 ("ai-features/a.yaml", 2)
             );
+        }
+        Err(Failure::Environment(e)) => panic!("environment error: {e}"),
+        Ok(r) => panic!("expected an overflow, got a {:?} verdict", r.verdict),
+    }
+    // Seven features of 1.2e28 a month each (8.4e28 together): the first
+    // five by name, the others counted, and no one line to point at
+    // (cargo-mutants: `>` as `<` before the count survived).
+    let repo = Repo::new(&policy_yaml(""), &ier10());
+    for i in 1..=7 {
+        repo.write(
+            &format!("ai-features/f{i}.yaml"),
+            &flat(
+                &format!("f{i}"),
+                "12000000000000000000000000000",
+                "100",
+                None,
+            ),
+        );
+    }
+    match repo.try_run(repo.opts()) {
+        Err(Failure::Input(d)) => {
+            let d = d
+                .iter()
+                .find(|x| x.code.as_str() == "arithmetic-overflow")
+                .unwrap_or_else(|| panic!("{d:#?}"));
+            assert!(
+                d.message.contains(
+                    "the company projection with `f1`, `f2`, `f3`, `f4`, `f5`, 2 more overflows"
+                ),
+                "{}",
+                d.message
+            );
+            assert!(d.site.is_none());
         }
         Err(Failure::Environment(e)) => panic!("environment error: {e}"),
         Ok(r) => panic!("expected an overflow, got a {:?} verdict", r.verdict),
@@ -2321,6 +2354,36 @@ fn a_fail_level_scenario_fails_the_gate() {
     // with no changed manifest the scenario does not judge anything
     std::fs::remove_file(repo.root().join("ai-features/band.yaml")).unwrap();
     assert_eq!(repo.run().verdict, Verdict::Pass);
+}
+
+/// A scenario scales both sides of a modified feature: the change is the
+/// scaled head less the scaled base (cargo-mutants: the base left unscaled
+/// survived). Base: 1,000 users x 10 calls of 1,000 input and 100 output
+/// tokens on Haiku 4.5 (0.0015 a call) = 15 a month; head: 20 calls, 30.
+/// Revenue 2 a user on both. Adoption x2: head 60, base 30, so the company
+/// runs at 100,000 / (10,000 + 30); the main gate at 100,000 / 10,015.
+/// Its description names only the factors that are not 1 (cargo-mutants:
+/// `!=` as `==` there survived).
+#[test]
+fn a_scenario_scales_both_sides_of_a_modified_feature() {
+    let policy = load_policy(&policy_yaml(
+        "scenarios:\n  named:\n    - { name: twice, adoption: 2, clears: 1 }\n",
+    ));
+    let baseline = load_baseline(&ier10());
+    let b = book();
+    let side = |calls: u32| {
+        load_manifest_in(
+            "ai-features/live.yaml",
+            &format!("version: 1\nfeature: live\nadoption: {{ users: 1000 }}\nrevenue: {{ per_user_month: 2 }}\nworkloads:\n  - {{ name: w, model: claude-haiku-4-5, calls_per_user_month: {calls}, input_tokens: 1000, output_tokens: 100 }}\n"),
+            &b,
+        )
+    };
+    let c = change(ChangeKind::Modified, Some(side(20)), Some(side(10)));
+    let r = evaluate(&policy, &baseline, &b, &[c]);
+    assert_eq!(r.projected.gate_value, Ratio::of(dec!(100000), dec!(10015)));
+    let twice = &r.scenarios[0];
+    assert_eq!(twice.gate_value, Ratio::of(dec!(100000), dec!(10030)));
+    assert_eq!(twice.description, "adoption ×2");
 }
 
 #[test]
