@@ -113,9 +113,8 @@ fn what_ifs_follow_a_base_side_whose_cost_moves_alone() {
     let side = |model: &str| {
         format!("version: 1\nfeature: f\nadoption: {{ users: 1000 }}\nrevenue: {{ per_user_month: 3 }}\nworkloads:\n  - {{ name: w, model: {model}, calls_per_user_month: 100, input_tokens: 1000, output_tokens: 100 }}\n")
     };
-    let mut load = |text: String| {
-        manifest::load(&SourceFile::new("ai-features/f.yaml", text), &book, &mut d)
-    };
+    let mut load =
+        |text: String| manifest::load(&SourceFile::new("ai-features/f.yaml", text), &book, &mut d);
     let (base, head) = (load(side("cut")), load(side("flat")));
     let policy = policy::load(&SourceFile::new(".ier/policy.yaml", policy), &mut d);
     let baseline = baseline::load(&SourceFile::new(".ier/baseline.yaml", baseline), &mut d);
