@@ -1136,6 +1136,41 @@ fn a_feature_that_adds_no_inference_gets_no_levers() {
     assert_eq!(served, ["a"]);
 }
 
+/// Of two models equally cheapest for a workload, the lever names the
+/// first by id, whatever order the prices list them in.
+#[test]
+fn the_cheapest_model_lever_names_the_first_by_id_among_equals() {
+    let repo = Repo::new(&policy_yaml(""), &ier10());
+    repo.write(
+        ".ier/prices.yaml",
+        "version: 1\nmodels:\n  zz-cheap: { input: 0.01, output: 0.01 }\n  aa-cheap: { input: 0.01, output: 0.01 }\n",
+    );
+    repo.manifest(
+        "chat",
+        "
+        version: 1
+        feature: chat
+        adoption: { users: 1000 }
+        revenue: { per_user_month: 0 }
+        workloads:
+          - name: chat
+            model: claude-sonnet-4-5
+            calls_per_user_month: 100
+            input_tokens: 10000
+            output_tokens: 1000
+        ",
+    );
+    let r = repo.run();
+    assert_eq!(r.verdict, Verdict::Fail);
+    let to: Vec<&str> = r
+        .levers
+        .iter()
+        .filter(|l| l.lever == ier_gate::report::LeverKind::RouteShare)
+        .map(|l| l.message.as_str())
+        .collect();
+    assert_eq!(to, ["route 44.6% of `chat` to aa-cheap"]);
+}
+
 /// A failing PR of twelve features gets levers for the ten that add the
 /// most inference, not for all (cargo-mutants: a counter that never
 /// counted survived).

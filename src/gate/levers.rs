@@ -665,10 +665,9 @@ fn cheapest_of(w: &Workload, book: &PriceBook, month: Month) -> Option<(Decimal,
         let Ok(cost) = call_cost(w, &prices, Decimal::ONE) else {
             continue;
         };
-        if best
-            .as_ref()
-            .is_none_or(|(b, id)| cost < *b || (cost == *b && m.id < *id))
-        {
+        // The book yields its models in id order: keeping the first of
+        // equal costs keeps the first by id.
+        if best.as_ref().is_none_or(|(b, _)| cost < *b) {
             best = Some((cost, m.id.clone()));
         }
     }
