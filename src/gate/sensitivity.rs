@@ -12,7 +12,7 @@ use crate::gate::trajectory::GateModel;
 use crate::gate::whatif::{Swap, What, WhatIf};
 use crate::manifest::{Calls, Embedding, Infra, Manifest, Revenue, Workload};
 use crate::num::Ratio;
-use crate::report::{ChangeKind, FeatureReport, Sensitivity};
+use crate::report::{FeatureReport, Sensitivity};
 
 /// How far each input moves: ±20%.
 const STEP: Decimal = Decimal::from_parts(2, 0, 0, false, 1);
@@ -196,7 +196,8 @@ pub fn sensitivity(
     features: &[FeatureReport],
 ) -> Vec<Sensitivity> {
     let mut order: Vec<usize> = (0..changes.len())
-        .filter(|&i| changes[i].kind != ChangeKind::Removed && changes[i].head.is_some())
+        // A removal is the one change with no head side.
+        .filter(|&i| changes[i].head.is_some())
         .collect();
     order.sort_by(|&a, &b| {
         features[b]
