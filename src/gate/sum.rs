@@ -323,6 +323,24 @@ mod tests {
     /// Worked by hand: 10 + 1.0000000000000000000000000001 is
     /// 11.0000000000000000000000000001, 29 digits: one more than a decimal
     /// holds, so it is rounded to 27 places; a tie goes to the even digit.
+    /// A negative term falls back to the left fold, roundings and all:
+    /// 1e-28 + 1e10 rounds the tiny term away (39 digits), so the fold of
+    /// 1e-28, 1e10, -1e10 is 0 at the 18 places the rounding left, where the
+    /// exact sum is 1e-28 (cargo-mutants: `>` as `<` on the count of
+    /// negatives, which sent them down the exact path, survived).
+    #[test]
+    fn a_negative_term_falls_back_to_the_left_fold() {
+        let tiny = Decimal::from_i128_with_scale(1, 28);
+        let (big, minus) = (dec!(10000000000), dec!(-10000000000));
+        let terms = [tiny, big, minus];
+        let folded = fold(terms.into_iter()).unwrap();
+        assert_eq!(folded.to_string(), "0.000000000000000000");
+        assert_eq!(total(&terms).map(bits), Ok(bits(folded)));
+        // the same through a swap: 1e-28 swapped in for a 0
+        let t = Terms::new(vec![Decimal::ZERO, big, minus]).unwrap();
+        assert_eq!(t.swapped(0, tiny).map(bits), Ok(bits(folded)));
+    }
+
     #[test]
     fn a_sum_too_long_for_a_decimal_rounds_once_half_to_even() {
         let tiny = |last: i64| Decimal::from_i128_with_scale(UNIT + i128::from(last), 28);
