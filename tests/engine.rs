@@ -1136,6 +1136,51 @@ fn a_feature_that_adds_no_inference_gets_no_levers() {
     assert_eq!(served, ["a"]);
 }
 
+/// A workload that caches gets a cache-hit-rate lever, worked by hand on
+/// Sonnet 4.5 (input 3, 5-minute cache write 3.75, cache read 0.30, output
+/// 15): a call of 10,000 input tokens (8,000 cached) and 100 output costs
+/// (2,000 x 3 + 8,000 x (0.30h + 3.75(1 - h)) + 100 x 15) / 1e6 =
+/// (37,500 - 27,600h) / 1e6. 150,000 calls may cost 2,500 for the floor
+/// (100,000 / 12,500 = 8:1), so h >= 20,833.33 / 27,600 = 0.75483, 0.7549
+/// up to four places (cargo-mutants: `>` as `<` against today's rate, which
+/// dropped every such lever, survived).
+#[test]
+fn a_caching_workload_gets_a_cache_hit_rate_lever() {
+    let repo = Repo::new(&policy_yaml(""), &ier10());
+    repo.manifest(
+        "chat",
+        "
+        version: 1
+        feature: chat
+        adoption: { users: 1000 }
+        revenue: { per_user_month: 0 }
+        workloads:
+          - name: chat
+            model: claude-sonnet-4-5
+            calls_per_user_month: 150
+            input_tokens: 10000
+            cached_input_tokens: 8000
+            cache_hit_rate: 0.5
+            output_tokens: 100
+        ",
+    );
+    let r = repo.run();
+    assert_eq!(r.verdict, Verdict::Fail);
+    let lever = r
+        .levers
+        .iter()
+        .find(|l| l.lever == ier_gate::report::LeverKind::CacheHitRate)
+        .unwrap_or_else(|| panic!("{:#?}", r.levers));
+    assert_eq!((lever.from.as_str(), lever.to.as_str()), ("0.5", "0.7549"));
+    assert!(
+        lever
+            .message
+            .starts_with("a cache hit rate of at least 75.5"),
+        "{}",
+        lever.message
+    );
+}
+
 /// Of two models equally cheapest for a workload, the lever names the
 /// first by id, whatever order the prices list them in.
 #[test]
