@@ -859,4 +859,7 @@ workloads:
     assert_eq!(expected("2025-11", "2026-08"), dec!(100));
     // within one year: 2026-03 to 2026-06 is ramp month 4
     assert_eq!(expected("2026-03", "2026-06"), dec!(80));
+    // observed before its declared launch: held to its steady state, not
+    // to ramp month 1 (cargo-mutants: the guard as `true` survived)
+    assert_eq!(expected("2026-12", "2026-08"), dec!(100));
 }

@@ -1216,6 +1216,71 @@ fn the_cheapest_model_lever_names_the_first_by_id_among_equals() {
     assert_eq!(to, ["route 44.6% of `chat` to aa-cheap"]);
 }
 
+/// The cheapest model is priced as the workload runs: batch prices only
+/// for a batch workload. `a-batchy` costs 0.002 a million tokens, 0.0001 in
+/// batch; `b-plain` 0.001 and has no batch price; every built-in model
+/// costs more (cargo-mutants: `&&` as `||`, batch prices for every
+/// workload, survived). A move of the whole workload names the models it
+/// leaves (cargo-mutants: `current_models` as "" survived): the company's
+/// 80,088 / 8 - 10,000 = 11 of room is what 200,000 calls of 11,000 tokens
+/// cost at 0.005 a million, so only all of them on `aa-cheap` reach 8:1.
+#[test]
+fn the_cheapest_model_is_priced_batch_or_not_and_a_move_names_its_models() {
+    let lever_to = |revenue: &str, prices: &str, batch: bool| {
+        let repo = Repo::new(
+            &policy_yaml(""),
+            &baseline_yaml(&[("2026-08", revenue, "10000")]),
+        );
+        repo.write(".ier/prices.yaml", prices);
+        repo.manifest(
+            "chat",
+            &format!(
+                "
+                version: 1
+                feature: chat
+                adoption: {{ users: 1000 }}
+                revenue: {{ per_user_month: 0 }}
+                workloads:
+                  - name: chat
+                    model: claude-sonnet-4-5
+                    batch: {batch}
+                    calls_per_user_month: 200
+                    input_tokens: 10000
+                    output_tokens: 1000
+                "
+            ),
+        );
+        let r = repo.run();
+        assert_eq!(r.verdict, Verdict::Fail);
+        r.levers
+            .iter()
+            .filter(|l| {
+                matches!(
+                    l.lever,
+                    ier_gate::report::LeverKind::RouteShare | ier_gate::report::LeverKind::Model
+                )
+            })
+            .map(|l| (l.from.clone(), l.to.clone(), l.message.clone()))
+            .collect::<Vec<_>>()
+    };
+    let two = "version: 1\nmodels:\n  a-batchy: { input: 0.002, output: 0.002, batch: { input: 0.0001, output: 0.0001 } }\n  b-plain: { input: 0.001, output: 0.001 }\n";
+    let plain = lever_to("100000", two, false);
+    assert_eq!(plain.len(), 1, "{plain:#?}");
+    assert!(plain[0].2.ends_with(" to b-plain"), "{plain:#?}");
+    let batch = lever_to("100000", two, true);
+    assert_eq!(batch.len(), 1, "{batch:#?}");
+    assert!(batch[0].2.ends_with(" to a-batchy"), "{batch:#?}");
+    let one = "version: 1\nmodels:\n  aa-cheap: { input: 0.005, output: 0.005 }\n";
+    assert_eq!(
+        lever_to("80088", one, false),
+        [(
+            "claude-sonnet-4-5".to_string(),
+            "aa-cheap".to_string(),
+            "move `chat` to aa-cheap".to_string()
+        )]
+    );
+}
+
 /// A failing PR of twelve features gets levers for the ten that add the
 /// most inference, not for all (cargo-mutants: a counter that never
 /// counted survived).
