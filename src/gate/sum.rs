@@ -104,12 +104,7 @@ impl Sum {
         self.count(d, 1);
     }
 
-    /// Takes back a term added before.
-    pub fn remove(&mut self, d: Decimal) {
-        self.remove_parts(d, Sum::parts(d));
-    }
-
-    /// [`Sum::remove`] of `d`, whose [`Sum::parts`] are `(i, f)`.
+    /// Takes back a term `d` added before, whose [`Sum::parts`] are `(i, f)`.
     fn remove_parts(&mut self, d: Decimal, (i, f): (i128, i128)) {
         self.int -= i;
         self.frac -= f;
@@ -235,7 +230,7 @@ mod tests {
             acc = acc.checked_add(*t)?;
             exact.add(*t);
             let mut back = exact.clone();
-            back.remove(acc);
+            back.remove_parts(acc, Sum::parts(acc));
             rounded |= back.int != 0 || back.frac != 0;
         }
         Some((acc, rounded))
