@@ -885,6 +885,28 @@ mod tests {
         assert_eq!(m.periods[1].standard.input, Some(dec!(0.5)));
     }
 
+    /// A free price is a price: 0 is read, only a negative one refused
+    /// (cargo-mutants: `<` as `<=` in the sign test survived).
+    #[test]
+    fn a_zero_price_is_read_and_a_negative_one_refused() {
+        let one = |input: &str| {
+            conv(&format!(
+                r#"[{{"id":"p","model_match":{{"starts_with":"m"}},"models":[
+                {{"id":"m-1","match":{{"equals":"m-1"}},"prices":{{"input_mtok":{input},"output_mtok":2}}}}]}}]"#
+            ))
+        };
+        let free = one("0");
+        assert!(free.skipped.is_empty(), "{:?}", free.skipped);
+        assert_eq!(free.models[0].periods[0].standard.input, Some(dec!(0)));
+        let negative = one("-1");
+        assert!(negative.models.is_empty());
+        assert!(
+            negative.skipped[0].why.contains("negative price -1"),
+            "{:?}",
+            negative.skipped
+        );
+    }
+
     #[test]
     fn what_cannot_be_mapped_is_listed() {
         let c = conv(
