@@ -364,6 +364,14 @@ mod tests {
         let sum = total(&[big, dec!(0.4), dec!(0.4)]).unwrap();
         assert_eq!(sum.to_string(), "9000000000000000000000000001");
         assert_eq!(fold([big, dec!(0.4), dec!(0.4)].into_iter()), Ok(big));
+        // A mantissa of exactly 2^96 does not fit either: 2^96 - 1 tenths
+        // and one more is 2^96 tenths, which rounds to whole units
+        // (cargo-mutants: `<` as `<=` against the limit survived).
+        let under = Decimal::from_i128_with_scale(LIMIT - 1, 1);
+        assert_eq!(
+            total(&[under, dec!(0.1)]).map(|d| d.to_string()),
+            Ok("7922816251426433759354395034".to_string())
+        );
         // Past 7.9e28 nothing fits.
         assert_eq!(total(&[Decimal::MAX, Decimal::ONE]), Err(Overflow));
         assert_eq!(

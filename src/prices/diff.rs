@@ -316,6 +316,35 @@ mod tests {
         );
     }
 
+    /// A field whose change on a later day has the very prices another
+    /// field's change had is still listed: the repeat check is per field
+    /// (cargo-mutants: `==` as `!=` on the field survived).
+    #[test]
+    fn a_change_is_told_apart_from_another_fields_with_the_same_prices() {
+        let book = |periods: &str| {
+            let text = format!("version: 1\nas_of: 2026-12-01\nsources: []\nmodels:\n  - id: m\n    provider: p\n    source: s\n    checked: 2026-12-01\n    periods:\n{periods}embeddings: []\n");
+            let mut diags = Diags::default();
+            PriceBook::from_file(&SourceFile::new("c.yaml", text), &mut diags).expect("valid")
+        };
+        let old = book("      - { input: 1, output: 3 }\n      - { effective_from: 2027-01-01, input: 3, output: 3 }\n");
+        let new = book("      - { input: 2, output: 4 }\n      - { effective_from: 2027-01-01, input: 4, output: 4 }\n");
+        let change = |from: Option<Date>, field: &str, old: Decimal, new: Decimal| PriceChange {
+            from,
+            field: field.into(),
+            old: Some(old),
+            new: Some(new),
+        };
+        let day = Date::parse("2027-01-01");
+        assert_eq!(
+            diff(&old, &new).changed[0].1,
+            vec![
+                change(None, "input", dec!(1), dec!(2)),
+                change(None, "output", dec!(3), dec!(4)),
+                change(day, "input", dec!(3), dec!(4)),
+            ]
+        );
+    }
+
     #[test]
     fn a_difference_that_ends_says_so() {
         let d = diff(&catalogue("1"), &catalogue("1.5"));

@@ -978,6 +978,17 @@ mod tests {
             .map(|m| (m.id.as_str(), m.aliases.clone()))
             .collect();
         assert_eq!(aliases, [("a-1", vec!["a.1".to_string()]), ("b-1", vec![])]);
+        // A name an earlier model of the provider matches is that model's
+        // (genai-prices takes the first match), never a later one's alias
+        // (cargo-mutants: `&&` as `||` after the earlier-model check
+        // survived).
+        let c = conv(
+            r#"[{"id":"p","model_match":{"starts_with":"m"},"models":[
+              {"id":"m-1","match":{"starts_with":"m-1"},"prices":{"input_mtok":1,"output_mtok":2}},
+              {"id":"m-2","match":{"or":[{"equals":"m-2"},{"equals":"m-1-turbo"},{"equals":"m-2.0"}]},"prices":{"input_mtok":3,"output_mtok":4}}]}]"#,
+        );
+        assert_eq!(c.models[1].id, "m-2");
+        assert_eq!(c.models[1].aliases, ["m-2.0"]);
     }
 
     #[test]
