@@ -1079,6 +1079,11 @@ fn levers_aim_at_the_warning_line_only_below_todays_ier() {
     // at exactly 5:1 today the warning line is today's IER: aimed at once,
     // as today's (cargo-mutants: `<` as `<=` survived)
     assert_eq!(targets("50000"), [LaunchFloor, CurrentIer]);
+    // today at or above the floor (10:1, 8:1), rule 3 cannot help: no
+    // target at today's IER (cargo-mutants: the guard `c < launch_floor`
+    // as `true` and as `<=` survived)
+    assert_eq!(targets("100000"), [LaunchFloor, WarningLine]);
+    assert_eq!(targets("80000"), [LaunchFloor, WarningLine]);
 }
 
 /// Levers that reach the launch floor are the only ones offered: the next
@@ -2275,14 +2280,14 @@ fn no_lever_when_the_change_passes() {
 /// plain gate value stays at 210,000 / 21,000 = 10:1.
 #[test]
 fn a_successor_that_breaks_a_floor_changes_the_verdict() {
-    let deprecation = |policy: &str| {
+    let deprecation_at = |policy: &str, price: &str| {
         let repo = Repo::new(
             &policy_yaml(policy),
             &baseline_yaml(&[("2026-08", "200000", "10000")]),
         );
         repo.write(
             ".ier/prices.yaml",
-            "version: 1\nmodels:\n  old-m: { input: 1, output: 1, deprecated: 2027-03-01, successor: new-m }\n  new-m: { input: 100, output: 100 }\n",
+            &format!("version: 1\nmodels:\n  old-m: {{ input: 1, output: 1, deprecated: 2027-03-01, successor: new-m }}\n  new-m: {{ input: {price}, output: {price} }}\n"),
         );
         repo.manifest(
             "hints",
@@ -2307,6 +2312,7 @@ fn a_successor_that_breaks_a_floor_changes_the_verdict() {
             .unwrap_or_else(|| panic!("{:#?}", r.reasons));
         (r.verdict, reason.message.clone())
     };
+    let deprecation = |policy: &str| deprecation_at(policy, "100");
     let (verdict, message) = deprecation("");
     assert_eq!(verdict, Verdict::Warn, "the deprecation warns");
     assert!(
@@ -2320,6 +2326,14 @@ fn a_successor_that_breaks_a_floor_changes_the_verdict() {
         let (_, message) = deprecation(policy);
         assert!(message.ends_with(" (verdict warn)"), "{policy}: {message}");
     }
+    // At 1,000 a million the successor costs 110,000 a month: the plain
+    // gate value 210,000 / 120,000 = 1.75:1 (1.8:1 shown) fails (cargo-mutants: the
+    // successor's gate value left out of its verdict survived).
+    let (_, message) = deprecation_at("", "1000");
+    assert!(
+        message.ends_with("from 20.8:1 to 1.8:1 (verdict fail)"),
+        "{message}"
+    );
 }
 
 // ------------------------------------------------------------------ sensitivity
