@@ -2329,6 +2329,15 @@ fn a_successor_that_breaks_a_floor_changes_the_verdict() {
     // At 1,000 a million the successor costs 110,000 a month: the plain
     // gate value 210,000 / 120,000 = 1.75:1 (1.8:1 shown) fails (cargo-mutants: the
     // successor's gate value left out of its verdict survived).
+    // A successor that moves the gate value by less than the one place
+    // shown gives four: 210,000 / 10,110 = 20.7715 and 210,000 /
+    // 10,110.11 = 20.7713 (cargo-mutants: the equal-display guard as
+    // `false` survived).
+    let (_, message) = deprecation_at("", "1.001");
+    assert!(
+        message.ends_with("moves the projected in-month IER from 20.7715:1 to 20.7713:1"),
+        "{message}"
+    );
     let (_, message) = deprecation_at("", "1000");
     assert!(
         message.ends_with("from 20.8:1 to 1.8:1 (verdict fail)"),
