@@ -1886,6 +1886,38 @@ fn a_company_overflow_names_its_features_and_points_at_a_lone_one() {
     }
 }
 
+/// The baseline alone can overflow a company sum: with no manifest, three months of 3e28
+/// make a T3M sum of 9e28, and the message says no feature is to blame
+/// (cargo-mutants: that arm deleted survived).
+#[test]
+fn a_baseline_that_overflows_alone_says_so() {
+    let big = "30000000000000000000000000000";
+    let repo = Repo::new(
+        &policy_yaml("gate: { basis: t3m }\n"),
+        &baseline_yaml(&[
+            ("2026-06", big, "10000"),
+            ("2026-07", big, "10000"),
+            ("2026-08", big, "10000"),
+        ]),
+    );
+    match repo.try_run(repo.opts()) {
+        Err(Failure::Input(d)) => {
+            let d = d
+                .iter()
+                .find(|x| x.code.as_str() == "arithmetic-overflow")
+                .unwrap_or_else(|| panic!("{d:#?}"));
+            assert!(
+                d.message
+                    .contains("the company projection (the baseline alone) overflows"),
+                "{}",
+                d.message
+            );
+        }
+        Err(Failure::Environment(e)) => panic!("environment error: {e}"),
+        Ok(r) => panic!("expected an overflow, got a {:?} verdict", r.verdict),
+    }
+}
+
 // ------------------------------------------------------------------ properties
 
 const MODELS: [&str; 4] = [

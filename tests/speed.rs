@@ -307,6 +307,24 @@ fn what_ifs_follow_a_cost_that_moves_without_revenue() {
     assert!(same_both_ways(policy, baseline, None, &manifests) > 0);
 }
 
+/// The rest of the company's revenue moving while its cost stands still: a
+/// feature launched in the first projected month whose ramp fades (1.0,
+/// 0.6, 0.3 of its users; a ramp need not rise) with a fixed cost only.
+/// Every what-if on the other feature must recompute those months, where
+/// the company's IER falls to its lowest.
+#[test]
+fn what_ifs_follow_a_revenue_that_moves_without_cost() {
+    let policy = "version: 1\nbusiness_model: ai-infused\ngate:\n  basis: in-month\n  horizon_months: 12\n  launch_floor: 9\n";
+    let baseline = "version: 1\ncurrency: USD\nmonths:\n  - { month: 2026-11, revenue: 100000, inference: { llm: 9000 } }\n";
+    let sold = "version: 1\nfeature: sold\nadoption: { users: 2000 }\nrevenue: { per_user_month: 3 }\nworkloads:\n  - { name: draft, model: claude-sonnet-4-5, calls_per_user_month: 30, input_tokens: 2000, output_tokens: 400 }\n";
+    let fading = "version: 1\nfeature: fading\nlaunch: 2026-12\nadoption: { users: 1000, ramp: [1.0, 0.6, 0.3] }\nrevenue: { per_user_month: 20 }\ninfrastructure:\n  - { name: host, monthly: 100 }\n";
+    let manifests = [
+        ("ai-features/fading.yaml".to_string(), fading.to_string()),
+        ("ai-features/sold.yaml".to_string(), sold.to_string()),
+    ];
+    assert!(same_both_ways(policy, baseline, None, &manifests) > 0);
+}
+
 #[test]
 fn what_ifs_equal_the_whole_reprojection_on_generated_manifests() {
     let policy = "version: 1\nbusiness_model: ai-infused\ngate:\n  basis: t3m\n  horizon_months: 18\n  launch_floor: 8\n  feature_floor: 2\n";
