@@ -307,6 +307,27 @@ fn what_ifs_follow_a_cost_that_moves_without_revenue() {
     assert!(same_both_ways(policy, baseline, None, &manifests) > 0);
 }
 
+/// What-ifs equal the whole re-projection when the cheapest model has no
+/// price before the feature's launch: `late` is priced from 2027-03, the
+/// feature launches in 2027-06.
+#[test]
+fn what_ifs_equal_the_whole_reprojection_with_a_model_priced_after_the_start() {
+    let catalogue = "version: 1\nas_of: 2026-12-01\nsources: []\nmodels:\n  - id: dear\n    provider: p\n    source: s\n    checked: 2026-12-01\n    periods:\n      - { input: 3, output: 15 }\n  - id: late\n    provider: p\n    source: s\n    checked: 2026-12-01\n    periods:\n      - { effective_from: 2027-03-01, input: 0.001, output: 0.001 }\nembeddings: []\n";
+    let mut d = Diags::default();
+    let book = PriceBook::from_file(&SourceFile::new("catalogue.yaml", catalogue), &mut d)
+        .unwrap_or_else(|| panic!("{:#?}", d.0));
+    let policy = "version: 1\nbusiness_model: ai-infused\ngate:\n  basis: in-month\n  horizon_months: 12\n  launch_floor: 8\n";
+    let baseline = "version: 1\ncurrency: USD\nmonths:\n  - { month: 2026-11, revenue: 100000, inference: { llm: 9000 } }\n";
+    let text = "version: 1\nfeature: f\nlaunch: 2027-06\nadoption: { users: 1000 }\nrevenue: { per_user_month: 0 }\nworkloads:\n  - { name: w, model: dear, calls_per_user_month: 100, input_tokens: 10000, output_tokens: 1000 }\n";
+    let head = manifest::load(&SourceFile::new("ai-features/f.yaml", text), &book, &mut d);
+    let policy = policy::load(&SourceFile::new(".ier/policy.yaml", policy), &mut d);
+    let baseline = baseline::load(&SourceFile::new(".ier/baseline.yaml", baseline), &mut d);
+    assert!(d.0.is_empty(), "{:#?}", d.0);
+    let changes = [Change::added(head.expect("head"))];
+    let (policy, baseline) = (policy.expect("policy"), baseline.expect("baseline"));
+    assert!(same_with(&policy, &baseline, &book, &changes) > 0);
+}
+
 /// The rest of the company's revenue moving while its cost stands still: a
 /// feature launched in the first projected month whose ramp fades (1.0,
 /// 0.6, 0.3 of its users; a ramp need not rise) with a fixed cost only.
