@@ -1086,6 +1086,12 @@ fn levers_aim_at_the_warning_line_only_below_todays_ier() {
     assert_eq!(targets("80000"), [LaunchFloor, WarningLine]);
 }
 
+/// A feature `chat` with no revenue: 1,000 users x `calls` calls of
+/// 10,000 input and 1,000 output tokens on Sonnet 4.5 (0.045 a call).
+fn sonnet_chat(calls: u32, batch: bool) -> String {
+    format!("version: 1\nfeature: chat\nadoption: {{ users: 1000 }}\nrevenue: {{ per_user_month: 0 }}\nworkloads:\n  - name: chat\n    model: claude-sonnet-4-5\n    batch: {batch}\n    calls_per_user_month: {calls}\n    input_tokens: 10000\n    output_tokens: 1000\n")
+}
+
 /// Levers that reach the launch floor are the only ones offered: the next
 /// better verdict's targets (here the warning line, mitigation being
 /// accepted) are tried only when the floor is out of reach (cargo-mutants:
@@ -1095,21 +1101,7 @@ fn levers_aim_at_the_warning_line_only_below_todays_ier() {
 #[test]
 fn levers_in_reach_of_the_launch_floor_aim_at_it_alone() {
     let repo = Repo::new(&policy_yaml("mitigation: { accepted: true }\n"), &ier10());
-    repo.manifest(
-        "chat",
-        "
-        version: 1
-        feature: chat
-        adoption: { users: 1000 }
-        revenue: { per_user_month: 0 }
-        workloads:
-          - name: chat
-            model: claude-sonnet-4-5
-            calls_per_user_month: 100
-            input_tokens: 10000
-            output_tokens: 1000
-        ",
-    );
+    repo.write("ai-features/chat.yaml", &sonnet_chat(100, false));
     let r = repo.run();
     assert_eq!(r.verdict, Verdict::Fail);
     assert!(
@@ -1195,21 +1187,7 @@ fn the_cheapest_model_lever_names_the_first_by_id_among_equals() {
         ".ier/prices.yaml",
         "version: 1\nmodels:\n  zz-cheap: { input: 0.01, output: 0.01 }\n  aa-cheap: { input: 0.01, output: 0.01 }\n",
     );
-    repo.manifest(
-        "chat",
-        "
-        version: 1
-        feature: chat
-        adoption: { users: 1000 }
-        revenue: { per_user_month: 0 }
-        workloads:
-          - name: chat
-            model: claude-sonnet-4-5
-            calls_per_user_month: 100
-            input_tokens: 10000
-            output_tokens: 1000
-        ",
-    );
+    repo.write("ai-features/chat.yaml", &sonnet_chat(100, false));
     let r = repo.run();
     assert_eq!(r.verdict, Verdict::Fail);
     let to: Vec<&str> = r
@@ -1237,24 +1215,7 @@ fn the_cheapest_model_is_priced_batch_or_not_and_a_move_names_its_models() {
             &baseline_yaml(&[("2026-08", revenue, "10000")]),
         );
         repo.write(".ier/prices.yaml", prices);
-        repo.manifest(
-            "chat",
-            &format!(
-                "
-                version: 1
-                feature: chat
-                adoption: {{ users: 1000 }}
-                revenue: {{ per_user_month: 0 }}
-                workloads:
-                  - name: chat
-                    model: claude-sonnet-4-5
-                    batch: {batch}
-                    calls_per_user_month: 200
-                    input_tokens: 10000
-                    output_tokens: 1000
-                "
-            ),
-        );
+        repo.write("ai-features/chat.yaml", &sonnet_chat(200, batch));
         let r = repo.run();
         assert_eq!(r.verdict, Verdict::Fail);
         r.levers

@@ -269,16 +269,18 @@ mod tests {
         }
     }
 
+    /// A catalogue of one model `m` with these `periods` (YAML list items).
+    fn book(periods: &str) -> PriceBook {
+        let text = format!("version: 1\nas_of: 2026-12-01\nsources: []\nmodels:\n  - id: m\n    provider: p\n    source: s\n    checked: 2026-12-01\n    periods:\n{periods}embeddings: []\n");
+        let mut diags = Diags::default();
+        PriceBook::from_file(&SourceFile::new("c.yaml", text), &mut diags).expect("valid")
+    }
+
     /// The old catalogue changes a price on a day the new one does not: a
     /// second change from that day, although the new price is the same
     /// (cargo-mutants: `&&` as `||` in the repeat check survived).
     #[test]
     fn a_change_on_one_side_only_is_listed_from_its_day() {
-        let book = |periods: &str| {
-            let text = format!("version: 1\nas_of: 2026-12-01\nsources: []\nmodels:\n  - id: m\n    provider: p\n    source: s\n    checked: 2026-12-01\n    periods:\n{periods}embeddings: []\n");
-            let mut diags = Diags::default();
-            PriceBook::from_file(&SourceFile::new("c.yaml", text), &mut diags).expect("valid")
-        };
         let old = book("      - { input: 1, output: 1 }\n      - { effective_from: 2027-01-01, input: 3, output: 1 }\n");
         let new = book("      - { input: 2, output: 1 }\n");
         let change = |from: Option<Date>, old: Decimal| PriceChange {
@@ -321,11 +323,6 @@ mod tests {
     /// (cargo-mutants: `==` as `!=` on the field survived).
     #[test]
     fn a_change_is_told_apart_from_another_fields_with_the_same_prices() {
-        let book = |periods: &str| {
-            let text = format!("version: 1\nas_of: 2026-12-01\nsources: []\nmodels:\n  - id: m\n    provider: p\n    source: s\n    checked: 2026-12-01\n    periods:\n{periods}embeddings: []\n");
-            let mut diags = Diags::default();
-            PriceBook::from_file(&SourceFile::new("c.yaml", text), &mut diags).expect("valid")
-        };
         let old = book("      - { input: 1, output: 3 }\n      - { effective_from: 2027-01-01, input: 3, output: 3 }\n");
         let new = book("      - { input: 2, output: 4 }\n      - { effective_from: 2027-01-01, input: 4, output: 4 }\n");
         let change = |from: Option<Date>, field: &str, old: Decimal, new: Decimal| PriceChange {
