@@ -148,16 +148,6 @@ impl Run {
     }
 }
 
-/// A month before the feature goes live: nothing, as the whole projection
-/// gives it, which still prices each workload per call (so a swapped
-/// workload on a model with no price then fails there too).
-fn not_live(swap: &Swap, book: &PriceBook, month: Month) -> Result<Pair, ProjectionError> {
-    if let Swap::Workload(_, x) = swap {
-        workload_unit(x, book, month, Decimal::ONE)?;
-    }
-    Ok((Decimal::ZERO, Decimal::ZERO))
-}
-
 fn cost_of(w: Decimal, e: Decimal, i: Decimal) -> Result<Decimal, Overflow> {
     w.add_c(e)?.add_c(i)
 }
@@ -290,7 +280,9 @@ impl Head {
                 .iter()
                 .map(|s| match s.run {
                     Some(r) => self.runs[r].with(swap, book, s.month),
-                    None => not_live(swap, book, s.month),
+                    // Before a late launch: nothing (a swap of a workload,
+                    // which is priced even then, goes the way below).
+                    None => Ok((Decimal::ZERO, Decimal::ZERO)),
                 })
                 .collect();
         };
