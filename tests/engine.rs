@@ -1766,14 +1766,16 @@ fn overflow_is_an_input_error_not_a_panic() {
             output_tokens: 1000000
         ",
     );
+    overflow_of(&repo);
+}
+
+/// The `arithmetic-overflow` diagnostic a check of `repo` ends with.
+fn overflow_of(repo: &Repo) -> ier_gate::diagnostic::Diag {
     match repo.try_run(repo.opts()) {
-        Err(Failure::Input(d)) => {
-            assert!(
-                d.iter().any(|x| x.code.as_str() == "arithmetic-overflow"),
-                "{:#?}",
-                d
-            );
-        }
+        Err(Failure::Input(d)) => d
+            .into_iter()
+            .find(|x| x.code.as_str() == "arithmetic-overflow")
+            .unwrap_or_else(|| panic!("no arithmetic-overflow")),
         Err(Failure::Environment(e)) => panic!("environment error: {e}"),
         Ok(r) => panic!("expected an overflow, got a {:?} verdict", r.verdict),
     }
@@ -1791,27 +1793,18 @@ fn a_company_overflow_names_its_features_and_points_at_a_lone_one() {
         &baseline_yaml(&[("2026-08", big, "10000")]),
     );
     repo.write("ai-features/a.yaml", &flat("a", big, "100", None));
-    match repo.try_run(repo.opts()) {
-        Err(Failure::Input(d)) => {
-            let d = d
-                .iter()
-                .find(|x| x.code.as_str() == "arithmetic-overflow")
-                .unwrap_or_else(|| panic!("{d:#?}"));
-            assert!(
-                d.message
-                    .contains("the company projection with `a` overflows"),
-                "{}",
-                d.message
-            );
-            let site = d.site.as_ref().expect("located");
-            assert_eq!(
-                (site.file.path.as_str(), site.line),
-                ("ai-features/a.yaml", 2)
-            );
-        }
-        Err(Failure::Environment(e)) => panic!("environment error: {e}"),
-        Ok(r) => panic!("expected an overflow, got a {:?} verdict", r.verdict),
-    }
+    let d = overflow_of(&repo);
+    assert!(
+        d.message
+            .contains("the company projection with `a` overflows"),
+        "{}",
+        d.message
+    );
+    let site = d.site.as_ref().expect("located");
+    assert_eq!(
+        (site.file.path.as_str(), site.line),
+        ("ai-features/a.yaml", 2)
+    );
     // Seven features of 1.2e28 a month each (8.4e28 together): the first
     // five by name, the others counted, and no one line to point at
     // (cargo-mutants: `>` as `<` before the count survived).
@@ -1827,28 +1820,19 @@ fn a_company_overflow_names_its_features_and_points_at_a_lone_one() {
             ),
         );
     }
-    match repo.try_run(repo.opts()) {
-        Err(Failure::Input(d)) => {
-            let d = d
-                .iter()
-                .find(|x| x.code.as_str() == "arithmetic-overflow")
-                .unwrap_or_else(|| panic!("{d:#?}"));
-            assert!(
-                d.message.contains(
-                    "the company projection with `f1`, `f2`, `f3`, `f4`, `f5`, 2 more overflows"
-                ),
-                "{}",
-                d.message
-            );
-            assert!(d.site.is_none());
-        }
-        Err(Failure::Environment(e)) => panic!("environment error: {e}"),
-        Ok(r) => panic!("expected an overflow, got a {:?} verdict", r.verdict),
-    }
+    let d = overflow_of(&repo);
+    assert!(
+        d.message
+            .contains("the company projection with `f1`, `f2`, `f3`, `f4`, `f5`, 2 more overflows"),
+        "{}",
+        d.message
+    );
+    assert!(d.site.is_none());
 }
 
-/// The baseline alone can overflow a company sum: with no manifest, three months of 3e28
-/// make a T3M sum of 9e28, and the message says no feature is to blame
+/// The baseline alone can overflow a company sum: with no manifest, three
+/// months of 3e28 make a T3M sum of 9e28, and the message says no feature
+/// is to blame
 /// (cargo-mutants: that arm deleted survived).
 #[test]
 fn a_baseline_that_overflows_alone_says_so() {
@@ -1861,22 +1845,13 @@ fn a_baseline_that_overflows_alone_says_so() {
             ("2026-08", big, "10000"),
         ]),
     );
-    match repo.try_run(repo.opts()) {
-        Err(Failure::Input(d)) => {
-            let d = d
-                .iter()
-                .find(|x| x.code.as_str() == "arithmetic-overflow")
-                .unwrap_or_else(|| panic!("{d:#?}"));
-            assert!(
-                d.message
-                    .contains("the company projection (the baseline alone) overflows"),
-                "{}",
-                d.message
-            );
-        }
-        Err(Failure::Environment(e)) => panic!("environment error: {e}"),
-        Ok(r) => panic!("expected an overflow, got a {:?} verdict", r.verdict),
-    }
+    let d = overflow_of(&repo);
+    assert!(
+        d.message
+            .contains("the company projection (the baseline alone) overflows"),
+        "{}",
+        d.message
+    );
 }
 
 // ------------------------------------------------------------------ properties

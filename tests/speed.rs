@@ -96,6 +96,23 @@ fn same_with(
     fast.levers.len() + fast.sensitivity.len()
 }
 
+/// A catalogue of LLMs, each with its periods (flow mappings).
+fn catalogue(models: &[(&str, &[&str])]) -> PriceBook {
+    let mut text = String::from("version: 1\nas_of: 2026-12-01\nsources: []\nmodels:\n");
+    for (id, periods) in models {
+        text += &format!(
+            "  - id: {id}\n    provider: p\n    source: s\n    checked: 2026-12-01\n    periods:\n"
+        );
+        for p in *periods {
+            text += &format!("      - {p}\n");
+        }
+    }
+    text += "embeddings: []\n";
+    let mut d = Diags::default();
+    PriceBook::from_file(&SourceFile::new("catalogue.yaml", text), &mut d)
+        .unwrap_or_else(|| panic!("{:#?}", d.0))
+}
+
 /// A base side whose cost falls while its revenue stands still (its model
 /// is cut from 10 to 1 a million tokens in 2027-01; the head moved to one
 /// at 2): the company's lowest month is after the cut, 100,000 / (9,000 +
@@ -104,10 +121,17 @@ fn same_with(
 /// moves in.
 #[test]
 fn what_ifs_follow_a_base_side_whose_cost_moves_alone() {
-    let catalogue = "version: 1\nas_of: 2026-12-01\nsources: []\nmodels:\n  - id: cut\n    provider: p\n    source: s\n    checked: 2026-12-01\n    periods:\n      - { input: 10, output: 10 }\n      - { effective_from: 2027-01-01, input: 1, output: 1 }\n  - id: flat\n    provider: p\n    source: s\n    checked: 2026-12-01\n    periods:\n      - { input: 2, output: 2 }\nembeddings: []\n";
+    let book = catalogue(&[
+        (
+            "cut",
+            &[
+                "{ input: 10, output: 10 }",
+                "{ effective_from: 2027-01-01, input: 1, output: 1 }",
+            ],
+        ),
+        ("flat", &["{ input: 2, output: 2 }"]),
+    ]);
     let mut d = Diags::default();
-    let book = PriceBook::from_file(&SourceFile::new("catalogue.yaml", catalogue), &mut d)
-        .unwrap_or_else(|| panic!("{:#?}", d.0));
     let policy = "version: 1\nbusiness_model: ai-infused\ngate:\n  basis: in-month\n  horizon_months: 12\n  launch_floor: 9\n";
     let baseline = "version: 1\ncurrency: USD\nmonths:\n  - { month: 2026-11, revenue: 100000, inference: { llm: 9000 } }\n";
     let side = |model: &str| {
@@ -312,10 +336,14 @@ fn what_ifs_follow_a_cost_that_moves_without_revenue() {
 /// feature launches in 2027-06.
 #[test]
 fn what_ifs_equal_the_whole_reprojection_with_a_model_priced_after_the_start() {
-    let catalogue = "version: 1\nas_of: 2026-12-01\nsources: []\nmodels:\n  - id: dear\n    provider: p\n    source: s\n    checked: 2026-12-01\n    periods:\n      - { input: 3, output: 15 }\n  - id: late\n    provider: p\n    source: s\n    checked: 2026-12-01\n    periods:\n      - { effective_from: 2027-03-01, input: 0.001, output: 0.001 }\nembeddings: []\n";
+    let book = catalogue(&[
+        ("dear", &["{ input: 3, output: 15 }"]),
+        (
+            "late",
+            &["{ effective_from: 2027-03-01, input: 0.001, output: 0.001 }"],
+        ),
+    ]);
     let mut d = Diags::default();
-    let book = PriceBook::from_file(&SourceFile::new("catalogue.yaml", catalogue), &mut d)
-        .unwrap_or_else(|| panic!("{:#?}", d.0));
     let policy = "version: 1\nbusiness_model: ai-infused\ngate:\n  basis: in-month\n  horizon_months: 12\n  launch_floor: 8\n";
     let baseline = "version: 1\ncurrency: USD\nmonths:\n  - { month: 2026-11, revenue: 100000, inference: { llm: 9000 } }\n";
     let text = "version: 1\nfeature: f\nlaunch: 2027-06\nadoption: { users: 1000 }\nrevenue: { per_user_month: 0 }\nworkloads:\n  - { name: w, model: dear, calls_per_user_month: 100, input_tokens: 10000, output_tokens: 1000 }\n";
