@@ -1782,17 +1782,19 @@ fn overflow_of(repo: &Repo) -> ier_gate::diagnostic::Diag {
 }
 
 /// A company sum one feature overflows points at that feature: the
-/// baseline's 5e28 and the feature's 5e28 a month are each a decimal, their
-/// sum (1e29) is not (cargo-mutants: dropping the feature's location
-/// survived).
+/// baseline's 2e28 a month (6e28 over three months) and the feature's 6e28
+/// are each a decimal, their sum (8e28) is not (cargo-mutants: dropping the
+/// feature's location survived).
 #[test]
 fn a_company_overflow_names_its_features_and_points_at_a_lone_one() {
-    let big = "50000000000000000000000000000";
     let repo = Repo::new(
         &policy_yaml(""),
-        &baseline_yaml(&[("2026-08", big, "10000")]),
+        &baseline_yaml(&[("2026-08", "20000000000000000000000000000", "10000")]),
     );
-    repo.write("ai-features/a.yaml", &flat("a", big, "100", None));
+    repo.write(
+        "ai-features/a.yaml",
+        &flat("a", "60000000000000000000000000000", "100", None),
+    );
     let d = overflow_of(&repo);
     assert!(
         d.message
@@ -1830,10 +1832,10 @@ fn a_company_overflow_names_its_features_and_points_at_a_lone_one() {
     assert!(d.site.is_none());
 }
 
-/// The baseline alone can overflow a company sum: with no manifest, three
-/// months of 3e28 make a T3M sum of 9e28, and the message says no feature
-/// is to blame
-/// (cargo-mutants: that arm deleted survived).
+/// The baseline alone can overflow a company sum: three months of 3e28
+/// make a T3M sum of 9e28, and the message says no feature is to blame,
+/// with no manifest and with a small one beside it, which it neither names
+/// nor points at (cargo-mutants: that arm deleted survived).
 #[test]
 fn a_baseline_that_overflows_alone_says_so() {
     let big = "30000000000000000000000000000";
@@ -1845,13 +1847,19 @@ fn a_baseline_that_overflows_alone_says_so() {
             ("2026-08", big, "10000"),
         ]),
     );
-    let d = overflow_of(&repo);
-    assert!(
-        d.message
-            .contains("the company projection (the baseline alone) overflows"),
-        "{}",
-        d.message
-    );
+    for manifest in [None, Some(flat("small", "100", "10", None))] {
+        if let Some(m) = &manifest {
+            repo.write("ai-features/small.yaml", m);
+        }
+        let d = overflow_of(&repo);
+        assert!(
+            d.message
+                .contains("the company projection (the baseline alone) overflows"),
+            "{}",
+            d.message
+        );
+        assert!(d.site.is_none(), "{manifest:?}");
+    }
 }
 
 // ------------------------------------------------------------------ properties

@@ -442,6 +442,8 @@ pub enum TrajectoryError {
     Change(usize, ProjectionError),
     /// The sums over the company overflow a decimal.
     Company,
+    /// The baseline overflows a decimal on its own, with no change in it.
+    Baseline,
 }
 
 impl TrajectoryError {
@@ -450,6 +452,7 @@ impl TrajectoryError {
         match self {
             TrajectoryError::Change(i, e) => projection_diag(&changes[*i], e),
             TrajectoryError::Company => company_overflow(changes),
+            TrajectoryError::Baseline => company_overflow(&[]),
         }
     }
 }
@@ -652,7 +655,17 @@ impl<'a> GateModel<'a> {
 
     /// The company's months as the pull request leaves them.
     pub fn series(&self) -> Result<Series, TrajectoryError> {
-        Ok(self.series_of(&self.totals)?)
+        self.series_of(&self.totals).map_err(|_| self.overflow())
+    }
+
+    /// Which sum overflowed: the baseline's own (its months projected with
+    /// no change in them), or the company's with the changes.
+    fn overflow(&self) -> TrajectoryError {
+        let none = vec![(Decimal::ZERO, Decimal::ZERO); self.months.len()];
+        match self.series_of(&none) {
+            Err(_) => TrajectoryError::Baseline,
+            Ok(_) => TrajectoryError::Company,
+        }
     }
 
     /// The company's months with change `i`'s deltas replaced, summed
