@@ -1118,6 +1118,59 @@ fn levers_in_reach_of_the_launch_floor_aim_at_it_alone() {
     );
 }
 
+/// A feature below its own floor, in a company that clears the launch
+/// floor, gets levers aimed at that floor and priced on its marginal IER:
+/// 1,000 users paying 0.50 a month for 20 Haiku calls of 1,000 input and
+/// 100 output tokens (0.0015 a call) add 500 of revenue and 30 of
+/// inference, 16.7:1 against a feature floor of 20:1, while the company
+/// runs at (100,000 + 500) / (10,000 + 30) = 10.02:1. Revenue per user
+/// must reach 20 x 30 / 1,000 = 0.60, giving 600 / 30 = 20:1 exactly; the
+/// calls may fall to 500 / (20 x 30) = 0.8333 of today's (cargo-mutants:
+/// the feature's last-month figures as zero survived).
+#[test]
+fn a_feature_below_its_own_floor_gets_levers_for_that_floor() {
+    let repo = Repo::new(&policy_yaml("gate: { feature_floor: 20 }\n"), &ier10());
+    repo.manifest(
+        "tips",
+        "
+        version: 1
+        feature: tips
+        adoption: { users: 1000 }
+        revenue: { per_user_month: 0.5 }
+        workloads:
+          - name: tip
+            model: claude-haiku-4-5
+            calls_per_user_month: 20
+            input_tokens: 1000
+            output_tokens: 100
+        ",
+    );
+    let r = repo.run();
+    assert_eq!(r.verdict, Verdict::Warn);
+    assert!(has(&r, "feature-below-floor"));
+    assert!(
+        r.levers
+            .iter()
+            .all(|l| l.target == LeverTarget::FeatureFloor),
+        "{:#?}",
+        r.levers
+    );
+    let lever = |kind: &str| {
+        r.levers
+            .iter()
+            .find(|l| <&str>::from(l.lever) == kind)
+            .unwrap_or_else(|| panic!("no {kind} lever in {:#?}", r.levers))
+    };
+    let revenue = lever("revenue-per-user");
+    assert_eq!(revenue.to.parse::<Decimal>().ok(), Some(dec!(0.6)));
+    assert_eq!(revenue.resulting_ier, Ratio::of(dec!(600), dec!(30)));
+    let calls = lever("calls");
+    let to: Decimal = calls.to.parse().expect("a decimal");
+    assert!(to >= dec!(0.8333) && to < dec!(0.8334), "{to}");
+    let ier = fin(calls.resulting_ier);
+    assert!(ier >= dec!(20) && ier < dec!(20.01), "{ier}");
+}
+
 /// Levers are for the features that add inference: one that adds revenue
 /// and no inference gets none, although the PR fails (cargo-mutants: `||`
 /// as `&&` in the skip of removed and non-adding features survived).
