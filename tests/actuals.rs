@@ -863,3 +863,71 @@ workloads:
     // to ramp month 1 (cargo-mutants: the guard as `true` survived)
     assert_eq!(expected("2026-12", "2026-08"), dec!(100));
 }
+
+/// With several workloads a user's calls are compared per workload, each
+/// against its own observed calls per active user (a feature's mean would
+/// be the largest workload's): 10 users made 100 `draft` calls (10 each,
+/// as declared) and 80 `check` calls (8 each, against 4 declared: below
+/// observed). With one workload the feature's own mean says it and no
+/// per-workload figure is shown (cargo-mutants: `>` as `<` in the count of
+/// workloads survived).
+#[test]
+fn each_of_several_workloads_is_held_to_its_own_calls_per_user() {
+    let manifest = "version: 1
+feature: letters
+adoption:
+  users: 10
+revenue:
+  per_user_month: 5
+workloads:
+  - name: draft
+    model: claude-haiku-4-5
+    calls_per_user_month: 10
+    input_tokens: 1000
+    output_tokens: 100
+  - name: check
+    model: claude-haiku-4-5
+    calls_per_user_month: 4
+    input_tokens: 1000
+    output_tokens: 100
+";
+    let one = observed_feature("letters", "draft", "claude-haiku-4-5: \"1.0000\"", "0.27");
+    let check = one
+        .split_once("    cost: \"0.27\"\n    reported_cost")
+        .map(|(head, _)| head)
+        .and_then(|head| head.split_once("      - name: draft"))
+        .map(|(_, w)| {
+            format!(
+                "      - name: check{}",
+                w.replace("calls: 100", "calls: 80")
+            )
+        })
+        .expect("the workload of observed_feature");
+    let observed = one.replacen(
+        "    cost: \"0.27\"\n    reported_cost",
+        &format!("{check}    cost: \"0.27\"\n    reported_cost"),
+        1,
+    );
+    let (dir, _) = observed_repo(&[("letters", manifest)], &observed);
+    let r = check_at(dir.path());
+    let draft = figure(&r, "workloads.draft.calls_per_user.mean");
+    assert_eq!((draft.declared, draft.observed), (dec!(10), dec!(10)));
+    assert!(!draft.below_observed);
+    let calls = figure(&r, "workloads.check.calls_per_user.mean");
+    assert_eq!((calls.declared, calls.observed), (dec!(4), dec!(8)));
+    assert!(calls.below_observed);
+
+    let single = manifest
+        .split("  - name: check")
+        .next()
+        .expect("the first workload");
+    let (dir, _) = observed_repo(&[("letters", single)], &one);
+    let r = check_at(dir.path());
+    assert!(
+        r.comparisons[0].figures.iter().all(
+            |f| !f.figure.ends_with("calls_per_user.mean") || f.figure == "calls_per_user.mean"
+        ),
+        "{:#?}",
+        r.comparisons
+    );
+}
