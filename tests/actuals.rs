@@ -491,7 +491,8 @@ fn figure<'a>(
 /// tokens costs 0.0015 on Haiku 4.5 (1 and 5 a million) and 0.0045 on
 /// Sonnet 4.5 (3 and 15). Declared 90/10 the mix costs 0.0018 a call;
 /// observed 50/50 it costs 0.0030: 40% cheaper declared, below observed at
-/// the default tolerance of 20%. The other way round it is not.
+/// the default tolerance of 20%, and the reason points at the feature. The
+/// other way round it is not.
 #[test]
 fn a_cheaper_route_declared_than_observed_is_below_observed() {
     let observed = observed_feature(
@@ -500,7 +501,12 @@ fn a_cheaper_route_declared_than_observed_is_below_observed() {
         "claude-haiku-4-5: \"0.5000\", claude-sonnet-4-5: \"0.5000\"",
         "0.30",
     );
-    let (dir, month) = observed_repo(&[("answers", &routed("0.9", "0.1"))], &observed);
+    // A feature with no observed usage beside it, checked first.
+    let unobserved = routed("0.9", "0.1").replace("feature: answers", "feature: aaa");
+    let (dir, month) = observed_repo(
+        &[("aaa", &unobserved), ("answers", &routed("0.9", "0.1"))],
+        &observed,
+    );
     let r = check_at(dir.path());
     let mix = figure(&r, "workloads.answer.route.cost_per_call");
     assert_eq!((mix.declared, mix.observed), (dec!(0.0018), dec!(0.0030)));
@@ -521,6 +527,10 @@ fn a_cheaper_route_declared_than_observed_is_below_observed() {
         "{}",
         reason.message
     );
+    // It points at the observed feature's line, not at the first manifest
+    // (cargo-mutants: `==` as `!=` in finding it survived).
+    let (file, line, _) = reason.location.clone().expect("a location");
+    assert_eq!((file.as_str(), line), ("ai-features/answers.yaml", 2));
     assert_eq!(r.verdict, ier_gate::report::Verdict::Warn);
 
     // Declared dearer than observed: nothing below observed.
