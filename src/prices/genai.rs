@@ -1025,6 +1025,11 @@ mod tests {
         // range test read past the class's end and survived)
         assert!(!regex_excludes(r"^o[x-]", "o-"));
         assert!(regex_excludes(r"^o[x-]", "ob"));
+        // a class that may match nothing rules out nothing by itself
+        // (cargo-mutants: `||` as `&&` before the quantifier test survived)
+        assert!(!regex_excludes(r"^gpt-[0-9]*o", "gpt-o"));
+        assert!(!regex_excludes(r"^gpt-[0-9]?o", "gpt-o"));
+        assert!(!regex_excludes(r"^gpt-[0-9]{0,2}o", "gpt-o"));
     }
 
     #[test]
