@@ -1827,6 +1827,11 @@ fn overflow_is_an_input_error_not_a_panic() {
     overflow_of(&repo);
 }
 
+/// Asserts that diagnostic `d`'s message contains `text`.
+fn assert_says(d: &ier_gate::diagnostic::Diag, text: &str) {
+    assert!(d.message.contains(text), "{}", d.message);
+}
+
 /// The `arithmetic-overflow` diagnostic a check of `repo` ends with.
 fn overflow_of(repo: &Repo) -> ier_gate::diagnostic::Diag {
     match repo.try_run(repo.opts()) {
@@ -1854,12 +1859,7 @@ fn a_company_overflow_names_its_features_and_points_at_a_lone_one() {
         &flat("a", "60000000000000000000000000000", "100", None),
     );
     let d = overflow_of(&repo);
-    assert!(
-        d.message
-            .contains("the company projection with `a` overflows"),
-        "{}",
-        d.message
-    );
+    assert_says(&d, "the company projection with `a` overflows");
     let site = d.site.as_ref().expect("located");
     assert_eq!(
         (site.file.path.as_str(), site.line),
@@ -1881,11 +1881,9 @@ fn a_company_overflow_names_its_features_and_points_at_a_lone_one() {
         );
     }
     let d = overflow_of(&repo);
-    assert!(
-        d.message
-            .contains("the company projection with `f1`, `f2`, `f3`, `f4`, `f5`, 2 more overflows"),
-        "{}",
-        d.message
+    assert_says(
+        &d,
+        "the company projection with `f1`, `f2`, `f3`, `f4`, `f5`, 2 more overflows",
     );
     assert!(d.site.is_none());
 }
@@ -1910,12 +1908,7 @@ fn a_baseline_that_overflows_alone_says_so() {
             repo.write("ai-features/small.yaml", m);
         }
         let d = overflow_of(&repo);
-        assert!(
-            d.message
-                .contains("the company projection (the baseline alone) overflows"),
-            "{}",
-            d.message
-        );
+        assert_says(&d, "the company projection (the baseline alone) overflows");
         assert!(d.site.is_none(), "{manifest:?}");
     }
 }
