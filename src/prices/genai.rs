@@ -1030,6 +1030,10 @@ mod tests {
         assert!(!regex_excludes(r"^gpt-[0-9]*o", "gpt-o"));
         assert!(!regex_excludes(r"^gpt-[0-9]?o", "gpt-o"));
         assert!(!regex_excludes(r"^gpt-[0-9]{0,2}o", "gpt-o"));
+        // a negated class, or one with an escape, is not read as a set of
+        // members (cargo-mutants: `||` as `&&` before the escape test survived)
+        assert!(!regex_excludes(r"^o[^3]", "o4"));
+        assert!(!regex_excludes(r"^o[\d]", "o4"));
     }
 
     #[test]
