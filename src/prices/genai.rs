@@ -1051,4 +1051,31 @@ mod tests {
             d.message
         );
     }
+
+    /// `--model` keeps only the models it names, and `--provider` only its
+    /// provider's (cargo-mutants: `delete !` before `contains` in `convert`
+    /// survived: no test selected a model).
+    #[test]
+    fn a_selection_keeps_only_what_it_names() {
+        let json = r#"[{"id":"p","models":[
+            {"id":"m-1","match":{"equals":"m-1"},"prices":{"input_mtok":1,"output_mtok":2}},
+            {"id":"m-2","match":{"equals":"m-2"},"prices":{"input_mtok":3,"output_mtok":4}},
+            {"id":"m-3","match":{"equals":"m-3"},"prices":{"input_mtok":5,"output_mtok":6}}]},
+          {"id":"q","models":[
+            {"id":"n-1","match":{"equals":"n-1"},"prices":{"input_mtok":7,"output_mtok":8}}]}]"#;
+        let ids = |providers: &[&str], models: &[&str]| -> Vec<String> {
+            let select = Selection {
+                providers: providers.iter().map(|s| s.to_string()).collect(),
+                models: models.iter().map(|s| s.to_string()).collect(),
+            };
+            let c = convert(&SourceFile::new("data.json", json), &select).expect("converts");
+            c.models.iter().map(|m| m.id.clone()).collect()
+        };
+        assert_eq!(ids(&[], &[]), ["m-1", "m-2", "m-3", "n-1"]);
+        assert_eq!(ids(&[], &["m-3", "m-1"]), ["m-1", "m-3"]);
+        assert_eq!(ids(&["q"], &[]), ["n-1"]);
+        // both: a model of another provider is not kept
+        assert_eq!(ids(&["q"], &["m-1", "n-1"]), ["n-1"]);
+        assert_eq!(ids(&[], &["nope"]), Vec::<String>::new());
+    }
 }
