@@ -49,15 +49,20 @@ OPERATIONS = [
 ]
 
 # The GraphQL fields src/github/ selects, per type: comment.rs (MINIMIZED,
-# MINIMIZE), unchanged.rs and blobs.rs; input types keep the named input
+# MINIMIZE), unchanged.rs and blobs.rs (the files, the head, the login); input types keep the named input
 # fields. Everything else of each type is dropped.
 GRAPHQL = {
-    "Query": ["nodes", "repository"],
+    # src/github/blobs.rs: the first batch also asks `viewer { login }`
+    # (whose comments are the gate's) and `pullRequest(number:) {
+    # headRefOid }` (the stale-run check)
+    "Query": ["nodes", "repository", "viewer"],
+    "User": ["id", "login"],
+    "PullRequest": ["id", "headRefOid"],
     # src/github/unchanged.rs: blobs by object id; src/github/blobs.rs:
     # files by commit and path, `object(oid:) { ... on Commit { file(path:)
     # { mode type object { ... on Blob } } } }` (a Tree is what `object` is
     # for a directory)
-    "Repository": ["id", "object"],
+    "Repository": ["id", "object", "pullRequest"],
     "GitObject": ["id"],
     "Blob": ["id", "text", "byteSize", "isBinary", "isTruncated"],
     "Commit": ["id", "file"],

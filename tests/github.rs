@@ -89,6 +89,10 @@ impl Fixture {
             replies: Default::default(),
             files: fake::Files::new(&[BASE, HEAD]),
         };
+        // GraphQL's answers beside the files: the pull request's head is
+        // the event's, and the Actions token is its bot.
+        fx.files.set_head(HEAD);
+        fx.files.set_viewer("github-actions[bot]");
         // As GitHub answers an installation token (the Actions token is one),
         // on github.com and on GitHub Enterprise Server.
         for prefix in ["", "/api/v3"] {
@@ -1447,10 +1451,43 @@ async fn only_the_gates_own_comments_are_edited_or_deleted() {
         );
     }
 
-    // A personal token comments as its user, whom `GET /user` names; the
-    // Actions bot's marker is then someone else's.
+    // A personal token comments as its user, whom GraphQL's `viewer`
+    // names in the first batch; the Actions bot's marker is then someone
+    // else's. `GET /user` is not asked.
     let fx = Fixture::new().await;
     passing_pr_without_comments(&fx).await;
+    fx.files.set_viewer("gate-keeper");
+    fx.comments(json!([
+        bot_comment(555, &marker(RUN_ID - 1)),
+        comment_by(556, &marker(RUN_ID - 2), "Gate-Keeper", "User", "MEMBER"),
+    ]))
+    .await;
+    fx.accept_patch(555).await;
+    fx.accept_patch(556).await;
+    let out = run_async(fx.env("pull_request"), &["github"]).await;
+    assert_code(&out, 0);
+    let reqs = fx.requests().await;
+    assert!(calls(&reqs, "GET", "/user").is_empty());
+    assert!(calls(&reqs, "PATCH", &format!("{REPO}/issues/comments/555")).is_empty());
+    assert_eq!(
+        calls(&reqs, "PATCH", &format!("{REPO}/issues/comments/556")).len(),
+        1
+    );
+
+    // When GraphQL does not answer, `GET /user` names the user.
+    let fx = Fixture::new().await;
+    passing_pr_without_comments(&fx).await;
+    Mock::given(method("POST"))
+        .and(path("/graphql"))
+        .respond_with(fx.reply(
+            "POST",
+            "/graphql",
+            200,
+            json!({ "data": null, "errors": [{ "message": "Something went wrong while executing your query." }] }),
+        ))
+        .with_priority(1)
+        .mount(&fx.server)
+        .await;
     Mock::given(method("GET"))
         .and(path("/user"))
         .respond_with(fx.reply(
@@ -1472,13 +1509,35 @@ async fn only_the_gates_own_comments_are_edited_or_deleted() {
     let out = run_async(fx.env("pull_request"), &["github"]).await;
     assert_code(&out, 0);
     let reqs = fx.requests().await;
+    assert_eq!(calls(&reqs, "GET", "/user").len(), 1);
     assert!(calls(&reqs, "PATCH", &format!("{REPO}/issues/comments/555")).is_empty());
     assert_eq!(
         calls(&reqs, "PATCH", &format!("{REPO}/issues/comments/556")).len(),
         1
     );
 
-    // A GitHub App's token: the login is configured, not asked.
+    // A GitHub App's installation token: `GET /user` refuses it, GraphQL's
+    // `viewer` names its bot.
+    let fx = Fixture::new().await;
+    passing_pr_without_comments(&fx).await;
+    fx.files.set_viewer("ier-app[bot]");
+    fx.comments(json!([
+        bot_comment(555, &marker(RUN_ID - 1)),
+        comment_by(557, &marker(RUN_ID - 2), "ier-app[bot]", "Bot", "NONE"),
+    ]))
+    .await;
+    fx.accept_patch(557).await;
+    let out = run_async(fx.env("pull_request"), &["github"]).await;
+    assert_code(&out, 0);
+    let reqs = fx.requests().await;
+    assert!(calls(&reqs, "GET", "/user").is_empty());
+    assert!(calls(&reqs, "PATCH", &format!("{REPO}/issues/comments/555")).is_empty());
+    assert_eq!(
+        calls(&reqs, "PATCH", &format!("{REPO}/issues/comments/557")).len(),
+        1
+    );
+
+    // A configured login: neither asked.
     let fx = Fixture::new().await;
     passing_pr_without_comments(&fx).await;
     fx.comments(json!([
@@ -1493,6 +1552,9 @@ async fn only_the_gates_own_comments_are_edited_or_deleted() {
     assert_code(&out, 0);
     let reqs = fx.requests().await;
     assert!(calls(&reqs, "GET", "/user").is_empty());
+    assert!(file_queries(&reqs)
+        .iter()
+        .all(|r| !text(&r.body).contains("viewer")));
     assert_eq!(
         calls(&reqs, "PATCH", &format!("{REPO}/issues/comments/557")).len(),
         1
@@ -1895,10 +1957,12 @@ fn sent(reqs: &[Request]) -> Vec<String> {
 }
 
 /// Issue 13: the configuration and every changed manifest at base and
-/// head in one GraphQL request, so a pull request of 20 changed manifests
-/// costs 5 requests (it cost 49 through the contents API).
+/// head in one GraphQL request, which also asks the pull request's head
+/// now and the token's login, so a pull request of 20 changed manifests
+/// costs 4 requests (it cost 49 through the contents API), and 6 when
+/// half are new and its comment is updated.
 #[tokio::test(flavor = "multi_thread")]
-async fn twenty_changed_manifests_cost_five_requests() {
+async fn twenty_changed_manifests_cost_four_requests() {
     let fx = Fixture::new().await;
     fx.pr_event(&[]);
     fx.config(BASE).await;
@@ -1924,7 +1988,6 @@ async fn twenty_changed_manifests_cost_five_requests() {
         sent(&reqs),
         vec![
             format!("GET {REPO}/pulls/{PR}/files"),
-            format!("GET {REPO}/pulls/{PR}"),
             "POST /graphql".to_string(),
             format!("GET {REPO}/issues/{PR}/comments"),
             format!("POST {REPO}/issues/{PR}/comments"),
@@ -1960,7 +2023,7 @@ async fn twenty_changed_manifests_cost_five_requests() {
 
     // Half of them new: the new feature ids are checked against the
     // manifests the pull request leaves alone (the head's tree, then
-    // their texts by object id): 7 requests (it cost 42).
+    // their texts by object id): 6 requests (it cost 42).
     let fx = Fixture::new().await;
     fx.pr_event(&[]);
     fx.config(BASE).await;
@@ -2018,7 +2081,6 @@ async fn twenty_changed_manifests_cost_five_requests() {
         sent(&reqs),
         vec![
             format!("GET {REPO}/pulls/{PR}/files"),
-            format!("GET {REPO}/pulls/{PR}"),
             "POST /graphql".to_string(),
             format!("GET {REPO}/git/trees/{HEAD}"),
             "POST /graphql".to_string(),
@@ -2030,6 +2092,55 @@ async fn twenty_changed_manifests_cost_five_requests() {
         reads(&reqs).len(),
         10 + 20 + 6,
         "base of the modified, every head, the config"
+    );
+
+    // The same, updating the previous run's comment (re-read before the
+    // write): 6 requests. The login comes from the batch, not `GET /user`,
+    // and the head from the batch, not `GET /pulls/{n}` (it cost 8).
+    let fx = Fixture::new().await;
+    fx.pr_event(&[]);
+    fx.config(BASE).await;
+    let mut files = Vec::new();
+    for i in 0..20 {
+        let name = format!("ai-features/f{i:02}.yaml");
+        let text = PASSING.replace("tiny-helper", &format!("feature-{i:02}"));
+        if i % 2 == 0 {
+            files.push(added(&name));
+        } else {
+            files.push(json!({ "filename": name, "status": "modified" }));
+            fx.contents(&name, BASE, &text.replace("users: 100", "users: 80"))
+                .await;
+        }
+        fx.contents(&name, HEAD, &text).await;
+    }
+    fx.pr_files(json!(files)).await;
+    fx.comments(json!([bot_comment(555, &marker(RUN_ID - 1))]))
+        .await;
+    let one = format!("{REPO}/issues/comments/555");
+    Mock::given(method("GET"))
+        .and(path(&one))
+        .respond_with(fx.reply(
+            "GET",
+            &one,
+            200,
+            github("issue-comment", bot_comment(555, &marker(RUN_ID - 1))),
+        ))
+        .mount(&fx.server)
+        .await;
+    fx.accept_patch(555).await;
+    let out = run_async(fx.env("pull_request"), &["github"]).await;
+    assert_code(&out, 0);
+    let reqs = fx.requests().await;
+    assert_eq!(
+        sent(&reqs),
+        vec![
+            format!("GET {REPO}/pulls/{PR}/files"),
+            "POST /graphql".to_string(),
+            format!("GET {REPO}/git/trees/{HEAD}"),
+            format!("GET {REPO}/issues/{PR}/comments"),
+            format!("GET {one}"),
+            format!("PATCH {one}"),
+        ]
     );
 }
 
@@ -2878,41 +2989,69 @@ async fn a_404_tells_a_missing_file_from_a_repository_the_token_cannot_see() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_run_whose_pull_request_moved_on_says_it_is_stale() {
     // A push after the event: the file list is the new head's, with a
-    // manifest the event's head does not hold.
-    let fx = Fixture::new().await;
-    fx.pr_event(&[]);
-    fx.config(BASE).await;
-    fx.pr_files(json!([added("ai-features/later.yaml")])).await;
-    fx.comments(json!([])).await;
-    fx.accept_post().await;
+    // manifest the event's head does not hold. The first batch says where
+    // the head is now; when GraphQL does not answer, `GET /pulls/{n}` does.
     let newer = "cccccccccccccccccccccccccccccccccccccccc";
-    Mock::given(method("GET"))
-        .and(path(format!("{REPO}/pulls/{PR}")))
-        .respond_with(fx.reply(
-            "GET",
-            &format!("{REPO}/pulls/{PR}"),
-            200,
-            github(
-                "pull-request",
-                json!({ "number": PR, "head": { "sha": newer }, "base": { "sha": BASE } }),
-            ),
-        ))
-        .with_priority(1)
-        .mount(&fx.server)
-        .await;
-    let out = run_async(fx.env("pull_request"), &["github"]).await;
-    observed("pull request head moved during the run", &out);
-    assert_code(&out, 3);
-    let stderr = text(&out.stderr);
-    assert!(
-        stderr.contains("this run is stale: pull request #7 has moved to ccccccc since the event this run was started for (bbbbbbb)"),
-        "{stderr}"
-    );
-    assert!(!stderr.contains("no manifest"), "{stderr}");
-    assert!(fx.read("summary.md").contains("this run is stale"));
-    let reqs = fx.requests().await;
-    assert!(reqs.iter().all(|r| !is_write(r)), "no comment");
-    assert!(reads(&reqs).is_empty(), "nothing is read at a stale head");
+    for graphql_answers in [true, false] {
+        let fx = Fixture::new().await;
+        fx.pr_event(&[]);
+        fx.config(BASE).await;
+        fx.pr_files(json!([added("ai-features/later.yaml")])).await;
+        fx.comments(json!([])).await;
+        fx.accept_post().await;
+        fx.files.set_head(newer);
+        Mock::given(method("GET"))
+            .and(path(format!("{REPO}/pulls/{PR}")))
+            .respond_with(fx.reply(
+                "GET",
+                &format!("{REPO}/pulls/{PR}"),
+                200,
+                github(
+                    "pull-request",
+                    json!({ "number": PR, "head": { "sha": newer }, "base": { "sha": BASE } }),
+                ),
+            ))
+            .with_priority(1)
+            .mount(&fx.server)
+            .await;
+        if !graphql_answers {
+            Mock::given(method("POST"))
+                .and(path("/graphql"))
+                .respond_with(fx.reply(
+                    "POST",
+                    "/graphql",
+                    200,
+                    json!({ "data": null, "errors": [{ "message": "Something went wrong while executing your query." }] }),
+                ))
+                .with_priority(1)
+                .mount(&fx.server)
+                .await;
+        }
+        let out = run_async(fx.env("pull_request"), &["github"]).await;
+        observed("pull request head moved during the run", &out);
+        assert_code(&out, 3);
+        let stderr = text(&out.stderr);
+        assert!(
+            stderr.contains("this run is stale: pull request #7 has moved to ccccccc since the event this run was started for (bbbbbbb)"),
+            "{stderr}"
+        );
+        assert!(!stderr.contains("no manifest"), "{stderr}");
+        assert!(fx.read("summary.md").contains("this run is stale"));
+        let reqs = fx.requests().await;
+        assert!(reqs.iter().all(|r| !is_write(r)), "no comment");
+        assert_eq!(
+            calls(&reqs, "GET", &format!("{REPO}/pulls/{PR}")).len(),
+            usize::from(!graphql_answers),
+            "the head asked on its own only when the batch did not say"
+        );
+        // Nothing is read file by file at a stale head: the batch's reads
+        // (the configuration, read before the head is known) are not used.
+        assert!(
+            reqs.iter().all(|r| !r.url.path().contains("/contents/")),
+            "{:?}",
+            sent(&reqs)
+        );
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]

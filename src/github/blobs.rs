@@ -16,6 +16,14 @@
 //! }
 //! ```
 //!
+//! The first query of a run also asks what would otherwise cost two
+//! requests of their own ([`Also`]): the pull request's head as GitHub has
+//! it now (`pr: pullRequest(number:) { headRefOid }`, for the stale-run
+//! check) and the token's login (`viewer { login }`, whose comments are
+//! the gate's own; GraphQL names an installation token's bot, which
+//! `GET /user` refuses to say). Either left unanswered is asked again
+//! through REST.
+//!
 //! (`object(expression: "SHA:path")` would resolve a symlink to its own
 //! blob, the link's target as text; the tree entry's mode tells it apart.)
 //! The commits and paths are variables, never spliced into the query.
@@ -62,15 +70,49 @@ pub enum Batched {
     Rest,
 }
 
+/// What the first query also asks for.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Also {
+    /// The pull request whose head commit to ask for.
+    pub pull: Option<u64>,
+    /// The token's login.
+    pub viewer: bool,
+}
+
+/// What the first query answered beside the files.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Learned {
+    /// The pull request's head commit now.
+    pub head: Option<String>,
+    /// The token's login.
+    pub viewer: Option<String>,
+}
+
 /// The answers so far, by (commit, path).
 #[derive(Default)]
 pub struct Prefetch {
     got: RefCell<HashMap<(String, String), Batched>>,
     /// Why a batch went to the contents API instead (for the log).
     notes: RefCell<Vec<String>>,
+    /// Asked with the first query sent, then cleared.
+    also: std::cell::Cell<Also>,
+    learned: RefCell<Learned>,
 }
 
 impl Prefetch {
+    /// A prefetch whose first query also asks `also`.
+    pub fn with(also: Also) -> Prefetch {
+        let p = Prefetch::default();
+        p.also.set(also);
+        p
+    }
+
+    /// What the first query answered beside the files: nothing when no
+    /// query was sent or GitHub did not answer it.
+    pub fn learned(&self) -> Learned {
+        self.learned.borrow().clone()
+    }
+
     /// What a batch said about `path` at `rev`, if it was asked.
     pub fn get(&self, rev: &str, path: &str) -> Option<Batched> {
         self.got
@@ -105,8 +147,12 @@ impl Prefetch {
         // Grouped by commit, so that a query names each commit once.
         todo.sort();
         for chunk in todo.chunks(FILES_PER_QUERY) {
-            let answers = match batch(api, repo, chunk).await {
-                Ok(a) => a,
+            let also = self.also.take();
+            let answers = match batch(api, repo, chunk, also).await {
+                Ok((a, learned)) => {
+                    *self.learned.borrow_mut() = learned;
+                    a
+                }
                 Err(e) => {
                     self.notes.borrow_mut().push(format!(
                         "reading {} files through the contents API instead: {e}",
@@ -134,13 +180,18 @@ fn batchable(rev: &str, path: &str) -> bool {
             .all(|seg| !seg.is_empty() && seg != "." && seg != "..")
 }
 
-/// The query for `keys` (sorted by commit) and its variables.
-fn query(repo: &Repo, keys: &[(String, String)]) -> (String, Value) {
+/// The query for `keys` (sorted by commit), with `also`, and its variables.
+fn query(repo: &Repo, keys: &[(String, String)], also: Also) -> (String, Value) {
     let mut params = String::from("$owner: String!, $name: String!");
     let mut fields = String::new();
     let mut vars = Map::new();
     vars.insert("owner".into(), json!(repo.owner));
     vars.insert("name".into(), json!(repo.name));
+    if let Some(n) = also.pull {
+        params.push_str(", $pr: Int!");
+        fields.push_str(" pr: pullRequest(number: $pr) { headRefOid }");
+        vars.insert("pr".into(), json!(n));
+    }
     let mut revs = 0;
     for (i, (rev, path)) in keys.iter().enumerate() {
         if i == 0 || keys[i - 1].0 != *rev {
@@ -163,19 +214,43 @@ fn query(repo: &Repo, keys: &[(String, String)]) -> (String, Value) {
     if !keys.is_empty() {
         fields.push_str(" } }");
     }
-    let q = format!("query({params}) {{ repository(owner: $owner, name: $name) {{{fields} }} }}");
+    let viewer = if also.viewer { " viewer { login }" } else { "" };
+    let q = format!(
+        "query({params}) {{{viewer} repository(owner: $owner, name: $name) {{{fields} }} }}"
+    );
     (q, Value::Object(vars))
 }
 
-/// One request for `keys`: what it settled about each, in order.
+/// One request for `keys` and `also`: what it settled about each, in
+/// order, and what it answered beside them.
 async fn batch(
     api: &Api,
     repo: &Repo,
     keys: &[(String, String)],
-) -> Result<Vec<Batched>, ApiError> {
-    let (q, vars) = query(repo, keys);
+    also: Also,
+) -> Result<(Vec<Batched>, Learned), ApiError> {
+    let (q, vars) = query(repo, keys, also);
     let reply = api.query(&q, vars).await?;
-    Ok(answers(&reply, keys))
+    Ok((answers(&reply, keys), learned(&reply)))
+}
+
+/// The head commit and login a reply carries, when they are a commit id
+/// and a login (GitHub's answer is trusted no further than that).
+fn learned(reply: &Value) -> Learned {
+    let text = |p: &str| reply.pointer(p).and_then(Value::as_str);
+    Learned {
+        head: text("/data/repository/pr/headRefOid")
+            .filter(|h| is_sha(h))
+            .map(str::to_string),
+        viewer: text("/data/viewer/login")
+            .filter(|l| {
+                !l.is_empty()
+                    && l.len() <= 100
+                    && l.chars()
+                        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '[' | ']'))
+            })
+            .map(str::to_string),
+    }
 }
 
 /// Reads a reply to [`query`]: a commit GitHub does not know, or a reply
@@ -265,7 +340,7 @@ mod tests {
             key(A, "x y\"}.yaml"),
             key(B, "m.yaml"),
         ];
-        let (q, vars) = query(&repo(), &keys);
+        let (q, vars) = query(&repo(), &keys, Also::default());
         assert_eq!(q.matches("object(oid:").count(), 2, "{q}");
         assert_eq!(q.matches("file(path:").count(), 3, "{q}");
         assert!(!q.contains(A) && !q.contains("x y"), "{q}");
@@ -274,6 +349,46 @@ mod tests {
         assert_eq!(vars["p1"], "x y\"}.yaml");
         assert_eq!(vars["p2"], "m.yaml");
         assert_eq!(q.matches('{').count(), q.matches('}').count(), "{q}");
+    }
+
+    #[test]
+    fn the_first_query_also_asks_the_head_and_the_login() {
+        let also = Also {
+            pull: Some(7),
+            viewer: true,
+        };
+        let (q, vars) = query(&repo(), &[key(A, "m.yaml")], also);
+        assert!(
+            q.starts_with("query($owner: String!, $name: String!, $pr: Int!, "),
+            "{q}"
+        );
+        assert!(q.contains("{ viewer { login } repository(owner: $owner, name: $name) { pr: pullRequest(number: $pr) { headRefOid } r0: object(oid: $r0)"), "{q}");
+        assert_eq!(vars["pr"], 7);
+        assert_eq!(q.matches('{').count(), q.matches('}').count(), "{q}");
+        let (q, vars) = query(&repo(), &[key(A, "m.yaml")], Also::default());
+        assert!(!q.contains("viewer") && !q.contains("pullRequest"), "{q}");
+        assert!(vars.get("pr").is_none());
+
+        let reply = json!({ "data": {
+            "viewer": { "login": "ier-app[bot]" },
+            "repository": { "pr": { "headRefOid": B } },
+        } });
+        assert_eq!(
+            learned(&reply),
+            Learned {
+                head: Some(B.into()),
+                viewer: Some("ier-app[bot]".into()),
+            }
+        );
+        // what is not a commit id or a login is not taken
+        for (head, login) in [("main", "a b"), ("", ""), ("bbbb", "<img>")] {
+            let reply = json!({ "data": {
+                "viewer": { "login": login },
+                "repository": { "pr": { "headRefOid": head } },
+            } });
+            assert_eq!(learned(&reply), Learned::default(), "{head:?} {login:?}");
+        }
+        assert_eq!(learned(&json!({ "data": null })), Learned::default());
     }
 
     #[test]

@@ -105,12 +105,14 @@ pub struct Ours {
 /// The login the Actions `GITHUB_TOKEN` comments as.
 pub const ACTIONS_BOT: &str = "github-actions[bot]";
 
-/// The login this gate's comments are written by: `IER_GATE_COMMENT_AUTHOR`
-/// when set, else the token's user (`GET /user`, for a personal or OAuth
-/// token). GitHub refuses `GET /user` to an installation token (403, or
-/// 401/404 on some servers), and the Actions token is one: then it is
-/// [`ACTIONS_BOT`]. A GitHub App's own token posts as `SLUG[bot]`, which no
-/// endpoint tells an installation token: set `IER_GATE_COMMENT_AUTHOR`.
+/// The login this gate's comments are written by: `configured` when known
+/// (`IER_GATE_COMMENT_AUTHOR`, or the `viewer` login the `github` job's
+/// first batch read), else the token's user (`GET /user`, for a personal
+/// or OAuth token). GitHub refuses `GET /user` to an installation token
+/// (403, or 401/404 on some servers), and the Actions token is one: then it
+/// is [`ACTIONS_BOT`]. A GitHub App's own token posts as `SLUG[bot]`, which
+/// GraphQL's `viewer` tells and `GET /user` does not: in the `comment` job,
+/// which reads no batch, set `IER_GATE_COMMENT_AUTHOR`.
 pub async fn identity(api: &Api, configured: Option<&str>) -> Result<String, ApiError> {
     if let Some(login) = configured {
         return Ok(login.to_string());
@@ -334,7 +336,8 @@ pub struct Request<'a> {
     pub changed: bool,
     pub markdown: &'a str,
     pub summary_url: &'a str,
-    /// `IER_GATE_COMMENT_AUTHOR`, see [`identity`].
+    /// `IER_GATE_COMMENT_AUTHOR`, else the login the reading learned; see
+    /// [`identity`].
     pub author: Option<&'a str>,
 }
 

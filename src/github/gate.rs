@@ -34,6 +34,8 @@ struct Evaluation {
     comment: Option<(CommentMode, bool)>,
     /// Log lines of the reading (a batch read file by file instead).
     notes: Vec<String>,
+    /// The token's login, when the reading learned it.
+    viewer: Option<String>,
 }
 
 /// Validates what was read and evaluates it, as `check` would.
@@ -72,6 +74,7 @@ fn judge(f: Fetched) -> Evaluation {
         files: f.files,
         comment,
         notes: f.notes,
+        viewer: f.viewer,
     }
 }
 
@@ -128,7 +131,7 @@ async fn publish(api: &Api, w: &Written<'_>, mode: CommentMode) -> Option<Publis
         changed: w.ev.changed,
         markdown: &w.markdown,
         summary_url: &url,
-        author: s.conn.author.as_deref(),
+        author: s.conn.author.as_deref().or(w.ev.viewer.as_deref()),
     };
     Some(comment::publish(api, &request).await)
 }

@@ -24,7 +24,7 @@ use std::sync::Arc;
 use serde::Deserialize;
 
 use super::api::{Api, ApiError, Contents};
-use super::blobs::{Batched, Prefetch};
+use super::blobs::{Also, Batched, Prefetch};
 use super::settings::{short, PullRequest, Repo, Settings};
 use crate::diagnostic::{Code, Diag, Diags, SourceFile};
 use crate::load::{self, ManifestChange};
@@ -69,6 +69,9 @@ pub struct Fetched {
     pub outside_globs: Vec<String>,
     /// For the log: batches read through the contents API instead, and why.
     pub notes: Vec<String>,
+    /// The token's login, when the first batch answered it (whose
+    /// comments are the gate's own).
+    pub viewer: Option<String>,
 }
 
 /// Most changed YAML files outside the globs read to tell whether they
@@ -136,11 +139,16 @@ struct Reader<'a> {
 
 impl<'a> Reader<'a> {
     fn new(api: &'a Api, repo: &'a Repo) -> Reader<'a> {
+        Reader::asking(api, repo, Also::default())
+    }
+
+    /// A reader whose first batch also asks `also`.
+    fn asking(api: &'a Api, repo: &'a Repo, also: Also) -> Reader<'a> {
         Reader {
             api,
             repo,
             seen: std::cell::Cell::new(false),
-            pre: Prefetch::default(),
+            pre: Prefetch::with(also),
         }
     }
 
@@ -279,6 +287,25 @@ fn config_paths(s: &Settings, policy: &Policy) -> Vec<String> {
     paths
 }
 
+/// The configuration files at `rev` under `policy` (and the policy
+/// itself), with the `more` the caller reads beside them: one batch.
+fn config_keys(
+    s: &Settings,
+    rev: &str,
+    policy: &Policy,
+    with_policy: bool,
+    more: &impl Fn(&Policy) -> Vec<(String, String)>,
+) -> Vec<(String, String)> {
+    let mut keys: Vec<(String, String)> = with_policy
+        .then(|| in_dir(&s.dir, DEFAULT_POLICY))
+        .into_iter()
+        .chain(config_paths(s, policy))
+        .map(|p| (rev.to_string(), p))
+        .collect();
+    keys.extend(more(policy));
+    keys
+}
+
 /// Reads the configuration at `rev`, shown by its repository path when it
 /// is the commit under review (`annotatable`: then listed in `files`), else
 /// as `short:path`. `more` names the other files the caller will read,
@@ -305,16 +332,8 @@ async fn read_config(
             format!("{}:{path}", short(rev))
         }
     };
-    let wanted = |policy: &Policy, with_policy: bool| {
-        let mut keys: Vec<(String, String)> = with_policy
-            .then(|| in_dir(&s.dir, DEFAULT_POLICY))
-            .into_iter()
-            .chain(config_paths(s, policy))
-            .map(|p| (rev.to_string(), p))
-            .collect();
-        keys.extend(more(policy));
-        keys
-    };
+    let wanted =
+        |policy: &Policy, with_policy: bool| config_keys(s, rev, policy, with_policy, &more);
     // The policy, with everything else as the default paths would have it.
     reader
         .prefetch(wanted(&Policy::locations_only(), true))
@@ -376,6 +395,7 @@ pub async fn commit(api: &Api, s: &Settings, sha: &str) -> Result<Fetched, ApiEr
         files,
         outside_globs: Vec::new(),
         notes: reader.pre.notes(),
+        viewer: None,
     })
 }
 
@@ -673,7 +693,8 @@ impl From<ApiError> for Unread {
 /// contents are read at the event's head: after a push during the run, or
 /// in a re-run of an old run, the two disagree (a file listed but absent, a
 /// change not listed), so such a run judges nothing and says why.
-async fn current_head(api: &Api, repo: &Repo, pr: &PullRequest) -> Result<(), Unread> {
+async fn current_head(reader: &Reader<'_>, pr: &PullRequest) -> Result<(), Unread> {
+    let repo = reader.repo;
     #[derive(Deserialize)]
     struct Head {
         sha: String,
@@ -682,17 +703,23 @@ async fn current_head(api: &Api, repo: &Repo, pr: &PullRequest) -> Result<(), Un
     struct Pull {
         head: Head,
     }
-    let path = format!("/repos/{}/{}/pulls/{}", repo.owner, repo.name, pr.number);
-    let now: Pull = api.get(&path).await?;
-    if now.head.sha.eq_ignore_ascii_case(&pr.head_sha) {
+    let now = match reader.pre.learned().head {
+        Some(sha) => sha,
+        None => {
+            let path = format!("/repos/{}/{}/pulls/{}", repo.owner, repo.name, pr.number);
+            let pull: Pull = reader.api.get(&path).await?;
+            pull.head.sha
+        }
+    };
+    if now.eq_ignore_ascii_case(&pr.head_sha) {
         return Ok(());
     }
     Err(Unread::Stale(format!(
         "this run is stale: pull request #{} has moved to {} since the event this run was started for ({}); the run for {} judges it (re-run that one, not this)",
         pr.number,
-        crate::text::log_line(short(&now.head.sha), 40),
+        crate::text::log_line(short(&now), 40),
         short(&pr.head_sha),
-        crate::text::log_line(short(&now.head.sha), 40),
+        crate::text::log_line(short(&now), 40),
     )))
 }
 
@@ -719,14 +746,17 @@ async fn list_files(reader: &Reader<'_>, pr: &PullRequest) -> Result<Vec<PrFile>
 /// request's side reads).
 pub async fn pull_request(api: &Api, s: &Settings, pr: &PullRequest) -> Result<Fetched, Unread> {
     let repo = &s.conn.repo;
-    let reader = Reader::new(api, repo);
+    // The first batch also asks the head now and, unless configured, the
+    // token's login: two requests fewer.
+    let also = Also {
+        pull: Some(pr.number),
+        viewer: s.conn.author.is_none(),
+    };
+    let reader = Reader::asking(api, repo, also);
     let mut diags = Diags::default();
     let mut files = BTreeSet::new();
     let mut unseen = BTreeSet::new();
     let pr_files = list_files(&reader, pr).await?;
-    // After the listing: a head that has not moved by now is the one the
-    // list describes.
-    current_head(api, repo, pr).await?;
     // GitHub cuts the list at 3,000 files: a manifest past the cut would go
     // unseen, so such a pull request is not judged at all.
     let cut = listing_cut(pr, pr_files.len());
@@ -735,6 +765,13 @@ pub async fn pull_request(api: &Api, s: &Settings, pr: &PullRequest) -> Result<F
         None => pr_reads(&s.dir, pr, policy, &pr_files),
     };
     let base = &pr.base_sha;
+    // The first batch (what `read_config` asks first), which also asks
+    // where the head is now. After the listing: a head that has not moved
+    // by now is the one the list describes; a stale run reads nothing
+    // file by file and judges nothing.
+    let first = config_keys(s, base, &Policy::locations_only(), true, &more);
+    reader.prefetch(first).await;
+    current_head(&reader, pr).await?;
     let config = read_config(&reader, s, base, false, more, &mut diags, &mut unseen).await?;
     if let Some(d) = cut {
         diags.push(d);
@@ -748,6 +785,7 @@ pub async fn pull_request(api: &Api, s: &Settings, pr: &PullRequest) -> Result<F
             files,
             outside_globs: Vec::new(),
             notes: reader.pre.notes(),
+            viewer: reader.pre.learned().viewer,
         });
     }
     let (edited_config, mut wanted) = classify(&s.dir, &config.policy, &pr_files);
@@ -787,6 +825,7 @@ pub async fn pull_request(api: &Api, s: &Settings, pr: &PullRequest) -> Result<F
         files,
         outside_globs,
         notes: reader.pre.notes(),
+        viewer: reader.pre.learned().viewer,
     })
 }
 

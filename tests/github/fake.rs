@@ -30,6 +30,11 @@ struct State {
     commits: BTreeSet<String>,
     /// The token can see the repository.
     visible: bool,
+    /// The pull request's head commit now, as `pullRequest { headRefOid }`
+    /// answers it.
+    head: Option<String>,
+    /// The token's login, as `viewer { login }` answers it.
+    viewer: String,
 }
 
 /// The repository's files by (commit, path), shared with the responders.
@@ -57,6 +62,16 @@ impl Files {
 
     pub fn set_visible(&self) {
         self.lock().visible = true;
+    }
+
+    /// The pull request's head commit as GraphQL answers it now.
+    pub fn set_head(&self, sha: &str) {
+        self.lock().head = Some(sha.to_string());
+    }
+
+    /// The token's login as GraphQL's `viewer` answers it.
+    pub fn set_viewer(&self, login: &str) {
+        self.lock().viewer = login.to_string();
     }
 
     /// The GraphQL endpoint's answer to a file-read query; each answer is
@@ -94,7 +109,17 @@ impl Files {
             }
             repo.insert(alias, Value::Object(commit));
         }
-        json!({ "data": { "repository": repo } })
+        let query = body["query"].as_str().unwrap_or_default();
+        if query.contains(" pr: pullRequest(number: $pr) { headRefOid }") {
+            let pr = s.head.as_ref().map(|h| json!({ "headRefOid": h }));
+            repo.insert("pr".into(), pr.unwrap_or(Value::Null));
+        }
+        let mut data = Map::new();
+        if query.contains(" viewer { login }") {
+            data.insert("viewer".into(), json!({ "login": s.viewer }));
+        }
+        data.insert("repository".into(), Value::Object(repo));
+        json!({ "data": data })
     }
 }
 
