@@ -1416,6 +1416,28 @@ fn comment_by(id: u64, body: &str, login: &str, kind: &str, association: &str) -
     c
 }
 
+/// Runs a pull request whose comments carry the Actions bot's marker (555)
+/// and `gate-keeper`'s (556), and asserts that only 556 is updated: the
+/// token is gate-keeper's. The number of `GET /user` requests it took.
+async fn gate_keeper_edits_its_own(fx: &Fixture) -> usize {
+    fx.comments(json!([
+        bot_comment(555, &marker(RUN_ID - 1)),
+        comment_by(556, &marker(RUN_ID - 2), "Gate-Keeper", "User", "MEMBER"),
+    ]))
+    .await;
+    fx.accept_patch(555).await;
+    fx.accept_patch(556).await;
+    let out = run_async(fx.env("pull_request"), &["github"]).await;
+    assert_code(&out, 0);
+    let reqs = fx.requests().await;
+    assert!(calls(&reqs, "PATCH", &format!("{REPO}/issues/comments/555")).is_empty());
+    assert_eq!(
+        calls(&reqs, "PATCH", &format!("{REPO}/issues/comments/556")).len(),
+        1
+    );
+    calls(&reqs, "GET", "/user").len()
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn only_the_gates_own_comments_are_edited_or_deleted() {
     for mode in ["update", "delete-and-new", "hide-and-new"] {
@@ -1457,22 +1479,7 @@ async fn only_the_gates_own_comments_are_edited_or_deleted() {
     let fx = Fixture::new().await;
     passing_pr_without_comments(&fx).await;
     fx.files.set_viewer("gate-keeper");
-    fx.comments(json!([
-        bot_comment(555, &marker(RUN_ID - 1)),
-        comment_by(556, &marker(RUN_ID - 2), "Gate-Keeper", "User", "MEMBER"),
-    ]))
-    .await;
-    fx.accept_patch(555).await;
-    fx.accept_patch(556).await;
-    let out = run_async(fx.env("pull_request"), &["github"]).await;
-    assert_code(&out, 0);
-    let reqs = fx.requests().await;
-    assert!(calls(&reqs, "GET", "/user").is_empty());
-    assert!(calls(&reqs, "PATCH", &format!("{REPO}/issues/comments/555")).is_empty());
-    assert_eq!(
-        calls(&reqs, "PATCH", &format!("{REPO}/issues/comments/556")).len(),
-        1
-    );
+    assert_eq!(gate_keeper_edits_its_own(&fx).await, 0, "no GET /user");
 
     // When GraphQL does not answer, `GET /user` names the user.
     let fx = Fixture::new().await;
@@ -1499,22 +1506,7 @@ async fn only_the_gates_own_comments_are_edited_or_deleted() {
         .with_priority(1)
         .mount(&fx.server)
         .await;
-    fx.comments(json!([
-        bot_comment(555, &marker(RUN_ID - 1)),
-        comment_by(556, &marker(RUN_ID - 2), "Gate-Keeper", "User", "MEMBER"),
-    ]))
-    .await;
-    fx.accept_patch(555).await;
-    fx.accept_patch(556).await;
-    let out = run_async(fx.env("pull_request"), &["github"]).await;
-    assert_code(&out, 0);
-    let reqs = fx.requests().await;
-    assert_eq!(calls(&reqs, "GET", "/user").len(), 1);
-    assert!(calls(&reqs, "PATCH", &format!("{REPO}/issues/comments/555")).is_empty());
-    assert_eq!(
-        calls(&reqs, "PATCH", &format!("{REPO}/issues/comments/556")).len(),
-        1
-    );
+    assert_eq!(gate_keeper_edits_its_own(&fx).await, 1, "one GET /user");
 
     // A GitHub App's installation token: `GET /user` refuses it, GraphQL's
     // `viewer` names its bot.
