@@ -2017,21 +2017,7 @@ async fn twenty_changed_manifests_cost_four_requests() {
     // manifests the pull request leaves alone (the head's tree, then
     // their texts by object id): 6 requests (it cost 42).
     let fx = Fixture::new().await;
-    fx.pr_event(&[]);
-    fx.config(BASE).await;
-    let mut files = Vec::new();
-    for i in 0..20 {
-        let name = format!("ai-features/f{i:02}.yaml");
-        let text = PASSING.replace("tiny-helper", &format!("feature-{i:02}"));
-        if i % 2 == 0 {
-            files.push(added(&name));
-        } else {
-            files.push(json!({ "filename": name, "status": "modified" }));
-            fx.contents(&name, BASE, &text.replace("users: 100", "users: 80"))
-                .await;
-        }
-        fx.contents(&name, HEAD, &text).await;
-    }
+    let files = half_new_pull_request(&fx).await;
     let other = "1111111111111111111111111111111111111111";
     let trees = format!("{REPO}/git/trees/{HEAD}");
     let entry = json!({ "path": "ai-features/old.yaml", "mode": "100644", "type": "blob",
@@ -2090,21 +2076,7 @@ async fn twenty_changed_manifests_cost_four_requests() {
     // write): 6 requests. The login comes from the batch, not `GET /user`,
     // and the head from the batch, not `GET /pulls/{n}` (it cost 8).
     let fx = Fixture::new().await;
-    fx.pr_event(&[]);
-    fx.config(BASE).await;
-    let mut files = Vec::new();
-    for i in 0..20 {
-        let name = format!("ai-features/f{i:02}.yaml");
-        let text = PASSING.replace("tiny-helper", &format!("feature-{i:02}"));
-        if i % 2 == 0 {
-            files.push(added(&name));
-        } else {
-            files.push(json!({ "filename": name, "status": "modified" }));
-            fx.contents(&name, BASE, &text.replace("users: 100", "users: 80"))
-                .await;
-        }
-        fx.contents(&name, HEAD, &text).await;
-    }
+    let files = half_new_pull_request(&fx).await;
     fx.pr_files(json!(files)).await;
     fx.comments(json!([bot_comment(555, &marker(RUN_ID - 1))]))
         .await;
@@ -2187,13 +2159,10 @@ async fn a_policy_with_other_paths_costs_one_more_batch() {
     assert!(fx.read("summary.md").contains("tiny-helper"));
 }
 
-/// Measures `ier-gate github` against the fake for a pull request with 20
-/// changed manifests:
-/// `cargo test --release --test tests github::bench_twenty_manifests -- --ignored --nocapture`.
-#[tokio::test(flavor = "multi_thread")]
-#[ignore]
-async fn bench_twenty_manifests() {
-    let fx = Fixture::new().await;
+/// The pull request of 20 changed manifests, half of them new (even
+/// numbers added, odd ones modified from 80 users to 100): the event, the
+/// base config and every text; returns the changed-files list.
+async fn half_new_pull_request(fx: &Fixture) -> Vec<Value> {
     fx.pr_event(&[]);
     fx.config(BASE).await;
     let mut files = Vec::new();
@@ -2209,6 +2178,17 @@ async fn bench_twenty_manifests() {
         }
         fx.contents(&name, HEAD, &text).await;
     }
+    files
+}
+
+/// Measures `ier-gate github` against the fake for a pull request with 20
+/// changed manifests:
+/// `cargo test --release --test tests github::bench_twenty_manifests -- --ignored --nocapture`.
+#[tokio::test(flavor = "multi_thread")]
+#[ignore]
+async fn bench_twenty_manifests() {
+    let fx = Fixture::new().await;
+    let files = half_new_pull_request(&fx).await;
     fx.pr_files(json!(files)).await;
     fx.comments(json!([bot_comment(555, &marker(99))])).await;
     fx.accept_patch(555).await;
