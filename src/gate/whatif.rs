@@ -30,6 +30,7 @@ use crate::gate::trajectory::{
 use crate::manifest::{Embedding, Infra, Manifest, Revenue, Workload};
 use crate::month::Month;
 use crate::num::{min_ratio, Checked, Overflow, Ratio};
+use crate::policy::Basis;
 use crate::prices::PriceBook;
 
 /// One input of a manifest moved: the item it lives in, as edited.
@@ -152,6 +153,13 @@ fn cost_of(w: Decimal, e: Decimal, i: Decimal) -> Result<Decimal, Overflow> {
     w.add_c(e)?.add_c(i)
 }
 
+/// Whether three decimals no larger than `d` sum without overflow: at
+/// most a third of the largest decimal (any fraction is that small).
+fn fits_thrice(d: Decimal) -> bool {
+    const THIRD: u128 = (1 << 96) / 3;
+    d.scale() > 0 || d.mantissa().unsigned_abs() <= THIRD
+}
+
 /// Bit-for-bit equality: the same value at the same scale.
 fn same(a: Pair, b: Pair) -> bool {
     a.0.serialize() == b.0.serialize() && a.1.serialize() == b.1.serialize()
@@ -192,6 +200,9 @@ struct Head {
     starts: Vec<bool>,
     /// The months whose window may differ from the month before's.
     windows_at: Vec<usize>,
+    /// The months whose row may differ from the month before's (the
+    /// `starts`): an in-month window's.
+    row_at: Vec<usize>,
 }
 
 impl Head {
@@ -257,7 +268,9 @@ impl Head {
         let windows_at = (0..months.len())
             .filter(|&m| m < 2 || starts[m] || starts[m - 1] || starts[m - 2])
             .collect();
+        let row_at = (0..months.len()).filter(|&m| starts[m]).collect();
         Ok(Head {
+            row_at,
             runs,
             seg_of,
             segments,
@@ -331,10 +344,9 @@ impl Head {
             }
         }
         let tail = &self.rest.tail;
-        let mut out = Vec::with_capacity(self.windows_at.len());
-        for &m in &self.windows_at {
-            // `series`' window: the last three of the actuals' tail and
-            // the rows up to this month.
+        // `series`' window: the last three of the actuals' tail and the
+        // rows up to month `m`.
+        let t3m = |m: usize| {
             let end = tail.len() + m + 1;
             let start = end.saturating_sub(3);
             let mut window = [Pair::default(); 3];
@@ -344,8 +356,24 @@ impl Head {
                     None => tail[j],
                 };
             }
-            let t3m = window_sums(&window[..end - start])?;
-            out.push(self.rest.basis.pick(rows[m], t3m));
+            window_sums(&window[..end - start])
+        };
+        if self.rest.basis == Basis::InMonth {
+            // The window is the row: only the months that start one can
+            // differ from the month before. The whole projection sums the
+            // T3M windows even so, and fails where one overflows, which
+            // only rows or a tail past a third of a decimal's range can.
+            let thirds = |p: &Pair| fits_thrice(p.0) && fits_thrice(p.1);
+            if !(tail.iter().all(thirds) && self.row_at.iter().all(|&m| thirds(&rows[m]))) {
+                for &m in &self.windows_at {
+                    t3m(m)?;
+                }
+            }
+            return Ok(self.row_at.iter().map(|&m| rows[m]).collect());
+        }
+        let mut out = Vec::with_capacity(self.windows_at.len());
+        for &m in &self.windows_at {
+            out.push(self.rest.basis.pick(rows[m], t3m(m)?));
         }
         Ok(out)
     }
@@ -428,5 +456,27 @@ impl<'a> WhatIf<'a> {
             }
             _ => Ok(self.deltas(what)?.last().copied().unwrap_or_default()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The in-month shortcut skips the T3M sums only where they cannot
+    /// overflow: three decimals at the bound sum to at most the largest
+    /// decimal, one unit more each and the sum does not fit.
+    #[test]
+    fn three_rows_within_a_third_always_sum() {
+        let third = Decimal::from_i128_with_scale((1 << 96) / 3, 0);
+        let over = third + Decimal::ONE;
+        assert!(fits_thrice(third) && fits_thrice(-third));
+        assert!(!fits_thrice(over) && !fits_thrice(-over));
+        let sum = |d: Decimal| d.checked_add(d).and_then(|s| s.checked_add(d));
+        assert!(sum(third).is_some() && sum(-third).is_some());
+        assert!(sum(over).is_none());
+        // Any fraction is at most a tenth of the range.
+        let tenth = Decimal::from_i128_with_scale((1 << 96) - 1, 1);
+        assert!(fits_thrice(tenth) && sum(tenth).is_some());
     }
 }
