@@ -191,8 +191,9 @@ struct Head {
     /// cost, no revenue, SPEC 4.1) and every model's price period.
     seg_of: Vec<usize>,
     segments: Vec<Segment>,
-    /// How many distinct sets of price periods the segments have.
-    prices: usize,
+    /// The first day of each distinct set of price periods the segments
+    /// have, in the order they first appear.
+    price_days: Vec<crate::month::Date>,
     /// The base side's (revenue, cost) per projected month.
     base: Vec<Pair>,
     rest: Rest,
@@ -232,6 +233,7 @@ impl Head {
         }
         let (mut seg_of, mut segments, mut last) = (Vec::new(), Vec::new(), None);
         let mut prices: Vec<Vec<Option<usize>>> = Vec::new();
+        let mut price_days = Vec::new();
         for (&month, &r) in months.iter().zip(&run_of) {
             let day = month.first_day();
             let periods: Vec<Option<usize>> =
@@ -240,6 +242,7 @@ impl Head {
                 Some(p) => p,
                 None => {
                     prices.push(periods.clone());
+                    price_days.push(day);
                     prices.len() - 1
                 }
             };
@@ -274,7 +277,7 @@ impl Head {
             runs,
             seg_of,
             segments,
-            prices: prices.len(),
+            price_days,
             base,
             rest,
             starts,
@@ -299,13 +302,31 @@ impl Head {
                 })
                 .collect();
         };
-        let mut units: Vec<Option<(Decimal, Decimal)>> = vec![None; self.prices];
+        // Its price per call moves only with its own legs' models: a set
+        // of periods that agrees with an earlier one on those takes its
+        // price (priced in a segment met before this one).
+        let mut units: Vec<Option<(Decimal, Decimal)>> = vec![None; self.price_days.len()];
+        let models: Vec<_> = match self.price_days.len() {
+            1 => Vec::new(),
+            _ => x.legs.iter().map(|l| book.get(&l.model)).collect(),
+        };
+        let period = |p: usize, k: usize| {
+            let m: Option<&crate::prices::ModelPrices> = models[k];
+            m?.period_index_on(self.price_days[p])
+        };
+        let alike = |p: usize| {
+            let same = |q: usize| (0..models.len()).all(|k| period(q, k) == period(p, k));
+            (0..p).find(|&q| same(q))
+        };
         let mut out = Vec::with_capacity(self.segments.len());
         for s in &self.segments {
             let unit = match units[s.prices] {
                 Some(u) => u,
                 None => {
-                    let u = workload_unit(x, book, s.month, Decimal::ONE)?;
+                    let u = match alike(s.prices).and_then(|q| units[q]) {
+                        Some(u) => u,
+                        None => workload_unit(x, book, s.month, Decimal::ONE)?,
+                    };
                     units[s.prices] = Some(u);
                     u
                 }
