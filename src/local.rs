@@ -649,7 +649,7 @@ pub fn load(opts: &CheckOptions) -> Result<Loaded, Failure> {
         Some(base) => against_base(opts, base, &policy, &set, &mut diags, &mut edited_config)?,
     };
     load::duplicates_of_unchanged(&fetched, &unchanged(opts, &tree, &fetched), &mut diags);
-    let outside = outside_globs(&opts.root, &tree);
+    let outside = outside_globs(&opts.root, &tree, &policy);
     let files = (
         baseline_file.as_ref(),
         prices_file.as_ref(),
@@ -667,9 +667,15 @@ pub fn load(opts: &CheckOptions) -> Result<Loaded, Failure> {
 /// YAML files under `root` that look like manifests
 /// ([`load::looks_like_manifest`]) but match none of the globs in `set`:
 /// `manifest-outside-globs`, so a draft saved in the wrong folder is not
-/// silently ungated.
-fn outside_globs(root: &Path, tree: &Tree) -> Vec<String> {
+/// silently ungated. Finance's own files (the configuration and the
+/// actuals summaries) are not read for it: they never are manifests.
+fn outside_globs(root: &Path, tree: &Tree, policy: &Policy) -> Vec<String> {
+    let actuals = format!("{}/", policy.paths.actuals.trim_end_matches('/'));
     tree.yaml_outside()
+        .filter(|rel| {
+            let name = display(rel);
+            !load::is_config(policy, &name) && !name.starts_with(&actuals)
+        })
         .filter(|rel| {
             read(root, rel, true)
                 .ok()
