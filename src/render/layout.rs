@@ -6,6 +6,8 @@
 //! Widths count characters: everything the reports print (digits, `×`,
 //! the block characters of bars) takes one terminal cell.
 
+use std::fmt::Write;
+
 use anstyle::Style;
 
 /// The narrowest layout: below it, lines would be mostly wrapping.
@@ -82,11 +84,12 @@ impl Page {
 
     /// One line of segments, written as it is (the caller made it fit).
     pub fn line(&mut self, segs: &[Seg]) {
-        let mut line = String::new();
+        let start = self.out.len();
         for s in segs {
-            line.push_str(&paint(self.color, s));
+            paint(&mut self.out, self.color, s);
         }
-        self.out.push_str(line.trim_end());
+        let kept = self.out[start..].trim_end().len();
+        self.out.truncate(start + kept);
         self.out.push('\n');
     }
 
@@ -107,29 +110,31 @@ impl Page {
     }
 }
 
-fn paint(color: bool, s: &Seg) -> String {
+fn paint(out: &mut String, color: bool, s: &Seg) {
     match s.style {
         Some(st) if color && !s.text.trim().is_empty() => {
             // Only the visible text is coloured: the padding stays plain.
             let text = s.text.trim_end();
             let pad = &s.text[text.len()..];
             let lead = text.len() - text.trim_start().len();
-            format!("{}{st}{}{st:#}{pad}", &text[..lead], &text[lead..])
+            // Writing to a String cannot fail.
+            let _ = write!(out, "{}{st}{}{st:#}{pad}", &text[..lead], &text[lead..]);
         }
-        _ => s.text.clone(),
+        _ => out.push_str(&s.text),
     }
 }
 
-/// Words of `segs`, each with its style.
-fn words(segs: &[Seg]) -> Vec<Seg> {
-    segs.iter()
-        .flat_map(|s| {
-            s.text.split(' ').filter(|w| !w.is_empty()).map(|w| Seg {
-                text: w.to_string(),
-                style: s.style,
-            })
-        })
-        .collect()
+/// Appends `text` in `style` to a line: a plain word joins the plain run
+/// before it (what [`Page::line`] writes is the same either way, with one
+/// allocation a run instead of one a word).
+fn push(line: &mut Vec<Seg>, text: &str, style: Option<Style>) {
+    match line.last_mut() {
+        Some(last) if style.is_none() && last.style.is_none() => last.text.push_str(text),
+        _ => line.push(Seg {
+            text: text.to_string(),
+            style,
+        }),
+    }
 }
 
 /// Lines of at most `width` characters (but for a single over-wide word),
@@ -139,8 +144,15 @@ pub fn flow(segs: &[Seg], width: usize, indent: usize, hang: usize) -> Vec<Vec<S
     let mut cur: Vec<Seg> = vec![Seg::plain(" ".repeat(indent))];
     let mut used = indent;
     let mut empty = true;
-    for w in words(segs) {
-        let need = width_of(&w) + usize::from(!empty);
+    let words = segs.iter().flat_map(|s| {
+        s.text
+            .split(' ')
+            .filter(|w| !w.is_empty())
+            .map(|w| (w, s.style))
+    });
+    for (w, style) in words {
+        let wide = self::width(w);
+        let need = wide + usize::from(!empty);
         if !empty && used + need > width {
             lines.push(std::mem::take(&mut cur));
             cur.push(Seg::plain(" ".repeat(hang)));
@@ -148,11 +160,11 @@ pub fn flow(segs: &[Seg], width: usize, indent: usize, hang: usize) -> Vec<Vec<S
             empty = true;
         }
         if !empty {
-            cur.push(Seg::plain(" "));
+            push(&mut cur, " ", None);
             used += 1;
         }
-        used += width_of(&w);
-        cur.push(w);
+        used += wide;
+        push(&mut cur, w, style);
         empty = false;
     }
     if !empty {
