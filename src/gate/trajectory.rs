@@ -19,7 +19,7 @@ use crate::gate::projection::{
 use crate::gate::scenarios::stress;
 use crate::manifest::Manifest;
 use crate::month::Month;
-use crate::num::{min_ratio, sum, Checked, Overflow, Ratio};
+use crate::num::{add_exact, min_ratio, sub_exact, sum, Checked, Overflow, Ratio};
 use crate::policy::{Basis, Policy, Scenario};
 use crate::prices::PriceBook;
 use crate::report::{Level, ProjectedMonth, Reason};
@@ -130,6 +130,22 @@ impl<'b> KeyModels<'b> {
             .collect();
         (a, periods)
     }
+
+    /// Whether `key` is the month key at share `a` in `month`: [`key`]'s
+    /// comparison without building the key (a month of a long horizon
+    /// usually has its predecessor's).
+    ///
+    /// [`key`]: KeyModels::key
+    pub fn is_key(&self, key: &(Decimal, Vec<Option<usize>>), a: Decimal, month: Month) -> bool {
+        let day = month.first_day();
+        key.0 == a
+            && key.1.len() == self.models.len()
+            && self
+                .models
+                .iter()
+                .zip(&key.1)
+                .all(|(mp, p)| mp.and_then(|mp| mp.period_index_on(day)) == *p)
+    }
 }
 
 /// One side of a change, priced again only when its month key changes:
@@ -168,8 +184,13 @@ impl<'m> Side<'m> {
         let m = self.manifest;
         // Zero before launch: no share a live month can have.
         let share = share_at(m, self.adoption, k, month);
-        let key = self.models.key(share.unwrap_or_default(), month);
-        if self.key.as_ref() != Some(&key) {
+        let a = share.unwrap_or_default();
+        if !self
+            .key
+            .as_ref()
+            .is_some_and(|key| self.models.is_key(key, a, month))
+        {
+            let key = self.models.key(a, month);
             let at = (key.1.as_slice(), month, factor);
             self.figures = Some(month_figures(m, book, &mut self.units, share, at)?);
             self.priced_at = Some((k, month));
@@ -278,7 +299,7 @@ fn effect_with(
             s.advance(book, k, month, factor)?;
         }
         let ((hr, hc), (br, bc)) = (figures(&head), figures(&base));
-        deltas.push((hr.sub_c(br)?, hc.sub_c(bc)?));
+        deltas.push((sub_exact(hr, br)?, sub_exact(hc, bc)?));
     }
     let detail = |s: &Option<Side>| match s {
         Some(s) if detail => s.detail(book, factor),
@@ -379,7 +400,10 @@ fn actuals(baseline: &Baseline, inference_factor: Decimal) -> Result<Vec<Pair>, 
 /// A projected month of the company: the latest actual month plus the
 /// pull request's effect in it.
 pub fn company_row(latest: Pair, effect: Pair) -> Result<Pair, Overflow> {
-    Ok((latest.0.add_c(effect.0)?, latest.1.add_c(effect.1)?))
+    Ok((
+        add_exact(latest.0, effect.0)?,
+        add_exact(latest.1, effect.1)?,
+    ))
 }
 
 fn series(
@@ -687,7 +711,7 @@ impl<'a> GateModel<'a> {
     pub fn rest_of(&self, i: usize) -> Result<Rest, Overflow> {
         let mut totals = Vec::with_capacity(self.totals.len());
         for (t, old) in self.totals.iter().zip(&self.deltas[i]) {
-            totals.push((t.0.sub_c(old.0)?, t.1.sub_c(old.1)?));
+            totals.push((sub_exact(t.0, old.0)?, sub_exact(t.1, old.1)?));
         }
         let actuals = actuals(self.baseline, self.price_factor())?;
         let tail = actuals[actuals.len().saturating_sub(3)..].to_vec();

@@ -29,7 +29,7 @@ use crate::gate::trajectory::{
 };
 use crate::manifest::{Embedding, Infra, Manifest, Revenue, Workload};
 use crate::month::Month;
-use crate::num::{min_ratio, Checked, Overflow, Ratio};
+use crate::num::{add_exact, min_ratio, sub_exact, Checked, Overflow, Ratio};
 use crate::policy::Basis;
 use crate::prices::PriceBook;
 
@@ -224,8 +224,8 @@ impl Head {
                 run_of.push(None);
                 continue;
             };
-            let next = models.key(a, month);
-            if key.as_ref() != Some(&next) {
+            if !key.as_ref().is_some_and(|k| models.is_key(k, a, month)) {
+                let next = models.key(a, month);
                 runs.push(Run::new(head, book, (a, &next.1), month, &mut units)?);
                 key = Some(next);
             }
@@ -343,7 +343,7 @@ impl Head {
     /// being `figs`.
     fn delta(&self, figs: &[Pair], m: usize) -> Result<Pair, ProjectionError> {
         let ((hr, hc), (br, bc)) = (figs[self.seg_of[m]], self.base[m]);
-        Ok((hr.sub_c(br)?, hc.sub_c(bc)?))
+        Ok((sub_exact(hr, br)?, sub_exact(hc, bc)?))
     }
 
     /// The windows [`GateModel::windows_of`] gives with `swap` applied, in
@@ -359,7 +359,10 @@ impl Head {
             if self.starts[m] {
                 let (dr, dc) = self.delta(&figs, m)?;
                 let (tr, tc) = self.rest.totals[m];
-                rows.push(company_row(latest, (tr.add_c(dr)?, tc.add_c(dc)?))?);
+                rows.push(company_row(
+                    latest,
+                    (add_exact(tr, dr)?, add_exact(tc, dc)?),
+                )?);
             } else {
                 rows.push(rows[m - 1]);
             }
