@@ -161,6 +161,11 @@ pub fn md_harden(markdown: &str) -> String {
 /// controls replaced by characters of the same UTF-8 length: `?`, `??` or
 /// U+FFFD. A carriage return counts as a line break only before a line feed.
 pub fn visible(s: &str) -> String {
+    // Printable ASCII, line feeds and tabs (nearly every file) are kept as
+    // they are: one pass over the bytes, not a decoding of each character.
+    if s.bytes().all(|b| matches!(b, b' '..=b'~' | b'\n' | b'\t')) {
+        return s.to_string();
+    }
     let mut out = String::with_capacity(s.len());
     let mut chars = s.chars().peekable();
     while let Some(c) = chars.next() {
@@ -237,6 +242,24 @@ mod tests {
         );
         assert_eq!(md_harden("@\u{200B}jane"), "@\u{200B}jane");
         assert_eq!(md_harden("a\u{1b}\u{202E}\n\tb"), "a\n\tb");
+    }
+
+    #[test]
+    fn visible_keeps_printable_ascii_and_masks_every_other_control() {
+        for b in 0..=127u8 {
+            let c = char::from(b);
+            let expected = match b {
+                b'\n' | b'\t' | b' '..=b'~' => c.to_string(),
+                _ => "?".to_string(),
+            };
+            assert_eq!(
+                visible(&format!("a{c}b")),
+                format!("a{expected}b"),
+                "{b:#x}"
+            );
+        }
+        assert_eq!(visible("a\r\nb\rc"), "a\r\nb?c");
+        assert_eq!(visible("ok \u{202E}x"), "ok \u{FFFD}x");
     }
 
     #[test]
