@@ -146,7 +146,7 @@ impl Sum {
         // At a scale whose integer part alone does not fit, nothing does
         // (the fraction only adds): start below those, which spares a
         // division per scale skipped (a what-if's cost has 28 places and
-        // thousands of dollars, four scales too many).
+        // thousands of dollars, several scales too many).
         let int_fits = |s: u32| self.int <= FITS[s as usize];
         let Some(top) = (0..=scale).rev().find(|&s| int_fits(s)) else {
             return Err(Overflow);
