@@ -7,6 +7,7 @@
 
 pub mod git;
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -123,16 +124,6 @@ fn read(root: &Path, rel: &Path, confined: bool) -> Result<Option<Arc<SourceFile
     }
 }
 
-/// A file at the base revision, shown as `BASE:path`, or `None` when the
-/// base has nothing there; only a regular file is read ([`git::at`]).
-fn at_base(
-    root: &Path,
-    base: &str,
-    path: &str,
-) -> Result<Result<Option<Arc<SourceFile>>, Diag>, git::GitError> {
-    Ok(base_file(base, path, git::at(root, base, path)?))
-}
-
 /// What git found at `base:path`, as a file or a diagnostic.
 fn base_file(base: &str, path: &str, at: At) -> Result<Option<Arc<SourceFile>>, Diag> {
     let shown = format!("{base}:{path}");
@@ -210,6 +201,7 @@ fn config_file(
     default: &str,
     what: &str,
     optional: bool,
+    listed: &mut HashMap<String, At>,
 ) -> Result<Option<Arc<SourceFile>>, Failure> {
     let input = |d: Diag| Failure::Input(vec![d]);
     if let Some(p) = explicit {
@@ -221,7 +213,11 @@ fn config_file(
         // Only the base revision's config is in force: a file the base lacks
         // is missing, never the working tree's (which the change proposes),
         // exactly as the Action reads config at the base commit.
-        return match at_base(&opts.root, base, default)? {
+        let at = match listed.remove(default) {
+            Some(at) => at,
+            None => git::at(&opts.root, base, default)?,
+        };
+        return match base_file(base, default, at) {
             Err(d) => Err(input(d)),
             Ok(Some(file)) => Ok(Some(file)),
             Ok(None) if optional => Ok(None),
@@ -578,26 +574,35 @@ fn observed(
         Some(d) => d.month(),
         None => crate::actuals::current_month(),
     };
-    for back in 1..=ACTUALS_LOOKBACK {
-        let month = crate::actuals::months_before(now, back);
-        let rel = format!(
-            "{}/{month}.yaml",
-            policy.paths.actuals.trim_end_matches('/')
-        );
-        let file = match &opts.base {
-            Some(base) => at_base(&opts.root, base, &rel)?,
-            None => read(&opts.root, Path::new(&rel), true),
-        };
-        match file {
-            Err(d) => {
-                diags.push(d);
-                return Ok(None);
-            }
-            Ok(None) => continue,
-            Ok(Some(f)) => return Ok(crate::actuals::summary::load(&f, diags).map(Arc::new)),
+    let dir = policy.paths.actuals.trim_end_matches('/');
+    let rels: Vec<String> = (1..=ACTUALS_LOOKBACK)
+        .map(|back| format!("{dir}/{}.yaml", crate::actuals::months_before(now, back)))
+        .collect();
+    // With `--base`, the whole lookback is listed by one `ls-tree` and only
+    // the months present are read (one `cat-file --batch`), not two git
+    // processes a month; newest first either way.
+    let found = match &opts.base {
+        Some(base) => {
+            let paths: Vec<&str> = rels.iter().map(String::as_str).collect();
+            let at = git::at_many(&opts.root, base, &paths)?;
+            rels.iter()
+                .zip(at)
+                .map(|(rel, at)| base_file(base, rel, at))
+                .find(|file| !matches!(file, Ok(None)))
         }
+        None => rels
+            .iter()
+            .map(|rel| read(&opts.root, Path::new(rel), true))
+            .find(|file| !matches!(file, Ok(None))),
+    };
+    match found {
+        None | Some(Ok(None)) => Ok(None),
+        Some(Err(d)) => {
+            diags.push(d);
+            Ok(None)
+        }
+        Some(Ok(Some(f))) => Ok(crate::actuals::summary::load(&f, diags).map(Arc::new)),
     }
-    Ok(None)
 }
 
 /// Reads and validates every file a check needs, from the working tree and,
@@ -609,13 +614,37 @@ pub fn load(opts: &CheckOptions) -> Result<Loaded, Failure> {
         // missing policy.
         git::verify(&opts.root, base)?;
     }
+    let mut listed = HashMap::new();
     let policy_file = soft(
-        config_file(opts, &opts.policy, policy::DEFAULT_POLICY, "policy", false),
+        config_file(
+            opts,
+            &opts.policy,
+            policy::DEFAULT_POLICY,
+            "policy",
+            false,
+            &mut listed,
+        ),
         &mut diags,
     )?;
     let (mut policy, policy_ok) = load::read_policy(policy_file.as_ref(), &mut diags);
     if policy_ok {
         policy.actuals.observed = observed(opts, &policy, &mut diags)?;
+    }
+    if let Some(base) = &opts.base {
+        // The policy names the other config files: their base versions are
+        // listed and read together (one `ls-tree`, one `cat-file`).
+        let named = [
+            (&opts.baseline, &policy.paths.baseline),
+            (&opts.prices, &policy.paths.prices),
+            (&None, &policy.paths.catalogue),
+        ];
+        let paths: Vec<&str> = named
+            .iter()
+            .filter(|(explicit, _)| explicit.is_none())
+            .map(|(_, path)| path.as_str())
+            .collect();
+        let at = git::at_many(&opts.root, base, &paths)?;
+        listed.extend(paths.iter().map(|p| p.to_string()).zip(at));
     }
     let baseline_file = soft(
         config_file(
@@ -624,6 +653,7 @@ pub fn load(opts: &CheckOptions) -> Result<Loaded, Failure> {
             &policy.paths.baseline,
             "baseline",
             false,
+            &mut listed,
         ),
         &mut diags,
     )?;
@@ -634,11 +664,19 @@ pub fn load(opts: &CheckOptions) -> Result<Loaded, Failure> {
             &policy.paths.prices,
             "price overrides",
             true,
+            &mut listed,
         ),
         &mut diags,
     )?;
     let catalogue_file = soft(
-        config_file(opts, &None, &policy.paths.catalogue, "catalogue", true),
+        config_file(
+            opts,
+            &None,
+            &policy.paths.catalogue,
+            "catalogue",
+            true,
+            &mut listed,
+        ),
         &mut diags,
     )?;
     let set = load::manifest_globs(&policy);

@@ -941,3 +941,77 @@ workloads:
         r.comparisons
     );
 }
+
+/// With `--base`, the latest complete month's summary is the base
+/// revision's, as the Action reads it: a newer summary the change adds is
+/// not read, an older one the base also holds is passed over for the base's
+/// newest, and a newer one the base lacks never comes from the working
+/// tree (the whole lookback is listed in one `git ls-tree`, so the order
+/// of the months is worth pinning).
+#[test]
+fn with_base_the_newest_summary_at_the_base_is_read_and_not_the_changes() {
+    let manifest = "version: 1
+feature: hints
+launch: 2025-01
+adoption:
+  users: 100
+revenue:
+  per_user_month: 5
+workloads:
+  - name: hint
+    model: claude-haiku-4-5
+    calls_per_user_month: 10
+    input_tokens: 1000
+    output_tokens: 100
+";
+    let observed = |users: u32| {
+        observed_feature("hints", "hint", "claude-haiku-4-5: \"1.0000\"", "0.30")
+            .replace("active_users: 10", &format!("active_users: {users}"))
+    };
+    // 2026-05 (users 5) and 2026-07 (users 10) at the base; the change
+    // adds 2026-08 (users 20).
+    let (dir, _) = observed_repo_in("2026-05", &[("hints", manifest)], &observed(5));
+    let root = dir.path();
+    let summary_of = |month: &str, users: u32| {
+        std::fs::read_to_string(root.join(".ier/actuals/2026-05.yaml"))
+            .unwrap()
+            .replace("\"2026-05\"", &format!("\"{month}\""))
+            .replace("active_users: 5", &format!("active_users: {users}"))
+    };
+    let july = summary_of("2026-07", 10);
+    let august = summary_of("2026-08", 20);
+    std::fs::write(root.join(".ier/actuals/2026-07.yaml"), july).unwrap();
+    let git = |args: &[&str]| {
+        let out = std::process::Command::new("git")
+            .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+            .args(["-c", "commit.gpgsign=false"])
+            .args(args)
+            .current_dir(root)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "git {args:?}: {out:?}");
+    };
+    git(&["init", "-q"]);
+    git(&["add", "-A"]);
+    git(&["commit", "-qm", "base"]);
+    std::fs::write(root.join(".ier/actuals/2026-08.yaml"), august).unwrap();
+    // The change edits the manifest, so `--base` compares it.
+    let edited = manifest.replace("users: 100", "users: 110");
+    std::fs::write(root.join("ai-features/hints.yaml"), edited).unwrap();
+    let users = |base: Option<&str>| {
+        let r = ier_gate::cli::check::run(&ier_gate::local::CheckOptions {
+            root: root.to_path_buf(),
+            today: ier_gate::month::Date::parse("2026-09-15"),
+            base: base.map(String::from),
+            ..Default::default()
+        })
+        .unwrap_or_else(|_| panic!("the repository is valid"));
+        figure(&r, "active_users").observed
+    };
+    assert_eq!(users(None), dec!(20));
+    assert_eq!(users(Some("HEAD")), dec!(10));
+    // Without the base's July, its May is the newest there.
+    git(&["rm", "-q", ".ier/actuals/2026-07.yaml"]);
+    git(&["commit", "-qm", "drop July"]);
+    assert_eq!(users(Some("HEAD")), dec!(5));
+}
