@@ -421,12 +421,12 @@ fn working_tree(
 fn against_base(
     opts: &CheckOptions,
     base: &str,
+    changed: Vec<git::Changed>,
     policy: &Policy,
     set: &GlobSet,
     diags: &mut Diags,
     edited_config: &mut Vec<String>,
 ) -> Result<Vec<ManifestChange>, Failure> {
-    let changed = git::changed_files(&opts.root, base)?;
     let wanted: Vec<String> = opts.manifests.iter().map(|p| display(p)).collect();
     edited_config.extend(
         changed
@@ -562,33 +562,86 @@ fn both_sides(
 /// How many months back the latest complete actuals summary is looked for.
 const ACTUALS_LOOKBACK: u32 = 24;
 
-/// The summary of the latest complete month under `paths.actuals` (SPEC
-/// 8.3): the newest `YYYY-MM.yaml` before the current UTC month, read where
-/// the policy is read (with `--base`, at the base revision).
-fn observed(
-    opts: &CheckOptions,
-    policy: &Policy,
-    diags: &mut Diags,
-) -> Result<Option<Arc<crate::actuals::summary::MonthSummary>>, Failure> {
+/// The lookback's summaries under `dir`, newest first.
+fn lookback(opts: &CheckOptions, dir: &str) -> Vec<String> {
     let now = match opts.today {
         Some(d) => d.month(),
         None => crate::actuals::current_month(),
     };
-    let dir = policy.paths.actuals.trim_end_matches('/');
-    let rels: Vec<String> = (1..=ACTUALS_LOOKBACK)
+    let dir = dir.trim_end_matches('/');
+    (1..=ACTUALS_LOOKBACK)
         .map(|back| format!("{dir}/{}.yaml", crate::actuals::months_before(now, back)))
+        .collect()
+}
+
+/// With `--base`, before the policy says where the other files are: the
+/// base versions of the policy, the default baseline, price overrides and
+/// catalogue, and the newest summary of the default actuals lookback, in
+/// one `ls-tree` and one `cat-file`. A policy rarely moves them; the files
+/// one names elsewhere are read after it. `listed` gets what each of those
+/// paths holds at the base (of the lookback, only the newest month
+/// present); the lookback listed is returned.
+fn prefetch(
+    opts: &CheckOptions,
+    base: &str,
+    listed: &mut HashMap<String, At>,
+) -> Result<Vec<String>, Failure> {
+    let config = [
+        (opts.policy.is_none(), policy::DEFAULT_POLICY),
+        (opts.baseline.is_none(), policy::DEFAULT_BASELINE),
+        (opts.prices.is_none(), policy::DEFAULT_PRICES),
+        (true, policy::DEFAULT_CATALOGUE),
+    ];
+    let mut paths: Vec<String> = config
+        .iter()
+        .filter(|(wanted, _)| *wanted)
+        .map(|(_, path)| path.to_string())
         .collect();
-    // With `--base`, the whole lookback is listed by one `ls-tree` and only
-    // the months present are read (one `cat-file --batch`), not two git
-    // processes a month; newest first either way.
+    let configs = paths.len();
+    let months = lookback(opts, policy::DEFAULT_ACTUALS);
+    paths.extend(months.iter().cloned());
+    let refs: Vec<&str> = paths.iter().map(String::as_str).collect();
+    let entries = git::list(&opts.root, base, &refs)?;
+    let newest = entries[configs..]
+        .iter()
+        .position(|e| !e.is_missing())
+        .map(|i| configs + i);
+    let (names, entries): (Vec<String>, Vec<git::Listed>) = paths
+        .into_iter()
+        .zip(entries)
+        .enumerate()
+        .filter(|(i, _)| *i < configs || Some(*i) == newest)
+        .map(|(_, named)| named)
+        .unzip();
+    listed.extend(names.into_iter().zip(git::read(&opts.root, entries)?));
+    Ok(months)
+}
+
+/// The summary of the latest complete month under `paths.actuals` (SPEC
+/// 8.3): the newest `YYYY-MM.yaml` before the current UTC month, read where
+/// the policy is read (with `--base`, at the base revision). `prefetched`
+/// is the lookback [`prefetch`] listed into `listed`.
+fn observed(
+    opts: &CheckOptions,
+    policy: &Policy,
+    prefetched: &[String],
+    listed: &mut HashMap<String, At>,
+    diags: &mut Diags,
+) -> Result<Option<Arc<crate::actuals::summary::MonthSummary>>, Failure> {
+    let rels = lookback(opts, &policy.paths.actuals);
+    // With `--base`, the whole lookback is listed by one `ls-tree` (with
+    // the config files when the policy keeps the default folder) and only
+    // the newest month present is read, not two git processes a month;
+    // newest first either way.
     let found = match &opts.base {
+        Some(base) if rels == prefetched => rels
+            .iter()
+            .find_map(|rel| listed.remove(rel).map(|at| (rel, at)))
+            .map(|(rel, at)| base_file(base, rel, at)),
         Some(base) => {
             let paths: Vec<&str> = rels.iter().map(String::as_str).collect();
-            let at = git::at_many(&opts.root, base, &paths)?;
-            rels.iter()
-                .zip(at)
-                .map(|(rel, at)| base_file(base, rel, at))
-                .find(|file| !matches!(file, Ok(None)))
+            git::first_present(&opts.root, base, &paths)?
+                .map(|(i, at)| base_file(base, &rels[i], at))
         }
         None => rels
             .iter()
@@ -609,12 +662,18 @@ fn observed(
 /// with `--base`, from git.
 pub fn load(opts: &CheckOptions) -> Result<Loaded, Failure> {
     let mut diags = Diags::default();
+    let mut listed = HashMap::new();
+    let mut prefetched = Vec::new();
+    let mut changes = None;
     if let Some(base) = &opts.base {
         // Before any file is read at it: an unknown revision is not a
         // missing policy.
         git::verify(&opts.root, base)?;
+        // What changed, asked of git while the config is read.
+        let (root, rev) = (opts.root.clone(), base.clone());
+        changes = Some(std::thread::spawn(move || git::changed_files(&root, &rev)));
+        prefetched = prefetch(opts, base, &mut listed)?;
     }
-    let mut listed = HashMap::new();
     let policy_file = soft(
         config_file(
             opts,
@@ -628,11 +687,12 @@ pub fn load(opts: &CheckOptions) -> Result<Loaded, Failure> {
     )?;
     let (mut policy, policy_ok) = load::read_policy(policy_file.as_ref(), &mut diags);
     if policy_ok {
-        policy.actuals.observed = observed(opts, &policy, &mut diags)?;
+        policy.actuals.observed = observed(opts, &policy, &prefetched, &mut listed, &mut diags)?;
     }
     if let Some(base) = &opts.base {
-        // The policy names the other config files: their base versions are
-        // listed and read together (one `ls-tree`, one `cat-file`).
+        // The policy names the other config files: those it moves from
+        // the defaults [`prefetch`] read are listed and read together (one
+        // `ls-tree`, one `cat-file`), none when it moves none.
         let named = [
             (&opts.baseline, &policy.paths.baseline),
             (&opts.prices, &policy.paths.prices),
@@ -640,7 +700,7 @@ pub fn load(opts: &CheckOptions) -> Result<Loaded, Failure> {
         ];
         let paths: Vec<&str> = named
             .iter()
-            .filter(|(explicit, _)| explicit.is_none())
+            .filter(|(explicit, path)| explicit.is_none() && !listed.contains_key(path.as_str()))
             .map(|(_, path)| path.as_str())
             .collect();
         let at = git::at_many(&opts.root, base, &paths)?;
@@ -684,7 +744,14 @@ pub fn load(opts: &CheckOptions) -> Result<Loaded, Failure> {
     let mut edited_config = Vec::new();
     let fetched = match &opts.base {
         None => working_tree(opts, &tree, &mut diags)?,
-        Some(base) => against_base(opts, base, &policy, &set, &mut diags, &mut edited_config)?,
+        Some(base) => {
+            let changed = match changes.take().map(std::thread::JoinHandle::join) {
+                Some(Ok(changed)) => changed?,
+                _ => return Err(Failure::Environment("git diff did not finish".into())),
+            };
+            let edited = &mut edited_config;
+            against_base(opts, base, changed, &policy, &set, &mut diags, edited)?
+        }
     };
     load::duplicates_of_unchanged(&fetched, &unchanged(opts, &tree, &fetched), &mut diags);
     let outside = outside_globs(&opts.root, &tree, &policy);

@@ -981,16 +981,7 @@ workloads:
     let july = summary_of("2026-07", 10);
     let august = summary_of("2026-08", 20);
     std::fs::write(root.join(".ier/actuals/2026-07.yaml"), july).unwrap();
-    let git = |args: &[&str]| {
-        let out = std::process::Command::new("git")
-            .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
-            .args(["-c", "commit.gpgsign=false"])
-            .args(args)
-            .current_dir(root)
-            .output()
-            .unwrap();
-        assert!(out.status.success(), "git {args:?}: {out:?}");
-    };
+    let git = |args: &[&str]| git_in(root, args);
     git(&["init", "-q"]);
     git(&["add", "-A"]);
     git(&["commit", "-qm", "base"]);
@@ -1014,4 +1005,75 @@ workloads:
     git(&["rm", "-q", ".ier/actuals/2026-07.yaml"]);
     git(&["commit", "-qm", "drop July"]);
     assert_eq!(users(Some("HEAD")), dec!(5));
+}
+
+fn git_in(root: &Path, args: &[&str]) {
+    let out = std::process::Command::new("git")
+        .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+        .args(["-c", "commit.gpgsign=false"])
+        .args(args)
+        .current_dir(root)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "git {args:?}: {out:?}");
+}
+
+/// `check --base` reads the default config paths and actuals folder ahead
+/// of the policy; a base policy that moves them is still obeyed: the
+/// files it names are read, the decoys at the default paths are not.
+#[test]
+fn with_base_a_policy_that_moves_the_baseline_and_the_actuals_is_obeyed() {
+    let manifest = "version: 1
+feature: hints
+launch: 2025-01
+adoption:
+  users: 100
+revenue:
+  per_user_month: 5
+workloads:
+  - name: hint
+    model: claude-haiku-4-5
+    calls_per_user_month: 10
+    input_tokens: 1000
+    output_tokens: 100
+";
+    let features = observed_feature("hints", "hint", "claude-haiku-4-5: \"1.0000\"", "0.30")
+        .replace("active_users: 10", "active_users: 7");
+    let (dir, _) = observed_repo_in("2026-07", &[("hints", manifest)], &features);
+    let root = dir.path();
+    std::fs::create_dir_all(root.join("finance/actuals")).unwrap();
+    std::fs::rename(
+        root.join(".ier/actuals/2026-07.yaml"),
+        root.join("finance/actuals/2026-07.yaml"),
+    )
+    .unwrap();
+    std::fs::rename(
+        root.join(".ier/baseline.yaml"),
+        root.join("finance/baseline.yaml"),
+    )
+    .unwrap();
+    let policy = root.join(".ier/policy.yaml");
+    let text = std::fs::read_to_string(&policy).unwrap();
+    let moved = "paths:\n  baseline: finance/baseline.yaml\n  actuals: finance/actuals\n";
+    std::fs::write(&policy, format!("{text}{moved}")).unwrap();
+    // decoys where the defaults would look: a newer summary, a broken baseline
+    let decoy = std::fs::read_to_string(root.join("finance/actuals/2026-07.yaml"))
+        .unwrap()
+        .replace("\"2026-07\"", "\"2026-08\"")
+        .replace("active_users: 7", "active_users: 99");
+    std::fs::write(root.join(".ier/actuals/2026-08.yaml"), decoy).unwrap();
+    std::fs::write(root.join(".ier/baseline.yaml"), "version: [\n").unwrap();
+    git_in(root, &["init", "-q"]);
+    git_in(root, &["add", "-A"]);
+    git_in(root, &["commit", "-qm", "base"]);
+    let edited = manifest.replace("users: 100", "users: 110");
+    std::fs::write(root.join("ai-features/hints.yaml"), edited).unwrap();
+    let r = ier_gate::cli::check::run(&ier_gate::local::CheckOptions {
+        root: root.to_path_buf(),
+        today: ier_gate::month::Date::parse("2026-09-15"),
+        base: Some("HEAD".into()),
+        ..Default::default()
+    })
+    .unwrap_or_else(|_| panic!("the policy's files are valid"));
+    assert_eq!(figure(&r, "active_users").observed, dec!(7));
 }

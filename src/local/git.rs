@@ -61,20 +61,30 @@ pub fn verify(root: &Path, base: &str) -> Result<(), GitError> {
         // It would reach git as an option.
         return Err(GitError(format!("`{base}` is not a revision")));
     }
-    git(root, &["rev-parse", "--git-dir"]).map_err(|_| {
-        GitError(format!(
+    // One process for both questions: git prints the git directory before
+    // it looks at the revision, so no output at all means no repository.
+    let rev = format!("{base}^{{commit}}");
+    let out = Command::new("git")
+        .arg("-C")
+        .arg(root)
+        .args(["rev-parse", "--git-dir", "--verify", "--quiet", &rev])
+        .stderr(Stdio::null())
+        .output()
+        .map_err(|e| GitError(format!("could not run git: {e}")))?;
+    if out.status.success() {
+        return Ok(());
+    }
+    Err(GitError(if out.stdout.is_empty() {
+        format!(
             "--base needs a git repository, and {} is not in one",
             root.display()
-        ))
-    })?;
-    let rev = format!("{base}^{{commit}}");
-    git(root, &["rev-parse", "--verify", "--quiet", &rev]).map_err(|_| {
-        GitError(format!(
+        )
+    } else {
+        format!(
             "`{base}` is not a revision of the repository at {}",
             root.display()
-        ))
-    })?;
-    Ok(())
+        )
+    }))
 }
 
 /// Files changed between `base` and the working tree, renames detected,
@@ -159,6 +169,40 @@ const PATHS_PER_LISTING: usize = 1_000;
 /// keeps a symbolic link as a blob holding its target's path, which is no
 /// manifest and is never followed; a file over the size limit is not loaded.
 pub fn at_many(root: &Path, base: &str, paths: &[&str]) -> Result<Vec<At>, GitError> {
+    read(root, list(root, base, paths)?)
+}
+
+/// The first of `paths` that `base` holds anything at (a file, a link, a
+/// directory), with its index and what it is: one `ls-tree` for all of
+/// them and a `cat-file` for that one file only, not for those after it.
+pub fn first_present(
+    root: &Path,
+    base: &str,
+    paths: &[&str],
+) -> Result<Option<(usize, At)>, GitError> {
+    let listed = list(root, base, paths)?;
+    let Some(i) = listed.iter().position(|l| !l.is_missing()) else {
+        return Ok(None);
+    };
+    let first = listed.into_iter().nth(i).into_iter().collect();
+    Ok(read(root, first)?.pop().map(|at| (i, at)))
+}
+
+/// A path's `ls-tree` entry: settled, or a regular file still to read.
+pub enum Listed {
+    Settled(At),
+    Blob(String),
+}
+
+impl Listed {
+    pub fn is_missing(&self) -> bool {
+        matches!(self, Listed::Settled(At::Missing))
+    }
+}
+
+/// The `ls-tree` entries of `paths` at `base`, in order (one process for
+/// up to a thousand paths).
+pub fn list(root: &Path, base: &str, paths: &[&str]) -> Result<Vec<Listed>, GitError> {
     let mut entries: HashMap<String, Vec<String>> = HashMap::new();
     for chunk in paths.chunks(PATHS_PER_LISTING) {
         let specs: Vec<String> = chunk.iter().map(|p| format!("./{p}")).collect();
@@ -173,29 +217,42 @@ pub fn at_many(root: &Path, base: &str, paths: &[&str]) -> Result<Vec<At>, GitEr
             }
         }
     }
-    let mut out: Vec<At> = Vec::with_capacity(paths.len());
-    let mut wanted: Vec<(usize, String)> = Vec::new();
-    for p in paths {
-        let at = match entries.get(*p).map(Vec::as_slice) {
-            None => At::Missing,
+    Ok(paths
+        .iter()
+        .map(|p| match entries.get(*p).map(Vec::as_slice) {
+            None => Listed::Settled(At::Missing),
             Some([mode, kind, oid, size]) => match listed(mode, kind, size) {
-                Some(at) => at,
-                None => {
-                    wanted.push((out.len(), oid.clone()));
-                    At::File(Vec::new()) // filled in below
-                }
+                Some(at) => Listed::Settled(at),
+                None => Listed::Blob(oid.clone()),
             },
-            Some(_) => At::NotAFile("unknown".into()),
-        };
-        out.push(at);
+            Some(_) => Listed::Settled(At::NotAFile("unknown".into())),
+        })
+        .collect())
+}
+
+/// What each listed entry holds: the regular files read by one
+/// `cat-file --batch`, none when there are none.
+pub fn read(root: &Path, listed: Vec<Listed>) -> Result<Vec<At>, GitError> {
+    let oids: Vec<&str> = listed
+        .iter()
+        .filter_map(|l| match l {
+            Listed::Blob(oid) => Some(oid.as_str()),
+            Listed::Settled(_) => None,
+        })
+        .collect();
+    let mut contents = if oids.is_empty() {
+        Vec::new()
+    } else {
+        blobs(root, &oids)?
     }
-    if !wanted.is_empty() {
-        let oids: Vec<&str> = wanted.iter().map(|(_, o)| o.as_str()).collect();
-        for ((i, _), bytes) in wanted.iter().zip(blobs(root, &oids)?) {
-            out[*i] = At::File(bytes);
-        }
-    }
-    Ok(out)
+    .into_iter();
+    Ok(listed
+        .into_iter()
+        .map(|l| match l {
+            Listed::Settled(at) => at,
+            Listed::Blob(_) => At::File(contents.next().unwrap_or_default()),
+        })
+        .collect())
 }
 
 /// An `ls-tree` entry that is not read: not a regular file, or too large.
@@ -334,6 +391,52 @@ mod tests {
             ]
         );
         assert_eq!(at(root, "HEAD", "d/b c.yaml").expect("git works"), got[0]);
+    }
+
+    #[test]
+    fn one_rev_parse_tells_no_repository_from_an_unknown_revision() {
+        let outside = tempfile::tempdir().expect("temp dir");
+        let err = verify(outside.path(), "HEAD").expect_err("no repository");
+        assert!(err.0.contains("needs a git repository"), "{}", err.0);
+        let dir = tempfile::tempdir().expect("temp dir");
+        let root = dir.path();
+        std::fs::write(root.join("a.yaml"), "a: 1\n").expect("write");
+        run(root, &["init", "-q"]);
+        run(root, &["add", "-A"]);
+        run(root, &["commit", "-q", "-m", "base"]);
+        verify(root, "HEAD").expect("a commit");
+        let err = verify(root, "no-such-branch").expect_err("unknown");
+        assert!(
+            err.0.contains("`no-such-branch` is not a revision"),
+            "{}",
+            err.0
+        );
+        let blob = "HEAD:a.yaml";
+        let err = verify(root, blob).expect_err("a blob is no commit");
+        assert!(err.0.contains("is not a revision"), "{}", err.0);
+    }
+
+    #[test]
+    fn the_first_present_path_is_found_past_missing_ones_and_links_count_as_present() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let root = dir.path();
+        std::fs::write(root.join("a.yaml"), "a: 1\n").expect("write");
+        std::fs::write(root.join("b.yaml"), "b: 2\n").expect("write");
+        std::os::unix::fs::symlink("/etc/passwd", root.join("link.yaml")).expect("symlink");
+        run(root, &["init", "-q"]);
+        run(root, &["add", "-A"]);
+        run(root, &["commit", "-q", "-m", "base"]);
+        let first = |paths: &[&str]| first_present(root, "HEAD", paths).expect("git works");
+        assert_eq!(
+            first(&["x.yaml", "b.yaml", "a.yaml"]),
+            Some((1, At::File(b"b: 2\n".to_vec())))
+        );
+        assert_eq!(
+            first(&["x.yaml", "y.yaml", "link.yaml", "a.yaml"]),
+            Some((2, At::NotAFile("symbolic link".into())))
+        );
+        assert_eq!(first(&["x.yaml", "y.yaml"]), None);
+        assert_eq!(first(&[]), None);
     }
 
     #[test]
