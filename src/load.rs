@@ -287,8 +287,10 @@ pub fn duplicates_of_unchanged(
         return; // nothing to collide with, and no head needs reading again
     }
     let mut ids: BTreeMap<String, &str> = BTreeMap::new();
-    for f in unchanged {
-        if let Some((id, _)) = manifest::feature_id(f) {
+    // Parsed on every core; the first file of an id is the one named.
+    let found = crate::gate::par::map(unchanged, manifest::feature_id);
+    for (f, id) in unchanged.iter().zip(found) {
+        if let Some((id, _)) = id {
             ids.entry(id).or_insert(&f.path);
         }
     }

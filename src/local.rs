@@ -378,11 +378,19 @@ fn unchanged(opts: &CheckOptions, tree: &Tree, fetched: &[ManifestChange]) -> Ve
         .iter()
         .filter_map(|c| real(Path::new(&c.path)))
         .collect();
-    tree.manifests()
-        .into_iter()
-        .filter(|p| real(p).is_none_or(|r| !changed.contains(&r)))
+    // Each path resolved, then read, on every core (a path a syscall per
+    // component, a file three), in the walk's order either way.
+    let all = tree.manifests();
+    let kept = crate::gate::par::map(&all, |p| real(p).is_none_or(|r| !changed.contains(&r)));
+    let paths: Vec<&PathBuf> = all
+        .iter()
+        .zip(kept)
+        .filter_map(|(p, keep)| keep.then_some(p))
         .take(MAX_MANIFESTS)
-        .filter_map(|p| read(&opts.root, &p, true).ok().flatten())
+        .collect();
+    crate::gate::par::map(&paths, |p| read(&opts.root, p, true).ok().flatten())
+        .into_iter()
+        .flatten()
         .collect()
 }
 

@@ -38,11 +38,26 @@ impl From<GitError> for Failure {
 }
 
 fn git(root: &Path, args: &[&str]) -> Result<Vec<u8>, GitError> {
-    let out = Command::new("git")
+    finish(start(root, args)?, args)
+}
+
+/// `git ARGS` started, its output collected by [`finish`]: two started
+/// before either is finished run side by side.
+fn start(root: &Path, args: &[&str]) -> Result<std::process::Child, GitError> {
+    Command::new("git")
         .arg("-C")
         .arg(root)
         .args(args)
-        .output()
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| GitError(format!("could not run git: {e}")))
+}
+
+fn finish(child: std::process::Child, args: &[&str]) -> Result<Vec<u8>, GitError> {
+    let out = child
+        .wait_with_output()
         .map_err(|e| GitError(format!("could not run git: {e}")))?;
     if !out.status.success() {
         let err = String::from_utf8_lossy(&out.stderr);
@@ -90,6 +105,9 @@ pub fn verify(root: &Path, base: &str) -> Result<(), GitError> {
 /// Files changed between `base` and the working tree, renames detected,
 /// plus untracked files (new manifests not yet added).
 pub fn changed_files(root: &Path, base: &str) -> Result<Vec<Changed>, GitError> {
+    // Both asked at once: neither depends on the other.
+    let others = ["ls-files", "-z", "--others", "--exclude-standard"];
+    let untracked = start(root, &others)?;
     let raw = git(
         root,
         &[
@@ -134,7 +152,7 @@ pub fn changed_files(root: &Path, base: &str) -> Result<Vec<Changed>, GitError> 
         };
         out.push(Changed { path, status });
     }
-    let untracked = git(root, &["ls-files", "-z", "--others", "--exclude-standard"])?;
+    let untracked = finish(untracked, &others)?;
     for p in untracked.split(|b| *b == 0).filter(|p| !p.is_empty()) {
         out.push(Changed {
             path: String::from_utf8_lossy(p).into_owned(),
