@@ -562,6 +562,46 @@ mod tests {
         assert_eq!(money(dec!(-950)), "-950.00");
         assert_eq!(percent(dec!(0.228)), "22.8%");
         assert_eq!(percent(dec!(1e27)), "above 7.9e28%");
+        assert_eq!(percent(dec!(-1e27)), "below -7.9e28%");
+    }
+
+    /// Text in a message is cut at 40 characters, 37 and an ellipsis.
+    #[test]
+    fn long_text_is_shortened_in_messages_from_its_41st_character() {
+        let forty = "x".repeat(40);
+        assert_eq!(shorten(&forty), forty);
+        assert_eq!(shorten(&"y".repeat(41)), format!("{}...", "y".repeat(37)));
+        assert_eq!(
+            parse_decimal(&"z".repeat(41)),
+            Err(format!("expected a number, found `{}...`", "z".repeat(37)))
+        );
+    }
+
+    /// A deserializer that ignores the hint for text (serde's value
+    /// deserializers, a buffered value) still reads an exact decimal, and a
+    /// boolean is refused as not a number.
+    #[test]
+    fn a_deserializer_that_ignores_the_hint_still_reads_exact_decimals() {
+        use serde::de::value::{
+            BoolDeserializer, Error, F64Deserializer, I64Deserializer, U64Deserializer,
+        };
+        let read = |r: Result<Dec, Error>| r.map(|d| d.0).map_err(|e| e.to_string());
+        assert_eq!(
+            read(Dec::deserialize(U64Deserializer::new(40))),
+            Ok(dec!(40))
+        );
+        assert_eq!(
+            read(Dec::deserialize(I64Deserializer::new(-3))),
+            Ok(dec!(-3))
+        );
+        assert_eq!(
+            read(Dec::deserialize(F64Deserializer::new(0.1))),
+            Ok(dec!(0.1))
+        );
+        assert_eq!(
+            read(Dec::deserialize(BoolDeserializer::new(true))),
+            Err("invalid type: boolean `true`, expected a number".into())
+        );
     }
 
     #[test]
@@ -569,5 +609,20 @@ mod tests {
         let m = min_ratio([Ratio::Undefined, Ratio::Inf, Ratio::Finite(dec!(3))]);
         assert_eq!(m, Ratio::Finite(dec!(3)));
         assert_eq!(min_ratio([Ratio::Undefined]), Ratio::Undefined);
+        // an undefined value after a defined one is ignored too
+        let m = min_ratio([Ratio::Finite(dec!(3)), Ratio::Undefined]);
+        assert_eq!(m, Ratio::Finite(dec!(3)));
+    }
+
+    /// Of equal minima the first is kept, its scale and all: the gate's
+    /// value does not depend on which of two equal months comes later.
+    #[test]
+    fn of_equal_minima_the_first_is_kept() {
+        let m = min_ratio([
+            Ratio::Finite(dec!(3)),
+            Ratio::Finite(dec!(2.0)),
+            Ratio::Finite(dec!(2.00)),
+        ]);
+        assert!(matches!(m, Ratio::Finite(d) if d.scale() == 1), "{m:?}");
     }
 }
