@@ -942,15 +942,8 @@ workloads:
     );
 }
 
-/// With `--base`, the latest complete month's summary is the base
-/// revision's, as the Action reads it: a newer summary the change adds is
-/// not read, an older one the base also holds is passed over for the base's
-/// newest, and a newer one the base lacks never comes from the working
-/// tree (the whole lookback is listed in one `git ls-tree`, so the order
-/// of the months is worth pinning).
-#[test]
-fn with_base_the_newest_summary_at_the_base_is_read_and_not_the_changes() {
-    let manifest = "version: 1
+/// A live feature, steady at 100 users, for the `--base` tests.
+const HINTS: &str = "version: 1
 feature: hints
 launch: 2025-01
 adoption:
@@ -964,6 +957,16 @@ workloads:
     input_tokens: 1000
     output_tokens: 100
 ";
+
+/// With `--base`, the latest complete month's summary is the base
+/// revision's, as the Action reads it: a newer summary the change adds is
+/// not read, an older one the base also holds is passed over for the base's
+/// newest, and a newer one the base lacks never comes from the working
+/// tree (the whole lookback is listed in one `git ls-tree`, so the order
+/// of the months is worth pinning).
+#[test]
+fn with_base_the_newest_summary_at_the_base_is_read_and_not_the_changes() {
+    let manifest = HINTS;
     let observed = |users: u32| {
         observed_feature("hints", "hint", "claude-haiku-4-5: \"1.0000\"", "0.30")
             .replace("active_users: 10", &format!("active_users: {users}"))
@@ -1023,20 +1026,7 @@ fn git_in(root: &Path, args: &[&str]) {
 /// files it names are read, the decoys at the default paths are not.
 #[test]
 fn with_base_a_policy_that_moves_the_baseline_and_the_actuals_is_obeyed() {
-    let manifest = "version: 1
-feature: hints
-launch: 2025-01
-adoption:
-  users: 100
-revenue:
-  per_user_month: 5
-workloads:
-  - name: hint
-    model: claude-haiku-4-5
-    calls_per_user_month: 10
-    input_tokens: 1000
-    output_tokens: 100
-";
+    let manifest = HINTS;
     let features = observed_feature("hints", "hint", "claude-haiku-4-5: \"1.0000\"", "0.30")
         .replace("active_users: 10", "active_users: 7");
     let (dir, _) = observed_repo_in("2026-07", &[("hints", manifest)], &features);
