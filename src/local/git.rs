@@ -2,7 +2,8 @@
 //! `git`, so a check sees exactly what the developer's git sees.
 //!
 //! Head versions come from the working tree (so uncommitted edits count, as a
-//! developer expects); base versions from `git show REF:path`.
+//! developer expects); base versions from one `git ls-tree` (modes and
+//! sizes) and one `git cat-file --batch` (contents) for many paths at once.
 
 use std::collections::HashMap;
 use std::io::{Read, Write};
@@ -79,13 +80,12 @@ pub fn verify(root: &Path, base: &str) -> Result<(), GitError> {
     // One process for both questions: git prints the git directory before
     // it looks at the revision, so no output at all means no repository.
     let rev = format!("{base}^{{commit}}");
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(root)
-        .args(["rev-parse", "--git-dir", "--verify", "--quiet", &rev])
-        .stderr(Stdio::null())
-        .output()
-        .map_err(|e| GitError(format!("could not run git: {e}")))?;
+    let out = start(
+        root,
+        &["rev-parse", "--git-dir", "--verify", "--quiet", &rev],
+    )?
+    .wait_with_output()
+    .map_err(|e| GitError(format!("could not run git: {e}")))?;
     if out.status.success() {
         return Ok(());
     }
@@ -371,6 +371,13 @@ mod tests {
         assert!(ok, "git {args:?}");
     }
 
+    /// A repository at `root` whose one commit holds everything there.
+    fn commit_all(root: &Path) {
+        run(root, &["init", "-q"]);
+        run(root, &["add", "-A"]);
+        run(root, &["commit", "-q", "-m", "base"]);
+    }
+
     #[test]
     fn many_paths_are_read_in_order_from_one_listing_and_one_batch() {
         let dir = tempfile::tempdir().expect("temp dir");
@@ -383,9 +390,7 @@ mod tests {
         std::fs::write(root.join("d/sub/x"), "").expect("write");
         std::fs::write(root.join("empty"), "").expect("write");
         std::os::unix::fs::symlink("/etc/passwd", root.join("d/link.yaml")).expect("symlink");
-        run(root, &["init", "-q"]);
-        run(root, &["add", "-A"]);
-        run(root, &["commit", "-q", "-m", "base"]);
+        commit_all(root);
         let paths = [
             "d/b c.yaml",
             "nope.yaml",
@@ -419,9 +424,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("temp dir");
         let root = dir.path();
         std::fs::write(root.join("a.yaml"), "a: 1\n").expect("write");
-        run(root, &["init", "-q"]);
-        run(root, &["add", "-A"]);
-        run(root, &["commit", "-q", "-m", "base"]);
+        commit_all(root);
         verify(root, "HEAD").expect("a commit");
         let err = verify(root, "no-such-branch").expect_err("unknown");
         assert!(
@@ -441,9 +444,7 @@ mod tests {
         std::fs::write(root.join("a.yaml"), "a: 1\n").expect("write");
         std::fs::write(root.join("b.yaml"), "b: 2\n").expect("write");
         std::os::unix::fs::symlink("/etc/passwd", root.join("link.yaml")).expect("symlink");
-        run(root, &["init", "-q"]);
-        run(root, &["add", "-A"]);
-        run(root, &["commit", "-q", "-m", "base"]);
+        commit_all(root);
         let first = |paths: &[&str]| first_present(root, "HEAD", paths).expect("git works");
         assert_eq!(
             first(&["x.yaml", "b.yaml", "a.yaml"]),
